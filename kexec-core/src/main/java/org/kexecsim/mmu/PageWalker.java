@@ -1,0 +1,300 @@
+package org.kexecsim.mmu;
+
+import static org.kexecsim.mmu.PageTableEntry.A;
+import static org.kexecsim.mmu.PageTableEntry.D;
+import static org.kexecsim.mmu.PageTableEntry.P;
+import static org.kexecsim.mmu.PageTableEntry.PS;
+import static org.kexecsim.mmu.PageTableEntry.RW;
+import static org.kexecsim.mmu.PageTableEntry.US;
+import static org.kexecsim.mmu.PageTableEntry.XD;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.kexecsim.memory.PhysicalMemory;
+
+/**
+ * Translates linear addresses the way the x86 MMU does (SDM Vol. 3A chapter 4), reading every
+ * paging-structure entry from {@link PhysicalMemory}. There is no TLB: every access walks. That
+ * is stricter than hardware, where global entries survive a MOV to CR3 and can hide a missing
+ * mapping (SDM §4.10.4.1).
+ *
+ * <p>The hot path, {@link #walk}, returns a physical address or an encoded fault and allocates
+ * nothing; the entries it read stay in this walker until the next walk, which {@link #translate}
+ * turns into a {@link Translation}. One walker per thread.
+ *
+ * <p>Check order (SDM §4.7): per level, present, then reserved bits (never checked when P=0);
+ * rights are combined over all levels and checked after the walk. Accessed and dirty bits are
+ * set, when asked, only for an access that succeeds (SDM §4.8).
+ */
+public final class PageWalker {
+  /** Set in every value {@link #walk} returns for a fault. */
+  public static final long FAULT = Long.MIN_VALUE;
+
+  private static final String[] LONG_NAMES = {"", "PTE", "PDE", "PDPTE", "PML4E", "PML5E"};
+
+  private final PhysicalMemory memory;
+  private final long[] stepAddress = new long[5];
+  private final long[] stepValue = new long[5];
+  private final int[] stepLevel = new int[5];
+  private int depth;
+  private int pageShift;
+  private FaultCause cause;
+  private PagingMode lastMode;
+
+  public PageWalker(PhysicalMemory memory) {
+    this.memory = memory;
+  }
+
+  public PhysicalMemory memory() {
+    return memory;
+  }
+
+  /** One-shot translation with the entries read; see {@link #translate(PagingState, long, int, boolean)}. */
+  public static Translation translate(
+      PhysicalMemory memory, PagingState state, long linear, int access) {
+    return new PageWalker(memory).translate(state, linear, access, false);
+  }
+
+  /**
+   * Translates {@code linear} for an access of kind {@code access} ({@link Access} flags).
+   *
+   * @param setAccessedDirty set A in each entry used and D in the leaf on a write, as the CPU
+   *     does; a dump analyzer walks read-only and passes false
+   */
+  public Translation translate(PagingState state, long linear, int access, boolean setAccessedDirty) {
+    long r = walk(state, linear, access, setAccessedDirty);
+    long la = state.mode.isLongMode() ? linear : linear & 0xFFFF_FFFFL;
+    List<WalkStep> steps = steps(state);
+    if (isFault(r)) {
+      ExceptionVector v = ExceptionVector.ofNumber(faultVector(r));
+      return new Translation.Faulted(la, v, faultErrorCode(r), v == ExceptionVector.PF, cause, steps);
+    }
+    return new Translation.Mapped(la, r, PageSize.ofShift(pageShift), steps);
+  }
+
+  /**
+   * Translates {@code linear}; returns the physical address, or {@link #FAULT} | vector &lt;&lt; 32
+   * | error code. CR2 for a #PF is the linear address (truncated to 32 bits outside IA-32e mode).
+   */
+  public long walk(PagingState s, long linear, int access, boolean setAccessedDirty) {
+    depth = 0;
+    lastMode = s.mode;
+    return switch (s.mode) {
+      case DISABLED -> {
+        pageShift = 12;
+        yield linear & 0xFFFF_FFFFL;
+      }
+      case BITS32 -> walk32(s, linear & 0xFFFF_FFFFL, access, setAccessedDirty);
+      case PAE -> walkPae(s, linear & 0xFFFF_FFFFL, access, setAccessedDirty);
+      case LEVEL4 -> walkLong(s, linear, 4, access, setAccessedDirty);
+      case LEVEL5 -> walkLong(s, linear, 5, access, setAccessedDirty);
+    };
+  }
+
+  /** The page size of the last successful walk, as a shift. */
+  public int lastPageShift() {
+    return pageShift;
+  }
+
+  /** Why the last faulting walk faulted. */
+  public FaultCause lastFaultCause() {
+    return cause;
+  }
+
+  public static boolean isFault(long result) {
+    return result < 0;
+  }
+
+  public static int faultVector(long result) {
+    return (int) ((result >>> 32) & 0xFF);
+  }
+
+  public static int faultErrorCode(long result) {
+    return (int) result;
+  }
+
+  // ---- 4-level and 5-level (SDM §4.5) ---------------------------------------------------------
+
+  private long walkLong(PagingState s, long la, int levels, int access, boolean setAd) {
+    int vaBits = levels == 5 ? 57 : 48;
+    // SDM §3.3.7.1: bits 63:N-1 must all equal bit N-1; otherwise #GP(0), no walk, no CR2.
+    if ((la << (64 - vaBits)) >> (64 - vaBits) != la) {
+      cause = FaultCause.NON_CANONICAL;
+      return FAULT | ((long) ExceptionVector.GP.number() << 32);
+    }
+    long table = s.root;
+    long rights = RW | US;
+    boolean xd = false;
+    for (int level = levels; level >= 1; level--) {
+      int shift = 3 + 9 * level; // 12 for a PTE, 21 for a PDE, 30 for a PDPTE ...
+      long entryAddress = table + (((la >>> shift) & 511) << 3);
+      long e = memory.readU64(entryAddress);
+      record(level, entryAddress, e);
+      if ((e & P) == 0) {
+        return pageFault(s, access, 0, FaultCause.NOT_PRESENT);
+      }
+      boolean leaf = level == 1 || (level <= 3 && (e & PS) != 0);
+      if ((e & (leaf ? s.reservedLeaf[level] : s.reservedTable[level])) != 0) {
+        return pageFault(s, access, PageFaultErrorCode.P | PageFaultErrorCode.RSVD, FaultCause.RESERVED_BIT);
+      }
+      rights &= e;
+      xd |= (e & XD) != 0; // with NXE=0 bit 63 was reserved and faulted above
+      if (leaf) {
+        long pageMask = (1L << shift) - 1;
+        return finish(s, access, rights, xd, (e & s.frameMask & ~pageMask) | (la & pageMask), shift, setAd);
+      }
+      table = e & s.frameMask;
+    }
+    throw new AssertionError("a PTE is always a leaf");
+  }
+
+  // ---- PAE (SDM §4.4) ---------------------------------------------------------------------------
+
+  private long walkPae(PagingState s, long la, int access, boolean setAd) {
+    int pdptIndex = (int) (la >>> 30) & 3;
+    // The PDPTE comes from the register loaded at the last CR3 load, not from memory (§4.4.1);
+    // its reserved bits were checked then. It carries no rights: RW=US=1, XD=0 for this walk.
+    long pdpte = s.pdptes[pdptIndex];
+    record(3, s.root + 8L * pdptIndex, pdpte);
+    if ((pdpte & P) == 0) {
+      return pageFault(s, access, 0, FaultCause.NOT_PRESENT);
+    }
+    long pdeAddress = (pdpte & s.frameMask) + (((la >>> 21) & 511) << 3);
+    long pde = memory.readU64(pdeAddress);
+    record(2, pdeAddress, pde);
+    if ((pde & P) == 0) {
+      return pageFault(s, access, 0, FaultCause.NOT_PRESENT);
+    }
+    boolean large = (pde & PS) != 0; // PS is honoured in PAE paging whatever CR4.PSE says
+    if ((pde & (large ? s.paeReserved | 0x1F_E000L : s.paeReserved)) != 0) {
+      return pageFault(s, access, PageFaultErrorCode.P | PageFaultErrorCode.RSVD, FaultCause.RESERVED_BIT);
+    }
+    long rights = pde & (RW | US);
+    boolean xd = (pde & XD) != 0;
+    if (large) {
+      return finish(s, access, rights, xd, (pde & s.frameMask & ~0x1F_FFFFL) | (la & 0x1F_FFFFL), 21, setAd);
+    }
+    long pteAddress = (pde & s.frameMask) + (((la >>> 12) & 511) << 3);
+    long pte = memory.readU64(pteAddress);
+    record(1, pteAddress, pte);
+    if ((pte & P) == 0) {
+      return pageFault(s, access, 0, FaultCause.NOT_PRESENT);
+    }
+    if ((pte & s.paeReserved) != 0) {
+      return pageFault(s, access, PageFaultErrorCode.P | PageFaultErrorCode.RSVD, FaultCause.RESERVED_BIT);
+    }
+    rights &= pte;
+    xd |= (pte & XD) != 0;
+    return finish(s, access, rights, xd, (pte & s.frameMask) | (la & 0xFFF), 12, setAd);
+  }
+
+  // ---- 32-bit (SDM §4.3) -----------------------------------------------------------------------
+
+  private long walk32(PagingState s, long la, int access, boolean setAd) {
+    long pdeAddress = s.root + ((la >>> 22) << 2);
+    long pde = memory.readU32(pdeAddress);
+    record(2, pdeAddress, pde);
+    if ((pde & P) == 0) {
+      return pageFault(s, access, 0, FaultCause.NOT_PRESENT);
+    }
+    long rights = pde & (RW | US);
+    if ((pde & PS) != 0 && s.pse) { // PS is ignored when CR4.PSE=0 (§4.3)
+      if ((pde & s.pse4mReserved) != 0) {
+        return pageFault(s, access, PageFaultErrorCode.P | PageFaultErrorCode.RSVD, FaultCause.RESERVED_BIT);
+      }
+      long high = (pde >>> 13) & ((1L << s.pse36Bits) - 1); // PSE-36: PA[M-1:32]
+      long pa = (pde & 0xFFC0_0000L) | (high << 32) | (la & 0x3F_FFFFL);
+      return finish(s, access, rights, false, pa, 22, setAd);
+    }
+    long pteAddress = (pde & 0xFFFF_F000L) + (((la >>> 12) & 1023) << 2);
+    long pte = memory.readU32(pteAddress);
+    record(1, pteAddress, pte);
+    if ((pte & P) == 0) {
+      return pageFault(s, access, 0, FaultCause.NOT_PRESENT);
+    }
+    // No reserved bits are checked in 32-bit PDEs and PTEs of 4 KiB pages (§4.3, Table 4-6).
+    rights &= pte;
+    return finish(s, access, rights, false, (pte & 0xFFFF_F000L) | (la & 0xFFF), 12, setAd);
+  }
+
+  // ---- shared ----------------------------------------------------------------------------------
+
+  /** SDM §4.6: rights combined over all levels, then A/D (§4.8). */
+  private long finish(
+      PagingState s, int access, long rights, boolean xd, long physical, int shift, boolean setAd) {
+    boolean user = (access & Access.USER) != 0;
+    if (user && (rights & US) == 0) {
+      return pageFault(s, access, PageFaultErrorCode.P, FaultCause.USER_ACCESS_TO_SUPERVISOR_PAGE);
+    }
+    if ((access & Access.WRITE) != 0 && (rights & RW) == 0 && (user || s.wp)) {
+      return pageFault(s, access, PageFaultErrorCode.P, FaultCause.WRITE_TO_READ_ONLY_PAGE);
+    }
+    if ((access & Access.FETCH) != 0) {
+      if (s.nxe && xd) {
+        return pageFault(s, access, PageFaultErrorCode.P, FaultCause.EXECUTE_DISABLED);
+      }
+      if (!user && s.smep && (rights & US) != 0) {
+        return pageFault(s, access, PageFaultErrorCode.P, FaultCause.SMEP);
+      }
+    }
+    if (setAd) {
+      setAccessedDirty(s, (access & Access.WRITE) != 0);
+    }
+    pageShift = shift;
+    return physical;
+  }
+
+  private void setAccessedDirty(PagingState s, boolean write) {
+    for (int i = 0; i < depth; i++) {
+      if (s.mode == PagingMode.PAE && stepLevel[i] == 3) {
+        continue; // the CPU never writes a PAE PDPTE (SDM §4.8)
+      }
+      long e = stepValue[i];
+      long set = A | (write && i == depth - 1 ? D : 0);
+      if ((e & set) != set) {
+        // A and D are in the low dword in every format; the CPU updates them atomically there.
+        memory.writeU32(stepAddress[i], (e | set) & 0xFFFF_FFFFL);
+        stepValue[i] = e | set;
+      }
+    }
+  }
+
+  private long pageFault(PagingState s, int access, int bits, FaultCause why) {
+    cause = why;
+    int code = bits | (access & (Access.WRITE | Access.USER));
+    if ((access & Access.FETCH) != 0 && s.reportsFetch) {
+      code |= PageFaultErrorCode.ID;
+    }
+    return FAULT | ((long) ExceptionVector.PF.number() << 32) | code;
+  }
+
+  private void record(int level, long address, long value) {
+    stepLevel[depth] = level;
+    stepAddress[depth] = address;
+    stepValue[depth] = value;
+    depth++;
+  }
+
+  /** The entries the last walk read, outermost first. */
+  public List<WalkStep> steps(PagingState s) {
+    List<WalkStep> out = new ArrayList<>(depth);
+    for (int i = 0; i < depth; i++) {
+      int level = stepLevel[i];
+      String name =
+          switch (lastMode) {
+            case BITS32, PAE -> level == 3 ? "PDPTE" : level == 2 ? "PDE" : "PTE";
+            default -> LONG_NAMES[level];
+          };
+      int entrySize = lastMode == PagingMode.BITS32 ? 4 : 8;
+      long tableBase;
+      if (lastMode == PagingMode.PAE && level == 3) {
+        tableBase = s.root;
+      } else {
+        tableBase = stepAddress[i] & ~0xFFFL;
+      }
+      int index = (int) ((stepAddress[i] - tableBase) / entrySize);
+      out.add(new WalkStep(name, level, index, stepAddress[i], stepValue[i]));
+    }
+    return List.copyOf(out);
+  }
+}

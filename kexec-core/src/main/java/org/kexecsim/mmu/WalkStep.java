@@ -1,0 +1,19 @@
+package org.kexecsim.mmu;
+
+/**
+ * One paging-structure entry read during a walk.
+ *
+ * @param table the entry's name in the SDM for this mode: PML5E, PML4E, PDPTE, PDE, PTE
+ * @param level 1 for a PTE up to 5 for a PML5E
+ * @param index the entry's index in its table
+ * @param entryPhysical where the entry lives (for PAE PDPTEs: where it was loaded from)
+ * @param value the entry as read (for PAE PDPTEs: the register copy)
+ */
+public record WalkStep(String table, int level, int index, long entryPhysical, long value) {
+
+  @Override
+  public String toString() {
+    return String.format(
+        "%s[%d] @0x%x = 0x%016x (%s)", table, index, entryPhysical, value, PageTableEntry.flags(value));
+  }
+}

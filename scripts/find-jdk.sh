@@ -1,0 +1,22 @@
+# Sourced by ./kexec-sim, .ci/run and ./bench: sets JAVA_HOME to a JDK >= 25.
+# Order: KEXEC_SIM_JAVA_HOME, JAVA_HOME, then the usual install locations.
+_ksim_java_major() {
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 \
+    | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n 1
+}
+_ksim_found=""
+for _ksim_candidate in "${KEXEC_SIM_JAVA_HOME:-}" "${JAVA_HOME:-}" \
+    /usr/lib/jvm/* /usr/java/* /usr/jdk/* /opt/java/* /opt/jdk* "$HOME"/.sdkman/candidates/java/* "$HOME"/.jdks/*; do
+  [ -n "$_ksim_candidate" ] && [ -x "$_ksim_candidate/bin/java" ] && [ -x "$_ksim_candidate/bin/javac" ] || continue
+  _ksim_major=$(_ksim_java_major "$_ksim_candidate")
+  if [ -n "$_ksim_major" ] && [ "$_ksim_major" -ge 25 ]; then
+    _ksim_found="$_ksim_candidate"
+    break
+  fi
+done
+if [ -z "$_ksim_found" ]; then
+  echo "kexec-sim: no JDK >= 25 found (looked at KEXEC_SIM_JAVA_HOME, JAVA_HOME, /usr/lib/jvm, /usr/java, /opt/java); install one, e.g. a Temurin 25 package" >&2
+  exit 4
+fi
+JAVA_HOME="$_ksim_found"
+unset _ksim_found _ksim_candidate _ksim_major
