@@ -16,12 +16,8 @@ public final class AttSyntax {
   /** The instruction as objdump would show it; RIP-relative operands get the absolute target as a comment. */
   private String render(Instruction insn, long address, int length) {
     return switch (insn) {
-      case Instruction.Mov m -> {
-        if (m.src() instanceof Imm i && m.size() == 8 && m.dst() instanceof Gpr && !Encoder.fitsS32(i.value())) {
-          yield line("movabs", m.src(), m.dst());
-        }
-        yield line(suffixed("mov", m.size(), m.dst(), m.src()), m.src(), m.dst());
-      }
+      case Instruction.Mov m -> line(suffixed("mov", m.size(), m.dst(), m.src()), m.src(), m.dst());
+      case Instruction.MovAbs m -> line("movabs", new Imm(m.value()), m.dst());
       case Instruction.Alu a -> line(suffixed(a.op().mnemonic(), a.size(), a.dst(), a.src()), a.src(), a.dst());
       case Instruction.IncDec i -> line(suffixed(i.increment() ? "inc" : "dec", i.size(), i.target(), null), i.target());
       case Instruction.Shift s -> {

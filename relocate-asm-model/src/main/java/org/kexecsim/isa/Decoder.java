@@ -128,8 +128,7 @@ public final class Decoder {
     }
     if (op >= 0xB8 && op <= 0xBF) {
       Gpr g = new Gpr((op & 7) | ((rex & 1) << 3), size);
-      long imm = size == 8 ? u64() : u32();
-      return new Instruction.Mov(size, g, new Imm(imm));
+      return size == 8 ? new Instruction.MovAbs(g, u64()) : new Instruction.Mov(4, g, new Imm(u32()));
     }
     switch (op) {
       case 0x68:
@@ -170,6 +169,14 @@ public final class Decoder {
         return (rex & 1) != 0 ? undefined("xchg is outside the subset") : new Instruction.Simple(SimpleOp.NOP);
       case 0x9C, 0x9D:
         return new Instruction.Flags(op == 0x9C, slot());
+      case 0xA1, 0xA3: {
+        if (bits == 64) {
+          return undefined("movabs with a 64-bit moffs is outside the subset");
+        }
+        Mem abs = new Mem(segment, Mem.NONE, Mem.NONE, 1, s32());
+        Gpr eax = new Gpr(0, 4);
+        return op == 0xA1 ? new Instruction.Mov(4, eax, abs) : new Instruction.Mov(4, abs, eax);
+      }
       case 0xA4, 0xA5:
         return new Instruction.StringOp(true, op == 0xA4 ? 1 : size, rep);
       case 0xAA, 0xAB:

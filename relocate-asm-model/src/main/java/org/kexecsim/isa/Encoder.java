@@ -14,18 +14,28 @@ import java.io.ByteArrayOutputStream;
 public final class Encoder {
   private Encoder() {}
 
-  private static final int REX = 0x40, REX_W = 0x08, REX_R = 0x04, REX_X = 0x02, REX_B = 0x01;
+  static final int REX = 0x40, REX_W = 0x08, REX_R = 0x04, REX_X = 0x02, REX_B = 0x01;
 
   /**
    * Encodes {@code insn} for {@code bits}-bit code (32 or 64) placed at {@code address}.
    *
-   * @param wide use disp32/imm32/rel32 even where a short form would fit: GNU as does so when a
-   *     value depends on a label it cannot resolve in its first pass
+   * @param wideImm use imm32 even where imm8 would fit, and {@code wideDisp} disp32 even where
+   *     disp8 would: GNU as does so when a value depends on a label it cannot resolve in its first
+   *     pass
    * @param longBranch use rel32 for JMP/Jcc (the relaxed form)
    */
-  public static byte[] encode(Instruction insn, int bits, long address, boolean wide, boolean longBranch) {
-    Out o = new Out(bits, wide);
+  public static byte[] encode(
+      Instruction insn, int bits, long address, boolean wideImm, boolean wideDisp, boolean longBranch) {
+    Out o = new Out(bits, wideImm, wideDisp);
     switch (insn) {
+      case Instruction.MovAbs m -> {
+        o.checkSize(8);
+        o.b(REX | REX_W | (m.dst().extended() ? REX_B : 0));
+        o.op(0xB8 + (m.dst().number() & 7));
+        for (int k = 0; k < 8; k++) {
+          o.b((int) (m.value() >>> (8 * k)));
+        }
+      }
       case Instruction.Mov m -> o.mov(m);
       case Instruction.Alu a -> o.alu(a);
       case Instruction.IncDec i -> {
@@ -58,7 +68,7 @@ public final class Encoder {
         switch (p.src()) {
           case Gpr g -> o.shortReg(0x50, g);
           case Imm imm -> {
-            if (!wide && fitsS8(imm.value())) {
+            if (!wideImm && fitsS8(imm.value())) {
               o.op(0x6A);
               o.b((int) imm.value());
             } else {
@@ -172,12 +182,14 @@ public final class Encoder {
 
   private static final class Out {
     final int bits;
-    final boolean wide;
+    final boolean wideImm;
+    final boolean wideDisp;
     final ByteArrayOutputStream buf = new ByteArrayOutputStream(16);
 
-    Out(int bits, boolean wide) {
+    Out(int bits, boolean wideImm, boolean wideDisp) {
       this.bits = bits;
-      this.wide = wide;
+      this.wideImm = wideImm;
+      this.wideDisp = wideDisp;
     }
 
     byte[] bytes() {
@@ -246,6 +258,11 @@ public final class Encoder {
 
     void mov(Instruction.Mov m) {
       checkSize(m.size());
+      if (bits == 32 && moffs(m.src(), m.dst())) {
+        op(m.src() instanceof Mem ? 0xA1 : 0xA3); // GNU as uses the moffs forms for eax <-> absolute
+        imm32(((Mem) (m.src() instanceof Mem ? m.src() : m.dst())).disp(), false);
+        return;
+      }
       switch (m.src()) {
         case Gpr s when m.dst() instanceof Gpr || m.dst() instanceof Mem -> rm(m.size() == 8, new int[] {0x89}, s, m.dst());
         case Mem s when m.dst() instanceof Gpr d -> rm(m.size() == 8, new int[] {0x8B}, d, s);
@@ -257,11 +274,7 @@ public final class Encoder {
             rm(true, new int[] {0xC7}, 0, d); // sign-extended imm32, as GNU as prefers
             imm32(i.value(), true);
           } else {
-            b(REX | REX_W | (d.extended() ? REX_B : 0));
-            op(0xB8 + (d.number() & 7));
-            for (int k = 0; k < 8; k++) {
-              b((int) (i.value() >>> (8 * k)));
-            }
+            throw new EncodingException("immediate 0x" + Long.toHexString(i.value()) + " needs movabs");
           }
         }
         case Imm i when m.dst() instanceof Mem d -> {
@@ -270,6 +283,15 @@ public final class Encoder {
         }
         default -> throw new EncodingException("mov " + m.src() + "," + m.dst() + " is outside the subset");
       }
+    }
+
+    static boolean moffs(Operand src, Operand dst) {
+      return (src instanceof Gpr g && g.number() == 0 && absolute(dst))
+          || (dst instanceof Gpr h && h.number() == 0 && absolute(src));
+    }
+
+    static boolean absolute(Operand o) {
+      return o instanceof Mem m && m.base() == Mem.NONE && m.index() == Mem.NONE && m.segment() == null;
     }
 
     void alu(Instruction.Alu a) {
@@ -314,7 +336,7 @@ public final class Encoder {
           if (a.size() == 4 && (i.value() < Integer.MIN_VALUE || i.value() > 0xFFFF_FFFFL)) {
             throw new EncodingException("value 0x" + Long.toHexString(i.value()) + " does not fit 32 bits");
           }
-          if (!wide && fitsS8(v)) {
+          if (!wideImm && fitsS8(v)) {
             rm(w, new int[] {0x83}, a.op().digit, a.dst());
             b((int) v);
           } else if (a.dst() instanceof Gpr d && d.number() == 0) {
@@ -437,9 +459,9 @@ public final class Encoder {
       }
       int base = m.base() & 7;
       int mod;
-      if (disp == 0 && base != 5 && !wide) {
+      if (disp == 0 && base != 5 && !wideDisp) {
         mod = 0;
-      } else if (fitsS8(disp) && !wide) {
+      } else if (fitsS8(disp) && !wideDisp) {
         mod = 1;
       } else {
         mod = 2;

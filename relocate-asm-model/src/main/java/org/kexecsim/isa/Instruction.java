@@ -7,8 +7,11 @@ package org.kexecsim.isa;
  */
 public sealed interface Instruction {
 
-  /** MOV between registers, memory and immediates; a 64-bit immediate that does not fit imm32 is movabs. */
+  /** MOV between registers, memory and immediates (an imm32, sign-extended for 64-bit operands). */
   record Mov(int size, Operand dst, Operand src) implements Instruction {}
+
+  /** movabs $imm64,%reg (REX.W B8+r io). */
+  record MovAbs(Gpr dst, long value) implements Instruction {}
 
   /** ADD/OR/AND/SUB/XOR/CMP/TEST; dst is a register or memory, src a register, memory or immediate. */
   record Alu(AluOp op, int size, Operand dst, Operand src) implements Instruction {}
