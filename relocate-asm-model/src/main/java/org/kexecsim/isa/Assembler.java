@@ -401,7 +401,8 @@ public final class Assembler {
         throw error("unknown register %" + name);
       }
       Expr disp = null;
-      if (peek() != '(' || !s.substring(pos + 1).stripLeading().startsWith("%")) {
+      String afterParen = s.substring(Math.min(s.length(), pos + 1)).stripLeading();
+      if (peek() != '(' || !(afterParen.startsWith("%") || afterParen.startsWith(","))) {
         disp = expression();
         skipSpace();
       }
