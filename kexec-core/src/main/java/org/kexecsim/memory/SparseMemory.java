@@ -219,6 +219,13 @@ public final class SparseMemory implements PhysicalMemory {
     System.arraycopy(src, 0, frameOrCreate(dstPfn), 0, PAGE_SIZE);
   }
 
+  /** Makes this memory's frame at {@code physical} a copy of {@code source}'s. */
+  void copyFrom(PhysicalMemory source, long physical) {
+    long page = physical & -PAGE_SIZE;
+    checkRange(page, PAGE_SIZE);
+    source.read(page, frameOrCreate(page >>> PAGE_SHIFT), 0, PAGE_SIZE);
+  }
+
   @Override
   public boolean pageEquals(long physical, PhysicalMemory other, long otherPhysical) {
     if (other instanceof SparseMemory o) {
