@@ -1,0 +1,355 @@
+package org.kexecsim.pagetable;
+
+import static org.kexecsim.mmu.PageTableEntry.P;
+import static org.kexecsim.mmu.PageTableEntry.PAT_LARGE;
+import static org.kexecsim.mmu.PageTableEntry.PS;
+import static org.kexecsim.mmu.PageTableEntry.XD;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.kexecsim.memory.PhysicalMemory;
+import org.kexecsim.mmu.PageSize;
+import org.kexecsim.mmu.PageTableEntry;
+import org.kexecsim.mmu.PagingMode;
+
+/**
+ * Writes x86 paging structures into physical memory: maps ranges with the largest page sizes
+ * their alignment allows (up to a limit), allocates table pages from a {@link FrameAllocator}
+ * and reports every page it allocated and every large page it had to split.
+ *
+ * <p>Entry formats follow SDM Vol. 3A §4.3–4.5: 32-bit paging uses 4-byte entries and 4 MiB
+ * leaves with PSE-36 high bits; PAE has a 4-entry PDPT whose entries carry only P (every other
+ * low bit is reserved there, §4.4.1); 4- and 5-level paging use 2 MiB and 1 GiB leaves.
+ * Not thread-safe.
+ */
+public final class PageTableBuilder {
+  private static final byte[] ZERO_PAGE = new byte[PhysicalMemory.PAGE_SIZE];
+  /** Address bits of a 64-bit entry: 51:12. MAXPHYADDR is the walker's business, not the builder's. */
+  private static final long ADDRESS_MASK = 0x000F_FFFF_FFFF_F000L;
+
+  private static final long NEW_ROOT = -1;
+
+  private final PhysicalMemory memory;
+  private final PagingMode mode;
+  private final FrameAllocator allocator;
+  private final long root;
+  private final List<TablePage> pages = new ArrayList<>();
+  private long entriesWritten;
+  private int splits;
+
+  private PageTableBuilder(PhysicalMemory memory, PagingMode mode, FrameAllocator allocator, long root) {
+    if (mode == PagingMode.DISABLED) {
+      throw new IllegalArgumentException("no page tables without paging");
+    }
+    this.memory = memory;
+    this.mode = mode;
+    this.allocator = allocator;
+    this.root = root == NEW_ROOT ? newTable(mode.levels()) : root;
+  }
+
+  /** A new, empty hierarchy whose root table comes from {@code allocator}. */
+  public static PageTableBuilder create(PhysicalMemory memory, PagingMode mode, FrameAllocator allocator) {
+    return new PageTableBuilder(memory, mode, allocator, NEW_ROOT);
+  }
+
+  /** Extends the hierarchy already rooted at {@code root} (e.g. a live kernel pgd). */
+  public static PageTableBuilder onExisting(
+      PhysicalMemory memory, PagingMode mode, long root, FrameAllocator allocator) {
+    return new PageTableBuilder(memory, mode, allocator, root);
+  }
+
+  public long root() {
+    return root;
+  }
+
+  public PagingMode mode() {
+    return mode;
+  }
+
+  /** Every table page this builder allocated, in allocation order. */
+  public List<TablePage> tablePages() {
+    return List.copyOf(pages);
+  }
+
+  /** Entries written so far (leaves and table links, including those written by splits). */
+  public long entriesWritten() {
+    return entriesWritten;
+  }
+
+  /** Large pages split into smaller ones so that a mapping or unmapping could proceed. */
+  public int splits() {
+    return splits;
+  }
+
+  /** Maps with kernel table links ({@link PageTableEntry#KERNPG_TABLE}), replacing present leaves. */
+  public PageTableBuilder map(long virtual, long physical, long size, long leafFlags, PageSize largest) {
+    return map(virtual, physical, size, leafFlags, PageTableEntry.KERNPG_TABLE, largest, Overlap.REPLACE);
+  }
+
+  /**
+   * Maps {@code [virtual, virtual+size)} to {@code [physical, ...)}.
+   *
+   * @param leafFlags flags of the leaves in 4 KiB-PTE form (no PS; PS is added to large leaves)
+   * @param tableFlags flags of the links to lower tables (ignored for PAE PDPTEs, which get P)
+   * @param largest the largest page size to use where alignment allows
+   */
+  public PageTableBuilder map(
+      long virtual,
+      long physical,
+      long size,
+      long leafFlags,
+      long tableFlags,
+      PageSize largest,
+      Overlap overlap) {
+    checkRange(virtual, physical, size);
+    if (mode == PagingMode.BITS32 && (leafFlags & XD) != 0) {
+      throw new IllegalArgumentException("32-bit paging has no XD bit");
+    }
+    if ((leafFlags & P) == 0) {
+      throw new IllegalArgumentException("leaf flags must include P");
+    }
+    walkRange(root, mode.levels(), virtual, physical, size, leafFlags, tableFlags, largest, overlap);
+    return this;
+  }
+
+  /** Clears the leaves of {@code [virtual, virtual+size)}, splitting large pages it cuts through. */
+  public PageTableBuilder unmap(long virtual, long size) {
+    checkRange(virtual, 0, size);
+    walkRange(root, mode.levels(), virtual, 0, size, 0, PageTableEntry.KERNPG_TABLE, PageSize.SIZE_4K, Overlap.REPLACE);
+    return this;
+  }
+
+  private void checkRange(long virtual, long physical, long size) {
+    if (((virtual | physical | size) & 0xFFF) != 0) {
+      throw new IllegalArgumentException(String.format(
+          "range va 0x%x pa 0x%x size 0x%x is not page-aligned", virtual, physical, size));
+    }
+    if (!mode.isLongMode() && Long.compareUnsigned(virtual + size, 1L << 32) > 0) {
+      throw new IllegalArgumentException(String.format(
+          "va 0x%x + 0x%x is beyond the 4 GiB linear space of %s paging", virtual, size, mode.cliName()));
+    }
+  }
+
+  /** Maps (leafFlags != 0) or unmaps (leafFlags == 0) the part of a range inside one table. */
+  private void walkRange(
+      long table,
+      int level,
+      long va,
+      long pa,
+      long size,
+      long leafFlags,
+      long tableFlags,
+      PageSize largest,
+      Overlap overlap) {
+    int shift = shift(level);
+    long span = 1L << shift;
+    boolean unmapping = leafFlags == 0;
+    if (level == 1 && !unmapping && overlap == Overlap.REPLACE) {
+      writePtes(table, va, pa, size, leafFlags);
+      return;
+    }
+    while (size != 0) {
+      long entryAddress = table + index(va, level) * entrySize();
+      long offset = va & (span - 1);
+      long chunk = Math.min(size, span - offset);
+      boolean whole = offset == 0 && chunk == span;
+      long e = readEntry(entryAddress);
+      boolean present = (e & P) != 0;
+      boolean leaf = present && isLeaf(e, level);
+      if (unmapping) {
+        if (present && whole && (leaf || level == 1)) {
+          writeEntry(entryAddress, 0);
+        } else if (present && level > 1) {
+          long next = leaf ? split(entryAddress, e, level, tableFlags) : e & ADDRESS_MASK;
+          walkRange(next, level - 1, va, 0, chunk, 0, tableFlags, largest, overlap);
+        }
+      } else if (whole && (pa & (span - 1)) == 0 && leafAllowed(level, largest)) {
+        if (!(present && overlap == Overlap.KEEP)) {
+          writeEntry(entryAddress, leafEntry(level, pa, leafFlags));
+        }
+      } else if (level == 1) {
+        if (!(present && overlap == Overlap.KEEP)) {
+          writeEntry(entryAddress, leafEntry(1, pa, leafFlags));
+        }
+      } else {
+        long next;
+        if (!present) {
+          next = newTable(level - 1);
+          writeEntry(entryAddress, tableEntry(level, next, tableFlags));
+        } else if (leaf) {
+          if (overlap == Overlap.KEEP) {
+            va += chunk;
+            pa += chunk;
+            size -= chunk;
+            continue;
+          }
+          next = split(entryAddress, e, level, tableFlags);
+        } else {
+          next = e & tableAddressMask();
+        }
+        walkRange(next, level - 1, va, pa, chunk, leafFlags, tableFlags, largest, overlap);
+      }
+      va += chunk;
+      pa += chunk;
+      size -= chunk;
+    }
+  }
+
+  /** The hot loop: consecutive PTEs of one page table, no reads. */
+  private void writePtes(long table, long va, long pa, long size, long leafFlags) {
+    int entrySize = entrySize();
+    long address = table + index(va, 1) * entrySize;
+    long end = address + (size >>> 12) * entrySize;
+    if (entrySize == 8) {
+      for (; address != end; address += 8, pa += 4096) {
+        memory.writeU64(address, pa | leafFlags);
+      }
+    } else {
+      for (; address != end; address += 4, pa += 4096) {
+        memory.writeU32(address, (pa & 0xFFFF_F000L) | (leafFlags & 0xFFF));
+      }
+    }
+    entriesWritten += size >>> 12;
+  }
+
+  /** Replaces a large leaf with a table of next-smaller leaves mapping the same memory. */
+  private long split(long entryAddress, long leaf, int level, long tableFlags) {
+    long childTable = newTable(level - 1);
+    long childSpan = 1L << shift(level - 1);
+    long base = leafAddress(leaf, level);
+    long flags = (leaf & 0xFFF & ~PS) | (leaf & XD);
+    int n = tableEntries(level - 1);
+    for (int i = 0; i < n; i++) {
+      long childPa = base + i * childSpan;
+      long childFlags = level - 1 == 1 ? flags : flags | PS;
+      writeEntry(childTable + (long) i * entrySize(), encodeLeaf(level - 1, childPa, childFlags));
+    }
+    writeEntry(entryAddress, tableEntry(level, childTable, tableFlags));
+    splits++;
+    return childTable;
+  }
+
+  private long newTable(int level) {
+    long pa = allocator.allocateFrame();
+    if ((pa & 0xFFF) != 0) {
+      throw new IllegalStateException(String.format("allocator returned unaligned frame 0x%x", pa));
+    }
+    if (!mode.isLongMode() && Long.compareUnsigned(pa, 1L << 32) >= 0) {
+      // 32-bit entries and the PAE CR3 hold 32-bit table addresses (SDM §4.3, §4.4).
+      throw new IllegalStateException(String.format(
+          "%s paging needs tables below 4 GiB; allocator returned 0x%x", mode.cliName(), pa));
+    }
+    memory.write(pa, ZERO_PAGE, 0, ZERO_PAGE.length);
+    pages.add(new TablePage(pa, level, entryName(level)));
+    return pa;
+  }
+
+  // ---- geometry and formats of the mode ------------------------------------------------------
+
+  private int shift(int level) {
+    return mode == PagingMode.BITS32 ? 12 + 10 * (level - 1) : 12 + 9 * (level - 1);
+  }
+
+  private long index(long va, int level) {
+    long i = va >>> shift(level);
+    if (mode == PagingMode.PAE && level == 3) {
+      return i & 3;
+    }
+    return i & (tableEntries(level) - 1);
+  }
+
+  private int tableEntries(int level) {
+    if (mode == PagingMode.BITS32) {
+      return 1024;
+    }
+    return mode == PagingMode.PAE && level == 3 ? 4 : 512;
+  }
+
+  private int entrySize() {
+    return mode == PagingMode.BITS32 ? 4 : 8;
+  }
+
+  private boolean leafAllowed(int level, PageSize largest) {
+    if (level == 1) {
+      return true;
+    }
+    return switch (mode) {
+      case BITS32 -> level == 2 && largest == PageSize.SIZE_4M;
+      case PAE -> level == 2 && (largest == PageSize.SIZE_2M || largest == PageSize.SIZE_1G);
+      case LEVEL4, LEVEL5 ->
+          (level == 2 && (largest == PageSize.SIZE_2M || largest == PageSize.SIZE_1G))
+              || (level == 3 && largest == PageSize.SIZE_1G);
+      case DISABLED -> false;
+    };
+  }
+
+  private boolean isLeaf(long e, int level) {
+    if (level == 1) {
+      return true;
+    }
+    if ((e & PS) == 0) {
+      return false;
+    }
+    return switch (mode) {
+      case BITS32, PAE -> level == 2;
+      case LEVEL4, LEVEL5 -> level <= 3;
+      case DISABLED -> false;
+    };
+  }
+
+  private long leafEntry(int level, long pa, long flags) {
+    return encodeLeaf(level, pa, level == 1 ? flags : flags | PS);
+  }
+
+  private long encodeLeaf(int level, long pa, long flags) {
+    if (mode == PagingMode.BITS32) {
+      if (level == 2) {
+        // 4 MiB PDE: PA[31:22] in place, PA[39:32] in bits 20:13 (PSE-36, SDM Table 4-4).
+        return (pa & 0xFFC0_0000L) | (((pa >>> 32) & 0xFF) << 13) | (flags & 0xFFF);
+      }
+      return (pa & 0xFFFF_F000L) | (flags & 0xFFF);
+    }
+    return pa | flags;
+  }
+
+  private long leafAddress(long e, int level) {
+    if (mode == PagingMode.BITS32) {
+      return level == 2 ? (e & 0xFFC0_0000L) | (((e >>> 13) & 0xFF) << 32) : e & 0xFFFF_F000L;
+    }
+    return e & ADDRESS_MASK & ~((1L << shift(level)) - 1) & ~PAT_LARGE;
+  }
+
+  private long tableEntry(int level, long next, long tableFlags) {
+    if (mode == PagingMode.PAE && level == 3) {
+      return next | P; // every other low PDPTE bit is reserved (SDM §4.4.1, Table 4-8)
+    }
+    if (mode == PagingMode.BITS32) {
+      return next | (tableFlags & 0xFFF);
+    }
+    return next | tableFlags;
+  }
+
+  private long tableAddressMask() {
+    return mode == PagingMode.BITS32 ? 0xFFFF_F000L : ADDRESS_MASK;
+  }
+
+  private long readEntry(long address) {
+    return mode == PagingMode.BITS32 ? memory.readU32(address) : memory.readU64(address);
+  }
+
+  private void writeEntry(long address, long value) {
+    if (mode == PagingMode.BITS32) {
+      memory.writeU32(address, value);
+    } else {
+      memory.writeU64(address, value);
+    }
+    entriesWritten++;
+  }
+
+  private String entryName(int level) {
+    return switch (mode) {
+      case BITS32, PAE -> level == 3 ? "PDPTE" : level == 2 ? "PDE" : "PTE";
+      default -> new String[] {"", "PTE", "PDE", "PDPTE", "PML4E", "PML5E"}[level];
+    };
+  }
+}

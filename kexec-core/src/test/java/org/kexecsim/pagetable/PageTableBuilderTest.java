@@ -1,0 +1,103 @@
+package org.kexecsim.pagetable;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.kexecsim.memory.SparseMemory;
+import org.kexecsim.mmu.Access;
+import org.kexecsim.mmu.PageSize;
+import org.kexecsim.mmu.PageTableEntry;
+import org.kexecsim.mmu.PageWalker;
+import org.kexecsim.mmu.PagingMode;
+import org.kexecsim.mmu.PagingState;
+import org.kexecsim.mmu.Translation;
+import org.kexecsim.testing.Machines;
+
+class PageTableBuilderTest {
+  private static final long MIB = 1L << 20;
+
+  private static Translation.Mapped translate(SparseMemory m, PagingState s, long va) {
+    return assertInstanceOf(Translation.Mapped.class, PageWalker.translate(m, s, va, Access.READ));
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = PagingMode.class, names = {"BITS32", "PAE", "LEVEL4", "LEVEL5"})
+  void mapsA4KiBPageThatTheWalkerFinds(PagingMode mode) {
+    SparseMemory m = Machines.ram(64 * MIB);
+    PageTableBuilder b = PageTableBuilder.create(m, mode, new BumpFrameAllocator(32 * MIB, 64 * MIB));
+    b.map(0x4000_0000L, 0x12_3000L, 4096, PageTableEntry.PAGE_KERNEL_EXEC, PageSize.SIZE_4K);
+    Translation.Mapped t = translate(m, Machines.paging(m, mode, b.root()), 0x4000_0abcL);
+    assertEquals(0x12_3abcL, t.physical());
+    assertEquals(PageSize.SIZE_4K, t.pageSize());
+    assertEquals(mode.levels(), b.tablePages().size(), "the root and one table for each level below it");
+  }
+
+  @Test
+  void usesTheLargestAlignedPagesAndFallsBackAtTheEdges() {
+    SparseMemory m = Machines.ram(64 * MIB);
+    PageTableBuilder b =
+        PageTableBuilder.create(m, PagingMode.LEVEL4, new BumpFrameAllocator(32 * MIB, 64 * MIB));
+    // [1G - 4K, 3G + 2M + 4K): one 4K page, a 1G page, 2M pages... as alignment allows
+    long start = (1L << 30) - 4096;
+    long size = 4096 + (2L << 30) + 2 * MIB + 4096;
+    b.map(start, start, size, PageTableEntry.PAGE_KERNEL_EXEC, PageSize.SIZE_1G);
+    PagingState s = Machines.paging(m, PagingMode.LEVEL4, b.root());
+    assertEquals(PageSize.SIZE_4K, translate(m, s, start).pageSize());
+    assertEquals(PageSize.SIZE_1G, translate(m, s, 1L << 30).pageSize());
+    assertEquals(PageSize.SIZE_1G, translate(m, s, 2L << 30).pageSize());
+    assertEquals(PageSize.SIZE_2M, translate(m, s, 3L << 30).pageSize());
+    assertEquals(PageSize.SIZE_4K, translate(m, s, (3L << 30) + 2 * MIB).pageSize());
+  }
+
+  @Test
+  void mappingA4KiBPageInsideA2MiBLeafSplitsIt() {
+    SparseMemory m = Machines.ram(64 * MIB);
+    PageTableBuilder b =
+        PageTableBuilder.create(m, PagingMode.LEVEL4, new BumpFrameAllocator(32 * MIB, 64 * MIB));
+    b.map(0, 0, 4 * MIB, PageTableEntry.PAGE_KERNEL_EXEC, PageSize.SIZE_2M);
+    b.map(0x1000, 0x80_0000, 4096, PageTableEntry.PAGE_KERNEL_EXEC, PageSize.SIZE_4K);
+    PagingState s = Machines.paging(m, PagingMode.LEVEL4, b.root());
+    assertEquals(1, b.splits());
+    assertEquals(0x80_0010L, translate(m, s, 0x1010).physical());
+    assertEquals(0x2010L, translate(m, s, 0x2010).physical(), "the rest of the split page still identity");
+    assertEquals(PageSize.SIZE_2M, translate(m, s, 2 * MIB).pageSize());
+  }
+
+  @Test
+  void keepLeavesPresentEntriesAlone() {
+    SparseMemory m = Machines.ram(64 * MIB);
+    PageTableBuilder b =
+        PageTableBuilder.create(m, PagingMode.LEVEL4, new BumpFrameAllocator(32 * MIB, 64 * MIB));
+    b.map(0, 0x40_0000, 2 * MIB, PageTableEntry.PAGE_KERNEL_EXEC, PageSize.SIZE_2M);
+    b.map(0, 0, 4 * MIB, PageTableEntry.PAGE_KERNEL_EXEC, PageTableEntry.KERNPG_TABLE, PageSize.SIZE_2M, Overlap.KEEP);
+    PagingState s = Machines.paging(m, PagingMode.LEVEL4, b.root());
+    assertEquals(0x40_0000L, translate(m, s, 0).physical());
+    assertEquals(2 * MIB, translate(m, s, 2 * MIB).physical());
+  }
+
+  @Test
+  void paePdptesCarryOnlyPresent() {
+    SparseMemory m = Machines.ram(64 * MIB);
+    PageTableBuilder b =
+        PageTableBuilder.create(m, PagingMode.PAE, new BumpFrameAllocator(32 * MIB, 64 * MIB));
+    b.map(0xC000_0000L, 0, 8 * MIB, PageTableEntry.PAGE_KERNEL_EXEC, PageSize.SIZE_2M);
+    long pdpte = m.readU64(b.root() + 3 * 8);
+    assertEquals(PageTableEntry.P, pdpte & 0xFFF);
+  }
+
+  @Test
+  void unmapClearsAndSplits() {
+    SparseMemory m = Machines.ram(64 * MIB);
+    PageTableBuilder b =
+        PageTableBuilder.create(m, PagingMode.BITS32, new BumpFrameAllocator(32 * MIB, 64 * MIB));
+    b.map(0, 0, 8 * MIB, PageTableEntry.P | PageTableEntry.RW, PageSize.SIZE_4M);
+    b.unmap(0x1000, 0x1000);
+    PagingState s = Machines.paging(m, PagingMode.BITS32, b.root());
+    assertInstanceOf(Translation.Faulted.class, PageWalker.translate(m, s, 0x1000, Access.READ));
+    assertEquals(0x2000L, translate(m, s, 0x2000).physical());
+    assertEquals(PageSize.SIZE_4M, translate(m, s, 4 * MIB).pageSize());
+  }
+}

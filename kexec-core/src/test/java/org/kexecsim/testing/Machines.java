@@ -1,0 +1,67 @@
+package org.kexecsim.testing;
+
+import org.kexecsim.memory.RamMap;
+import org.kexecsim.memory.SparseMemory;
+import org.kexecsim.mmu.ControlRegisterRules;
+import org.kexecsim.mmu.ControlState;
+import org.kexecsim.mmu.ControlWrite;
+import org.kexecsim.mmu.Cr0;
+import org.kexecsim.mmu.Cr4;
+import org.kexecsim.mmu.CpuFeatures;
+import org.kexecsim.mmu.Efer;
+import org.kexecsim.mmu.PagingMode;
+import org.kexecsim.mmu.PagingState;
+
+/** Test fixtures shared across modules (kexec-core's test-jar): small machines and paging states. */
+public final class Machines {
+  private Machines() {}
+
+  /**
+   * Writes {@code memory} as a raw image (byte N = physical N) of {@code length} bytes; frames
+   * never written stay holes of a sparse file.
+   */
+  public static void writeRaw(SparseMemory memory, java.nio.file.Path file, long length) throws java.io.IOException {
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+        java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+      byte[] page = new byte[4096];
+      for (long pfn : memory.presentFrameNumbers()) {
+        memory.read(pfn << 12, page, 0, page.length);
+        ch.write(java.nio.ByteBuffer.wrap(page), pfn << 12);
+      }
+      if (ch.size() < length) {
+        ch.write(java.nio.ByteBuffer.wrap(new byte[1]), length - 1);
+      }
+    }
+  }
+
+  public static SparseMemory ram(long bytes) {
+    return new SparseMemory(RamMap.ofSize(bytes));
+  }
+
+  /** CR0/CR4/EFER that select {@code mode} with WP and, where the mode has XD, NXE. */
+  public static long[] controlFor(PagingMode mode) {
+    long cr0 = Cr0.PE | Cr0.PG | Cr0.WP | Cr0.ET | Cr0.NE;
+    return switch (mode) {
+      case DISABLED -> new long[] {Cr0.PE, 0, 0};
+      case BITS32 -> new long[] {cr0, Cr4.PSE, 0};
+      case PAE -> new long[] {cr0, Cr4.PAE, Efer.NXE};
+      case LEVEL4 -> new long[] {cr0, Cr4.PAE, Efer.LME | Efer.NXE};
+      case LEVEL5 -> new long[] {cr0, Cr4.PAE | Cr4.LA57, Efer.LME | Efer.NXE};
+    };
+  }
+
+  /** Loads CR3 as the CPU would for {@code mode} (PAE: PDPTE registers) and returns the paging state. */
+  public static PagingState paging(SparseMemory memory, PagingMode mode, long cr3) {
+    return paging(memory, mode, cr3, CpuFeatures.DEFAULT);
+  }
+
+  public static PagingState paging(SparseMemory memory, PagingMode mode, long cr3, CpuFeatures features) {
+    long[] c = controlFor(mode);
+    ControlWrite w = ControlRegisterRules.establish(c[0], cr3, c[1], c[2], memory, features);
+    if (w instanceof ControlWrite.Accepted(ControlState s)) {
+      return PagingState.of(s, features);
+    }
+    throw new AssertionError("CR3 load refused: " + w);
+  }
+}
