@@ -449,6 +449,21 @@ public final class Cpu {
     return readLinear(gdtrBase + index, 8, Access.READ);
   }
 
+  /**
+   * The GDT descriptor for {@code selector} as the CPU would read it now (through paging), or
+   * empty when the selector is null, in an LDT, beyond GDTR.limit or unmapped. For machine set-up.
+   */
+  public java.util.OptionalLong gdtDescriptor(int selector) {
+    if ((selector & 0xFFFC) == 0) {
+      return java.util.OptionalLong.empty();
+    }
+    try {
+      return java.util.OptionalLong.of(readDescriptor(selector, 0));
+    } catch (CpuFault f) {
+      return java.util.OptionalLong.empty();
+    }
+  }
+
   /** Loading a descriptor whose accessed bit is clear sets it in the GDT: a memory write (SDM §3.4.5.1). */
   void markAccessed(int selector, long raw) {
     if ((raw & (1L << 40)) == 0) {

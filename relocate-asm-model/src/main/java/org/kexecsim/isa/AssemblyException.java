@@ -1,7 +1,9 @@
 package org.kexecsim.isa;
 
+import org.kexecsim.input.RejectedInput;
+
 /** Bad assembler source: what is wrong and where (1-based line and column). */
-public final class AssemblyException extends RuntimeException {
+public final class AssemblyException extends RuntimeException implements RejectedInput {
   private final int line;
   private final int column;
   private final String reason;
