@@ -27,6 +27,8 @@ import picocli.CommandLine.Command;
     },
     subcommands = {
       TranslateCommand.class,
+      AsmCommand.class,
+      CpuCommand.class,
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
