@@ -44,6 +44,25 @@ class GasOracleTest {
     assertEquals(gas.length, mine.length, "image size");
   }
 
+  /** The project's relocate routines (design + copy-and-enter tail) are real code in the subset. */
+  @ParameterizedTest
+  @CsvSource({
+    "legacy-i386.S, 32", "page-table-a-i386.S, 32", "single-table-i386.S, 32", "mainline-i386.S, 32",
+    "legacy-x86_64.S, 64", "page-table-a-x86_64.S, 64", "single-table-x86_64.S, 64", "mainline-x86_64.S, 64"
+  })
+  void relocateRoutinesMatchGnuAs(String design, int bits) throws IOException {
+    String source = relocate(design) + "\n" + relocate(bits == 64 ? "copy-pages-64.S" : "copy-pages-32.S");
+    byte[] gas = GnuAs.assemble(source, bits);
+    byte[] mine = Assembler.assemble(source, bits).bytes();
+    assertEquals(HexFormat.of().formatHex(gas), HexFormat.of().formatHex(mine), design);
+  }
+
+  static String relocate(String name) throws IOException {
+    try (InputStream in = GasOracleTest.class.getResourceAsStream("/org/kexecsim/relocate/" + name)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
   static String resource(String name) throws IOException {
     try (InputStream in = GasOracleTest.class.getResourceAsStream(name)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
