@@ -146,7 +146,25 @@ final class Executor {
       }
       case Instruction.Undefined u -> throw CpuFault.ud(u.reason());
     }
+    if (target != nextRip) {
+      checkBranchTarget(target);
+    }
     cpu.setRip(target);
+  }
+
+  /**
+   * A near or far transfer to a non-canonical RIP (64-bit mode) or beyond the CS limit (32-bit
+   * code) faults on the transfer itself, with RIP still naming it (SDM Vol. 2 JMP/CALL/RET:
+   * "#GP(0) if the target offset is beyond the code segment limit / non-canonical").
+   */
+  private void checkBranchTarget(long target) {
+    if (cpu.in64BitMode()) {
+      if (((target << 16) >> 16) != target) {
+        throw CpuFault.gp(0, String.format("branch to non-canonical 0x%x", target));
+      }
+    } else if ((target & 0xFFFF_FFFFL) > cpu.segment(Segment.CS).limit()) {
+      throw CpuFault.gp(0, String.format("branch to 0x%x beyond the CS limit 0x%x", target, cpu.segment(Segment.CS).limit()));
+    }
   }
 
   /** INT3 is a trap with EXT=0: the CPU delivers it with the next instruction as return address. */

@@ -127,4 +127,28 @@ class ExceptionDeliveryTest {
     assertEquals(GP, r.exceptions().get(1).vector());
     assertEquals(6 * 8 + 2 + 1, r.exceptions().get(1).errorCode());
   }
+
+  @Test
+  void legacyInterruptGatePushesEflagsCsEipAndErrorCode() {
+    TestMachine m = TestMachine.protectedFlat();
+    var a = m.load("""
+        xor %eax,%eax
+        mov %eax,%ds
+        fault: mov (%eax),%ebx     # null DS in 32-bit code: #GP(0)
+        hlt
+        handler: hlt
+        """);
+    long idt = 0x9000;
+    long handler = a.symbols().get("handler");
+    long gate = (handler & 0xFFFF) | (0x18L << 16) | (0x8EL << 40) | ((handler >>> 16) & 0xFFFF) << 48;
+    m.memory.writeU64(idt + 8L * 13, gate);
+    m.cpu.setIdtr(idt, 8 * 32 - 1);
+    assertHalted(m.cpu.run(20));
+    assertEquals(handler + 1, m.cpu.rip());
+    long esp = m.reg(4);
+    assertEquals(TestMachine.STACK_TOP - 16, esp, "EFLAGS, CS, EIP, error code: 4 bytes each, no SS:ESP");
+    assertEquals(0, m.memory.readU32(esp));
+    assertEquals((long) a.symbols().get("fault"), m.memory.readU32(esp + 4));
+    assertEquals(0x18, m.memory.readU32(esp + 8));
+  }
 }

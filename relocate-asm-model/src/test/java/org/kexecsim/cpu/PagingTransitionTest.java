@@ -129,4 +129,52 @@ class PagingTransitionTest {
     assertEquals(3L << 21, m.cpu.cr2(), "CR2 is the first byte of the unmapped page");
     assertEquals(0, m.memory.readU32(at), "nothing was written to the mapped half");
   }
+
+  @Test
+  void enablingThirtyTwoBitPagingWithPseFromFlatProtectedMode() {
+    TestMachine m = TestMachine.protectedFlat();
+    assertHalted(m.run("""
+        mov $0x8000,%eax
+        mov %eax,%cr3
+        mov %cr4,%eax
+        or $0x10,%eax          # PSE: 4 MiB pages
+        mov %eax,%cr4
+        mov %cr0,%eax
+        or $0x80000000,%eax
+        mov %eax,%cr0          # the next fetch is paged: the identity map covers it
+        mov 0x400000,%ebx
+        hlt
+        """));
+    assertEquals("protected (32-bit paging)", m.cpu.modeName());
+    assertEquals(0xE3 | 0x20, m.memory.readU32(TestMachine.PD32 + 4) & 0xFF, "the walker set A in the 4 MiB PDE it used");
+  }
+
+  @Test
+  void turningPagingOffInLegacyModeFetchesTheNextInstructionUnpaged() {
+    // the i386 relocate path: the page holding the MOV must be identity-mapped (SDM §9.9.1)
+    TestMachine m = TestMachine.pae();
+    assertHalted(m.run("""
+        mov %cr0,%eax
+        and $0x7fffffff,%eax
+        mov %eax,%cr0
+        xor %eax,%eax
+        mov %eax,%cr4
+        mov %eax,%cr3
+        hlt
+        """));
+    assertEquals("protected (paging off)", m.cpu.modeName());
+    assertEquals(0, m.cpu.control().cr4());
+  }
+
+  @Test
+  void nearJumpToANonCanonicalAddressFaultsOnTheJump() {
+    TestMachine m = TestMachine.longMode();
+    var a = m.load("""
+        movabs $0x0000800000000000,%rax
+        jump: jmp *%rax
+        """);
+    RunResult r = m.cpu.run(10);
+    assertEquals(GP, r.exceptions().get(0).vector());
+    assertEquals((long) a.symbols().get("jump"), r.exceptions().get(0).rip(), "RIP names the jump, not the target");
+  }
 }
