@@ -76,13 +76,17 @@ public final class Decoder {
 
   private Instruction decodePrefixed() {
     boolean rep = false;
+    boolean operand16 = false;
     int op;
     while (true) {
       op = next();
       if (op == 0xF3) {
         rep = true;
         rex = 0;
-      } else if (op == 0x66 || op == 0x67 || op == 0xF2 || op == 0xF0) {
+      } else if (op == 0x66) {
+        operand16 = true; // accepted only on the NOP forms GNU as pads code with
+        rex = 0;
+      } else if (op == 0x67 || op == 0xF2 || op == 0xF0) {
         return undefined(String.format("prefix %02x is outside the subset", op));
       } else if (Segment.ofPrefix(op) != null) {
         segment = Segment.ofPrefix(op);
@@ -93,8 +97,20 @@ public final class Decoder {
         break;
       }
     }
+    if (operand16 && op != 0x90 && op != 0x0F) {
+      return undefined("operand-size prefix 66 is outside the subset");
+    }
+    if (rep && op == 0xC3) {
+      return new Instruction.Ret(); // "rep ret": the prefix is ignored
+    }
+    if (rep && op == 0x90) {
+      return new Instruction.Simple(SimpleOp.NOP); // F3 90 is PAUSE, a NOP for this model
+    }
     if (rep && op != 0xA4 && op != 0xA5 && op != 0xAA && op != 0xAB) {
       return undefined("rep prefix on a non-string instruction");
+    }
+    if (operand16 && op == 0x0F && peek() != 0x1F) {
+      return undefined("operand-size prefix 66 is outside the subset");
     }
     int size = opSize();
     if (op < 0x40 && (op & 7) <= 5 && (op & 0xC0) == 0) {
@@ -261,6 +277,10 @@ public final class Decoder {
       }
       case 0x09:
         return new Instruction.Simple(SimpleOp.WBINVD);
+      case 0x1F: {
+        ModRm m = modrm(size); // NOP r/m (0F 1F /0), the multi-byte NOP GNU as pads code with
+        return (m.reg & 7) == 0 ? new Instruction.Simple(SimpleOp.NOP) : undefined("0F 1F /" + (m.reg & 7));
+      }
       case 0x0B:
         return new Instruction.Simple(SimpleOp.UD2);
       case 0x20, 0x22: {
@@ -310,8 +330,12 @@ public final class Decoder {
     return u32() | (u32() << 32);
   }
 
+  private int peek() {
+    return src.byteAt(bits == 64 ? start + pos : (start + pos) & 0xFFFF_FFFFL);
+  }
+
   private int peekReg() {
-    return (src.byteAt(bits == 64 ? start + pos : (start + pos) & 0xFFFF_FFFFL) >> 3) & 7;
+    return (peek() >> 3) & 7;
   }
 
   private record ModRm(int reg, Operand rm) {}

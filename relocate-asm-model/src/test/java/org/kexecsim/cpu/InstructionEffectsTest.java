@@ -225,4 +225,21 @@ class InstructionEffectsTest {
     assertEquals(org.kexecsim.mmu.Efer.LME | org.kexecsim.mmu.Efer.LMA, m.cpu.control().efer());
     assertEquals(m.cpu.control().efer(), m.reg(RAX));
   }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2, 3, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 30})
+  void executionFallsThroughGnuAsAlignmentPadding(int before) {
+    for (TestMachine m : new TestMachine[] {TestMachine.longMode(), TestMachine.protectedFlat()}) {
+      assertHalted(m.run(".fill " + before + ",1,0x90\n.align 32\nmov $7,%ebx\nhlt\n"));
+      assertEquals(7, m.reg(RBX), m.bits + "-bit padding after " + before + " bytes");
+    }
+  }
+
+  @Test
+  void repRetAndPauseAreAccepted() {
+    TestMachine m = TestMachine.longMode();
+    m.memory.write(TestMachine.CODE, new byte[] {(byte) 0xF3, (byte) 0x90, (byte) 0xE8, 1, 0, 0, 0, (byte) 0xF4, (byte) 0xF3, (byte) 0xC3}, 0, 10);
+    assertHalted(m.cpu.run(10));
+    assertEquals(TestMachine.CODE + 8, m.cpu.rip());
+  }
 }
