@@ -248,7 +248,7 @@ public final class ElfCoreWriter {
       b.putInt(type).putInt(flags).putLong(offset).putLong(vaddr).putLong(paddr).putLong(filesz).putLong(memsz).putLong(align);
       return;
     }
-    for (long v : new long[] {offset, paddr, filesz, offset + filesz, paddr + memsz}) {
+    for (long v : new long[] {offset, paddr, filesz, memsz}) {
       if (Long.compareUnsigned(v, cls.maxField()) > 0) {
         throw new IllegalArgumentException(String.format(
             "ELF32 cannot describe a segment at paddr 0x%x size 0x%x file offset 0x%x: use ELF64", paddr, memsz, offset));
