@@ -218,10 +218,11 @@ public final class ImageDiff {
       long len = end - start;
       long pos = 0;
       while (pos < len) {
-        long m = MemorySegment.mismatch(x, pos, len, y, pos, len);
-        if (m < 0) {
+        long rel = MemorySegment.mismatch(x, pos, len, y, pos, len);
+        if (rel < 0) {
           break;
         }
+        long m = pos + rel; // mismatch() counts from the slice start
         long pageStart = ((start + m) & -PAGE);
         long pieceStart = Math.max(pageStart, start);
         long pieceEnd = Math.min(pageStart + PAGE, end);
