@@ -132,4 +132,21 @@ public record SimulatedMachine(SparseMemory memory, PagingMode mode, long cr3, L
         Optional.of(info), Optional.empty()), out, false);
     return out;
   }
+
+  /** A raw image: byte N of the file is physical byte N; only present frames are written. */
+  public static Path writeRaw(SparseMemory m, Path out) throws IOException {
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(out, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+      byte[] page = new byte[PhysicalMemory.PAGE_SIZE];
+      for (long pfn : m.presentFrameNumbers()) {
+        m.read(pfn << 12, page, 0, page.length);
+        ch.write(java.nio.ByteBuffer.wrap(page), pfn << 12);
+      }
+      long end = m.ramMap().end();
+      if (ch.size() < end) {
+        ch.write(java.nio.ByteBuffer.allocate(1), end - 1);
+      }
+    }
+    return out;
+  }
+
 }
