@@ -34,6 +34,8 @@ public final class KImage {
   /** For each destination page already given a source: the slot of that SOURCE entry (what kimage_dst_used finds). */
   private final Map<Long, Long> sourceSlotByDestination = new HashMap<>();
   private long crashControlCursor; // image->control_page
+  /** A control block the caller placed; the first-fit search steps over it like over a segment. */
+  private PhysicalRange fixedBlock;
   private long controlCodePage;
   private long swapPage = -1;
   private boolean loaded;
@@ -57,13 +59,27 @@ public final class KImage {
    */
   public static KImage allocate(
       KexecHost host, ImageType type, long entry, List<Segment> segments, OptionalLong fixedControlPage) {
+    return allocate(host, type, entry, segments, 1, fixedControlPage);
+  }
+
+  /**
+   * As {@link #allocate(KexecHost, ImageType, long, List, OptionalLong)} with a control code
+   * block of {@code controlCodePages} pages: KEXEC_CONTROL_PAGE_SIZE is one page on x86 today,
+   * two on x86_64 before 2006 (the pgd, then the code).
+   */
+  public static KImage allocate(
+      KexecHost host,
+      ImageType type,
+      long entry,
+      List<Segment> segments,
+      int controlCodePages,
+      OptionalLong fixedControlPage) {
     SegmentRules.check(host, type, entry, segments);
     KImage image = new KImage(host, type, entry, segments);
     if (fixedControlPage.isPresent()) {
-      image.controlCodePage = image.claimFixedControlPage(fixedControlPage.getAsLong());
+      image.controlCodePage = image.claimFixedControlPage(fixedControlPage.getAsLong(), controlCodePages);
     } else {
-      // KEXEC_CONTROL_PAGE_SIZE is one page on x86 today, so order 0.
-      image.controlCodePage = image.allocateControlPages(1);
+      image.controlCodePage = image.allocateControlPages(controlCodePages);
     }
     if (type == ImageType.NORMAL) {
       image.swapPage = image.allocateControlPages(1);
@@ -189,6 +205,11 @@ public final class KImage {
         return -1;
       }
       boolean clear = true;
+      if (fixedBlock != null && fixedBlock.overlaps(holeStart, holeEnd)) {
+        holeStart = alignUp(fixedBlock.end(), size);
+        holeEnd = holeStart + size - 1;
+        continue;
+      }
       for (Segment s : segments) {
         long mstart = s.mem();
         long mend = mstart + s.memsz() - 1;
@@ -207,22 +228,27 @@ public final class KImage {
     return -1;
   }
 
-  private long claimFixedControlPage(long pa) {
-    if ((pa & (PAGE - 1)) != 0 || !host.memory().ramMap().containsRange(pa, PAGE)) {
-      throw new IllegalArgumentException(String.format("control page 0x%x is not a page of RAM", pa));
+  private long claimFixedControlPage(long pa, int pages) {
+    long bytes = pages * PAGE;
+    if ((pa & (bytes - 1)) != 0 || !host.memory().ramMap().containsRange(pa, bytes)) {
+      throw new IllegalArgumentException(String.format(
+          "control block 0x%x is not %d naturally aligned page(s) of RAM", pa, pages));
     }
-    if (isDestinationRange(pa, pa + PAGE - 1)) {
+    if (isDestinationRange(pa, pa + bytes - 1)) {
       throw new IllegalArgumentException(String.format(
           "control page 0x%x is a destination: the copy would overwrite the code doing it", pa));
     }
     if (type == ImageType.CRASH
-        && !host.crashRegion().map(r -> r.range().containsInclusive(pa, pa + PAGE - 1)).orElse(false)) {
+        && !host.crashRegion().map(r -> r.range().containsInclusive(pa, pa + bytes - 1)).orElse(false)) {
       throw new IllegalArgumentException(String.format(
           "control page 0x%x of a crash image must lie in the crash region", pa));
     }
-    if (type == ImageType.NORMAL && host.memory().mayBeNonZero(pa)) {
+    if (type == ImageType.NORMAL && (host.memory().mayBeNonZero(pa) || host.memory().mayBeNonZero(pa + bytes - PAGE))) {
       throw new IllegalArgumentException(String.format("control page 0x%x is in use by the running kernel", pa));
     }
+    fixedBlock = new PhysicalRange(pa, bytes);
+    // Materialise it so the page allocator sees it taken (RandomFreePages skips written frames).
+    host.memory().write(pa, new byte[(int) bytes], 0, (int) bytes);
     controlPages.add(pa);
     return pa;
   }
