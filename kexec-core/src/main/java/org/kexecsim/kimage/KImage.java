@@ -295,8 +295,11 @@ public final class KImage {
 
   private long allocateIndirectionPage() {
     // GFP_KERNEL: lowmem on i386.
-    long pa = allocatePage(-1, Math.min(host.arch().sourceMemoryLimit(), host.arch().lowmemLimit()));
-    return pa;
+    long limit = host.arch().sourceMemoryLimit();
+    if (Long.compareUnsigned(host.arch().lowmemLimit(), limit) < 0) {
+      limit = host.arch().lowmemLimit();
+    }
+    return allocatePage(-1, limit);
   }
 
   /**

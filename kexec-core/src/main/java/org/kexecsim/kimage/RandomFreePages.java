@@ -55,7 +55,7 @@ public final class RandomFreePages implements FreePages {
     long total = 0;
     for (RamRange r : usable) {
       long lo = roundUp(Math.max(r.start(), LOW_RESERVED), blockBytes);
-      long hi = Math.min(r.end() == 0 ? Long.MAX_VALUE : r.end(), limit) & -blockBytes;
+      long hi = unsignedMin(r.end() == 0 ? -1L : r.end(), limit) & -blockBytes;
       if (Long.compareUnsigned(hi, lo) > 0) {
         long n = (hi - lo) / blockBytes;
         candidates.add(new long[] {lo, n});
@@ -112,6 +112,10 @@ public final class RandomFreePages implements FreePages {
       handedOut.add(base + ((long) i << PhysicalMemory.PAGE_SHIFT));
     }
     return base;
+  }
+
+  private static long unsignedMin(long a, long b) {
+    return Long.compareUnsigned(a, b) <= 0 ? a : b;
   }
 
   private static long roundUp(long value, long alignment) {
