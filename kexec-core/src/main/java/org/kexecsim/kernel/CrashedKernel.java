@@ -9,6 +9,7 @@ import org.kexecsim.kimage.KexecHost;
 import org.kexecsim.kimage.PhysicalRange;
 import org.kexecsim.kimage.RandomFreePages;
 import org.kexecsim.memory.SparseMemory;
+import org.kexecsim.mmu.CpuFeatures;
 
 /**
  * A synthetic kernel at the moment it crashed: its memory, the registers of the crashing CPU and
@@ -24,6 +25,7 @@ import org.kexecsim.memory.SparseMemory;
  * @param vmcoreinfoNote physical address of vmcoreinfo_note, {@code vmcoreinfoNoteBytes} long
  * @param vmallocPages virtual addresses of the 4 KiB vmalloc mappings
  * @param imageRange the physical range of the kernel image (memblock-reserved)
+ * @param cpu what the CPU reports: MAXPHYADDR grows with the RAM map beyond QEMU's default 40
  */
 public record CrashedKernel(
     Arch arch,
@@ -44,7 +46,8 @@ public record CrashedKernel(
     int vmcoreinfoNoteBytes,
     List<Long> vmallocPages,
     PhysicalRange imageRange,
-    long directMapBytes) {
+    long directMapBytes,
+    CpuFeatures cpu) {
 
   public CrashedKernel {
     processes = List.copyOf(processes);

@@ -143,9 +143,16 @@ public final class KernelBoot {
 
       CrashedKernel k = new CrashedKernel(
           arch, seed, memory, crashFinal, regs, kernelPgd, text, physBase, relocateVirtual, gdt, idt,
-          processes, current.pid(), notes, vmcoreinfoPa, vmcoreinfo.length, vmalloc, image, directMapBytes);
-      k.registers().pagingState(memory, CpuFeatures.DEFAULT); // CR3 must load (PAE: PDPTE check)
+          processes, current.pid(), notes, vmcoreinfoPa, vmcoreinfo.length, vmalloc, image, directMapBytes, cpu());
+      k.registers().pagingState(memory, k.cpu()); // CR3 must load (PAE: PDPTE check)
       return k;
+    }
+
+    /** A CPU whose MAXPHYADDR reaches the top of RAM (at least QEMU's default 40 bits). */
+    private CpuFeatures cpu() {
+      long top = ramTop() - 1;
+      int bits = 64 - Long.numberOfLeadingZeros(top);
+      return CpuFeatures.withMaxPhyAddr(Math.min(52, Math.max(40, bits)));
     }
 
     /** The image must sit in usable RAM; x86_64 moves it by up to 64 MiB in 2 MiB steps (physical KASLR). */

@@ -113,7 +113,7 @@ public final class MainlineDesign implements TransitionDesign {
     ledger.recordBuilderPages(b, 0, "identity", PageOrigin.CONTROL_PAGE);
 
     List<Conflict> conflicts = new ArrayList<>(SwitchConflicts.switchVaIsControlPa(image.arch(), va, control));
-    Translation before = PageWalker.translate(m, Paging.supervisor(m, image.arch(), b.root()), va, Access.READ);
+    Translation before = PageWalker.translate(m, Paging.supervisor(m, image.arch(), c.kernel().cpu(), b.root()), va, Access.READ);
     if (before instanceof Translation.Mapped hit) {
       conflicts.add(new Conflict(Conflict.Kind.CONTROL_VA_IN_IDENTITY_RANGE, String.format(
           "__va(control) 0x%x is already mapped by the identity table (a %s page at 0x%x)",

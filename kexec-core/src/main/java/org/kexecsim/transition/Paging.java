@@ -19,7 +19,7 @@ import org.kexecsim.mmu.PagingState;
 final class Paging {
   private Paging() {}
 
-  static ControlWrite load(PhysicalMemory memory, Arch arch, long root) {
+  static ControlWrite load(PhysicalMemory memory, Arch arch, CpuFeatures cpu, long root) {
     long cr0 = Cr0.PE | Cr0.ET | Cr0.NE | Cr0.WP | Cr0.PG;
     long cr4 = Cr4.PSE | (arch == Arch.I386 ? 0 : Cr4.PAE);
     long efer = switch (arch) {
@@ -27,14 +27,14 @@ final class Paging {
       case PAE -> Efer.NXE;
       case X86_64 -> Efer.LME | Efer.NXE;
     };
-    return ControlRegisterRules.establish(cr0, root, cr4, efer, memory, CpuFeatures.DEFAULT);
+    return ControlRegisterRules.establish(cr0, root, cr4, efer, memory, cpu);
   }
 
   /** As {@link #load}, throwing when the CPU would refuse the root. */
-  static PagingState supervisor(PhysicalMemory memory, Arch arch, long root) {
-    ControlWrite w = load(memory, arch, root);
+  static PagingState supervisor(PhysicalMemory memory, Arch arch, CpuFeatures cpu, long root) {
+    ControlWrite w = load(memory, arch, cpu, root);
     if (w instanceof ControlWrite.Accepted(ControlState s)) {
-      return PagingState.of(s, CpuFeatures.DEFAULT);
+      return PagingState.of(s, cpu);
     }
     throw new IllegalStateException(String.format("CR3 0x%x does not load: %s", root, w));
   }

@@ -73,7 +73,7 @@ public final class Preparation {
 
     List<MappingCheck> mappings = new ArrayList<>();
     for (RequiredMapping r : tables.required()) {
-      mappings.add(check(memory, arch, r));
+      mappings.add(check(memory, arch, kernel.cpu(), r));
     }
     long switchVirtual = tables.required().getFirst().virtual();
 
@@ -89,7 +89,7 @@ public final class Preparation {
 
     IndirectionWalk walk = IndirectionWalk.read(memory, image.head(), arch.longBytes());
     List<Conflict> conflicts = new ArrayList<>(tables.conflicts());
-    tables.copyRoot().ifPresent(root -> conflicts.addAll(copyHazards(memory, arch, root, walk)));
+    tables.copyRoot().ifPresent(root -> conflicts.addAll(copyHazards(memory, arch, kernel.cpu(), root, walk)));
 
     return new PrepareReport(
         arch.cliName(), design.cliName(), request.type().cliName(), request.seed(),
@@ -101,13 +101,13 @@ public final class Preparation {
   }
 
   /** A supervisor instruction fetch at the mapping's VA under its root, as after MOV CR3. */
-  static MappingCheck check(PhysicalMemory memory, Arch arch, RequiredMapping r) {
-    ControlWrite w = Paging.load(memory, arch, r.root());
+  static MappingCheck check(PhysicalMemory memory, Arch arch, CpuFeatures cpu, RequiredMapping r) {
+    ControlWrite w = Paging.load(memory, arch, cpu, r.root());
     if (w instanceof ControlWrite.Refused refused) {
       return new MappingCheck(r.name(), r.root(), r.virtual(), r.physical(), false,
           "MOV CR3 raises " + refused.vector().mnemonic() + ": " + refused.rule());
     }
-    PagingState s = PagingState.of(((ControlWrite.Accepted) w).state(), CpuFeatures.DEFAULT);
+    PagingState s = PagingState.of(((ControlWrite.Accepted) w).state(), cpu);
     Translation t = PageWalker.translate(memory, s, r.virtual(), Access.FETCH);
     return switch (t) {
       case Translation.Mapped m -> new MappingCheck(r.name(), r.root(), r.virtual(), r.physical(),
@@ -148,8 +148,8 @@ public final class Preparation {
    * not (the identity address taken by the control page's VA) would be copied from or to the
    * wrong frame.
    */
-  static List<Conflict> copyHazards(PhysicalMemory memory, Arch arch, long root, IndirectionWalk walk) {
-    PagingState s = Paging.supervisor(memory, arch, root);
+  static List<Conflict> copyHazards(PhysicalMemory memory, Arch arch, CpuFeatures cpu, long root, IndirectionWalk walk) {
+    PagingState s = Paging.supervisor(memory, arch, cpu, root);
     PageWalker walker = new PageWalker(memory);
     List<Conflict> out = new ArrayList<>();
     List<long[]> touched = new ArrayList<>(); // {address, access}

@@ -58,7 +58,7 @@ public final class SingleTableDesign implements TransitionDesign {
     ledger.recordBuilderPages(b, 0, "page_table_b", PageOrigin.CONTROL_PAGE);
 
     List<Conflict> conflicts = new ArrayList<>(SwitchConflicts.switchVaIsControlPa(arch, va, control));
-    Translation before = PageWalker.translate(m, Paging.supervisor(m, arch, b.root()), va, Access.READ);
+    Translation before = PageWalker.translate(m, Paging.supervisor(m, arch, c.kernel().cpu(), b.root()), va, Access.READ);
     int splitsBefore = b.splits();
     b.map(va, control, 4096, PAGE_KERNEL_EXEC, KERNPG_TABLE, PageSize.SIZE_4K, Overlap.REPLACE);
     int extraPages = b.tablePages().size() - identityPages;
