@@ -234,8 +234,8 @@ public final class HostMachine {
   }
 
   /** What a system call instruction does: stop for the tracer (SYSCALL/SYSEMU) or run. */
-  void syscallInstruction(HostProcess p, long nr, long a0, long a1, long a2, long a3) {
-    p.regs = p.regs.withSyscall(nr, a0, a1, a2, a3);
+  public void syscallInstruction(HostProcess p, long nr, long... args) {
+    p.regs = p.regs.withSyscall(nr, args);
     if (p.tracer != null && p.resume != HostProcess.Resume.CONT) {
       // ptrace syscall-entry stop; under SYSEMU the call is then skipped (arch/x86 ptrace.c).
       p.atSyscallEntry = p.resume == HostProcess.Resume.SYSCALL;
@@ -243,7 +243,39 @@ public final class HostMachine {
       p.report = new WaitStatus.SyscallStop(p.pid(), nr);
       return;
     }
-    p.regs = p.regs.withRet(execute(p, nr, new long[] {a0, a1, a2, a3, p.regs.a4(), p.regs.a5()}));
+    Registers r = p.regs;
+    p.regs = r.withRet(execute(p, nr, new long[] {r.a0(), r.a1(), r.a2(), r.a3(), r.a4(), r.a5()}));
+  }
+
+  /**
+   * A load by kernel code running inside {@code p} (tt's in-process kernel): a supervisor access
+   * through {@code p}'s page table. A fault here is a bug in the model.
+   */
+  public long loadWord(HostProcess p, long va) {
+    long pa = kernelTranslate(p, va, false);
+    if (pa < 0) {
+      throw new IllegalStateException(String.format("in-process kernel load at 0x%x of %s faults", va, p));
+    }
+    return readWord(pa);
+  }
+
+  /** A store by kernel code running inside {@code p}; see {@link #loadWord}. */
+  public void storeWord(HostProcess p, long va, long value) {
+    long pa = kernelTranslate(p, va, true);
+    if (pa < 0) {
+      throw new IllegalStateException(String.format("in-process kernel store at 0x%x of %s faults", va, p));
+    }
+    writeWord(pa, value);
+  }
+
+  /**
+   * tt's context switch (arch/um/kernel/tt/process_kern.c switch_to_tt): {@code from} writes a
+   * byte to {@code to}'s pipe and blocks reading its own; the host switches to {@code to}.
+   */
+  public void pipeSwitch(HostProcess from, HostProcess to) {
+    syscallCharge(from); // write(to's pipe)
+    syscallCharge(from); // read(own pipe): blocks
+    switchTo(to);
   }
 
   // ---- memory as seen by a process ---------------------------------------------------------
@@ -426,11 +458,17 @@ public final class HostMachine {
   private PtraceReply resume(HostProcess c, HostProcess.Resume how, Signal signal) {
     c.resume = how;
     c.stopSignal = null; // a stop's own signal is suppressed unless passed back in
+    c.state = HostProcess.State.RUNNING;
     if (c.atSyscallEntry) {
       c.atSyscallEntry = false;
-      c.pendingSyscall = true;
+      if (signal == null) {
+        c.pendingSyscall = true;
+      } else {
+        // the call completes before the signal is delivered on the way back to user mode
+        Registers r = c.regs;
+        c.regs = r.withRet(execute(c, r.nr(), new long[] {r.a0(), r.a1(), r.a2(), r.a3(), r.a4(), r.a5()}));
+      }
     }
-    c.state = HostProcess.State.RUNNING;
     if (signal != null) {
       deliver(c, signal);
     }

@@ -55,6 +55,11 @@ public final class HostProcess {
     return regs;
   }
 
+  /** The CPU changing registers as the code it runs says (a pop, a jump). */
+  public void setRegs(Registers r) {
+    regs = r;
+  }
+
   public HostProcess tracer() {
     return tracer;
   }
