@@ -368,14 +368,21 @@ public final class HostMachine {
     words[SigFrame.SC_ERR] = ctx.err();
     words[SigFrame.SC_TRAPNO] = ctx.trap();
     words[SigFrame.SC_CR2] = ctx.cr2();
+    // one translation per page the frame touches (the frame is 16-byte aligned and small)
+    long page = -1;
+    long pagePa = -1;
     for (int i = 0; i <= SigFrame.SC_CR2; i++) {
-      long pa = kernelTranslate(p, frame + (long) i * w, true);
-      if (pa < 0) {
+      long va = frame + (long) i * w;
+      if ((va & ~0xFFFL) != page) {
+        page = va & ~0xFFFL;
+        pagePa = kernelTranslate(p, page, true);
+      }
+      if (pagePa < 0) {
         // the frame cannot be written: force_sigsegv, the process dies
         terminate(p, new WaitStatus.Killed(p.pid(), new Signal.Sigsegv(ctx)));
         return;
       }
-      writeWord(pa, words[i]);
+      writeWord(pagePa + (va & 0xFFF), words[i]);
     }
     ledger.charge(Cost.SIGNAL_HANDLER);
     p.regs = Registers.at(handler, frame).withSyscall(-1, s.number());

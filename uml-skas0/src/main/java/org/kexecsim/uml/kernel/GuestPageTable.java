@@ -41,6 +41,7 @@ public final class GuestPageTable {
     for (int level = levels; level >= 2; level--) {
       long e = read(table + index(va, level) * entrySize);
       if ((e & PageTableEntry.P) == 0) {
+        missingSpanShift = arch == HostArch.I386 ? 22 : 12 + 9 * (level - 1);
         return -1;
       }
       table = e & GuestPte.FRAME;
@@ -99,9 +100,17 @@ public final class GuestPageTable {
     return out;
   }
 
-  /** Where the next PTE page's span starts after {@code va}. */
+  private int missingSpanShift = 12;
+
+  /**
+   * After {@link #pteAddress} returned -1 for {@code va}: the first address past the span of the
+   * missing entry, so walks skip an absent PML4E's 512 GiB at once, as the kernel's pgd/pud/pmd
+   * loops do. Never less than one page past {@code va}.
+   */
   long nextSpan(long va) {
-    return (va & -arch.pteSpan()) + arch.pteSpan();
+    long span = 1L << missingSpanShift;
+    long next = (va & -span) + span;
+    return next <= va ? Long.MAX_VALUE : next;
   }
 
   private long index(long va, int level) {
