@@ -162,7 +162,7 @@ public final class HostMachine {
           yield HostAddressSpace.EINVAL; // the model's hosts map only the physmem file
         }
         long offset = arch == HostArch.I386 ? a[5] << 12 : a[5]; // mmap2 takes pages
-        if (offset < 0 || offset + a[1] > physmem.size() || a[1] <= 0) {
+        if (offset < 0 || (offset & 0xFFF) != 0 || offset + a[1] > physmem.size() || a[1] <= 0) {
           yield HostAddressSpace.EINVAL;
         }
         ledger.charge(Cost.HOST_MM_OP);

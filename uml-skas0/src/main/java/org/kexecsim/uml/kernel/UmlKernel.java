@@ -3,7 +3,7 @@ package org.kexecsim.uml.kernel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.kexecsim.uml.UmlInputException;
 import org.kexecsim.uml.cost.Cost;
@@ -39,7 +39,7 @@ public final class UmlKernel {
   private final HostMachine host;
   private final GuestFrames frames;
   private final ModeDriver driver;
-  private final Random random;
+  private final SplittableRandom random; // well mixed even for seeds 1, 2, 3...
   private final HostProcess kernel;
   private final TreeMap<Integer, GuestProcess> tasks = new TreeMap<>();
   private final List<GuestMm.ExitMmap> exits = new ArrayList<>();
@@ -57,7 +57,7 @@ public final class UmlKernel {
     this.host = new HostMachine(arch, physmemBytes, mode instanceof UmlMode.Skas3, ledger);
     this.frames = new GuestFrames(host.physmem(), FIRST_FREE);
     this.driver = mode.driver();
-    this.random = new Random(seed);
+    this.random = new SplittableRandom(seed);
     ledger.begin("boot");
     try {
       kernel = host.boot(driver.kernelProcessName());
