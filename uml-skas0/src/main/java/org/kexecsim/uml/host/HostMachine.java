@@ -464,6 +464,9 @@ public final class HostMachine {
 
   private PtraceReply resume(HostProcess c, HostProcess.Resume how, Signal signal) {
     c.resume = how;
+    if (signal != null && !signal.equals(c.stopSignal)) {
+      ledger.charge(Cost.SIGNAL); // the tracer injects a signal the child did not have
+    }
     c.stopSignal = null; // a stop's own signal is suppressed unless passed back in
     c.state = HostProcess.State.RUNNING;
     if (c.atSyscallEntry) {
