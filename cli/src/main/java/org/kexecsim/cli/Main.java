@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
     },
     subcommands = {
       TranslateCommand.class,
+      UmlCommand.class,
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

@@ -87,9 +87,6 @@ public final class HostAddressSpace {
     if (bad != 0) {
       return bad;
     }
-    if (carve(va, va + len).isEmpty()) {
-      return 0;
-    }
     for (HostVma v : carve(va, va + len)) {
       vmas.remove(v.start());
       tables.unmap(v.start(), v.end() - v.start());
