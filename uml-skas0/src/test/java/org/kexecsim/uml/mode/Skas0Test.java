@@ -192,4 +192,17 @@ class Skas0Test {
     assertEquals(53, StubPages.capacity(HostArch.X86_64));
     assertEquals(107, StubPages.capacity(HostArch.I386));
   }
+
+  @Test
+  void x86_64FaultinfoIsErrorCodeThenCr2ThenTrapNo() {
+    // arch/x86/um/shared/sysdep/faultinfo_64.h: {int error_code; unsigned long cr2; int trap_no}
+    UmlKernel k = boot(HostArch.X86_64, Skas0Options.PATCHED, 1);
+    k.perform(new GuestOperation.Mmap(WINDOW, 1, Prot.RW, false));
+    k.perform(new GuestOperation.Touch(WINDOW + 0x48, true));
+    var pm = k.host().physmem();
+    long base = k.current().mm().stubDataFrame();
+    assertEquals(PageFaultErrorCode.US | PageFaultErrorCode.WR, pm.readU32(base));
+    assertEquals(WINDOW + 0x48, pm.readU64(base + 8));
+    assertEquals(14, pm.readU32(base + 16));
+  }
 }
