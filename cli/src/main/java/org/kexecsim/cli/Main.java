@@ -27,6 +27,8 @@ import picocli.CommandLine.Command;
     },
     subcommands = {
       TranslateCommand.class,
+      AsmCommand.class,
+      CpuCommand.class,
       UmlCommand.class,
     },
     exitCodeListHeading = "%nExit codes:%n",
