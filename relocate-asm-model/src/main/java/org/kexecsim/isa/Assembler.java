@@ -1064,7 +1064,7 @@ public final class Assembler {
           slotSize(mn.substring(3));
           return new Instruction.Ret();
         }
-        case "iret", "iretl", "iretd", "iretq" -> {
+        case "iret", "iretl", "iretq" -> {
           arity(0);
           if (mn.equals("iretq") && bits != 64) {
             throw error("iretq exists only in 64-bit mode");

@@ -103,3 +103,19 @@ fe:	add $(fe-fd),%eax
 	add $(. - fe),%eax
 	push $(fe - fd)
 	push $(. - fe)
+# spellings GNU as accepts for the same forms
+	sal $3,%eax
+	jmpl *%eax
+	calll *(%ebx)
+	retl
+	lretl
+	ljmpl *(%eax)
+	lidtl (%eax)
+	pushl %ebx
+	popl %ebx
+	pushl $0x1000
+	movsl
+	stosl
+	repz movsb
+3:	.short 1
+	.balign 8
