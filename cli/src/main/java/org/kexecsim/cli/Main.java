@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
       TranslateCommand.class,
       AsmCommand.class,
       CpuCommand.class,
+      UmlCommand.class,
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

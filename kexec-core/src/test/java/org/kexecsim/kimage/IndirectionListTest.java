@@ -1,0 +1,136 @@
+package org.kexecsim.kimage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kexecsim.kimage.TestHosts.MIB;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.kexecsim.memory.PhysicalMemory;
+import org.kexecsim.memory.RamMap;
+import org.kexecsim.memory.SparseMemory;
+
+class IndirectionListTest {
+
+  private static Segment random(long mem, long memsz, int bufsz, long seed) {
+    byte[] b = new byte[bufsz];
+    new SplittableRandom(seed).nextBytes(b);
+    return new Segment(b, mem, memsz);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Arch.class)
+  void eachIndirectionPageHoldsItsDataEntriesThenALink(Arch arch) {
+    int perPage = 4096 / arch.longBytes() - 1; // 511 on x86_64, 1023 on i386
+    KexecHost host = TestHosts.normal(arch, 512 * MIB);
+    // one DESTINATION + N SOURCE entries: enough to spill into a second page
+    long pages = perPage + 10;
+    KImage image = KImage.allocate(host, ImageType.NORMAL, 16 * MIB, List.of(Segment.zeroFilled(16 * MIB, pages * 4096)));
+    image.loadSegments();
+    PhysicalMemory m = host.memory();
+    List<Long> ind = image.indirectionList().indirectionPages();
+    assertEquals(2, ind.size());
+    assertEquals(ind.getFirst() | IndirectionEntry.INDIRECTION, image.head());
+    int w = arch.longBytes();
+    long first = ind.getFirst();
+    assertEquals(16 * MIB | IndirectionEntry.DESTINATION, read(m, first, w));
+    assertEquals(IndirectionEntry.SOURCE, read(m, first + w, w) & 0xFFF);
+    long link = read(m, first + (long) perPage * w, w);
+    assertEquals(ind.get(1) | IndirectionEntry.INDIRECTION, link, "slot " + perPage + " links on");
+    // pages + 1 data entries: perPage in the first page, the rest then DONE in the second
+    long rest = pages + 1 - perPage;
+    assertEquals(IndirectionEntry.DONE, read(m, ind.get(1) + rest * w, w));
+  }
+
+  private static long read(PhysicalMemory m, long pa, int w) {
+    return w == 8 ? m.readU64(pa) : m.readU32(pa);
+  }
+
+  @Test
+  void aCrashImagesListIsJustDone() {
+    PhysicalRange crash = new PhysicalRange(64 * MIB, 64 * MIB);
+    KexecHost host = TestHosts.host(Arch.X86_64, 256 * MIB, crash, 5);
+    KImage image = KImage.allocate(host, ImageType.CRASH, 64 * MIB, List.of(random(64 * MIB, 0x3000, 0x2100, 1)));
+    image.loadSegments();
+    assertEquals(IndirectionEntry.DONE, image.head());
+    byte[] loaded = new byte[0x2100];
+    host.memory().read(64 * MIB, loaded, 0, loaded.length);
+    assertArrayEquals(image.segments().getFirst().buf(), loaded, "loaded straight into place");
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {11, 12, 13, 14, 15, 16})
+  void theListReadsBackAsEverySegmentPageWithSourcesClearOfOtherDestinations(long seed) {
+    // a small machine whose segments cover a third of RAM: many fresh pages are destinations,
+    // which exercises kimage_alloc_page's swap and spare-page paths
+    KexecHost host = TestHosts.host(Arch.X86_64, 96 * MIB, null, seed);
+    List<Segment> segments = List.of(random(8 * MIB, 24 * MIB, 5000, seed), random(40 * MIB, 8 * MIB, 9000, seed + 1));
+    KImage image = KImage.allocate(host, ImageType.NORMAL, 8 * MIB, segments);
+    image.loadSegments();
+    IndirectionWalk walk = IndirectionWalk.read(host.memory(), image.head(), 8);
+    assertEquals((24 + 8) * 256, walk.copies().size(), "seed " + seed);
+    assertTrue(walk.sourcesRespectDestinations(), "seed " + seed);
+    // the bytes relocate_kernel would copy are the segment's bytes
+    IndirectionWalk.PageCopy firstOfSecond = walk.copies().get(24 * 256);
+    assertEquals(40 * MIB, firstOfSecond.destination());
+    byte[] page = new byte[4096];
+    host.memory().read(firstOfSecond.source(), page, 0, 4096);
+    byte[] expected = new byte[4096];
+    System.arraycopy(segments.get(1).buf(), 0, expected, 0, 4096);
+    assertArrayEquals(expected, page, "seed " + seed);
+    for (long ind : walk.indirectionPages()) {
+      assertTrue(!image.isDestinationRange(ind, ind + 4095), "indirection pages are no destination");
+    }
+  }
+
+  @Test
+  void aCycleIsReported() {
+    SparseMemory m = new SparseMemory(RamMap.ofSize(16 * MIB));
+    m.writeU64(0x10_0000, 0x20_0000 | IndirectionEntry.INDIRECTION);
+    m.writeU64(0x20_0000, 0x10_0000 | IndirectionEntry.INDIRECTION);
+    var e = assertThrows(CorruptIndirectionListException.class,
+        () -> IndirectionWalk.read(m, 0x10_0000 | IndirectionEntry.INDIRECTION, 8));
+    assertTrue(e.getMessage().contains("cycle"), e.getMessage());
+  }
+
+  @Test
+  void entriesOutsideRamAreReported() {
+    SparseMemory m = new SparseMemory(RamMap.ofSize(16 * MIB));
+    m.writeU64(0x10_0000, 0x10_0000 | IndirectionEntry.DESTINATION);
+    m.writeU64(0x10_0008, (64 * MIB) | IndirectionEntry.SOURCE);
+    var e = assertThrows(CorruptIndirectionListException.class,
+        () -> IndirectionWalk.read(m, 0x10_0000 | IndirectionEntry.INDIRECTION, 8));
+    assertTrue(e.getMessage().contains("outside RAM") && e.getMessage().contains("0x100008"), e.getMessage());
+    var link = assertThrows(CorruptIndirectionListException.class,
+        () -> IndirectionWalk.read(m, (64 * MIB) | IndirectionEntry.INDIRECTION, 8));
+    assertTrue(link.getMessage().contains("the head"), link.getMessage());
+  }
+
+  @Test
+  void aPageWithoutLinkOrDoneIsReported() {
+    SparseMemory m = new SparseMemory(RamMap.ofSize(16 * MIB));
+    m.writeU32(0x10_0000, 0x10_0000 | IndirectionEntry.DESTINATION); // then 1023 empty (skipped) entries
+    var e = assertThrows(CorruptIndirectionListException.class,
+        () -> IndirectionWalk.read(m, 0x10_0000 | IndirectionEntry.INDIRECTION, 4));
+    assertTrue(e.getMessage().contains("runs off the end"), e.getMessage());
+  }
+
+  @Test
+  void entriesWithoutFlagsAreSkippedLikeSwapPagesDoes() {
+    SparseMemory m = new SparseMemory(RamMap.ofSize(16 * MIB));
+    m.writeU64(0x10_0000, 0x30_0000 | IndirectionEntry.DESTINATION);
+    m.writeU64(0x10_0008, 0x40_0000); // no flag
+    m.writeU64(0x10_0010, 0x50_0000 | IndirectionEntry.SOURCE);
+    m.writeU64(0x10_0018, 0x51_0000 | IndirectionEntry.SOURCE);
+    m.writeU64(0x10_0020, IndirectionEntry.DONE);
+    IndirectionWalk w = IndirectionWalk.read(m, 0x10_0000 | IndirectionEntry.INDIRECTION, 8);
+    assertEquals(List.of(new IndirectionWalk.PageCopy(0x30_0000, 0x50_0000), new IndirectionWalk.PageCopy(0x30_1000, 0x51_0000)),
+        w.copies());
+  }
+}
