@@ -107,8 +107,8 @@ public final class KernelBoot {
       long physBase = is64 ? physLoad - PHYSICAL_START : 0;
       KernelText text = new KernelText(textVirtual, physLoad, imageBytes, textBytes);
 
-      PageTableBuilder kernel = PageTableBuilder.create(memory, mode, frames);
-      long kernelPgd = kernel.root();
+      long kernelPgd = pgdFrames(frames);
+      PageTableBuilder kernel = PageTableBuilder.onExisting(memory, mode, kernelPgd, frames);
       long gdtPa = frames.allocateFrame();
       long idtPa = frames.allocateFrame();
       long directMapBytes = mapKernel(kernel, text);
@@ -237,13 +237,35 @@ public final class KernelBoot {
     }
 
     /**
+     * A zeroed pgd page. On x86_64 it is the first of an 8 KiB-aligned pair, as with
+     * CONFIG_PAGE_TABLE_ISOLATION (PGD_ALLOCATION_ORDER 1, arch/x86/include/asm/pgalloc.h; and
+     * init_top_pgt is PTI-aligned in head_64.S): the second page is the user-mode copy, so CR3
+     * bit 12 selects between them and a kernel CR3 has it clear, which is what dump tools rely
+     * on when they mask it (crash's kaslr_helper.c).
+     */
+    private long pgdFrames(BumpFrameAllocator frames) {
+      long pgd = frames.allocateFrame();
+      if (mode == PagingMode.LEVEL4 || mode == PagingMode.LEVEL5) {
+        while ((pgd & 0x1FFF) != 0) {
+          pgd = frames.allocateFrame();
+        }
+        long user = frames.allocateFrame();
+        if (user != pgd + 4096) {
+          throw new IllegalStateException(String.format("no 8 KiB-aligned pgd pair at 0x%x", pgd));
+        }
+        memory.write(user, new byte[4096], 0, 4096);
+      }
+      memory.write(pgd, new byte[4096], 0, 4096);
+      return pgd;
+    }
+
+    /**
      * pgd_alloc(): a new pgd whose kernel half copies the kernel's entries (x86_64 entries
      * 256-511, i386 768-1023); with PAE the three user pmds are preallocated and the kernel pmd
      * is shared (PREALLOCATED_PMDS, SHARED_KERNEL_PMD; arch/x86/mm/pgtable.c).
      */
     private KernelProcess spawn(int pid, String comm, long kernelPgd, BumpFrameAllocator frames) {
-      long pgd = frames.allocateFrame();
-      memory.write(pgd, new byte[4096], 0, 4096);
+      long pgd = pgdFrames(frames);
       switch (mode) {
         case LEVEL4 -> {
           for (int i = 256; i < 512; i++) {
