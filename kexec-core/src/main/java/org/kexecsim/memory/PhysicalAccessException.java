@@ -1,7 +1,9 @@
 package org.kexecsim.memory;
 
+import org.kexecsim.input.RejectedInput;
+
 /** An access to a physical address that does not exist in the machine's RAM map, or wraps. */
-public final class PhysicalAccessException extends RuntimeException {
+public final class PhysicalAccessException extends RuntimeException implements RejectedInput {
   private final long physical;
 
   public PhysicalAccessException(long physical, String message) {

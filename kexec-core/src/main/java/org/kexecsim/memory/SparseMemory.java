@@ -9,8 +9,8 @@ import java.util.Arrays;
  * Physical memory whose 4 KiB frames come into being on first write; memory never written reads
  * as zero. A machine with a 64 TiB RAM map costs only the frames it touches.
  *
- * <p>Frames live in an open-addressing table keyed by page frame number, with a one-entry cache
- * for the common case of consecutive accesses to one frame. Not thread-safe.
+ * <p>Frames live in a directory keyed by page frame number, with a one-entry cache for the
+ * common case of consecutive accesses to one frame. Not thread-safe.
  */
 public final class SparseMemory implements PhysicalMemory {
   private static final VarHandle LE16 =
@@ -23,29 +23,31 @@ public final class SparseMemory implements PhysicalMemory {
   private static final long NO_FRAME = -1L; // no valid pfn is all ones: PAs are at most 52 bits
   private static final int OFFSET_MASK = PAGE_SIZE - 1;
 
+  // Frames hang off a two-level directory indexed by pfn: chunks of 2^15 frames (128 MiB of
+  // physical space, a 128 KiB array of references), so a lookup is two dependent loads and
+  // page-table pages allocated together share a chunk that stays in cache. Chunks below 256 TiB
+  // sit in a directory array grown on demand; the rare chunks above it live in a hash map.
+  private static final int CHUNK_SHIFT = 15;
+  private static final int CHUNK_FRAMES = 1 << CHUNK_SHIFT;
+  private static final int CHUNK_MASK = CHUNK_FRAMES - 1;
+  private static final long DIRECT_CHUNKS = 1L << (48 - PAGE_SHIFT - CHUNK_SHIFT);
+
   private final RamMap ramMap;
-  private long[] pfns;
-  private byte[][] frames;
+  private byte[][][] directory = new byte[16][][];
+  private final java.util.HashMap<Long, byte[][]> highChunks = new java.util.HashMap<>();
   private int count;
-  private int shift; // 64 - log2(capacity)
 
   private long cachedPfn = NO_FRAME;
   private byte[] cachedFrame;
 
   public SparseMemory(RamMap ramMap) {
     this.ramMap = ramMap;
-    allocateTable(1024);
   }
 
   /** A copy whose frames are independent of this memory's: a snapshot of the machine. */
   public SparseMemory copy() {
     SparseMemory c = new SparseMemory(ramMap);
-    c.allocateTable(pfns.length);
-    for (int i = 0; i < pfns.length; i++) {
-      if (pfns[i] != NO_FRAME) {
-        c.insert(pfns[i], frames[i].clone());
-      }
-    }
+    forEachFrame((frame, pfn) -> c.insert(pfn, frame.clone()));
     return c;
   }
 
@@ -62,12 +64,8 @@ public final class SparseMemory implements PhysicalMemory {
   /** The page frame numbers that have been written, ascending. */
   public long[] presentFrameNumbers() {
     long[] out = new long[count];
-    int n = 0;
-    for (long pfn : pfns) {
-      if (pfn != NO_FRAME) {
-        out[n++] = pfn;
-      }
-    }
+    int[] n = {0};
+    forEachFrame((frame, pfn) -> out[n[0]++] = pfn);
     Arrays.sort(out);
     return out;
   }
@@ -219,6 +217,13 @@ public final class SparseMemory implements PhysicalMemory {
     System.arraycopy(src, 0, frameOrCreate(dstPfn), 0, PAGE_SIZE);
   }
 
+  /** Makes this memory's frame at {@code physical} a copy of {@code source}'s. */
+  void copyFrom(PhysicalMemory source, long physical) {
+    long page = physical & -PAGE_SIZE;
+    checkRange(page, PAGE_SIZE);
+    source.read(page, frameOrCreate(page >>> PAGE_SHIFT), 0, PAGE_SIZE);
+  }
+
   @Override
   public boolean pageEquals(long physical, PhysicalMemory other, long otherPhysical) {
     if (other instanceof SparseMemory o) {
@@ -243,7 +248,7 @@ public final class SparseMemory implements PhysicalMemory {
 
   private static final byte[] ZERO_PAGE = new byte[PAGE_SIZE];
 
-  // ---- frame table ---------------------------------------------------------------------------
+  // ---- frame directory -----------------------------------------------------------------------
 
   private byte[] frameForRead(long physical, int length) {
     byte[] f = frame(physical >>> PAGE_SHIFT);
@@ -281,29 +286,28 @@ public final class SparseMemory implements PhysicalMemory {
     if (pfn == cachedPfn) {
       return cachedFrame;
     }
-    long[] keys = pfns;
-    int mask = keys.length - 1;
-    int i = (int) ((pfn * 0x9E37_79B9_7F4A_7C15L) >>> shift);
-    while (true) {
-      long k = keys[i];
-      if (k == pfn) {
-        byte[] f = frames[i];
-        cachedPfn = pfn;
-        cachedFrame = f;
-        return f;
-      }
-      if (k == NO_FRAME) {
-        return null;
-      }
-      i = (i + 1) & mask;
+    long chunkIndex = pfn >>> CHUNK_SHIFT;
+    byte[][] chunk;
+    if (chunkIndex < directory.length) {
+      chunk = directory[(int) chunkIndex];
+    } else if (chunkIndex < DIRECT_CHUNKS) {
+      return null;
+    } else {
+      chunk = highChunks.get(chunkIndex);
     }
+    if (chunk == null) {
+      return null;
+    }
+    byte[] f = chunk[(int) pfn & CHUNK_MASK];
+    if (f != null) {
+      cachedPfn = pfn;
+      cachedFrame = f;
+    }
+    return f;
   }
 
   private byte[] create(long pfn) {
     byte[] f = new byte[PAGE_SIZE];
-    if ((count + 1) * 4L > pfns.length * 3L) {
-      rehash();
-    }
     insert(pfn, f);
     cachedPfn = pfn;
     cachedFrame = f;
@@ -311,32 +315,43 @@ public final class SparseMemory implements PhysicalMemory {
   }
 
   private void insert(long pfn, byte[] f) {
-    int mask = pfns.length - 1;
-    int i = (int) ((pfn * 0x9E37_79B9_7F4A_7C15L) >>> shift);
-    while (pfns[i] != NO_FRAME) {
-      i = (i + 1) & mask;
+    long chunkIndex = pfn >>> CHUNK_SHIFT;
+    byte[][] chunk;
+    if (chunkIndex < DIRECT_CHUNKS) {
+      if (chunkIndex >= directory.length) {
+        directory = Arrays.copyOf(directory, (int) Math.min(DIRECT_CHUNKS, Math.max(chunkIndex + 1, directory.length * 2L)));
+      }
+      chunk = directory[(int) chunkIndex];
+      if (chunk == null) {
+        chunk = directory[(int) chunkIndex] = new byte[CHUNK_FRAMES][];
+      }
+    } else {
+      chunk = highChunks.computeIfAbsent(chunkIndex, k -> new byte[CHUNK_FRAMES][]);
     }
-    pfns[i] = pfn;
-    frames[i] = f;
-    count++;
+    if (chunk[(int) pfn & CHUNK_MASK] == null) {
+      count++;
+    }
+    chunk[(int) pfn & CHUNK_MASK] = f;
   }
 
-  private void rehash() {
-    long[] oldKeys = pfns;
-    byte[][] oldFrames = frames;
-    allocateTable(oldKeys.length * 2);
-    for (int i = 0; i < oldKeys.length; i++) {
-      if (oldKeys[i] != NO_FRAME) {
-        insert(oldKeys[i], oldFrames[i]);
+  /** Calls {@code action} for each present frame's pfn, in no particular order. */
+  private void forEachFrame(java.util.function.ObjLongConsumer<byte[]> action) {
+    for (int c = 0; c < directory.length; c++) {
+      forEachInChunk(c, directory[c], action);
+    }
+    for (var e : highChunks.entrySet()) {
+      forEachInChunk(e.getKey(), e.getValue(), action);
+    }
+  }
+
+  private static void forEachInChunk(long chunkIndex, byte[][] chunk, java.util.function.ObjLongConsumer<byte[]> action) {
+    if (chunk == null) {
+      return;
+    }
+    for (int i = 0; i < chunk.length; i++) {
+      if (chunk[i] != null) {
+        action.accept(chunk[i], (chunkIndex << CHUNK_SHIFT) | i);
       }
     }
-  }
-
-  private void allocateTable(int capacity) {
-    pfns = new long[capacity];
-    Arrays.fill(pfns, NO_FRAME);
-    frames = new byte[capacity][];
-    count = 0;
-    shift = 64 - Integer.numberOfTrailingZeros(capacity);
   }
 }

@@ -16,6 +16,25 @@ import org.kexecsim.mmu.PagingState;
 public final class Machines {
   private Machines() {}
 
+  /**
+   * Writes {@code memory} as a raw image (byte N = physical N) of {@code length} bytes; frames
+   * never written stay holes of a sparse file.
+   */
+  public static void writeRaw(SparseMemory memory, java.nio.file.Path file, long length) throws java.io.IOException {
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+        java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+      byte[] page = new byte[4096];
+      for (long pfn : memory.presentFrameNumbers()) {
+        memory.read(pfn << 12, page, 0, page.length);
+        ch.write(java.nio.ByteBuffer.wrap(page), pfn << 12);
+      }
+      if (ch.size() < length) {
+        ch.write(java.nio.ByteBuffer.wrap(new byte[1]), length - 1);
+      }
+    }
+  }
+
   public static SparseMemory ram(long bytes) {
     return new SparseMemory(RamMap.ofSize(bytes));
   }

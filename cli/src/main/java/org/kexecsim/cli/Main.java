@@ -1,0 +1,108 @@
+package org.kexecsim.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
+import org.kexecsim.input.RejectedInput;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code kexec-sim} command. Each subcommand is a {@code Callable<Integer>} returning an
+ * {@link ExitCode}; results go to stdout, diagnostics to stderr.
+ *
+ * <p>Errors map to exit codes in one place, here: exceptions implementing {@link RejectedInput}
+ * (any module's domain exception for bad input) print their one-line message and exit 3; I/O
+ * errors exit 4; anything else is a bug: one line and exit 70 (set KEXEC_SIM_DEBUG=1 for the
+ * stack trace).
+ */
+@Command(
+    name = "kexec-sim",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = {
+      "Simulates the x86 kexec/kdump crash transition on a model of the MMU and CPU,",
+      "and analyzes memory dumps."
+    },
+    subcommands = {
+      TranslateCommand.class,
+      AsmCommand.class,
+      CpuCommand.class,
+      UmlCommand.class,
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:ok",
+      "1:negative verdict (not preserved, images differ, a translation faulted)",
+      "2:bad usage",
+      "3:bad input (corrupt dump, impossible RAM map, refused segments)",
+      "4:I/O error",
+      "70:internal bug"
+    })
+public final class Main implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line with the given streams; returns the exit code. Tests call this. */
+  public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    cl.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> {
+          int code = exitCodeFor(ex);
+          String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+          String prefix = code == ExitCode.INTERNAL ? "kexec-sim: internal error: " : "kexec-sim: ";
+          err.println(prefix + firstLine(message));
+          if (code == ExitCode.INTERNAL && System.getenv("KEXEC_SIM_DEBUG") != null) {
+            ex.printStackTrace(err);
+          }
+          err.flush();
+          return code;
+        });
+    int code = cl.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  static int exitCodeFor(Throwable ex) {
+    for (Throwable t = ex; t != null; t = t.getCause()) {
+      if (t instanceof RejectedInput) {
+        return ExitCode.BAD_INPUT;
+      }
+      if (t instanceof IOException || t instanceof UncheckedIOException || t instanceof FileSystemException) {
+        return ExitCode.IO;
+      }
+    }
+    return ExitCode.INTERNAL;
+  }
+
+  private static String firstLine(String s) {
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  /** The version from the jar manifest, or "dev" when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {
+        "kexec-sim " + (v == null ? "dev" : v),
+        "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")"
+      };
+    }
+  }
+}

@@ -1,0 +1,24 @@
+package org.kexecsim.analyzer;
+
+/**
+ * An analysis that cannot run on what it was given: no way to find the root table, a CR3 whose
+ * load faults, tables too large to enumerate. {@link Kind} tells the CLI which exit code it is.
+ */
+public final class AnalysisException extends RuntimeException {
+  /** Whether the user must say more (usage) or the images are unusable (bad input). */
+  public enum Kind {
+    USAGE,
+    BAD_INPUT
+  }
+
+  private final Kind kind;
+
+  public AnalysisException(Kind kind, String message) {
+    super(message, null, false, false);
+    this.kind = kind;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+}

@@ -1,0 +1,34 @@
+package org.kexecsim.analyzer.diff;
+
+import java.util.Optional;
+import org.kexecsim.analyzer.PagingContext;
+import org.kexecsim.memory.RamRange;
+
+/**
+ * What the diff knows about the images besides their bytes.
+ *
+ * @param crashRegion the crashkernel= reservation, if known
+ * @param oldKernelPaging the old kernel's paging over image A, to tag its table pages
+ * @param kernelText the old kernel's text as a physical range
+ * @param threads workers for comparing; 0 means one per available core
+ */
+public record DiffOptions(Optional<RamRange> crashRegion, Optional<PagingContext> oldKernelPaging,
+    Optional<RamRange> kernelText, int threads) {
+  public static final DiffOptions NONE = new DiffOptions(Optional.empty(), Optional.empty(), Optional.empty(), 0);
+
+  public DiffOptions withCrashRegion(RamRange r) {
+    return new DiffOptions(Optional.of(r), oldKernelPaging, kernelText, threads);
+  }
+
+  public DiffOptions withOldKernelPaging(PagingContext p) {
+    return new DiffOptions(crashRegion, Optional.of(p), kernelText, threads);
+  }
+
+  public DiffOptions withKernelText(RamRange r) {
+    return new DiffOptions(crashRegion, oldKernelPaging, Optional.of(r), threads);
+  }
+
+  public DiffOptions withThreads(int n) {
+    return new DiffOptions(crashRegion, oldKernelPaging, kernelText, n);
+  }
+}

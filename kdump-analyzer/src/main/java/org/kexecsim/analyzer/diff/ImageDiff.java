@@ -1,0 +1,255 @@
+package org.kexecsim.analyzer.diff;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.kexecsim.analyzer.PageTables;
+import org.kexecsim.dump.MappedFileMemory;
+import org.kexecsim.memory.PhysicalMemory;
+import org.kexecsim.memory.RamRange;
+
+/**
+ * Compares two images address by address. Memory present in both is compared in 64 MiB chunks:
+ * when both sides are file mappings, one {@link MemorySegment#mismatch} call skips a whole equal
+ * chunk at memcmp speed, and each mismatch found resumes at the next page, so the cost is one
+ * pass over the bytes plus one call per differing page. Pages neither side can hold non-zero
+ * bytes in (holes of a sparse machine, zero-filled ELF tails) are not read at all. Chunks run on
+ * all cores when both images are file mappings (thread-safe readers); simulated memories are
+ * compared on the calling thread.
+ */
+public final class ImageDiff {
+  static final long CHUNK = 64L << 20;
+  private static final int PAGE = PhysicalMemory.PAGE_SIZE;
+
+  private ImageDiff() {}
+
+  /** An interval of physical address space and which images have RAM there. */
+  private record Span(long start, long end, boolean inA, boolean inB) {}
+
+  public static DiffReport diff(PhysicalMemory a, PhysicalMemory b, DiffOptions options) {
+    List<Span> spans = spans(a, b);
+    Set<Long> tablePages = tablePages(a, options);
+    long onlyA = 0;
+    long onlyB = 0;
+    long compared = 0;
+    List<long[]> work = new ArrayList<>(); // {start, end} chunks present in both
+    for (Span s : spans) {
+      long len = s.end - s.start;
+      if (s.inA && s.inB) {
+        compared += len;
+        for (long c = s.start; Long.compareUnsigned(c, s.end) < 0; c += Math.min(CHUNK, s.end - c)) {
+          work.add(new long[] {c, c + Math.min(CHUNK, s.end - c)});
+        }
+      } else if (s.inA) {
+        onlyA += len;
+      } else if (s.inB) {
+        onlyB += len;
+      }
+    }
+    List<long[]> differing = compareAll(a, b, work, options.threads());
+
+    List<DiffRange> ranges = new ArrayList<>();
+    Builder builder = new Builder(ranges);
+    long pages = 0;
+    long bytes = 0;
+    // Merge the one-sided spans and the differing pieces in address order.
+    List<long[]> pieces = new ArrayList<>();
+    for (long[] d : differing) {
+      pieces.add(new long[] {d[0], d[1], 0});
+      pages++;
+      bytes += d[1] - d[0];
+    }
+    for (Span s : spans) {
+      if (s.inA != s.inB) {
+        pieces.add(new long[] {s.start, s.end, s.inA ? 1 : 2});
+      }
+    }
+    pieces.sort((x, y) -> Long.compareUnsigned(x[0], y[0]));
+    for (long[] p : pieces) {
+      EnumSet<DiffTag> tags = EnumSet.noneOf(DiffTag.class);
+      if (p[2] == 1) {
+        tags.add(DiffTag.ONLY_IN_A);
+      } else if (p[2] == 2) {
+        tags.add(DiffTag.ONLY_IN_B);
+      }
+      if (options.crashRegion().isPresent() && overlaps(options.crashRegion().get(), p[0], p[1])) {
+        tags.add(DiffTag.CRASH_REGION);
+      }
+      if (options.kernelText().isPresent() && overlaps(options.kernelText().get(), p[0], p[1])) {
+        tags.add(DiffTag.KERNEL_TEXT);
+      }
+      if (p[2] == 0 && tablePages.contains(p[0] & -PAGE)) {
+        tags.add(DiffTag.PAGE_TABLE);
+      }
+      builder.add(p[0], p[1], tags);
+    }
+    builder.flush();
+    return new DiffReport(List.copyOf(ranges), compared, pages, bytes, onlyA, onlyB);
+  }
+
+  /** Coalesces adjacent pieces with equal tags. */
+  private static final class Builder {
+    private final List<DiffRange> out;
+    private long start;
+    private long end;
+    private Set<DiffTag> tags;
+
+    Builder(List<DiffRange> out) {
+      this.out = out;
+    }
+
+    void add(long s, long e, Set<DiffTag> t) {
+      if (tags != null && s == end && t.equals(tags)) {
+        end = e;
+        return;
+      }
+      flush();
+      start = s;
+      end = e;
+      tags = t;
+    }
+
+    void flush() {
+      if (tags != null) {
+        out.add(new DiffRange(start, end - start, tags));
+        tags = null;
+      }
+    }
+  }
+
+  private static boolean overlaps(RamRange r, long start, long end) {
+    return Long.compareUnsigned(r.start(), end) < 0 && Long.compareUnsigned(start, r.end()) < 0;
+  }
+
+  private static Set<Long> tablePages(PhysicalMemory a, DiffOptions options) {
+    Set<Long> pages = new HashSet<>();
+    options.oldKernelPaging().ifPresent(ctx -> PageTables.walk(a, ctx.state(), new PageTables.Visitor() {
+      @Override
+      public void table(long physical, int bytes, int level, long linearBase) {
+        pages.add(physical & -PAGE);
+      }
+    }));
+    return pages;
+  }
+
+  /** The address space cut at every range boundary of either image. */
+  private static List<Span> spans(PhysicalMemory a, PhysicalMemory b) {
+    TreeSet<Long> cuts = new TreeSet<>(Long::compareUnsigned);
+    for (RamRange r : a.ramMap().ranges()) {
+      cuts.add(r.start());
+      cuts.add(r.end());
+    }
+    for (RamRange r : b.ramMap().ranges()) {
+      cuts.add(r.start());
+      cuts.add(r.end());
+    }
+    List<Span> out = new ArrayList<>();
+    Long prev = null;
+    for (long c : cuts) {
+      if (prev != null) {
+        boolean inA = a.ramMap().contains(prev);
+        boolean inB = b.ramMap().contains(prev);
+        if (inA || inB) {
+          out.add(new Span(prev, c, inA, inB));
+        }
+      }
+      prev = c;
+    }
+    return out;
+  }
+
+  private static List<long[]> compareAll(PhysicalMemory a, PhysicalMemory b, List<long[]> work, int threads) {
+    boolean parallel = a instanceof MappedFileMemory && b instanceof MappedFileMemory;
+    int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    List<long[]> out = new ArrayList<>();
+    if (!parallel || n == 1 || work.size() == 1) {
+      for (long[] w : work) {
+        compareChunk(a, b, w[0], w[1], out);
+      }
+      return out;
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(n, r -> {
+      Thread t = new Thread(r, "diff-worker");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<List<long[]>>> futures = new ArrayList<>();
+      for (long[] w : work) {
+        futures.add(pool.submit(() -> {
+          List<long[]> local = new ArrayList<>();
+          compareChunk(a, b, w[0], w[1], local);
+          return local;
+        }));
+      }
+      for (Future<List<long[]>> f : futures) {
+        out.addAll(f.get());
+      }
+      return out;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("diff interrupted", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException(e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Appends {start, end} of every differing page piece of {@code [start, end)}. */
+  static void compareChunk(PhysicalMemory a, PhysicalMemory b, long start, long end, List<long[]> out) {
+    Optional<MemorySegment> sa = a instanceof MappedFileMemory ma ? ma.fileBacked(start, end - start) : Optional.empty();
+    Optional<MemorySegment> sb = b instanceof MappedFileMemory mb ? mb.fileBacked(start, end - start) : Optional.empty();
+    if (sa.isPresent() && sb.isPresent()) {
+      MemorySegment x = sa.get();
+      MemorySegment y = sb.get();
+      long len = end - start;
+      long pos = 0;
+      while (pos < len) {
+        long rel = MemorySegment.mismatch(x, pos, len, y, pos, len);
+        if (rel < 0) {
+          break;
+        }
+        long m = pos + rel; // mismatch() counts from the slice start
+        long pageStart = ((start + m) & -PAGE);
+        long pieceStart = Math.max(pageStart, start);
+        long pieceEnd = Math.min(pageStart + PAGE, end);
+        out.add(new long[] {pieceStart, pieceEnd});
+        pos = pieceEnd - start;
+      }
+      return;
+    }
+    byte[] pa = new byte[PAGE];
+    byte[] pb = new byte[PAGE];
+    for (long p = start; p < end; ) {
+      long pageEnd = Math.min((p & -PAGE) + PAGE, end);
+      int n = (int) (pageEnd - p);
+      boolean equal;
+      if (!a.mayBeNonZero(p) && !b.mayBeNonZero(p)) {
+        equal = true;
+      } else if (n == PAGE) {
+        equal = a.pageEquals(p, b, p);
+      } else {
+        a.read(p, pa, 0, n);
+        b.read(p, pb, 0, n);
+        equal = java.util.Arrays.equals(pa, 0, n, pb, 0, n);
+      }
+      if (!equal) {
+        out.add(new long[] {p, pageEnd});
+      }
+      p = pageEnd;
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package org.kexecsim.analyzer.ptdump;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import org.kexecsim.analyzer.Hex;
+import org.kexecsim.analyzer.PagingContext;
+import org.kexecsim.analyzer.ReportJson;
+import org.kexecsim.memory.ByteSize;
+
+/**
+ * The mapped ranges of one hierarchy, user half first.
+ *
+ * @param tables how many table pages the walk read
+ * @param unreadableTables tables linked from the hierarchy that lie outside the image
+ */
+public record PtDumpReport(PagingContext paging, List<MappedRange> ranges, long tables, List<Long> unreadableTables) {
+  public static final String FORMAT = "kexec-sim.ptdump/1";
+
+  public ObjectNode toJson() {
+    ObjectNode n = ReportJson.object(FORMAT);
+    ReportJson.paging(n, paging);
+    n.put("tables", tables);
+    ArrayNode u = n.putArray("unreadableTables");
+    unreadableTables.forEach(pa -> u.add(Hex.of(pa)));
+    ArrayNode arr = n.putArray("ranges");
+    for (MappedRange r : ranges) {
+      ObjectNode o = arr.addObject();
+      o.put("start", Hex.of(r.start()));
+      o.put("end", Hex.of(r.end()));
+      o.put("size", Hex.of(r.size()));
+      o.put("physical", Hex.of(r.physical()));
+      o.put("physicallyContiguous", r.physicallyContiguous());
+      o.put("pageSize", r.pageSize());
+      o.put("leaves", r.leaves());
+      o.put("rw", r.rw());
+      o.put("user", r.user());
+      o.put("nx", r.nx());
+      o.put("global", r.global());
+      o.put("half", r.kernel() ? "kernel" : "user");
+    }
+    return n;
+  }
+
+  /** dump_pagetables style: "---[ User Space ]---" then one line per range. */
+  public String toText() {
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format("paging: %s, root 0x%x (%s; mode from %s), %d tables%n", paging.mode().cliName(),
+        paging.root(), paging.rootSource(), paging.modeSource(), tables));
+    Boolean half = null;
+    for (MappedRange r : ranges) {
+      if (half == null || half != r.kernel()) {
+        half = r.kernel();
+        sb.append(half ? "---[ Kernel Space ]---" : "---[ User Space ]---").append(System.lineSeparator());
+      }
+      sb.append(String.format("0x%016x-0x%016x %8s %-2s %s -> 0x%x%s%n", r.start(), r.end(), ByteSize.format(r.size()),
+          r.pageSize(), r.flagsText(), r.physical(), r.physicallyContiguous() ? "" : " (scattered)"));
+    }
+    for (long pa : unreadableTables) {
+      sb.append(String.format("table at 0x%x is outside the image%n", pa));
+    }
+    return sb.toString();
+  }
+}

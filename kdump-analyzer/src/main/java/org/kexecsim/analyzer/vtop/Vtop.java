@@ -1,0 +1,37 @@
+package org.kexecsim.analyzer.vtop;
+
+import java.util.List;
+import org.kexecsim.analyzer.PagingContext;
+import org.kexecsim.memory.PhysicalAccessException;
+import org.kexecsim.memory.PhysicalMemory;
+import org.kexecsim.mmu.Access;
+import org.kexecsim.mmu.PageWalker;
+import org.kexecsim.mmu.Translation;
+
+/**
+ * Translates linear addresses to physical ones through an image's page tables, the way a
+ * supervisor read would (crash's {@code vtop}, makedumpfile's {@code --vtop}). The walk is the
+ * MMU model's own, read-only: accessed and dirty bits are not set.
+ */
+public final class Vtop {
+  private Vtop() {}
+
+  public static VtopReport translate(PhysicalMemory memory, PagingContext ctx, List<Long> linear) {
+    PageWalker walker = new PageWalker(memory);
+    List<VtopResult> results = linear.stream().map(va -> one(walker, ctx, va)).toList();
+    return new VtopReport(ctx, results);
+  }
+
+  static VtopResult one(PageWalker walker, PagingContext ctx, long va) {
+    try {
+      Translation t = walker.translate(ctx.state(), va, Access.READ, false);
+      return switch (t) {
+        case Translation.Mapped m -> VtopResult.mapped(va, m.physical(), m.pageSize(), m.steps());
+        case Translation.Faulted f -> VtopResult.faulted(va, f.describe(), f.steps());
+      };
+    } catch (PhysicalAccessException e) {
+      List<org.kexecsim.mmu.WalkStep> steps = walker.steps(ctx.state());
+      return VtopResult.faulted(va, "page table outside the image: " + e.getMessage(), steps);
+    }
+  }
+}

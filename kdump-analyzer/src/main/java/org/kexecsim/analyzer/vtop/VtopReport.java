@@ -1,0 +1,64 @@
+package org.kexecsim.analyzer.vtop;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import org.kexecsim.analyzer.Hex;
+import org.kexecsim.analyzer.PagingContext;
+import org.kexecsim.analyzer.ReportJson;
+import org.kexecsim.mmu.PageTableEntry;
+import org.kexecsim.mmu.WalkStep;
+
+/** The translations of a vtop run and the paging context they used. */
+public record VtopReport(PagingContext paging, List<VtopResult> results) {
+  public static final String FORMAT = "kexec-sim.vtop/1";
+
+  public boolean allMapped() {
+    return results.stream().allMatch(VtopResult::isMapped);
+  }
+
+  public ObjectNode toJson() {
+    ObjectNode n = ReportJson.object(FORMAT);
+    ReportJson.paging(n, paging);
+    ArrayNode arr = n.putArray("translations");
+    for (VtopResult r : results) {
+      ObjectNode o = arr.addObject();
+      o.put("linear", Hex.of(r.linear()));
+      o.put("mapped", r.isMapped());
+      r.physical().ifPresent(pa -> o.put("physical", Hex.of(pa)));
+      r.pageSize().ifPresent(s -> o.put("pageSize", s.label()));
+      r.fault().ifPresent(f -> o.put("fault", f));
+      ArrayNode steps = o.putArray("steps");
+      for (WalkStep s : r.steps()) {
+        ObjectNode st = steps.addObject();
+        st.put("table", s.table());
+        st.put("level", s.level());
+        st.put("index", s.index());
+        st.put("entryPhysical", Hex.of(s.entryPhysical()));
+        st.put("value", Hex.of(s.value()));
+        st.put("flags", PageTableEntry.flags(s.value()));
+      }
+    }
+    return n;
+  }
+
+  /** One line per address; with {@code verbose}, each entry read on the way. */
+  public String toText(boolean verbose) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format("paging: %s, root 0x%x (%s; mode from %s)%n", paging.mode().cliName(), paging.root(),
+        paging.rootSource(), paging.modeSource()));
+    for (VtopResult r : results) {
+      if (r.isMapped()) {
+        sb.append(String.format("0x%016x -> 0x%x (%s page)%n", r.linear(), r.physical().getAsLong(), r.pageSize().get().label()));
+      } else {
+        sb.append(String.format("0x%016x -> not mapped: %s%n", r.linear(), r.fault().get()));
+      }
+      if (verbose) {
+        for (WalkStep s : r.steps()) {
+          sb.append("    ").append(s).append(System.lineSeparator());
+        }
+      }
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,58 @@
+package org.kexecsim.dump;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.kexecsim.memory.RamRange;
+
+/**
+ * What an {@link ElfCoreWriter} writes besides memory.
+ *
+ * @param elfClass ELF32 holds only 32-bit offsets and addresses; i386 machines with RAM above
+ *     4 GiB need ELF64, as kexec-tools picks it
+ * @param arch the elf_prstatus layout and e_machine
+ * @param ranges the physical ranges to dump; for {@link CoreLayout#VMCORE} the crash region is
+ *     cut out of them
+ * @param crashRegion the crashkernel= reservation, absent from a /proc/vmcore
+ * @param pageOffset PAGE_OFFSET of the direct map for p_vaddr; empty writes p_vaddr 0
+ * @param directMapLimit physical addresses at or above this get p_vaddr -1 (i386 highmem, as
+ *     kexec-tools kexec/arch/i386/crashdump-x86.c does above X86_MAXMEM)
+ */
+public record CoreSpec(
+    ElfClass elfClass,
+    PrStatus.Arch arch,
+    CoreLayout layout,
+    List<RamRange> ranges,
+    List<CpuSnapshot> cpus,
+    Optional<VmcoreInfo> vmcoreInfo,
+    Optional<RamRange> crashRegion,
+    OptionalLong pageOffset,
+    long directMapLimit) {
+
+  /** x86_64 PAGE_OFFSET without KASLR (arch/x86/include/asm/page_64_types.h, 4-level). */
+  public static final long PAGE_OFFSET_X86_64 = 0xFFFF_8880_0000_0000L;
+  /** i386 PAGE_OFFSET with the default 3G/1G split. */
+  public static final long PAGE_OFFSET_I386 = 0xC000_0000L;
+  /** i386 lowmem: 896 MiB is directly mapped with the default vmalloc reserve. */
+  public static final long I386_LOWMEM = 896L << 20;
+
+  public CoreSpec {
+    ranges = List.copyOf(ranges);
+    cpus = List.copyOf(cpus);
+  }
+
+  /** A kernel-style /proc/vmcore of {@code ranges} for {@code arch}, with that arch's PAGE_OFFSET. */
+  public static CoreSpec vmcore(ElfClass elfClass, PrStatus.Arch arch, List<RamRange> ranges, List<CpuSnapshot> cpus,
+      Optional<VmcoreInfo> vmcoreInfo, Optional<RamRange> crashRegion) {
+    boolean x64 = arch == PrStatus.Arch.X86_64;
+    return new CoreSpec(elfClass, arch, CoreLayout.VMCORE, ranges, cpus, vmcoreInfo, crashRegion,
+        OptionalLong.of(x64 ? PAGE_OFFSET_X86_64 : PAGE_OFFSET_I386), x64 ? 1L << 46 : I386_LOWMEM);
+  }
+
+  /** A QEMU dump-guest-memory file of {@code ranges}. */
+  public static CoreSpec qemu(ElfClass elfClass, PrStatus.Arch arch, List<RamRange> ranges, List<CpuSnapshot> cpus,
+      Optional<VmcoreInfo> vmcoreInfo) {
+    return new CoreSpec(elfClass, arch, CoreLayout.QEMU, ranges, cpus, vmcoreInfo, Optional.empty(),
+        OptionalLong.empty(), -1L);
+  }
+}

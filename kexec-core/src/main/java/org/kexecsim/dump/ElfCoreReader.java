@@ -1,0 +1,283 @@
+package org.kexecsim.dump;
+
+import static org.kexecsim.dump.ElfConstants.*;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Opens an ELF32 or ELF64 core file (the kernel's /proc/vmcore, QEMU's dump-guest-memory, this
+ * project's writer) as a {@link Dump}. The file is mapped, never read into the heap, so a
+ * 16 GiB dump opens in the time it takes to read its headers.
+ *
+ * <p>The file is untrusted. Every size and offset is checked against the file before it is used,
+ * in unsigned 64-bit arithmetic that cannot wrap; a violation is a {@link
+ * MalformedDumpException} naming the file, the offset of the field and the problem.
+ */
+public final class ElfCoreReader {
+  /** x86_64 __START_KERNEL_map: PT_LOADs with a p_vaddr here alias RAM through the kernel text map. */
+  static final long START_KERNEL_MAP = 0xFFFF_FFFF_8000_0000L;
+  /** SDM Vol. 3A §4.1.4: MAXPHYADDR is at most 52, so no physical address reaches 2^52. */
+  static final long PHYSICAL_LIMIT = 1L << 52;
+
+  private final String name;
+  private final MemorySegment file;
+  private final long size;
+  private ElfClass elfClass;
+
+  private ElfCoreReader(String name, MemorySegment file) {
+    this.name = name;
+    this.file = file;
+    this.size = file.byteSize();
+  }
+
+  /** Maps {@code path} and parses it; the returned dump owns the mapping. */
+  public static Dump open(Path path) throws IOException {
+    Arena arena = Arena.ofShared();
+    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+      MemorySegment file = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
+      return new ElfCoreReader(path.toString(), file).read(path, arena);
+    } catch (IOException | RuntimeException e) {
+      arena.close();
+      throw e;
+    }
+  }
+
+  /** Whether {@code path} starts with the ELF magic; raw images do not. */
+  public static boolean looksLikeElf(Path path) throws IOException {
+    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4);
+      channel.read(b, 0);
+      return b.position() == 4 && b.get(0) == 0x7f && b.get(1) == 'E' && b.get(2) == 'L' && b.get(3) == 'F';
+    }
+  }
+
+  private Dump read(Path path, Arena arena) {
+    if (size < 16 || u8(0) != 0x7f || u8(1) != 'E' || u8(2) != 'L' || u8(3) != 'F') {
+      throw bad(0, "not an ELF file (no \\x7fELF magic)");
+    }
+    elfClass = switch (u8(4)) {
+      case 1 -> ElfClass.ELF32;
+      case 2 -> ElfClass.ELF64;
+      default -> throw bad(4, "e_ident[EI_CLASS] " + u8(4) + " is neither ELFCLASS32 nor ELFCLASS64");
+    };
+    if (u8(5) != ELFDATA2LSB) {
+      throw bad(5, "e_ident[EI_DATA] " + u8(5) + ": only little-endian (ELFDATA2LSB) x86 dumps are supported");
+    }
+    boolean is64 = elfClass == ElfClass.ELF64;
+    if (size < elfClass.ehdrSize()) {
+      throw bad(0, String.format("file is %d bytes, shorter than the %d-byte ELF header", size, elfClass.ehdrSize()));
+    }
+    int eType = u16(16);
+    if (eType != ET_CORE) {
+      throw bad(16, "e_type " + eType + " is not ET_CORE (4)");
+    }
+    int eMachine = u16(18);
+    long ePhoff = is64 ? u64(32) : u32(28);
+    long eShoff = is64 ? u64(40) : u32(32);
+    long phentOff = is64 ? 54 : 42;
+    int ePhentsize = u16(phentOff);
+    long ePhnum = u16(phentOff + 2);
+    if (ePhentsize != elfClass.phdrSize()) {
+      throw bad(phentOff, String.format("e_phentsize %d, expected %d for %s", ePhentsize, elfClass.phdrSize(), elfClass));
+    }
+    if (ePhnum == PN_XNUM) {
+      // gABI: the real count is sh_info of section header 0 (QEMU uses this beyond 65534 segments).
+      long shdrSize = is64 ? 64 : 40;
+      if (!fits(eShoff, shdrSize)) {
+        throw bad(is64 ? 40 : 32, String.format("e_shoff 0x%x: section header 0 (for e_phnum PN_XNUM) is past the end of the file", eShoff));
+      }
+      ePhnum = u32(eShoff + (is64 ? 44 : 28));
+    }
+    if (ePhnum == 0) {
+      throw bad(phentOff + 2, "e_phnum 0: no program headers, so no memory");
+    }
+    if (!fits(ePhoff, ePhnum * ePhentsize)) {
+      throw bad(phentOff + 2, String.format(
+          "e_phnum %d program headers at e_phoff 0x%x extend past the end of the file (size 0x%x)", ePhnum, ePhoff, size));
+    }
+
+    List<ProgramHeader> loads = new ArrayList<>();
+    List<ProgramHeader> textLoads = new ArrayList<>();
+    List<Note> notes = new ArrayList<>();
+    List<PrStatus> prStatus = new ArrayList<>();
+    List<QemuCpuState> qemu = new ArrayList<>();
+    VmcoreInfo vmcoreInfo = null;
+    for (long i = 0; i < ePhnum; i++) {
+      ProgramHeader ph = programHeader(ePhoff + i * ePhentsize, is64);
+      if (ph.pType() == PT_LOAD) {
+        checkLoad(ph);
+        if (ph.pMemsz() == 0) {
+          continue;
+        }
+        boolean textAlias = eMachine == EM_X86_64 && Long.compareUnsigned(ph.pVaddr(), START_KERNEL_MAP) >= 0;
+        (textAlias ? textLoads : loads).add(ph);
+      } else if (ph.pType() == PT_NOTE) {
+        checkFileRange(ph, "PT_NOTE");
+        for (Note n : notes(ph)) {
+          notes.add(n);
+          switch (n.name()) {
+            case "CORE" -> {
+              if (n.nType() == NT_PRSTATUS) {
+                PrStatus.Arch arch = PrStatus.Arch.ofDescSize(n.nDescsz());
+                if (arch == null) {
+                  throw bad(n.headerOffset() + 4, String.format(
+                      "NT_PRSTATUS n_descsz 0x%x is neither the x86_64 (336) nor the i386 (144) elf_prstatus", n.nDescsz()));
+                }
+                prStatus.add(PrStatus.read(file, n.descOffset(), arch));
+              }
+            }
+            case "QEMU" -> {
+              if (n.nDescsz() < QemuCpuState.SIZE) {
+                throw bad(n.headerOffset() + 4, String.format(
+                    "QEMU note n_descsz 0x%x is shorter than QEMUCPUState (%d bytes)", n.nDescsz(), QemuCpuState.SIZE));
+              }
+              QemuCpuState s = QemuCpuState.read(file, n.descOffset());
+              if (s.version() != QemuCpuState.VERSION) {
+                throw bad(n.descOffset(), "QEMUCPUState version " + s.version() + ", expected 1");
+              }
+              qemu.add(s);
+            }
+            case VmcoreInfo.NOTE_NAME -> {
+              byte[] text = file.asSlice(n.descOffset(), n.nDescsz()).toArray(ValueLayout.JAVA_BYTE);
+              int len = 0;
+              while (len < text.length && text[len] != 0) {
+                len++;
+              }
+              vmcoreInfo = VmcoreInfo.parse(new String(text, 0, len, StandardCharsets.US_ASCII), name, n.descOffset());
+            }
+            default -> {}
+          }
+        }
+      }
+    }
+    if (loads.isEmpty()) {
+      throw bad(ePhoff, "no PT_LOAD segment with memory: the dump holds no RAM");
+    }
+    loads.sort(Comparator.comparing(ProgramHeader::pPaddr, Long::compareUnsigned));
+    List<MappedFileMemory.Extent> extents = new ArrayList<>(loads.size());
+    for (int i = 0; i < loads.size(); i++) {
+      ProgramHeader ph = loads.get(i);
+      if (i > 0) {
+        ProgramHeader prev = loads.get(i - 1);
+        if (Long.compareUnsigned(ph.pPaddr(), prev.pPaddr() + prev.pMemsz()) < 0) {
+          throw bad(ph.headerOffset(), String.format(
+              "PT_LOAD [0x%x-0x%x) overlaps PT_LOAD [0x%x-0x%x)",
+              ph.pPaddr(), ph.pPaddr() + ph.pMemsz(), prev.pPaddr(), prev.pPaddr() + prev.pMemsz()));
+        }
+      }
+      extents.add(new MappedFileMemory.Extent(ph.pPaddr(), ph.pMemsz(), ph.pOffset(), ph.pFilesz()));
+    }
+    return new Dump(path, Optional.of(elfClass), eMachine, new MappedFileMemory(file, extents), List.copyOf(loads),
+        List.copyOf(textLoads), List.copyOf(notes), List.copyOf(prStatus), List.copyOf(qemu),
+        Optional.ofNullable(vmcoreInfo), arena);
+  }
+
+  private ProgramHeader programHeader(long at, boolean is64) {
+    if (is64) {
+      return new ProgramHeader(at, (int) u32(at), (int) u32(at + 4), u64(at + 8), u64(at + 16), u64(at + 24),
+          u64(at + 32), u64(at + 40), u64(at + 48));
+    }
+    return new ProgramHeader(at, (int) u32(at), (int) u32(at + 24), u32(at + 4), u32(at + 8), u32(at + 12),
+        u32(at + 16), u32(at + 20), u32(at + 28));
+  }
+
+  private void checkLoad(ProgramHeader ph) {
+    long h = ph.headerOffset();
+    if (Long.compareUnsigned(ph.pFilesz(), ph.pMemsz()) > 0) {
+      throw bad(h, String.format("PT_LOAD p_filesz 0x%x exceeds p_memsz 0x%x", ph.pFilesz(), ph.pMemsz()));
+    }
+    checkFileRange(ph, "PT_LOAD");
+    if (ph.pMemsz() != 0) {
+      long last = ph.pPaddr() + ph.pMemsz() - 1;
+      if (Long.compareUnsigned(last, ph.pPaddr()) < 0) {
+        throw bad(h, String.format("PT_LOAD p_paddr 0x%x + p_memsz 0x%x wraps past 2^64", ph.pPaddr(), ph.pMemsz()));
+      }
+      if (Long.compareUnsigned(last, PHYSICAL_LIMIT) >= 0) {
+        throw bad(h, String.format(
+            "PT_LOAD p_paddr 0x%x + p_memsz 0x%x reaches past 2^52, the largest x86 physical address space",
+            ph.pPaddr(), ph.pMemsz()));
+      }
+    }
+  }
+
+  private void checkFileRange(ProgramHeader ph, String what) {
+    if (Long.compareUnsigned(ph.pOffset() + ph.pFilesz(), ph.pOffset()) < 0) {
+      throw bad(ph.headerOffset(), String.format(
+          "%s p_offset 0x%x + p_filesz 0x%x overflows 64 bits", what, ph.pOffset(), ph.pFilesz()));
+    }
+    if (!fits(ph.pOffset(), ph.pFilesz())) {
+      throw bad(ph.headerOffset(), String.format(
+          "%s p_offset 0x%x + p_filesz 0x%x is past the end of the file (size 0x%x)", what, ph.pOffset(), ph.pFilesz(), size));
+    }
+  }
+
+  /**
+   * The notes of one PT_NOTE. Like fs/proc/vmcore.c (update_note_header_size_elf64) the list
+   * ends at a note with n_namesz 0: the kernel closes each CPU's crash notes with an empty one.
+   */
+  private List<Note> notes(ProgramHeader ph) {
+    List<Note> out = new ArrayList<>();
+    long pos = ph.pOffset();
+    long end = ph.pOffset() + ph.pFilesz();
+    while (end - pos >= NOTE_HEADER) {
+      long nNamesz = u32(pos);
+      long nDescsz = u32(pos + 4);
+      int nType = (int) u32(pos + 8);
+      if (nNamesz == 0) {
+        break;
+      }
+      long room = end - pos - NOTE_HEADER;
+      if (align4(nNamesz) > room) {
+        throw bad(pos, String.format("PT_NOTE n_namesz 0x%x exceeds the segment", nNamesz));
+      }
+      if (align4(nDescsz) > room - align4(nNamesz)) {
+        throw bad(pos + 4, String.format("PT_NOTE n_descsz 0x%x exceeds the segment", nDescsz));
+      }
+      byte[] nameBytes = file.asSlice(pos + NOTE_HEADER, nNamesz).toArray(ValueLayout.JAVA_BYTE);
+      int len = nameBytes.length;
+      while (len > 0 && nameBytes[len - 1] == 0) {
+        len--;
+      }
+      long descOffset = pos + NOTE_HEADER + align4(nNamesz);
+      out.add(new Note(pos, new String(nameBytes, 0, len, StandardCharsets.US_ASCII), nType, descOffset, nDescsz));
+      pos = descOffset + align4(nDescsz);
+    }
+    return out;
+  }
+
+  /** Whether {@code [offset, offset+length)} lies inside the file; unsigned, no wrap. */
+  private boolean fits(long offset, long length) {
+    return Long.compareUnsigned(offset, size) <= 0 && Long.compareUnsigned(length, size - offset) <= 0;
+  }
+
+  private int u8(long at) {
+    return file.get(ValueLayout.JAVA_BYTE, at) & 0xff;
+  }
+
+  private int u16(long at) {
+    return file.get(U16, at) & 0xffff;
+  }
+
+  private long u32(long at) {
+    return file.get(U32, at) & 0xFFFF_FFFFL;
+  }
+
+  private long u64(long at) {
+    return file.get(U64, at);
+  }
+
+  private MalformedDumpException bad(long offset, String problem) {
+    return new MalformedDumpException(name, offset, problem);
+  }
+}

@@ -1,0 +1,260 @@
+package org.kexecsim.dump;
+
+import static org.kexecsim.dump.ElfConstants.*;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.kexecsim.memory.PhysicalMemory;
+import org.kexecsim.memory.RamRange;
+import org.kexecsim.memory.SparseMemory;
+
+/**
+ * Writes physical memory as an ELF core file in the layout of the kernel's /proc/vmcore or of
+ * QEMU's dump-guest-memory ({@link CoreLayout}).
+ *
+ * <p>Pages that hold only zeros are not written: the file is extended past them, so on file
+ * systems with holes the output is sparse and a 64 GiB machine with 10 MiB of data costs about
+ * 10 MiB. A {@link SparseMemory} source is walked by its present frames, never page by page.
+ *
+ * <p>The write is atomic: the file is built under a temporary name in the target directory and
+ * renamed into place. An existing output is never replaced unless {@code force} is set.
+ */
+public final class ElfCoreWriter {
+  private static final int PAGE = PhysicalMemory.PAGE_SIZE;
+  /** Bytes gathered before one positional write. */
+  private static final int BATCH = 1 << 20;
+  private static final byte[] ZERO_PAGE = new byte[PAGE];
+
+  private ElfCoreWriter() {}
+
+  /** One PT_LOAD being laid out. */
+  private record Load(long paddr, long size, long offset, long vaddr) {}
+
+  public static void write(PhysicalMemory memory, CoreSpec spec, Path out, boolean force) throws IOException {
+    if (!force && Files.exists(out)) {
+      throw new FileAlreadyExistsException(out.toString(), null, "exists; pass force to replace it");
+    }
+    List<RamRange> ranges = spec.layout() == CoreLayout.VMCORE && spec.crashRegion().isPresent()
+        ? subtract(spec.ranges(), spec.crashRegion().get())
+        : spec.ranges();
+    if (ranges.isEmpty()) {
+      throw new IllegalArgumentException("nothing to dump: no RAM ranges");
+    }
+    byte[] notes = notes(spec);
+    ElfClass cls = spec.elfClass();
+    int phnum = 1 + ranges.size();
+    if (phnum >= PN_XNUM) {
+      throw new IllegalArgumentException(phnum + " program headers; this writer stops below PN_XNUM (65535)");
+    }
+    long headers = cls.ehdrSize() + (long) phnum * cls.phdrSize();
+    boolean kernel = spec.layout() == CoreLayout.VMCORE;
+    long noteOffset = kernel ? alignUp(headers, PAGE) : headers;
+    long offset = kernel ? alignUp(noteOffset + notes.length, PAGE) : noteOffset + notes.length;
+    List<Load> loads = new ArrayList<>();
+    for (RamRange r : ranges) {
+      long vaddr = 0;
+      if (spec.pageOffset().isPresent()) {
+        vaddr = Long.compareUnsigned(r.last(), spec.directMapLimit()) < 0 ? spec.pageOffset().getAsLong() + r.start() : -1L;
+      }
+      // fs/proc/vmcore.c: each PT_LOAD occupies whole pages of the file, the data at its page offset.
+      long lead = kernel ? r.start() & (PAGE - 1) : 0;
+      loads.add(new Load(r.start(), r.size(), offset + lead, vaddr));
+      offset += kernel ? alignUp(lead + r.size(), PAGE) : r.size();
+    }
+    long fileSize = offset;
+
+    ByteBuffer head = ByteBuffer.allocate((int) headers).order(ByteOrder.LITTLE_ENDIAN);
+    elfHeader(head, spec, phnum);
+    programHeader(head, cls, PT_NOTE, 0, noteOffset, 0, 0, notes.length, notes.length, kernel ? 0 : 1);
+    for (Load l : loads) {
+      programHeader(head, cls, PT_LOAD, PF_R | PF_W | PF_X, l.offset, l.vaddr, l.paddr, l.size, l.size, kernel ? PAGE : 0);
+    }
+
+    Path dir = out.toAbsolutePath().getParent();
+    Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".tmp");
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        writeFully(ch, head.flip(), 0);
+        writeFully(ch, ByteBuffer.wrap(notes), noteOffset);
+        long[] present = memory instanceof SparseMemory s ? s.presentFrameNumbers() : null;
+        for (Load l : loads) {
+          copy(memory, present, l, ch);
+        }
+        if (ch.size() < fileSize) {
+          // Extends the file to its full length without writing the zeros: a hole.
+          writeFully(ch, ByteBuffer.allocate(1), fileSize - 1);
+        }
+        ch.force(false);
+      }
+      publish(tmp, out, force);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Renames {@code tmp} to {@code out}; without force, a hard link refuses to replace an existing file atomically. */
+  private static void publish(Path tmp, Path out, boolean force) throws IOException {
+    if (force) {
+      Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      return;
+    }
+    try {
+      Files.createLink(out, tmp); // link(2) fails with EEXIST instead of replacing
+    } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+      if (e instanceof FileAlreadyExistsException fe) {
+        throw fe;
+      }
+      Files.move(tmp, out); // no hard links here: check-and-move, not atomic against a racing writer
+    }
+  }
+
+  private static void copy(PhysicalMemory memory, long[] present, Load l, FileChannel ch) throws IOException {
+    ByteBuffer batch = ByteBuffer.allocate(BATCH);
+    long batchFileOffset = -1;
+    byte[] page = new byte[PAGE];
+    long end = l.paddr + l.size;
+    long firstPfn = l.paddr >>> PhysicalMemory.PAGE_SHIFT;
+    long lastPfn = (end - 1) >>> PhysicalMemory.PAGE_SHIFT;
+    int idx = present == null ? -1 : lowerBound(present, firstPfn);
+    long pfn = firstPfn;
+    while (true) {
+      if (present != null) {
+        if (idx >= present.length || present[idx] > lastPfn) {
+          break;
+        }
+        pfn = present[idx++];
+      } else if (pfn > lastPfn) {
+        break;
+      }
+      long pageStart = pfn << PhysicalMemory.PAGE_SHIFT;
+      long from = Math.max(pageStart, l.paddr);
+      int n = (int) (Math.min(pageStart + PAGE, end) - from);
+      boolean candidate = present != null || memory.mayBeNonZero(pageStart);
+      pfn++;
+      if (!candidate) {
+        continue;
+      }
+      memory.read(from, page, 0, n);
+      if (Arrays.mismatch(page, 0, n, ZERO_PAGE, 0, n) < 0) {
+        continue;
+      }
+      long fileOffset = l.offset + (from - l.paddr);
+      if (batch.position() > 0 && (batchFileOffset + batch.position() != fileOffset || batch.remaining() < n)) {
+        writeFully(ch, batch.flip(), batchFileOffset);
+        batch.clear();
+      }
+      if (batch.position() == 0) {
+        batchFileOffset = fileOffset;
+      }
+      batch.put(page, 0, n);
+    }
+    if (batch.position() > 0) {
+      writeFully(ch, batch.flip(), batchFileOffset);
+    }
+  }
+
+  private static int lowerBound(long[] sorted, long key) {
+    int i = Arrays.binarySearch(sorted, key);
+    return i >= 0 ? i : -i - 1;
+  }
+
+  private static void writeFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
+    long p = position;
+    while (b.hasRemaining()) {
+      p += ch.write(b, p);
+    }
+  }
+
+  /** RAM ranges with the crash region cut out, as kexec-tools excludes "Crash kernel" from /proc/iomem's RAM. */
+  static List<RamRange> subtract(List<RamRange> ranges, RamRange hole) {
+    List<RamRange> out = new ArrayList<>();
+    for (RamRange r : ranges) {
+      long s = r.start();
+      long e = r.end();
+      long hs = hole.start();
+      long he = hole.end();
+      if (Long.compareUnsigned(he, s) <= 0 || Long.compareUnsigned(hs, e) >= 0) {
+        out.add(r);
+        continue;
+      }
+      if (Long.compareUnsigned(hs, s) > 0) {
+        out.add(new RamRange(s, hs - s, r.type()));
+      }
+      if (Long.compareUnsigned(he, e) < 0) {
+        out.add(new RamRange(he, e - he, r.type()));
+      }
+    }
+    return out;
+  }
+
+  /** The PT_NOTE contents, in the producer's order. */
+  static byte[] notes(CoreSpec spec) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    for (CpuSnapshot cpu : spec.cpus()) {
+      note(b, "CORE", NT_PRSTATUS, new PrStatus(spec.arch(), cpu.pid(), cpu.registers()).descriptor());
+    }
+    if (spec.layout() == CoreLayout.QEMU) {
+      for (CpuSnapshot cpu : spec.cpus()) {
+        note(b, "QEMU", 0, QemuCpuState.of(cpu.registers()).descriptor());
+      }
+    }
+    spec.vmcoreInfo().ifPresent(v -> note(b, VmcoreInfo.NOTE_NAME, 0, v.bytes()));
+    return b.toByteArray();
+  }
+
+  private static void note(ByteArrayOutputStream out, String name, int type, byte[] desc) {
+    byte[] n = name.getBytes(StandardCharsets.US_ASCII);
+    int nameSize = n.length + 1; // n_namesz counts the terminating NUL
+    ByteBuffer b = ByteBuffer.allocate((int) (NOTE_HEADER + align4(nameSize) + align4(desc.length)))
+        .order(ByteOrder.LITTLE_ENDIAN);
+    b.putInt(nameSize).putInt(desc.length).putInt(type).put(n);
+    b.position((int) (NOTE_HEADER + align4(nameSize)));
+    b.put(desc);
+    out.writeBytes(b.array());
+  }
+
+  private static void elfHeader(ByteBuffer b, CoreSpec spec, int phnum) {
+    ElfClass cls = spec.elfClass();
+    b.put(new byte[] {0x7f, 'E', 'L', 'F', (byte) cls.eiClass(), ELFDATA2LSB, EV_CURRENT});
+    b.position(16);
+    b.putShort((short) ET_CORE);
+    b.putShort((short) (spec.arch() == PrStatus.Arch.X86_64 ? EM_X86_64 : EM_386));
+    b.putInt(EV_CURRENT);
+    if (cls == ElfClass.ELF64) {
+      b.putLong(0).putLong(cls.ehdrSize()).putLong(0); // e_entry, e_phoff, e_shoff
+    } else {
+      b.putInt(0).putInt(cls.ehdrSize()).putInt(0);
+    }
+    b.putInt(0); // e_flags
+    b.putShort((short) cls.ehdrSize()).putShort((short) cls.phdrSize()).putShort((short) phnum);
+    b.putShort((short) 0).putShort((short) 0).putShort((short) 0); // no sections
+  }
+
+  private static void programHeader(ByteBuffer b, ElfClass cls, int type, int flags, long offset, long vaddr,
+      long paddr, long filesz, long memsz, long align) {
+    if (cls == ElfClass.ELF64) {
+      b.putInt(type).putInt(flags).putLong(offset).putLong(vaddr).putLong(paddr).putLong(filesz).putLong(memsz).putLong(align);
+      return;
+    }
+    for (long v : new long[] {offset, paddr, filesz, memsz}) {
+      if (Long.compareUnsigned(v, cls.maxField()) > 0) {
+        throw new IllegalArgumentException(String.format(
+            "ELF32 cannot describe a segment at paddr 0x%x size 0x%x file offset 0x%x: use ELF64", paddr, memsz, offset));
+      }
+    }
+    b.putInt(type).putInt((int) offset).putInt((int) vaddr).putInt((int) paddr).putInt((int) filesz)
+        .putInt((int) memsz).putInt(flags).putInt((int) align);
+  }
+}

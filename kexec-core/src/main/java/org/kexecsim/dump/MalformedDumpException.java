@@ -1,0 +1,34 @@
+package org.kexecsim.dump;
+
+/**
+ * A dump file (or raw image) that cannot be what it claims: a size or offset points outside the
+ * file, segments overlap, a note overruns its segment. Carries the file, the byte offset of the
+ * offending field and the problem, and prints as one line:
+ * {@code vmcore-a: offset 0x1c0: PT_NOTE n_descsz 0x7fffffff exceeds the segment}.
+ */
+public final class MalformedDumpException extends RuntimeException {
+  private final String file;
+  private final long offset;
+  private final String problem;
+
+  public MalformedDumpException(String file, long offset, String problem) {
+    super(String.format("%s: offset 0x%x: %s", file, offset, problem), null, false, false);
+    this.file = file;
+    this.offset = offset;
+    this.problem = problem;
+  }
+
+  /** The file's name as the user gave it. */
+  public String file() {
+    return file;
+  }
+
+  /** Byte offset in the file of the field that is wrong. */
+  public long offset() {
+    return offset;
+  }
+
+  public String problem() {
+    return problem;
+  }
+}

@@ -1,0 +1,264 @@
+package org.kexecsim.dump;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.kexecsim.memory.PhysicalAccessException;
+import org.kexecsim.memory.PhysicalMemory;
+import org.kexecsim.memory.RamMap;
+import org.kexecsim.memory.RamRange;
+
+/**
+ * Read-only physical memory backed by a file mapped with java.lang.foreign: each {@link Extent}
+ * says where a physical range lives in the file, and the bytes past {@code fileSize} up to
+ * {@code memSize} read as zero (ELF gABI: "If the segment's memory size p_memsz is larger than
+ * the file size p_filesz, the extra bytes are defined to hold the value 0").
+ *
+ * <p>Nothing is copied to the heap; a read touches only the file pages it needs. Safe for
+ * concurrent readers when the segment's arena is shared.
+ */
+public final class MappedFileMemory implements PhysicalMemory {
+  private static final ValueLayout.OfLong U64 = ElfConstants.U64;
+  private static final ValueLayout.OfInt U32 = ElfConstants.U32;
+  private static final ValueLayout.OfShort U16 = ElfConstants.U16;
+
+  /** {@code [physical, physical + memSize)} read from {@code [fileOffset, fileOffset + fileSize)}. */
+  public record Extent(long physical, long memSize, long fileOffset, long fileSize) {}
+
+  private final MemorySegment file;
+  private final List<Extent> extents;
+  private final long[] starts;
+  private final long[] memSizes;
+  private final long[] fileOffsets;
+  private final long[] fileSizes;
+  private final RamMap ramMap;
+  /** Last extent hit; an int is read and written atomically, and every use re-checks bounds. */
+  private int hint;
+
+  /** Extents must be sorted by physical address, non-overlapping, and inside {@code file}. */
+  MappedFileMemory(MemorySegment file, List<Extent> sortedExtents) {
+    this.file = file;
+    this.extents = List.copyOf(sortedExtents);
+    int n = extents.size();
+    starts = new long[n];
+    memSizes = new long[n];
+    fileOffsets = new long[n];
+    fileSizes = new long[n];
+    List<RamRange> ranges = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      Extent e = extents.get(i);
+      starts[i] = e.physical();
+      memSizes[i] = e.memSize();
+      fileOffsets[i] = e.fileOffset();
+      fileSizes[i] = e.fileSize();
+      ranges.add(RamRange.usable(e.physical(), e.memSize()));
+    }
+    this.ramMap = RamMap.of(ranges);
+  }
+
+  @Override
+  public RamMap ramMap() {
+    return ramMap;
+  }
+
+  public List<Extent> extents() {
+    return extents;
+  }
+
+  @Override
+  public boolean writable() {
+    return false;
+  }
+
+  /** Index of the extent holding {@code physical}, or -1. */
+  private int find(long physical) {
+    int h = hint;
+    if (Long.compareUnsigned(physical - starts[h], memSizes[h]) < 0) {
+      return h;
+    }
+    int lo = 0;
+    int hi = starts.length - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      if (Long.compareUnsigned(physical, starts[mid]) < 0) {
+        hi = mid - 1;
+      } else if (Long.compareUnsigned(physical - starts[mid], memSizes[mid]) >= 0) {
+        lo = mid + 1;
+      } else {
+        hint = mid;
+        return mid;
+      }
+    }
+    return -1;
+  }
+
+  /** File offset of {@code [physical, physical+length)} if it lies in one extent's file bytes, else -1. */
+  private long fileOffsetOf(long physical, long length) {
+    int i = find(physical);
+    if (i < 0) {
+      return -1;
+    }
+    long off = physical - starts[i];
+    return off + length <= fileSizes[i] && off + length >= off ? fileOffsets[i] + off : -1;
+  }
+
+  @Override
+  public int readU8(long physical) {
+    int i = find(physical);
+    if (i < 0) {
+      throw outside(physical, 1);
+    }
+    long off = physical - starts[i];
+    return off < fileSizes[i] ? file.get(ValueLayout.JAVA_BYTE, fileOffsets[i] + off) & 0xff : 0;
+  }
+
+  @Override
+  public int readU16(long physical) {
+    long at = fileOffsetOf(physical, 2);
+    return at >= 0 ? file.get(U16, at) & 0xffff : (int) readSlow(physical, 2);
+  }
+
+  @Override
+  public long readU32(long physical) {
+    long at = fileOffsetOf(physical, 4);
+    return at >= 0 ? file.get(U32, at) & 0xFFFF_FFFFL : readSlow(physical, 4);
+  }
+
+  @Override
+  public long readU64(long physical) {
+    long at = fileOffsetOf(physical, 8);
+    return at >= 0 ? file.get(U64, at) : readSlow(physical, 8);
+  }
+
+  /** Reads that straddle extents or the zero-filled tail, byte by byte. */
+  private long readSlow(long physical, int bytes) {
+    check(physical, bytes);
+    long v = 0;
+    for (int i = bytes - 1; i >= 0; i--) {
+      v = (v << 8) | readU8(physical + i);
+    }
+    return v;
+  }
+
+  @Override
+  public void read(long physical, byte[] dst, int offset, int length) {
+    Objects.checkFromIndexSize(offset, length, dst.length);
+    check(physical, length);
+    int done = 0;
+    while (done < length) {
+      long pa = physical + done;
+      int i = find(pa);
+      long off = pa - starts[i];
+      int n = (int) Math.min(length - done, memSizes[i] - off);
+      int fromFile = (int) Math.max(0, Math.min(n, fileSizes[i] - off));
+      if (fromFile > 0) {
+        MemorySegment.copy(file, ValueLayout.JAVA_BYTE, fileOffsets[i] + off, dst, offset + done, fromFile);
+      }
+      Arrays.fill(dst, offset + done + fromFile, offset + done + n, (byte) 0);
+      done += n;
+    }
+  }
+
+  /**
+   * The file bytes holding {@code [physical, physical+length)}, when they lie in the file part of
+   * one extent; empty when the range crosses an extent or reaches zero-filled memory. Lets
+   * analyses compare and hash straight from the mapping.
+   */
+  public Optional<MemorySegment> fileBacked(long physical, long length) {
+    long at = fileOffsetOf(physical, length);
+    return at >= 0 ? Optional.of(file.asSlice(at, length)) : Optional.empty();
+  }
+
+  @Override
+  public boolean pageEquals(long physical, PhysicalMemory other, long otherPhysical) {
+    if (other instanceof MappedFileMemory o) {
+      long a = fileOffsetOf(physical, PAGE_SIZE);
+      long b = o.fileOffsetOf(otherPhysical, PAGE_SIZE);
+      if (a >= 0 && b >= 0) {
+        return MemorySegment.mismatch(file, a, a + PAGE_SIZE, o.file, b, b + PAGE_SIZE) < 0;
+      }
+    }
+    return PhysicalMemory.super.pageEquals(physical, other, otherPhysical);
+  }
+
+  /** False only for pages wholly in a zero-filled tail or outside RAM. */
+  @Override
+  public boolean mayBeNonZero(long physical) {
+    long page = physical & -PAGE_SIZE;
+    for (long pa = page; pa - page < PAGE_SIZE; ) {
+      int i = find(pa);
+      if (i < 0) {
+        pa = nextStart(pa);
+        continue;
+      }
+      if (pa - starts[i] < fileSizes[i]) {
+        return true;
+      }
+      pa = starts[i] + memSizes[i];
+      if (pa == 0) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  private long nextStart(long pa) {
+    for (long s : starts) {
+      if (Long.compareUnsigned(s, pa) > 0) {
+        return s;
+      }
+    }
+    return (pa & -PAGE_SIZE) + PAGE_SIZE;
+  }
+
+  private void check(long physical, long length) {
+    if (length > 0 && Long.compareUnsigned(physical + length - 1, physical) < 0) {
+      throw new PhysicalAccessException(physical, String.format("physical range 0x%x + 0x%x wraps past 2^64", physical, length));
+    }
+    if (!ramMap.containsRange(physical, length)) {
+      throw outside(physical, length);
+    }
+  }
+
+  private static PhysicalAccessException outside(long physical, long length) {
+    return new PhysicalAccessException(physical, String.format("physical address 0x%x (%d bytes) is not in the dump", physical, length));
+  }
+
+  @Override
+  public void writeU8(long physical, int value) {
+    throw readOnly();
+  }
+
+  @Override
+  public void writeU16(long physical, int value) {
+    throw readOnly();
+  }
+
+  @Override
+  public void writeU32(long physical, long value) {
+    throw readOnly();
+  }
+
+  @Override
+  public void writeU64(long physical, long value) {
+    throw readOnly();
+  }
+
+  @Override
+  public void write(long physical, byte[] src, int offset, int length) {
+    throw readOnly();
+  }
+
+  @Override
+  public void copyPage(long srcPhysical, long dstPhysical) {
+    throw readOnly();
+  }
+
+  private static UnsupportedOperationException readOnly() {
+    return new UnsupportedOperationException("a dump is read-only");
+  }
+}

@@ -1,0 +1,205 @@
+package org.kexecsim.dump;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The VMCOREINFO note: {@code KEY=VALUE} lines the crashed kernel leaves for dump tools
+ * (kernel/vmcore_info.c, include/linux/vmcore_info.h). Formats, as the kernel prints them:
+ *
+ * <ul>
+ *   <li>{@code SYMBOL(x)=%lx} hex without 0x; {@code KERNELOFFSET=%lx} likewise;
+ *   <li>{@code NUMBER(x)=%ld} decimal, except {@code NUMBER(VMALLOC_START)=0x%lx} and other
+ *       values with a 0x prefix, which are read as hex;
+ *   <li>{@code SIZE(x)}, {@code OFFSET(x)}, {@code LENGTH(x)}: {@code %lu} decimal;
+ *   <li>{@code OSRELEASE=%s}, {@code PAGESIZE=%ld}, {@code BUILD-ID=}, {@code CRASHTIME=};
+ *   <li>{@code CONFIG_X86_PAE=y} style lines some kernels add.
+ * </ul>
+ * Lines without '=' are ignored, as makedumpfile does.
+ */
+public final class VmcoreInfo {
+  /** The note's n_name. */
+  public static final String NOTE_NAME = "VMCOREINFO";
+  /** include/linux/vmcore_info.h VMCOREINFO_BYTES: the kernel truncates the note there. */
+  public static final int MAX_BYTES = 4096;
+
+  private final String text;
+  private final Map<String, String> entries;
+  private final Map<String, Long> symbols = new LinkedHashMap<>();
+  private final Map<String, Long> numbers = new LinkedHashMap<>();
+
+  private VmcoreInfo(String text, Map<String, String> entries) {
+    this.text = text;
+    this.entries = Collections.unmodifiableMap(entries);
+  }
+
+  /**
+   * Parses the note text. Values of the numeric keys that are not numbers raise
+   * MalformedDumpException at {@code offset} in {@code file}.
+   */
+  public static VmcoreInfo parse(String text, String file, long offset) {
+    Map<String, String> entries = new LinkedHashMap<>();
+    for (String line : text.split("\n")) {
+      int eq = line.indexOf('=');
+      if (eq > 0) {
+        entries.put(line.substring(0, eq), line.substring(eq + 1).trim());
+      }
+    }
+    VmcoreInfo info = new VmcoreInfo(text, entries);
+    for (Map.Entry<String, String> e : entries.entrySet()) {
+      String key = e.getKey();
+      String value = e.getValue();
+      try {
+        if (key.startsWith("SYMBOL(") && key.endsWith(")")) {
+          info.symbols.put(inner(key), Long.parseUnsignedLong(value, 16));
+        } else if (key.startsWith("NUMBER(") && key.endsWith(")")) {
+          info.numbers.put(inner(key), parseNumber(value));
+        } else if (key.equals("PAGESIZE") || key.matches("(SIZE|OFFSET|LENGTH)\\(.*\\)")) {
+          parseNumber(value);
+        } else if (key.equals("KERNELOFFSET")) {
+          Long.parseUnsignedLong(value, 16);
+        }
+      } catch (NumberFormatException ex) {
+        throw new MalformedDumpException(file, offset, "VMCOREINFO line '" + key + "=" + value + "' has a malformed value");
+      }
+    }
+    return info;
+  }
+
+  public static VmcoreInfo parse(String text) {
+    return parse(text, "VMCOREINFO", 0);
+  }
+
+  private static String inner(String key) {
+    return key.substring(key.indexOf('(') + 1, key.length() - 1);
+  }
+
+  private static long parseNumber(String v) {
+    if (v.startsWith("0x") || v.startsWith("0X")) {
+      return Long.parseUnsignedLong(v.substring(2), 16);
+    }
+    return v.startsWith("-") ? Long.parseLong(v) : Long.parseUnsignedLong(v);
+  }
+
+  public String text() {
+    return text;
+  }
+
+  /** Every KEY=VALUE line, in note order. */
+  public Map<String, String> entries() {
+    return entries;
+  }
+
+  public OptionalLong symbol(String name) {
+    Long v = symbols.get(name);
+    return v == null ? OptionalLong.empty() : OptionalLong.of(v);
+  }
+
+  public OptionalLong number(String name) {
+    Long v = numbers.get(name);
+    return v == null ? OptionalLong.empty() : OptionalLong.of(v);
+  }
+
+  public OptionalLong size(String name) {
+    return decimal("SIZE(" + name + ")");
+  }
+
+  public OptionalLong offset(String name) {
+    return decimal("OFFSET(" + name + ")");
+  }
+
+  public OptionalLong length(String name) {
+    return decimal("LENGTH(" + name + ")");
+  }
+
+  public OptionalLong pageSize() {
+    return decimal("PAGESIZE");
+  }
+
+  public Optional<String> osRelease() {
+    return Optional.ofNullable(entries.get("OSRELEASE"));
+  }
+
+  public OptionalLong kernelOffset() {
+    String v = entries.get("KERNELOFFSET");
+    return v == null ? OptionalLong.empty() : OptionalLong.of(Long.parseUnsignedLong(v, 16));
+  }
+
+  /** Whether a {@code CONFIG_name=y} line is present. */
+  public boolean config(String name) {
+    return "y".equals(entries.get("CONFIG_" + name));
+  }
+
+  private OptionalLong decimal(String key) {
+    String v = entries.get(key);
+    return v == null ? OptionalLong.empty() : OptionalLong.of(parseNumber(v));
+  }
+
+  byte[] bytes() {
+    return text.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public String toString() {
+    return "VMCOREINFO" + entries;
+  }
+
+  /** Writes lines in the kernel's formats. */
+  public static final class Builder {
+    private final StringBuilder sb = new StringBuilder();
+
+    public Builder osRelease(String release) {
+      return line("OSRELEASE=" + release);
+    }
+
+    public Builder pageSize(long bytes) {
+      return line("PAGESIZE=" + bytes);
+    }
+
+    /** {@code SYMBOL(name)=%lx}: hex, no 0x. */
+    public Builder symbol(String name, long address) {
+      return line("SYMBOL(" + name + ")=" + Long.toHexString(address));
+    }
+
+    /** {@code NUMBER(name)=%ld}. */
+    public Builder number(String name, long value) {
+      return line("NUMBER(" + name + ")=" + value);
+    }
+
+    public Builder size(String name, long value) {
+      return line("SIZE(" + name + ")=" + Long.toUnsignedString(value));
+    }
+
+    public Builder offset(String name, long value) {
+      return line("OFFSET(" + name + ")=" + Long.toUnsignedString(value));
+    }
+
+    public Builder kernelOffset(long offset) {
+      return line("KERNELOFFSET=" + Long.toHexString(offset));
+    }
+
+    public Builder config(String name) {
+      return line("CONFIG_" + name + "=y");
+    }
+
+    public Builder line(String line) {
+      sb.append(line).append('\n');
+      return this;
+    }
+
+    public VmcoreInfo build() {
+      if (sb.length() > MAX_BYTES) {
+        throw new IllegalStateException("VMCOREINFO is " + sb.length() + " bytes; the kernel keeps at most " + MAX_BYTES);
+      }
+      return parse(sb.toString());
+    }
+  }
+}

@@ -1,0 +1,162 @@
+package org.kexecsim.dump;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kexecsim.memory.RamMap;
+import org.kexecsim.memory.SparseMemory;
+
+/**
+ * Each malformed file gives exactly one MalformedDumpException naming the file, the offset of
+ * the bad field and the problem; never another exception, a hang or an allocation of the size
+ * the file claims. The files are a valid ELF64 QEMU core patched at known offsets:
+ *
+ * <pre>
+ *   0   Elf64_Ehdr (e_phnum at 56)
+ *  64   PT_NOTE phdr   120 PT_LOAD [0, 0x2000)   176 PT_LOAD [0x10000, 0x11000)
+ * 232   notes: NT_PRSTATUS (n_namesz at 232, n_descsz at 236; 12+8+336 bytes), QEMU (12+8+432)
+ * 0x410 memory [0, 0x2000), 0x2410 memory [0x10000, 0x11000), 0x3410 end of file
+ * </pre>
+ */
+class HostileDumpTest {
+  static final long NOTE_PHDR = 64;
+  static final long LOAD1 = 120;
+  static final long LOAD2 = 176;
+  static final long FIRST_NOTE = 232;
+  // Elf64_Phdr field offsets (gABI)
+  static final int P_OFFSET = 8;
+  static final int P_PADDR = 24;
+  static final int P_FILESZ = 32;
+  static final int P_MEMSZ = 40;
+
+  @TempDir Path dir;
+  Path core;
+
+  @BeforeEach
+  void writeValidCore() throws IOException {
+    SparseMemory m = new SparseMemory(RamMap.parse("0-0x1fff,0x10000-0x10fff"));
+    m.writeU64(0x10, 0x1122334455667788L);
+    core = dir.resolve("vmcore-a");
+    ElfCoreWriter.write(m, CoreSpec.qemu(ElfClass.ELF64, PrStatus.Arch.X86_64, m.ramMap().ranges(),
+        List.of(new CpuSnapshot(1, RegisterFile.EMPTY.with(Register.CR3, 0x1000))), Optional.empty()), core, false);
+    try (Dump d = ElfCoreReader.open(core)) {
+      assertEquals(0x1122334455667788L, d.memory().readU64(0x10), "the unpatched core is valid");
+    }
+  }
+
+  void patch64(long offset, long value) throws IOException {
+    patch(offset, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, value));
+  }
+
+  void patch32(long offset, int value) throws IOException {
+    patch(offset, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, value));
+  }
+
+  void patch16(long offset, int value) throws IOException {
+    patch(offset, ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort(0, (short) value));
+  }
+
+  void patch(long offset, ByteBuffer b) throws IOException {
+    try (FileChannel ch = FileChannel.open(core, StandardOpenOption.WRITE)) {
+      ch.write(b, offset);
+    }
+  }
+
+  String error() {
+    return assertThrows(MalformedDumpException.class, () -> ElfCoreReader.open(core).close()).getMessage();
+  }
+
+  @Test
+  void programHeadersBeyondTheFile() throws IOException {
+    patch16(56, 0x7fff);
+    assertEquals(core + ": offset 0x38: e_phnum 32767 program headers at e_phoff 0x40 extend past the end of the file (size 0x3410)", error());
+  }
+
+  @Test
+  void segmentPastEndOfFile() throws IOException {
+    patch64(LOAD2 + P_FILESZ, 0x100000);
+    patch64(LOAD2 + P_MEMSZ, 0x100000);
+    assertEquals(core + ": offset 0xb0: PT_LOAD p_offset 0x2410 + p_filesz 0x100000 is past the end of the file (size 0x3410)", error());
+  }
+
+  @Test
+  void segmentOffsetPlusSizeOverflows64Bits() throws IOException {
+    patch64(LOAD1 + P_OFFSET, 0xFFFF_FFFF_FFFF_F000L);
+    assertEquals(core + ": offset 0x78: PT_LOAD p_offset 0xfffffffffffff000 + p_filesz 0x2000 overflows 64 bits", error());
+  }
+
+  @Test
+  void overlappingLoads() throws IOException {
+    patch64(LOAD2 + P_PADDR, 0x1000);
+    assertEquals(core + ": offset 0xb0: PT_LOAD [0x1000-0x2000) overlaps PT_LOAD [0x0-0x2000)", error());
+  }
+
+  @Test
+  void fileSizeLargerThanMemorySize() throws IOException {
+    patch64(LOAD1 + P_MEMSZ, 0x1000);
+    assertEquals(core + ": offset 0x78: PT_LOAD p_filesz 0x2000 exceeds p_memsz 0x1000", error());
+  }
+
+  @Test
+  void twoToThe63ByteSegment() throws IOException {
+    patch64(LOAD2 + P_FILESZ, 0);
+    patch64(LOAD2 + P_MEMSZ, 1L << 63);
+    assertEquals(core + ": offset 0xb0: PT_LOAD p_paddr 0x10000 + p_memsz 0x8000000000000000 reaches past 2^52, the largest x86 physical address space", error());
+  }
+
+  @Test
+  void noteDescriptorLargerThanItsSegment() throws IOException {
+    patch32(FIRST_NOTE + 4, 0x7fffffff);
+    assertEquals(core + ": offset 0xec: PT_NOTE n_descsz 0x7fffffff exceeds the segment", error());
+  }
+
+  @Test
+  void noteNameSizeThatWouldWrapWhenAligned() throws IOException {
+    patch32(FIRST_NOTE, 0xffffffff);
+    assertEquals(core + ": offset 0xe8: PT_NOTE n_namesz 0xffffffff exceeds the segment", error());
+  }
+
+  @Test
+  void prstatusOfNoKnownLayout() throws IOException {
+    patch32(FIRST_NOTE + 4, 100);
+    assertEquals(core + ": offset 0xec: NT_PRSTATUS n_descsz 0x64 is neither the x86_64 (336) nor the i386 (144) elf_prstatus", error());
+  }
+
+  @Test
+  void noRam() throws IOException {
+    patch32(LOAD1, 0x6474e551); // PT_GNU_STACK: not memory
+    patch32(LOAD2, 0x6474e551);
+    assertEquals(core + ": offset 0x40: no PT_LOAD segment with memory: the dump holds no RAM", error());
+  }
+
+  @Test
+  void notAnElfFile() throws IOException {
+    Files.writeString(core, "MZ this is not a core");
+    assertEquals(core + ": offset 0x0: not an ELF file (no \\x7fELF magic)", error());
+  }
+
+  @Test
+  void truncatedHeader() throws IOException {
+    byte[] head = Files.readAllBytes(core);
+    Files.write(core, java.util.Arrays.copyOf(head, 40));
+    assertEquals(core + ": offset 0x0: file is 40 bytes, shorter than the 64-byte ELF header", error());
+  }
+
+  @Test
+  void emptyFile() throws IOException {
+    Files.write(core, new byte[0]);
+    assertEquals(core + ": offset 0x0: not an ELF file (no \\x7fELF magic)", error());
+  }
+}

@@ -1,0 +1,143 @@
+package org.kexecsim.memory;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SparseMemoryTest {
+  private static final long TIB = 1L << 40;
+
+  @Test
+  void neverWrittenMemoryReadsAsZeroAndCostsNothing() {
+    SparseMemory m = new SparseMemory(RamMap.ofSize(1L << 30));
+    assertEquals(0, m.readU64(0x1234_5678L));
+    assertEquals(0, m.readU8((1L << 30) - 1));
+    assertEquals(0, m.framesPresent());
+  }
+
+  @Test
+  void valuesAreLittleEndian() {
+    SparseMemory m = new SparseMemory(RamMap.ofSize(1 << 20));
+    m.writeU64(0x100, 0x0807_0605_0403_0201L);
+    for (int i = 0; i < 8; i++) {
+      assertEquals(i + 1, m.readU8(0x100 + i));
+    }
+    assertEquals(0x0201, m.readU16(0x100));
+    assertEquals(0x0403_0201L, m.readU32(0x100));
+    m.writeU16(0x200, 0xBEEF);
+    m.writeU32(0x204, 0xDEAD_BEEFL);
+    assertEquals(0xDEAD_BEEF_0000_BEEFL, m.readU64(0x200));
+    assertEquals(0xDEAD_BEEFL, m.readU32(0x204), "u32 reads zero-extend");
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 3, 5, 7})
+  void accessesThatStraddleAFrameBoundaryWork(int bytesBefore) {
+    SparseMemory m = new SparseMemory(RamMap.ofSize(1 << 20));
+    long pa = 0x2000 - bytesBefore;
+    m.writeU64(pa, 0x1122_3344_5566_7788L);
+    assertEquals(0x1122_3344_5566_7788L, m.readU64(pa));
+    assertEquals(2, m.framesPresent());
+    m.writeU32(0x3FFE, 0xCAFE_F00DL);
+    assertEquals(0xCAFE_F00DL, m.readU32(0x3FFE));
+  }
+
+  @Test
+  void aMachineWith64TiBOfRamCostsOnlyWhatIsTouched() {
+    SparseMemory m = new SparseMemory(RamMap.ofSize(64 * TIB));
+    long top = 64 * TIB - 8;
+    m.writeU64(top, 42);
+    m.writeU64(32 * TIB, 7);
+    m.writeU64(0, 1);
+    assertEquals(42, m.readU64(top));
+    assertEquals(7, m.readU64(32 * TIB));
+    assertEquals(0, m.readU64(48 * TIB));
+    assertEquals(3, m.framesPresent());
+    Runtime rt = Runtime.getRuntime();
+    assertTrue(rt.totalMemory() - rt.freeMemory() < 512L << 20, "the heap does not scale with the RAM map");
+  }
+
+  @Test
+  void anAccessOutsideRamNamesTheAddress() {
+    SparseMemory m = new SparseMemory(RamMap.of(RamRange.usable(0, 0xA0000), RamRange.usable(0x10_0000, 0xF00000)));
+    PhysicalAccessException e = assertThrows(PhysicalAccessException.class, () -> m.readU64(0xB0000));
+    assertEquals("physical address 0xb0000 (8 bytes) is outside RAM", e.getMessage());
+    assertEquals(0xB0000, e.physical());
+    assertThrows(PhysicalAccessException.class, () -> m.writeU32(0x9FFFE, 1), "straddles the end of a range");
+    assertThrows(PhysicalAccessException.class, () -> m.readU64(0x1000_0000));
+  }
+
+  @Test
+  void adjacentRangesFormOneStretch() {
+    SparseMemory m = new SparseMemory(RamMap.of(RamRange.usable(0, 0x1000), RamRange.reserved(0x1000, 0x1000)));
+    m.writeU64(0xFFC, -1L);
+    assertEquals(-1L, m.readU64(0xFFC));
+  }
+
+  @Test
+  void rangesThatWrapPast2To64AreRefused() {
+    SparseMemory m = new SparseMemory(RamMap.of(RamRange.usable(-0x2000L, 0x2000)));
+    m.writeU64(-8L, 5);
+    assertEquals(5, m.readU64(-8L));
+    PhysicalAccessException e = assertThrows(PhysicalAccessException.class, () -> m.readU64(-4L));
+    assertTrue(e.getMessage().contains("wraps"), e.getMessage());
+    assertThrows(PhysicalAccessException.class, () -> m.read(-16L, new byte[32], 0, 32));
+  }
+
+  @Test
+  void bulkReadAndWriteCrossFramesAndHoles() {
+    SparseMemory m = new SparseMemory(RamMap.ofSize(1 << 20));
+    byte[] data = new byte[10_000];
+    new SplittableRandom(1).nextBytes(data);
+    m.write(0x1800, data, 0, data.length);
+    byte[] back = new byte[data.length + 100];
+    m.read(0x1800, back, 0, back.length);
+    assertArrayEquals(data, java.util.Arrays.copyOf(back, data.length));
+    assertEquals(0, back[data.length + 50], "beyond the write reads zero");
+  }
+
+  @Test
+  void pagesCopyAndCompare() {
+    SparseMemory m = new SparseMemory(RamMap.ofSize(1 << 20));
+    m.writeU64(0x1008, 99);
+    m.copyPage(0x1000, 0x5000);
+    assertEquals(99, m.readU64(0x5008));
+    assertTrue(m.pageEquals(0x1000, m, 0x5000));
+    assertTrue(m.pageEquals(0x7000, m, 0x8000), "two holes are equal");
+    m.writeU64(0x9000, 0);
+    assertTrue(m.pageEquals(0x9000, m, 0xA000), "a written zero page equals a hole");
+    assertFalse(m.pageEquals(0x1000, m, 0xA000));
+    m.copyPage(0xA000, 0x5000);
+    assertEquals(0, m.readU64(0x5008), "copying a hole clears the destination");
+  }
+
+  @Test
+  void copiesAreIndependentSnapshots() {
+    SparseMemory m = new SparseMemory(RamMap.ofSize(1 << 20));
+    m.writeU64(0x100, 1);
+    SparseMemory snapshot = m.copy();
+    m.writeU64(0x100, 2);
+    assertEquals(1, snapshot.readU64(0x100));
+    assertArrayEquals(new long[] {0}, snapshot.presentFrameNumbers());
+  }
+
+  @Test
+  void manyFramesSurviveRehashing() {
+    SparseMemory m = new SparseMemory(RamMap.ofSize(64 * TIB));
+    SplittableRandom r = new SplittableRandom(7);
+    long[] pfns = r.longs(20_000, 0, (64 * TIB) >>> 12).toArray();
+    for (long pfn : pfns) {
+      m.writeU64(pfn << 12, pfn);
+    }
+    for (long pfn : pfns) {
+      assertEquals(pfn, m.readU64(pfn << 12));
+    }
+  }
+}
