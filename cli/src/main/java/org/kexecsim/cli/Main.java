@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
       AsmCommand.class,
       CpuCommand.class,
       UmlCommand.class,
+      PrepareCommand.class,
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

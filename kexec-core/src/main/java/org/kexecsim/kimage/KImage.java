@@ -231,20 +231,20 @@ public final class KImage {
   private long claimFixedControlPage(long pa, int pages) {
     long bytes = pages * PAGE;
     if ((pa & (bytes - 1)) != 0 || !host.memory().ramMap().containsRange(pa, bytes)) {
-      throw new IllegalArgumentException(String.format(
+      throw new ImpossibleLayoutException(String.format(
           "control block 0x%x is not %d naturally aligned page(s) of RAM", pa, pages));
     }
     if (isDestinationRange(pa, pa + bytes - 1)) {
-      throw new IllegalArgumentException(String.format(
+      throw new ImpossibleLayoutException(String.format(
           "control page 0x%x is a destination: the copy would overwrite the code doing it", pa));
     }
     if (type == ImageType.CRASH
         && !host.crashRegion().map(r -> r.range().containsInclusive(pa, pa + bytes - 1)).orElse(false)) {
-      throw new IllegalArgumentException(String.format(
+      throw new ImpossibleLayoutException(String.format(
           "control page 0x%x of a crash image must lie in the crash region", pa));
     }
     if (type == ImageType.NORMAL && (host.memory().mayBeNonZero(pa) || host.memory().mayBeNonZero(pa + bytes - PAGE))) {
-      throw new IllegalArgumentException(String.format("control page 0x%x is in use by the running kernel", pa));
+      throw new ImpossibleLayoutException(String.format("control page 0x%x is in use by the running kernel", pa));
     }
     fixedBlock = new PhysicalRange(pa, bytes);
     // Materialise it so the page allocator sees it taken (RandomFreePages skips written frames).
