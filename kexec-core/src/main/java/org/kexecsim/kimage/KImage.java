@@ -254,6 +254,27 @@ public final class KImage {
   }
 
   /**
+   * kimage_crash_copy_vmcoreinfo() (kernel/kexec_core.c): a crash image keeps a copy of the
+   * VMCOREINFO data in a control page inside the crash region, where crash_save_vmcoreinfo()
+   * writes at panic time. Called after machine_kexec_prepare(), as do_kexec_load() does.
+   *
+   * @return the control page holding the copy
+   */
+  public long crashCopyVmcoreinfo(byte[] data) {
+    if (type != ImageType.CRASH) {
+      throw new IllegalStateException("only crash images keep a VMCOREINFO copy");
+    }
+    if (data.length > PAGE) {
+      throw new IllegalArgumentException("VMCOREINFO data is at most a page (VMCOREINFO_BYTES)");
+    }
+    long pa = allocateControlPages(1);
+    byte[] page = new byte[(int) PAGE];
+    System.arraycopy(data, 0, page, 0, data.length);
+    host.memory().write(pa, page, 0, page.length);
+    return pa;
+  }
+
+  /**
    * Loads every segment and terminates the list: kimage_load_normal_segment() builds the
    * source list, kimage_load_crash_segment() writes straight into the crash region.
    */

@@ -69,6 +69,9 @@ public final class Preparation {
     memory.copyPage(kernel.relocateKernelPhysical(), codePage); // memcpy(control_page, relocate_kernel, ...)
 
     TransitionTables tables = design.prepare(new TransitionContext(kernel, image, request.switchVirtual()));
+    if (request.type() == ImageType.CRASH) {
+      image.crashCopyVmcoreinfo(kernel.vmcoreinfoData());
+    }
     image.loadSegments();
 
     List<MappingCheck> mappings = new ArrayList<>();
