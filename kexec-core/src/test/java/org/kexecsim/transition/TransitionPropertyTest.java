@@ -83,10 +83,22 @@ class TransitionPropertyTest {
    */
   static PrepareRequest placeControlPage(Scenario s, PrepareRequest request, long seed) {
     SplittableRandom r = new SplittableRandom(seed ^ 0xC0DE);
-    if (s.type() != ImageType.NORMAL || r.nextBoolean()) {
+    if (r.nextBoolean()) {
       return request;
     }
     CrashedKernel k = KernelBoot.boot(s.arch(), s.ram(), Optional.of(s.crashkernel()), s.seed());
+    if (s.type() == ImageType.CRASH) {
+      // somewhere in the crash region, clear of the segments, 8 KiB aligned
+      var region = k.crashRegion().orElseThrow();
+      List<Segment> segs = NewKernelSegments.crash(region, s.seed()).segments();
+      for (int i = 0; i < 64; i++) {
+        long pa = (region.start() + r.nextLong(region.size() - 0x2000)) & ~0x1FFFL;
+        if (segs.stream().noneMatch(g -> pa + 0x1FFF >= g.mem() && pa < g.mem() + g.memsz())) {
+          return request.withControlPage(pa);
+        }
+      }
+      return request;
+    }
     List<Segment> segs = NewKernelSegments.normal(s.ram(), s.seed()).segments();
     long limit = Math.min(IdentityRangesView.firstRangeEnd(s.ram()), s.arch().is64Bit() ? Long.MAX_VALUE : s.arch().lowmemLimit());
     for (int i = 0; i < 64; i++) {
