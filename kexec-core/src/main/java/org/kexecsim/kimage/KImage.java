@@ -306,7 +306,7 @@ public final class KImage {
     long destination = s.mem();
     list.setDestination(destination);
     for (long offset = 0; offset < s.memsz(); offset += PAGE) {
-      long source = allocatePage(destination + offset, host.arch().sourceMemoryLimit());
+      long source = allocatePage(destination + offset, pagesUpTo(host.arch().sourceMemoryLimit()));
       list.addSource(source);
       sourceSlotByDestination.put(destination + offset, list.lastWrittenSlot());
       s.copyData(offset, page);
@@ -316,7 +316,7 @@ public final class KImage {
 
   private long allocateIndirectionPage() {
     // GFP_KERNEL: lowmem on i386.
-    long limit = host.arch().sourceMemoryLimit();
+    long limit = pagesUpTo(host.arch().sourceMemoryLimit());
     if (Long.compareUnsigned(host.arch().lowmemLimit(), limit) < 0) {
       limit = host.arch().lowmemLimit();
     }
@@ -360,6 +360,16 @@ public final class KImage {
 
   private long readSlot(long slot) {
     return host.arch().longBytes() == 8 ? host.memory().readU64(slot) : host.memory().readU32(slot);
+  }
+
+  /**
+   * The exclusive end of the pages whose pfn is at most {@code limit >> PAGE_SHIFT}, as
+   * kimage_alloc_page() filters them ("page_to_boot_pfn(page) > (KEXEC_SOURCE_MEMORY_LIMIT >>
+   * PAGE_SHIFT)"); -1 (no bound) when that reaches 2^64.
+   */
+  private static long pagesUpTo(long limit) {
+    long end = ((limit >>> 12) + 1) << 12;
+    return end == 0 ? -1L : end;
   }
 
   private static long alignUp(long value, long alignment) {

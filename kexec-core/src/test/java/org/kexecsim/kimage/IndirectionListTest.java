@@ -123,6 +123,19 @@ class IndirectionListTest {
   }
 
   @Test
+  void onPaeSourcesStayBelow4GAndIndirectionPagesInLowmem() {
+    // relocate_kernel_32 copies with paging off: KEXEC_SOURCE_MEMORY_LIMIT is -1UL = 4 GiB - 1
+    KexecHost host = TestHosts.host(Arch.PAE, 16384 * MIB, null, 4);
+    KImage image = KImage.allocate(host, ImageType.NORMAL, 16 * MIB, List.of(Segment.zeroFilled(16 * MIB, 8 * MIB)));
+    image.loadSegments();
+    IndirectionWalk walk = IndirectionWalk.read(host.memory(), image.head(), 4);
+    assertEquals(2048, walk.copies().size());
+    assertTrue(walk.copies().stream().allMatch(c -> c.source() < (1L << 32)));
+    assertTrue(walk.indirectionPages().stream().allMatch(p -> p < 896 * MIB), "GFP_KERNEL: lowmem");
+    assertTrue(image.controlPages().stream().allMatch(p -> p < 896 * MIB), "control pages: lowmem, below TASK_SIZE");
+  }
+
+  @Test
   void aCycleIsReported() {
     SparseMemory m = new SparseMemory(RamMap.ofSize(16 * MIB));
     m.writeU64(0x10_0000, 0x20_0000 | IndirectionEntry.INDIRECTION);
