@@ -26,6 +26,8 @@ import picocli.CommandLine.Command;
       "and analyzes memory dumps."
     },
     subcommands = {
+      DemoCommand.class,
+      TransitionCommand.class,
       TranslateCommand.class,
       AsmCommand.class,
       CpuCommand.class,

@@ -382,6 +382,9 @@ public final class Cpu {
     if (ia32e && !(cs.longMode() && !cs.defaultBig())) {
       throw CpuFault.gp((selector & 0xFFFC) | extBit, "IA-32e interrupt gates must point to 64-bit code (SDM §6.14.1)");
     }
+    if (ia32e && ((offset << 16) >> 16) != offset) {
+      throw CpuFault.gp(extBit, String.format("handler address 0x%x is not canonical (SDM §6.14.1)", offset));
+    }
     long oldCs = segments[Segment.CS.ordinal()].selector();
     boolean pushCode = vector.pushesErrorCode() && !software;
     long newRsp;

@@ -27,6 +27,15 @@ public final class Assembler {
   private final Map<String, Expr> constants = new HashMap<>();
   private final Map<String, Integer> localCounts = new HashMap<>();
   private final Set<String> labelNames = new java.util.HashSet<>();
+  /**
+   * GNU as "frags": runs of statements whose sizes are fixed at parse time. A relaxable jump,
+   * an alignment or a section switch ends one. A difference of labels already defined in the
+   * current frag is a constant when GNU as parses it, so it gets the short forms.
+   */
+  private int frag;
+  private final Map<String, int[]> labelFrags = new HashMap<>();
+  /** .set/.equ symbols whose value GNU as fixed when it parsed them (constants, or in-frag label differences). */
+  private final Set<String> fixedConstants = new java.util.HashSet<>();
 
   private Assembler() {}
 
@@ -56,7 +65,7 @@ public final class Assembler {
 
   private record LabelStmt(String name, int line, int column, boolean data) implements Stmt {}
 
-  private record InsnStmt(String mnemonic, boolean rep, List<Op> ops, int bits, int line, int column, boolean data, String text)
+  private record InsnStmt(String mnemonic, boolean rep, List<Op> ops, int bits, int line, int column, boolean data, String text, int frag)
       implements Stmt {}
 
   private record DataStmt(int width, List<Expr> values, int line, int column, boolean data, String text) implements Stmt {}
@@ -127,15 +136,21 @@ public final class Assembler {
         c.skipSpace();
         if (c.peek() == '=' && !lw.startsWith(".")) {
           c.pos++;
-          constants.put(word, c.expression());
+          defineConstant(word, c.expression());
           stmts.add(new SetStmt(word, constants.get(word), ln + 1, stmtCol, data));
           c.expectEnd();
           continue;
         }
         String text = part.strip();
         switch (lw) {
-          case ".text" -> data = false;
-          case ".data" -> data = true;
+          case ".text" -> {
+            data = false;
+            frag++;
+          }
+          case ".data" -> {
+            data = true;
+            frag++;
+          }
           case ".code32" -> bits = 32;
           case ".code64" -> bits = 64;
           case ".globl", ".global" -> {
@@ -151,7 +166,7 @@ public final class Assembler {
             c.skipSpace();
             c.expect(',');
             Expr e = c.expression();
-            constants.put(name, e);
+            defineConstant(name, e);
             stmts.add(new SetStmt(name, e, ln + 1, stmtCol, data));
           }
           case ".byte", ".word", ".short", ".long", ".int", ".quad" -> {
@@ -198,6 +213,7 @@ public final class Assembler {
               }
             }
             stmts.add(new AlignStmt(n, lw.equals(".p2align"), fill, bits, ln + 1, stmtCol, data, text));
+            frag++;
           }
           default -> {
             if (lw.startsWith(".")) {
@@ -223,10 +239,81 @@ public final class Assembler {
                 c.skipSpace();
               } while (c.accept(','));
             }
-            stmts.add(new InsnStmt(lw, rep, ops, bits, ln + 1, stmtCol, data, text));
+            stmts.add(new InsnStmt(lw, rep, ops, bits, ln + 1, stmtCol, data, text, frag));
+            if (relaxable(lw, ops)) {
+              frag++;
+            }
           }
         }
         c.expectEnd();
+      }
+    }
+  }
+
+  private void defineConstant(String name, Expr e) {
+    List<String> names = new ArrayList<>();
+    collectLabels(e, names);
+    constants.put(name, e);
+    if (names.isEmpty() || fixedAtParse(names, frag, stmts.size())) {
+      fixedConstants.add(name);
+    } else {
+      fixedConstants.remove(name);
+    }
+  }
+
+  /** jmp/jcc to a label: GNU as may grow them, so the frag ends there. */
+  private static boolean relaxable(String mnemonic, List<Op> ops) {
+    boolean jump = mnemonic.equals("jmp") || (mnemonic.startsWith("j") && Condition.parse(mnemonic.substring(1)) != null);
+    return jump && ops.size() == 1 && ops.get(0) instanceof MemOp m && m.bare();
+  }
+
+  /**
+   * Whether GNU as knows the value when it parses the statement: a difference of labels all
+   * defined earlier, all in one frag ({@code .} being in the statement's frag); a single label
+   * is an address, never a constant.
+   */
+  private boolean fixedAtParse(List<String> names, int stmtFrag, int stmtIndex) {
+    if (names.size() < 2) {
+      return false;
+    }
+    int common = -1;
+    for (String n : names) {
+      int f;
+      if (n.equals(".")) {
+        f = stmtFrag;
+      } else {
+        int[] at = labelFrags.get(n);
+        if (at == null || at[1] >= stmtIndex) {
+          return false;
+        }
+        f = at[0];
+      }
+      if (common >= 0 && f != common) {
+        return false;
+      }
+      common = f;
+    }
+    return true;
+  }
+
+  private void collectLabels(Expr e, List<String> out) {
+    switch (e) {
+      case Expr.Num n -> {}
+      case Expr.Sym sym -> {
+        Expr c = constants.get(sym.name());
+        if (fixedConstants.contains(sym.name())) {
+          return; // already a number for GNU as
+        }
+        if (c != null) {
+          collectLabels(c, out);
+        } else {
+          out.add(sym.name());
+        }
+      }
+      case Expr.Unary u -> collectLabels(u.operand(), out);
+      case Expr.Binary b -> {
+        collectLabels(b.left(), out);
+        collectLabels(b.right(), out);
       }
     }
   }
@@ -241,6 +328,7 @@ public final class Assembler {
     } else if (!labelNames.add(name) || constants.containsKey(name)) {
       throw new AssemblyException(line, col, "symbol " + name + " is already defined");
     }
+    labelFrags.put(name, new int[] {frag, stmts.size()});
     stmts.add(new LabelStmt(name, line, col, data));
   }
 
@@ -716,7 +804,7 @@ public final class Assembler {
   }
 
   private byte[] encode(InsnStmt in, int index, Expr.Scope scope, long addr, boolean strict) {
-    Built b = new Translator(in, scope, strict).build();
+    Built b = new Translator(in, index, scope, strict).build();
     try {
       Instruction insn = b.insn();
       if (b.ripTarget() != null) {
@@ -777,8 +865,11 @@ public final class Assembler {
     Long ripTarget;
     boolean resolved = true;
 
-    Translator(InsnStmt in, Expr.Scope scope, boolean strict) {
+    final int index;
+
+    Translator(InsnStmt in, int index, Expr.Scope scope, boolean strict) {
       this.in = in;
+      this.index = index;
       this.scope = scope;
       this.strict = strict;
       this.bits = in.bits();
@@ -799,6 +890,13 @@ public final class Assembler {
         throw error("rep applies only to movs/stos");
       }
       return new Built(insn, wideImm, wideDisp, ripTarget, resolved);
+    }
+
+    /** A value GNU as cannot fix in its first pass: it takes the 32-bit form. */
+    boolean symbolic(Expr e) {
+      List<String> names = new ArrayList<>();
+      collectLabels(e, names);
+      return !names.isEmpty() && !fixedAtParse(names, in.frag(), index);
     }
 
     long eval(Expr e) {
@@ -828,7 +926,7 @@ public final class Assembler {
       return switch (op) {
         case RegOp r -> r.reg();
         case ImmOp i -> {
-          wideImm |= i.value().usesLabel(constants);
+          wideImm |= symbolic(i.value());
           yield new Imm(eval(i.value()));
         }
         case MemOp m -> mem(m);
@@ -838,7 +936,7 @@ public final class Assembler {
 
     Mem mem(MemOp m) {
       long disp = m.disp() == null ? 0 : eval(m.disp());
-      boolean symbolic = m.disp() != null && m.disp().usesLabel(constants);
+      boolean symbolic = m.disp() != null && symbolic(m.disp());
       if (m.base() == Mem.RIP) {
         if (bits != 64) {
           throw error(m, "%rip addressing exists only in 64-bit mode");
@@ -966,7 +1064,7 @@ public final class Assembler {
           slotSize(mn.substring(3));
           return new Instruction.Ret();
         }
-        case "iret", "iretl", "iretd", "iretq" -> {
+        case "iret", "iretl", "iretq" -> {
           arity(0);
           if (mn.equals("iretq") && bits != 64) {
             throw error("iretq exists only in 64-bit mode");

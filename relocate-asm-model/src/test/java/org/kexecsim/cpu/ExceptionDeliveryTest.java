@@ -151,4 +151,15 @@ class ExceptionDeliveryTest {
     assertEquals((long) a.symbols().get("fault"), m.memory.readU32(esp + 4));
     assertEquals(0x18, m.memory.readU32(esp + 8));
   }
+
+  @Test
+  void aNonCanonicalHandlerAddressFailsDeliveryWithExt() {
+    TestMachine m = TestMachine.longMode();
+    m.load("ud2\n");
+    gate64(m, 0x9000, 6, 0x0000_8000_0000_0000L, 0xE);
+    m.cpu.setIdtr(0x9000, 0xFFF);
+    RunResult r = m.cpu.run(10);
+    assertEquals(List.of(UD, GP), vectors(r).subList(0, 2));
+    assertEquals(1, r.exceptions().get(1).errorCode(), "EXT=1, no selector");
+  }
 }

@@ -57,6 +57,25 @@ class GasOracleTest {
     assertEquals(HexFormat.of().formatHex(gas), HexFormat.of().formatHex(mine), design);
   }
 
+  /** .align padding: which no-ops, and when GNU as jumps over them instead, for 1..255 bytes. */
+  @ParameterizedTest
+  @CsvSource({"32", "64"})
+  void alignmentPaddingMatchesGnuAsForEveryLength(int bits) throws IOException {
+    StringBuilder source = new StringBuilder(".code" + bits + "\n");
+    for (int pad = 1; pad < 256; pad++) {
+      // one byte, then fill so that .align 256 has to pad exactly `pad` bytes
+      source.append(".byte 0xcc\n.fill ").append(255 - pad).append(",1,0x90\n.align 256\n");
+    }
+    byte[] gas = GnuAs.assemble(source.toString(), bits);
+    byte[] mine = Assembler.assemble(source.toString(), bits).bytes();
+    for (int pad = 1; pad < 256; pad++) {
+      int from = 256 * pad - pad;
+      String g = HexFormat.of().formatHex(gas, from, 256 * pad);
+      String m = HexFormat.of().formatHex(mine, from, 256 * pad);
+      assertEquals(g, m, pad + " bytes of padding in " + bits + "-bit code");
+    }
+  }
+
   static String relocate(String name) throws IOException {
     try (InputStream in = GasOracleTest.class.getResourceAsStream("/org/kexecsim/relocate/" + name)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -85,3 +85,37 @@ start:
 	mov $(2b - 1b),%ecx
 	.align 16
 	.long 0
+# label differences: constant when both labels are already defined in the current frag
+fa:	nop
+fb:	nop
+	add $(fb-fa),%eax
+	mov (fb-fa)(%eax),%ecx
+	jmp fc
+fc:	nop
+	add $(fc-fa),%eax
+	add $(fc-fb),%eax
+	.set FK, fb-fa
+	add $FK,%eax
+	call fd
+fd:	add $(fd-fc),%eax
+	.align 4
+fe:	add $(fe-fd),%eax
+	add $(. - fe),%eax
+	push $(fe - fd)
+	push $(. - fe)
+# spellings GNU as accepts for the same forms
+	sal $3,%eax
+	jmpl *%eax
+	calll *(%ebx)
+	retl
+	lretl
+	ljmpl *(%eax)
+	lidtl (%eax)
+	pushl %ebx
+	popl %ebx
+	pushl $0x1000
+	movsl
+	stosl
+	repz movsb
+3:	.short 1
+	.balign 8

@@ -171,3 +171,63 @@ gdt_end:
 fwd:	nop
 	.p2align 4
 	.long 0
+# label differences: constant when both labels are already defined in the current frag
+fa:	nop
+fb:	nop
+	add $(fb-fa),%eax
+	mov (fb-fa)(%rax),%ecx
+	jmp fc
+fc:	nop
+	add $(fc-fa),%eax
+	add $(fc-fb),%eax
+	.set FK, fb-fa
+	add $FK,%eax
+	call fd
+fd:	add $(fd-fc),%eax
+	.align 4
+fe:	add $(fe-fd),%eax
+	add $(. - fe),%eax
+	push $(fe - fd)
+	push $(. - fe)
+# spellings GNU as accepts for the same forms
+	sal $3,%rax
+	salq (%rax)
+	jmpq *%rax
+	callq *(%rbx)
+	retq
+	lretl
+	iretl
+	lgdtq (%rax)
+	lidtq (%rsp)
+	movabsq $0x123456789,%rdx
+	leaq 8(%rax),%rbx
+	leal 8(%rax),%ebx
+	testq $0x10,%rbx
+	testl $0x10,(%rax)
+	pushq %rbx
+	popq %rbx
+	pushq $0x1000
+	repz movsb
+	repe stosq
+	jc 3f
+	jnae 3f
+	jnc 3f
+	jpe 3f
+	jpo 3f
+	jnge 3f
+	jnl 3f
+	jng 3f
+	jnle 3f
+	jo 3f
+	jno 3f
+	js 3f
+	jns 3f
+	jp 3f
+	jnp 3f
+	jna 3f
+	jnbe 3f
+3:	.short 1, 2
+	.int 3
+	.balign 8
+	.balign 4, 0xcc
+	.quad 3b - fa

@@ -117,6 +117,19 @@ public final class HostMachine {
     return c;
   }
 
+  /**
+   * clone(CLONE_VM): a host thread in {@code parent}'s address space, as SMP skas0 needs one per
+   * guest thread (seed 003). The space lives as long as its creator.
+   */
+  public HostProcess cloneThread(HostProcess parent, String name) {
+    syscallCharge(parent);
+    HostProcess t = new HostProcess(nextPid++, name, parent.space);
+    processes.put(t.pid(), t);
+    t.regs = parent.regs;
+    t.handlers.putAll(parent.handlers);
+    return t;
+  }
+
   private HostProcess newProcess(String name, HostAddressSpace space) {
     HostProcess p = new HostProcess(nextPid++, name, space);
     processes.put(p.pid(), p);
@@ -515,29 +528,40 @@ public final class HostMachine {
 
   /** Runs {@code c} step by step while it is runnable and has something to do. */
   private void run(HostProcess c) {
-    while (c.state == HostProcess.State.RUNNING && c.report == null) {
-      if (c.pendingSyscall) {
-        c.pendingSyscall = false;
-        Registers r = c.regs;
-        c.regs = r.withRet(execute(c, r.nr(), new long[] {r.a0(), r.a1(), r.a2(), r.a3(), r.a4(), r.a5()}));
-        continue;
+    while (step(c)) {
+      // one step at a time; a scheduler interleaving processes calls step() itself
+    }
+  }
+
+  /**
+   * Executes one step of {@code c} (a pending system call, one stub record, one user access):
+   * the unit a scheduler interleaves, e.g. two host threads sharing an address space. Returns
+   * false when {@code c} is stopped, dead, waiting to be reaped or out of work.
+   */
+  public boolean step(HostProcess c) {
+    if (c.state != HostProcess.State.RUNNING || c.report != null) {
+      return false;
+    }
+    switchTo(c);
+    if (c.pendingSyscall) {
+      c.pendingSyscall = false;
+      Registers r = c.regs;
+      c.regs = r.withRet(execute(c, r.nr(), new long[] {r.a0(), r.a1(), r.a2(), r.a3(), r.a4(), r.a5()}));
+      return true;
+    }
+    Code code = codeByIp.get(c.regs.ip());
+    if (code == null) {
+      long pa = translateOrFault(c, c.regs.ip(), Access.USER | Access.FETCH);
+      if (pa < 0) {
+        return true; // the fetch faulted: SIGSEGV is raised
       }
-      Code code = codeByIp.get(c.regs.ip());
+      code = codeByPhysical.get(pa);
       if (code == null) {
-        long pa = translateOrFault(c, c.regs.ip(), Access.USER | Access.FETCH);
-        if (pa < 0) {
-          continue;
-        }
-        code = codeByPhysical.get(pa);
-        if (code == null) {
-          throw new IllegalStateException(String.format(
-              "%s executes at 0x%x (host pa 0x%x) where the model has no code", c, c.regs.ip(), pa));
-        }
-      }
-      if (!code.step(this, c)) {
-        return;
+        throw new IllegalStateException(String.format(
+            "%s executes at 0x%x (host pa 0x%x) where the model has no code", c, c.regs.ip(), pa));
       }
     }
+    return code.step(this, c);
   }
 
   private void switchTo(HostProcess p) {

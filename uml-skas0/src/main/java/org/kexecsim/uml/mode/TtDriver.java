@@ -67,9 +67,17 @@ public final class TtDriver implements ModeDriver {
     HostMachine host = k.host();
     HostArch a = k.arch();
     long base = kernelBase(a);
-    HostProcess h = host.spawn(tracer, "uml-tt-mm" + mm.id());
-    // the whole kernel (image and physmem) at the top of the process, read-write: the insecurity
-    host.syscall(h, Syscall.MMAP, base, host.physmem().size(), Prot.RWX, 0x11, Physmem.FD, 0);
+    HostProcess h;
+    if (parent != null) {
+      // fork in tt is a host fork: the child inherits every mapping, the kernel's included;
+      // its own pages are then mapped over the parent's by the first flush
+      h = host.fork(host.process(parent.hostPid()), "uml-tt-mm" + mm.id());
+    } else {
+      // exec and boot: a fresh host process with the whole kernel (image and physmem) at the
+      // top, read-write: the insecurity
+      h = host.spawn(tracer, "uml-tt-mm" + mm.id());
+      host.syscall(h, Syscall.MMAP, base, host.physmem().size(), Prot.RWX, 0x11, Physmem.FD, 0);
+    }
     long stack = k.frames().allocateZeroed();
     kernelStacks.put(mm, stack);
     host.sigaltstack(h, base + stack + 4096);

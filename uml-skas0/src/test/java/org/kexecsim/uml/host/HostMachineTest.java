@@ -161,4 +161,23 @@ class HostMachineTest {
     assertTrue(fi.isWrite());
     assertEquals(VA, fi.address());
   }
+
+  @ParameterizedTest
+  @EnumSource(HostArch.class)
+  void threadsShareTheAddressSpaceAndRunStepByStep(HostArch arch) {
+    Setup s = setup(arch, false);
+    HostMachine h = s.host();
+    h.syscall(s.child(), Syscall.MMAP, VA, 4096, Prot.RW, 0x11, Physmem.FD, 0);
+    HostProcess t = h.cloneThread(s.child(), "thread");
+    UserProgram other = new UserProgram();
+    h.installUserCode(0x43, other);
+    t.setRegs(Registers.at(0x43, 0));
+    s.program().add(new UserStep.Access(VA, true, 7));
+    other.add(new UserStep.Access(VA, false, 0));
+    h.ptrace(s.tracer(), new PtraceRequest.Cont(s.child().pid(), null));
+    assertTrue(h.step(s.child()), "one step: the store");
+    assertTrue(h.step(t), "one step: the load, after the store");
+    assertEquals(7, other.lastRead());
+    assertTrue(!h.step(t), "nothing left to run");
+  }
 }

@@ -52,6 +52,23 @@ class GuestMemoryRulesTest {
     k.perform(new GuestOperation.Munmap(WINDOW, 64));
     assertEquals(0, k.ledger().operation("mmap").get(Cost.HOST_MM_OP));
     assertEquals(0, k.ledger().operation("munmap").get(Cost.HOST_MM_OP));
+    // research notes §5, measured: "mmap+munmap 1 page, untouched: 2 round trips (no stub flush)"
+    assertEquals(2, k.ledger().operation("mmap").get(Cost.ROUND_TRIP)
+        + k.ledger().operation("munmap").get(Cost.ROUND_TRIP));
+  }
+
+  @ParameterizedTest
+  @EnumSource(HostArch.class)
+  void mprotectReadOnlyThenReadWriteThenAWriteIsFourRoundTripsInSkas0(HostArch arch) {
+    // research notes §5, measured: "mprotect RO, mprotect RW, write: 4 (1 flush per mprotect)"
+    UmlKernel k = boot(arch);
+    k.perform(new GuestOperation.Mmap(WINDOW, 1, Prot.RW, true));
+    k.perform(new GuestOperation.Mprotect(WINDOW, 1, Prot.READ));
+    k.perform(new GuestOperation.Mprotect(WINDOW, 1, Prot.RW));
+    k.perform(new GuestOperation.Touch(WINDOW, true));
+    assertEquals(4, k.ledger().operation("mprotect").get(Cost.ROUND_TRIP)
+        + k.ledger().operation("touch-write").get(Cost.ROUND_TRIP));
+    assertEquals(0, k.ledger().operation("touch-write").get(Cost.GUEST_PAGE_FAULT));
   }
 
   @ParameterizedTest

@@ -102,6 +102,11 @@ class ModesTest {
     assertEquals(1.0, s3.perOperation(Cost.ROUND_TRIP));
     assertEquals(s0.perOperation(Cost.PTRACE) + 1, s3.perOperation(Cost.PTRACE));
     assertEquals(0, s0.get(Cost.HOST_MM_OP));
+    // tt: the yield's entry stop, then the other process's SIGUSR1 return stop, plus the pipe
+    // write and read of switch_to_tt
+    OperationCosts tt = run(TT, Workload.CTX_SWITCH, 10, HostArch.X86_64).operation("context-switch");
+    assertEquals(2.0, tt.perOperation(Cost.ROUND_TRIP));
+    assertTrue(tt.perOperation(Cost.HOST_SYSCALL) >= s0.perOperation(Cost.HOST_SYSCALL) + 2);
   }
 
   @Test

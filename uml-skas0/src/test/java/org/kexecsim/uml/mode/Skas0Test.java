@@ -192,4 +192,49 @@ class Skas0Test {
     assertEquals(53, StubPages.capacity(HostArch.X86_64));
     assertEquals(107, StubPages.capacity(HostArch.I386));
   }
+
+  @Test
+  void x86_64FaultinfoIsErrorCodeThenCr2ThenTrapNo() {
+    // arch/x86/um/shared/sysdep/faultinfo_64.h: {int error_code; unsigned long cr2; int trap_no}
+    UmlKernel k = boot(HostArch.X86_64, Skas0Options.PATCHED, 1);
+    k.perform(new GuestOperation.Mmap(WINDOW, 1, Prot.RW, false));
+    k.perform(new GuestOperation.Touch(WINDOW + 0x48, true));
+    var pm = k.host().physmem();
+    long base = k.current().mm().stubDataFrame();
+    assertEquals(PageFaultErrorCode.US | PageFaultErrorCode.WR, pm.readU32(base));
+    assertEquals(WINDOW + 0x48, pm.readU64(base + 8));
+    assertEquals(14, pm.readU32(base + 16));
+  }
+
+  @Test
+  void anotherThreadCanRewriteARegisterSetWhileTheStubRunsIt() {
+    // seed 003: the data page is writable by the process, so one thread can change the
+    // syscalls another thread's stub is executing; here, step by step
+    HostArch arch = HostArch.X86_64;
+    UmlKernel k = boot(arch, Skas0Options.PATCHED, 1);
+    HostMachine host = k.host();
+    HostProcess h = host.process(k.current().hostPid());
+    long data = k.current().mm().stubDataFrame();
+    k.ledger().begin("race");
+    k.current().program().add(new org.kexecsim.uml.host.UserStep.SyscallInsn(arch.nr(HostArch.Syscall.GETPID), 0, 0, 0, 0));
+    host.wait(k.kernelProcess(), h.pid());
+    HostProcess thread = host.cloneThread(h, "guest-thread");
+    var evil = new org.kexecsim.uml.host.UserProgram();
+    host.installUserCode(0x99, evil);
+    thread.setRegs(org.kexecsim.uml.host.Registers.at(0x99, 0));
+    List<HostOp> ops = List.of(
+        new HostOp.Map(WINDOW, 4096, 0x20000, Prot.RW),
+        new HostOp.Map(WINDOW + 4096, 4096, 0x21000, Prot.RW));
+    SyscallBatch.load(host, data, ops);
+    SyscallBatch.launch(host, k.kernelProcess(), h);
+    assertTrue(host.step(h), "the stub executes the first record");
+    long secondAddressWord = arch.stubData() + StubPages.BATCH_RECORDS + StubPages.RECORD_WORDS * 8L + 8;
+    evil.add(new org.kexecsim.uml.host.UserStep.Access(secondAddressWord + 3, true, 0x7f));
+    assertTrue(host.step(thread), "the other thread's store lands in the data page");
+    SyscallBatch.collect(host, k.kernelProcess(), h, data, ops);
+    k.ledger().end();
+    assertTrue(hostPa(host, h, WINDOW) >= 0);
+    assertTrue(hostPa(host, h, WINDOW + 4096) < 0, "the kernel's second mapping never happened");
+    assertTrue(hostPa(host, h, 0x7f00_1000L) >= 0, "the thread's address was mapped instead");
+  }
 }
