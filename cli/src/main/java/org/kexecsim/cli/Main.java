@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
       AsmCommand.class,
       CpuCommand.class,
       UmlCommand.class,
+      PrepareCommand.class,
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

@@ -55,6 +55,15 @@ public record CrashedKernel(
     vmallocPages = List.copyOf(vmallocPages);
   }
 
+  /** The VMCOREINFO data: the descriptor of the note at {@link #vmcoreinfoNote}. */
+  public byte[] vmcoreinfoData() {
+    int namesz = (int) memory.readU32(vmcoreinfoNote);
+    int descsz = (int) memory.readU32(vmcoreinfoNote + 4);
+    byte[] data = new byte[descsz];
+    memory.read(vmcoreinfoNote + 12 + ((namesz + 3) & ~3), data, 0, descsz);
+    return data;
+  }
+
   /** The physical address of relocate_new_kernel (__pa_symbol). */
   public long relocateKernelPhysical() {
     return text.physical(relocateKernelVirtual);

@@ -167,7 +167,7 @@ public final class KernelBoot {
         }
       }
       if (candidates.isEmpty()) {
-        throw new IllegalArgumentException(String.format(
+        throw new org.kexecsim.kimage.ImpossibleLayoutException(String.format(
             "RAM map %s has no usable room for a %d MiB kernel image at 16 MiB", ram, imageBytes >> 20));
       }
       return candidates.get(random.nextInt(candidates.size()));

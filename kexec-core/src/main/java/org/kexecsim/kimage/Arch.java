@@ -144,6 +144,6 @@ public enum Arch {
         return a;
       }
     }
-    throw new IllegalArgumentException("unknown arch '" + name + "': expected i386, pae or x86_64");
+    throw new ImpossibleLayoutException("unknown arch '" + name + "': expected i386, pae or x86_64");
   }
 }

@@ -23,6 +23,6 @@ public enum ImageType {
         return t;
       }
     }
-    throw new IllegalArgumentException("unknown kexec type '" + name + "': expected normal or crash");
+    throw new ImpossibleLayoutException("unknown kexec type '" + name + "': expected normal or crash");
   }
 }

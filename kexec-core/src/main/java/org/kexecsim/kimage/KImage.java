@@ -231,25 +231,46 @@ public final class KImage {
   private long claimFixedControlPage(long pa, int pages) {
     long bytes = pages * PAGE;
     if ((pa & (bytes - 1)) != 0 || !host.memory().ramMap().containsRange(pa, bytes)) {
-      throw new IllegalArgumentException(String.format(
+      throw new ImpossibleLayoutException(String.format(
           "control block 0x%x is not %d naturally aligned page(s) of RAM", pa, pages));
     }
     if (isDestinationRange(pa, pa + bytes - 1)) {
-      throw new IllegalArgumentException(String.format(
+      throw new ImpossibleLayoutException(String.format(
           "control page 0x%x is a destination: the copy would overwrite the code doing it", pa));
     }
     if (type == ImageType.CRASH
         && !host.crashRegion().map(r -> r.range().containsInclusive(pa, pa + bytes - 1)).orElse(false)) {
-      throw new IllegalArgumentException(String.format(
+      throw new ImpossibleLayoutException(String.format(
           "control page 0x%x of a crash image must lie in the crash region", pa));
     }
     if (type == ImageType.NORMAL && (host.memory().mayBeNonZero(pa) || host.memory().mayBeNonZero(pa + bytes - PAGE))) {
-      throw new IllegalArgumentException(String.format("control page 0x%x is in use by the running kernel", pa));
+      throw new ImpossibleLayoutException(String.format("control page 0x%x is in use by the running kernel", pa));
     }
     fixedBlock = new PhysicalRange(pa, bytes);
     // Materialise it so the page allocator sees it taken (RandomFreePages skips written frames).
     host.memory().write(pa, new byte[(int) bytes], 0, (int) bytes);
     controlPages.add(pa);
+    return pa;
+  }
+
+  /**
+   * kimage_crash_copy_vmcoreinfo() (kernel/kexec_core.c): a crash image keeps a copy of the
+   * VMCOREINFO data in a control page inside the crash region, where crash_save_vmcoreinfo()
+   * writes at panic time. Called after machine_kexec_prepare(), as do_kexec_load() does.
+   *
+   * @return the control page holding the copy
+   */
+  public long crashCopyVmcoreinfo(byte[] data) {
+    if (type != ImageType.CRASH) {
+      throw new IllegalStateException("only crash images keep a VMCOREINFO copy");
+    }
+    if (data.length > PAGE) {
+      throw new IllegalArgumentException("VMCOREINFO data is at most a page (VMCOREINFO_BYTES)");
+    }
+    long pa = allocateControlPages(1);
+    byte[] page = new byte[(int) PAGE];
+    System.arraycopy(data, 0, page, 0, data.length);
+    host.memory().write(pa, page, 0, page.length);
     return pa;
   }
 
@@ -285,7 +306,7 @@ public final class KImage {
     long destination = s.mem();
     list.setDestination(destination);
     for (long offset = 0; offset < s.memsz(); offset += PAGE) {
-      long source = allocatePage(destination + offset, host.arch().sourceMemoryLimit());
+      long source = allocatePage(destination + offset, pagesUpTo(host.arch().sourceMemoryLimit()));
       list.addSource(source);
       sourceSlotByDestination.put(destination + offset, list.lastWrittenSlot());
       s.copyData(offset, page);
@@ -295,7 +316,7 @@ public final class KImage {
 
   private long allocateIndirectionPage() {
     // GFP_KERNEL: lowmem on i386.
-    long limit = host.arch().sourceMemoryLimit();
+    long limit = pagesUpTo(host.arch().sourceMemoryLimit());
     if (Long.compareUnsigned(host.arch().lowmemLimit(), limit) < 0) {
       limit = host.arch().lowmemLimit();
     }
@@ -339,6 +360,16 @@ public final class KImage {
 
   private long readSlot(long slot) {
     return host.arch().longBytes() == 8 ? host.memory().readU64(slot) : host.memory().readU32(slot);
+  }
+
+  /**
+   * The exclusive end of the pages whose pfn is at most {@code limit >> PAGE_SHIFT}, as
+   * kimage_alloc_page() filters them ("page_to_boot_pfn(page) > (KEXEC_SOURCE_MEMORY_LIMIT >>
+   * PAGE_SHIFT)"); -1 (no bound) when that reaches 2^64.
+   */
+  private static long pagesUpTo(long limit) {
+    long end = ((limit >>> 12) + 1) << 12;
+    return end == 0 ? -1L : end;
   }
 
   private static long alignUp(long value, long alignment) {

@@ -60,7 +60,7 @@ public record NewKernelSegments(List<Segment> segments, long entry) {
       }
     }
     if (first == null) {
-      throw new IllegalArgumentException("a normal image needs usable RAM from 16 MiB to 32 MiB: " + ram);
+      throw new ImpossibleLayoutException("a normal image needs usable RAM from 16 MiB to 32 MiB: " + ram);
     }
     long room = Math.min(first.end(), 1L << 32) - 16 * MIB;
     long kernel = pageDown(Math.min(4 * MIB, room / 8));

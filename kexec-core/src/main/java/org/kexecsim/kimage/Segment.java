@@ -29,11 +29,6 @@ public record Segment(byte[] buf, long mem, long memsz) {
     return buf.length;
   }
 
-  /** The byte at {@code offset} of the segment's data, 0 in the zero-filled tail. */
-  byte byteAt(long offset) {
-    return offset < buf.length ? buf[(int) offset] : 0;
-  }
-
   /** Copies the data bytes {@code [offset, offset+length)} (zero past bufsz) into {@code dst}. */
   void copyData(long offset, byte[] dst) {
     Arrays.fill(dst, (byte) 0);

@@ -25,7 +25,7 @@ final class SegmentRules {
     for (int i = 0; i < segments.size(); i++) {
       Segment s = segments.get(i);
       if ((s.mem() & ~ulong) != 0 || (s.memsz() & ~ulong) != 0) {
-        throw new IllegalArgumentException(String.format(
+        throw new ImpossibleLayoutException(String.format(
             "segment %d: mem 0x%x / memsz 0x%x do not fit a %d-bit unsigned long", i, s.mem(), s.memsz(),
             arch.longBytes() * 8));
       }

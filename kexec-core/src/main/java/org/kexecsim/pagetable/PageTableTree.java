@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.mmu.PagingMode;
 
@@ -25,14 +26,30 @@ public final class PageTableTree {
   private final List<Leaf> leaves = new ArrayList<>();
   private final PhysicalMemory memory;
   private final PagingMode mode;
+  private final Consumer<Leaf> sink;
 
-  private PageTableTree(PhysicalMemory memory, PagingMode mode) {
+  private PageTableTree(PhysicalMemory memory, PagingMode mode, Consumer<Leaf> sink) {
     this.memory = memory;
     this.mode = mode;
+    this.sink = sink == null ? leaves::add : sink;
   }
 
+  /** The tree with its leaves collected. */
   public static PageTableTree of(PhysicalMemory memory, PagingMode mode, long root) {
-    PageTableTree t = new PageTableTree(memory, mode);
+    return walkFrom(new PageTableTree(memory, mode, null), root);
+  }
+
+  /**
+   * Streams the leaves to {@code visitor} instead of collecting them (an identity map of tens of
+   * TiB has millions); the returned tree has the table pages and no leaves.
+   */
+  public static PageTableTree visit(PhysicalMemory memory, PagingMode mode, long root, Consumer<Leaf> visitor) {
+    return walkFrom(new PageTableTree(memory, mode, visitor), root);
+  }
+
+  private static PageTableTree walkFrom(PageTableTree t, long root) {
+    PhysicalMemory memory = t.memory;
+    PagingMode mode = t.mode;
     switch (mode) {
       case BITS32 -> t.walk(root & 0xFFFF_F000L, 2, 0);
       case PAE -> {
@@ -82,7 +99,7 @@ public final class PageTableTree {
         } else {
           pa = e & 0x000F_FFFF_FFFF_F000L & ~(size - 1);
         }
-        leaves.add(new Leaf(va, pa, size, e));
+        sink.accept(new Leaf(va, pa, size, e));
       } else {
         walk(bits32 ? e & 0xFFFF_F000L : e & 0x000F_FFFF_FFFF_F000L, level - 1, va);
       }

@@ -12,8 +12,7 @@ import org.kexecsim.kimage.KImage;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.mmu.PageSize;
 import org.kexecsim.mmu.PagingMode;
-import org.kexecsim.pagetable.Overlap;
-import org.kexecsim.pagetable.PageTableBuilder;
+import org.kexecsim.pagetable.IdentityMapWriter;
 
 /**
  * Before May 2006 (2.6.16 arch/i386/kernel/machine_kexec.c identity_map_page(),
@@ -111,10 +110,10 @@ public final class LegacyDesign implements TransitionDesign {
     m.write(pgd, new byte[PhysicalMemory.PAGE_SIZE], 0, PhysicalMemory.PAGE_SIZE);
     TablePageLedger ledger = new TablePageLedger(image);
     ledger.record(pgd, "identity pgd (first page of the control block)", PageOrigin.CONTROL_PAGE, true);
-    PageTableBuilder b = PageTableBuilder.onExisting(m, PagingMode.LEVEL4, pgd, ledger.controlFrames());
-    long end = IdentityRanges.ramEnd(m.ramMap());
-    b.map(0, 0, end, ATTR, KERNPG_TABLE, PageSize.SIZE_2M, Overlap.REPLACE);
-    ledger.recordBuilderPages(b, 0, "identity", PageOrigin.CONTROL_PAGE);
+    IdentityMapWriter b = new IdentityMapWriter(m, PagingMode.LEVEL4);
+    long end = IdentityRanges.ramEnd(m.ramMap()) & -(2L << 20); // init_level2_page maps whole 2 MiB pages
+    b.build(ledger.controlFramesAfter(pgd), 0, end, ATTR, KERNPG_TABLE, PageSize.SIZE_2M);
+    ledger.recordWriterPages(b, PagingMode.LEVEL4, 1, "identity", PageOrigin.CONTROL_PAGE);
 
     long live = k.currentPgd();
     List<Conflict> conflicts = new ArrayList<>();
@@ -135,7 +134,7 @@ public final class LegacyDesign implements TransitionDesign {
         List.of(
             new RequiredMapping("code page at its physical address, live pgd", live, code, code),
             new RequiredMapping("code page at its physical address, identity table", pgd, code, code)),
-        conflicts, b.splits());
+        conflicts, 0);
   }
 
   /** A page of the kernel image's .bss that holds a static table; it must still be zero. */

@@ -121,11 +121,9 @@ public final class MainlineDesign implements TransitionDesign {
     }
     // init_transition_pgtable(): get_zeroed_page() for each missing level, _KERNPG_TABLE links,
     // PAGE_KERNEL_EXEC_NOENC for the PTE, no check for large leaves on the way down.
-    List<Long> transition = new ArrayList<>();
     MappingWriter.Outcome o = MappingWriter.map(m, PagingMode.LEVEL4, b.root(), va, control,
         PAGE_KERNEL_EXEC, KERNPG_TABLE, KERNPG_TABLE, level -> {
           long pa = ledger.kernelPage();
-          transition.add(pa);
           ledger.record(pa, "transition " + TablePageLedger.tableName(PagingMode.LEVEL4, level), PageOrigin.KERNEL_PAGE, true);
           return pa;
         });

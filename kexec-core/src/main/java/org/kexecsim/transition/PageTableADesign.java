@@ -12,8 +12,7 @@ import org.kexecsim.kimage.KImage;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.mmu.PageSize;
 import org.kexecsim.mmu.PagingMode;
-import org.kexecsim.pagetable.Overlap;
-import org.kexecsim.pagetable.PageTableBuilder;
+import org.kexecsim.pagetable.IdentityMapWriter;
 
 /**
  * Magnus Damm's "kexec: Avoid overwriting the current pgd (V2)", May 2006: page_table_a, a
@@ -89,11 +88,11 @@ public final class PageTableADesign implements TransitionDesign {
       // create_page_table_b(): init_level4_page(image, page_table_b, 0, end_pfn << PAGE_SHIFT)
       long b = ledger.controlPage();
       ledger.record(b, "page_table_b pgd", PageOrigin.CONTROL_PAGE, true);
-      PageTableBuilder builder = PageTableBuilder.onExisting(m, mode, b, ledger.controlFrames());
-      builder.map(0, 0, IdentityRanges.ramEnd(m.ramMap()), KERNPG_TABLE, KERNPG_TABLE, PageSize.SIZE_2M, Overlap.REPLACE);
-      ledger.recordBuilderPages(builder, 0, "page_table_b", PageOrigin.CONTROL_PAGE);
+      IdentityMapWriter writer = new IdentityMapWriter(m, mode);
+      long end = IdentityRanges.ramEnd(m.ramMap()) & -(2L << 20); // init_level2_page: whole 2 MiB pages
+      writer.build(ledger.controlFramesAfter(b), 0, end, KERNPG_TABLE, KERNPG_TABLE, PageSize.SIZE_2M);
+      ledger.recordWriterPages(writer, mode, 1, "page_table_b", PageOrigin.CONTROL_PAGE);
       copyRoot = OptionalLong.of(b);
-      splits = builder.splits();
       required.add(new RequiredMapping("control page at its physical address, page_table_b", b, control, control));
     }
     List<AllocatedPage> all = new ArrayList<>(ledger.pages());

@@ -69,6 +69,9 @@ public final class Preparation {
     memory.copyPage(kernel.relocateKernelPhysical(), codePage); // memcpy(control_page, relocate_kernel, ...)
 
     TransitionTables tables = design.prepare(new TransitionContext(kernel, image, request.switchVirtual()));
+    if (request.type() == ImageType.CRASH) {
+      image.crashCopyVmcoreinfo(kernel.vmcoreinfoData());
+    }
     image.loadSegments();
 
     List<MappingCheck> mappings = new ArrayList<>();
@@ -120,27 +123,27 @@ public final class Preparation {
 
   static RootCheck rootCheck(String label, SparseMemory before, SparseMemory after, PagingMode mode, long root) {
     PageTableTree was = PageTableTree.of(before, mode, root);
-    PageTableTree is = PageTableTree.of(after, mode, root);
     List<Long> changed = new ArrayList<>();
     for (long page : was.tablePages()) {
       if (!after.pageEquals(page, before, page)) {
         changed.add(page);
       }
     }
-    Set<PageTableTree.Leaf> a = new HashSet<>(was.leaves());
-    Set<PageTableTree.Leaf> b = new HashSet<>(is.leaves());
-    int differ = 0;
-    for (PageTableTree.Leaf l : a) {
-      if (!b.contains(l)) {
-        differ++;
+    // The old leaves are few (the crashed kernel's own); the new ones are streamed, since a
+    // legacy identity map copied into the pgd can add millions.
+    Set<PageTableTree.Leaf> old = new HashSet<>(was.leaves());
+    Set<PageTableTree.Leaf> kept = new HashSet<>();
+    long[] added = {0};
+    PageTableTree.visit(after, mode, root, leaf -> {
+      if (old.contains(leaf)) {
+        kept.add(leaf);
+      } else {
+        added[0]++;
       }
-    }
-    for (PageTableTree.Leaf l : b) {
-      if (!a.contains(l)) {
-        differ++;
-      }
-    }
-    return new RootCheck(label, root, was.tablePages().size(), changed, was.leaves().size(), differ);
+    });
+    long differ = added[0] + (old.size() - kept.size());
+    return new RootCheck(label, root, was.tablePages().size(), changed, was.leaves().size(),
+        (int) Math.min(Integer.MAX_VALUE, differ));
   }
 
   /**

@@ -14,6 +14,7 @@ import org.kexecsim.mmu.PageWalker;
 import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.Translation;
 import org.kexecsim.mmu.Access;
+import org.kexecsim.pagetable.IdentityMapWriter;
 import org.kexecsim.pagetable.Overlap;
 import org.kexecsim.pagetable.PageTableBuilder;
 
@@ -44,7 +45,7 @@ public final class SingleTableDesign implements TransitionDesign {
     long va = c.switchVirtualOverride().orElse(c.kernel().relocateKernelVirtual());
 
     TablePageLedger ledger = new TablePageLedger(image);
-    PageTableBuilder b = PageTableBuilder.create(m, mode, ledger.controlFrames());
+    IdentityMapWriter identity = new IdentityMapWriter(m, mode);
     // page_table_b: all RAM with 2 MiB pages on x86_64 (init_level4_page); on i386 the RAM the
     // 32-bit linear space can identity-map, with the direct map's page size.
     long end = IdentityRanges.ramEnd(m.ramMap());
@@ -53,9 +54,10 @@ public final class SingleTableDesign implements TransitionDesign {
       end = Math.min(end, 1L << 32);
     }
     end &= -large.bytes(); // whole large pages, as init_level2_page writes them
-    b.map(0, 0, end, KERNPG_TABLE, KERNPG_TABLE, large, Overlap.REPLACE);
-    int identityPages = b.tablePages().size();
-    ledger.recordBuilderPages(b, 0, "page_table_b", PageOrigin.CONTROL_PAGE);
+    long root = identity.build(ledger.controlFrames(), 0, end, KERNPG_TABLE, KERNPG_TABLE, large);
+    ledger.recordWriterPages(identity, mode, 0, "page_table_b", PageOrigin.CONTROL_PAGE);
+    PageTableBuilder b = PageTableBuilder.onExisting(m, mode, root, ledger.controlFrames());
+    int identityPages = 0;
 
     List<Conflict> conflicts = new ArrayList<>(SwitchConflicts.switchVaIsControlPa(arch, va, control));
     Translation before = PageWalker.translate(m, Paging.supervisor(m, arch, c.kernel().cpu(), b.root()), va, Access.READ);

@@ -2,12 +2,6 @@ package org.kexecsim.transition;
 
 import java.util.List;
 import org.kexecsim.kimage.Arch;
-import org.kexecsim.memory.PhysicalMemory;
-import org.kexecsim.mmu.Access;
-import org.kexecsim.mmu.PageWalker;
-import org.kexecsim.mmu.PagingMode;
-import org.kexecsim.mmu.PagingState;
-import org.kexecsim.mmu.Translation;
 
 /** The review's hazards, decided for one layout. */
 final class SwitchConflicts {
@@ -27,14 +21,5 @@ final class SwitchConflicts {
         "the switching code runs at 0x%x, which is also the identity address of the control page 0x%x: "
             + "both mappings share one %s entry (harmless only because they name the same frame)",
         switchVirtual, control, arch == Arch.I386 ? "32-bit PTE" : "PTE")));
-  }
-
-  /** Whether {@code virtual} is already mapped by the table at {@code root} (so a new 4 KiB mapping lands inside it). */
-  static boolean mapped(PhysicalMemory memory, PagingState state, long virtual) {
-    return PageWalker.translate(memory, state, virtual, Access.READ) instanceof Translation.Mapped;
-  }
-
-  static String modeName(PagingMode mode) {
-    return mode.cliName();
   }
 }

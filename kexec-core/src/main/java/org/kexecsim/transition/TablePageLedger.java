@@ -50,6 +50,29 @@ final class TablePageLedger {
     return () -> image.allocateControlPages(1);
   }
 
+  /** Records every table page {@code writer} allocated after the first {@code skip}, named by level. */
+  void recordWriterPages(org.kexecsim.pagetable.IdentityMapWriter writer, org.kexecsim.mmu.PagingMode mode, int skip,
+      String prefix, PageOrigin origin) {
+    List<TablePage> tp = writer.tablePages();
+    for (int i = 0; i < tp.size(); i++) {
+      if (i >= skip) {
+        record(tp.get(i).physical(), prefix + " " + tableName(mode, tp.get(i).level()), origin, true);
+      }
+    }
+  }
+
+  /** A frame allocator that hands out {@code first}, then control pages. */
+  FrameAllocator controlFramesAfter(long first) {
+    boolean[] given = {false};
+    return () -> {
+      if (!given[0]) {
+        given[0] = true;
+        return first;
+      }
+      return image.allocateControlPages(1);
+    };
+  }
+
   /** Records every table page {@code builder} allocated after the first {@code skip}, named by level. */
   void recordBuilderPages(PageTableBuilder builder, int skip, String prefix, PageOrigin origin) {
     List<TablePage> tp = builder.tablePages();

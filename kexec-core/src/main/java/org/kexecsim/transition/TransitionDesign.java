@@ -39,7 +39,7 @@ public sealed interface TransitionDesign
         return d;
       }
     }
-    throw new IllegalArgumentException(
+    throw new org.kexecsim.kimage.ImpossibleLayoutException(
         "unknown design '" + name + "': expected legacy, page-table-a, single-table or mainline");
   }
 }

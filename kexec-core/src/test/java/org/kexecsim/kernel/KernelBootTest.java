@@ -113,6 +113,7 @@ class KernelBootTest {
       assertEquals(info.get("SYMBOL(swapper_pg_dir)"), info.get("SYMBOL(init_top_pgt)"));
     }
     assertEquals(0, b.getInt(24 + ((descsz + 3) & ~3)), "a final empty note follows");
+    assertArrayEquals(desc, k.vmcoreinfoData());
   }
 
   @ParameterizedTest

@@ -48,6 +48,19 @@ class ControlPagesTest {
   }
 
   @Test
+  void aCrashImageKeepsAVmcoreinfoCopyInTheRegion() {
+    PhysicalRange crash = new PhysicalRange(64 * MIB, 64 * MIB);
+    KexecHost host = TestHosts.host(Arch.X86_64, 256 * MIB, crash, 9);
+    KImage image = KImage.allocate(host, ImageType.CRASH, 64 * MIB, List.of(seg(64 * MIB, 0x3000)));
+    byte[] data = "OSRELEASE=6.16.0\nPAGESIZE=4096\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    long pa = image.crashCopyVmcoreinfo(data);
+    assertTrue(crash.contains(pa) && pa != image.controlCodePage());
+    byte[] back = new byte[data.length];
+    host.memory().read(pa, back, 0, back.length);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(data, back);
+  }
+
+  @Test
   void aFullCrashRegionIsEnomem() {
     PhysicalRange crash = new PhysicalRange(64 * MIB, 0x4000);
     KexecHost host = TestHosts.host(Arch.X86_64, 256 * MIB, crash, 9);

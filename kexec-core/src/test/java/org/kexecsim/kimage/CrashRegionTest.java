@@ -95,6 +95,6 @@ class CrashRegionTest {
     KexecException e = assertThrows(KexecException.class, () -> CrashRegion.reserve(
         CrashKernelSpec.parse("768M", 2 * GIB), RamMap.ofSize(GIB), Arch.I386, List.of()));
     assertEquals(Errno.ENOMEM, e.errno());
-    assertTrue(e.getMessage().startsWith("cannot allocate crashkernel"), e.getMessage());
+    assertTrue(e.sentence().startsWith("cannot allocate crashkernel"), e.getMessage());
   }
 }

@@ -76,6 +76,8 @@ class IndirectionListTest {
     IndirectionWalk walk = IndirectionWalk.read(host.memory(), image.head(), 8);
     assertEquals((24 + 8) * 256, walk.copies().size(), "seed " + seed);
     assertTrue(walk.sourcesRespectDestinations(), "seed " + seed);
+    assertTrue(walk.copies().stream().anyMatch(c -> c.source() == c.destination()),
+        "seed " + seed + ": some fresh page was its own destination (the dest_pages path)");
     // the bytes relocate_kernel would copy are the segment's bytes
     IndirectionWalk.PageCopy firstOfSecond = walk.copies().get(24 * 256);
     assertEquals(40 * MIB, firstOfSecond.destination());
@@ -87,6 +89,50 @@ class IndirectionListTest {
     for (long ind : walk.indirectionPages()) {
       assertTrue(!image.isDestinationRange(ind, ind + 4095), "indirection pages are no destination");
     }
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
+  void randomMemoryEitherReadsToDoneOrIsReportedAsCorrupt(long seed) {
+    // what a fuzzer will do: entries pointing anywhere, with any flags, in pages that link around
+    SplittableRandom r = new SplittableRandom(seed);
+    SparseMemory m = new SparseMemory(RamMap.ofSize(MIB));
+    int w = r.nextBoolean() ? 8 : 4;
+    for (int page = 0; page < 256; page++) {
+      for (int slot = 0; slot < 4096 / w; slot++) {
+        long target = r.nextInt(300) * 4096L; // some beyond the 1 MiB of RAM
+        long flags = r.nextInt(100) < 90 ? (r.nextBoolean() ? IndirectionEntry.SOURCE : 0)
+            : 1L << r.nextInt(4);
+        long e = target | flags;
+        if (w == 8) {
+          m.writeU64(page * 4096L + slot * 8L, e);
+        } else {
+          m.writeU32(page * 4096L + slot * 4L, e);
+        }
+      }
+    }
+    for (int i = 0; i < 200; i++) {
+      long head = r.nextInt(300) * 4096L | 1L << r.nextInt(4);
+      try {
+        IndirectionWalk walk = IndirectionWalk.read(m, head, w);
+        assertTrue(walk.copies().size() <= 256 * 4096 / w, "bounded by the pages it read");
+      } catch (CorruptIndirectionListException expected) {
+        assertTrue(expected.getMessage().length() > 10);
+      }
+    }
+  }
+
+  @Test
+  void onPaeSourcesStayBelow4GAndIndirectionPagesInLowmem() {
+    // relocate_kernel_32 copies with paging off: KEXEC_SOURCE_MEMORY_LIMIT is -1UL = 4 GiB - 1
+    KexecHost host = TestHosts.host(Arch.PAE, 16384 * MIB, null, 4);
+    KImage image = KImage.allocate(host, ImageType.NORMAL, 16 * MIB, List.of(Segment.zeroFilled(16 * MIB, 8 * MIB)));
+    image.loadSegments();
+    IndirectionWalk walk = IndirectionWalk.read(host.memory(), image.head(), 4);
+    assertEquals(2048, walk.copies().size());
+    assertTrue(walk.copies().stream().allMatch(c -> c.source() < (1L << 32)));
+    assertTrue(walk.indirectionPages().stream().allMatch(p -> p < 896 * MIB), "GFP_KERNEL: lowmem");
+    assertTrue(image.controlPages().stream().allMatch(p -> p < 896 * MIB), "control pages: lowmem, below TASK_SIZE");
   }
 
   @Test

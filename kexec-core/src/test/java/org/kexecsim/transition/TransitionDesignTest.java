@@ -63,6 +63,25 @@ class TransitionDesignTest {
     }
   }
 
+  @Test
+  void theV1PdpteWithKernpgTableMakesMovCr3Fault() {
+    // May 2006 V1 wrote _KERNPG_TABLE (P|RW|A|D) into page_table_a's PDPTEs: #GP on real CPUs
+    CrashedKernel k = KernelBoot.boot(Arch.PAE, RamMap.ofSize(2 * GIB), Optional.of("128M"), 3);
+    PrepareReport r = Preparation.run(k, PrepareRequest.of(Arch.PAE, PageTableADesign.INSTANCE, RamMap.ofSize(2 * GIB),
+        "128M", ImageType.CRASH, 3));
+    RequiredMapping again = new RequiredMapping("V1", r.switchRoot(), r.switchVirtual(), r.controlPage());
+    assertTrue(Preparation.check(k.memory(), Arch.PAE, k.cpu(), again).executable(), "V2 loads");
+    for (int i = 0; i < 4; i++) {
+      long pdpte = k.memory().readU64(r.switchRoot() + 8L * i);
+      if ((pdpte & PageTableEntry.P) != 0) {
+        k.memory().writeU64(r.switchRoot() + 8L * i, pdpte | PageTableEntry.KERNPG_TABLE);
+      }
+    }
+    MappingCheck v1 = Preparation.check(k.memory(), Arch.PAE, k.cpu(), again);
+    assertFalse(v1.executable());
+    assertTrue(v1.outcome().startsWith("MOV CR3 raises #GP"), v1.outcome());
+  }
+
   @ParameterizedTest
   @EnumSource(value = Arch.class, names = {"I386", "PAE"})
   void singleTableSplitsALargePageWhenTheSwitchVaIsInsideTheIdentityRange(Arch arch) {

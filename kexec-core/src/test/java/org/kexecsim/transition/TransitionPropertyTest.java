@@ -16,6 +16,7 @@ import org.kexecsim.kimage.Arch;
 import org.kexecsim.kimage.ImageType;
 import org.kexecsim.kimage.NewKernelSegments;
 import org.kexecsim.kimage.Segment;
+import org.kexecsim.memory.ByteSize;
 import org.kexecsim.memory.RamMap;
 import org.kexecsim.memory.RamRange;
 
@@ -66,12 +67,12 @@ class TransitionPropertyTest {
     }
     long lowMax = arch == Arch.X86_64 ? first : Math.min(first, 512 * MIB);
     long crashSize = (32 + r.nextInt((int) (lowMax / MIB / 4) - 31)) * MIB & -(4 * MIB);
-    String crash = ByteSizeText.of(crashSize);
+    String crash = ByteSize.format(crashSize);
     if (r.nextInt(3) == 0) {
       // a fixed base: 16 MiB-aligned, above the kernel image and its early tables
       long slots = (lowMax - crashSize - 96 * MIB) / (16 * MIB);
       if (slots > 0) {
-        crash += "@" + ByteSizeText.of(96 * MIB + r.nextLong(slots) * 16 * MIB);
+        crash += "@" + ByteSize.format(96 * MIB + r.nextLong(slots) * 16 * MIB);
       }
     }
     return new Scenario(arch, RamMap.of(ranges), crash, r.nextBoolean() ? ImageType.CRASH : ImageType.NORMAL, seed);
@@ -83,12 +84,24 @@ class TransitionPropertyTest {
    */
   static PrepareRequest placeControlPage(Scenario s, PrepareRequest request, long seed) {
     SplittableRandom r = new SplittableRandom(seed ^ 0xC0DE);
-    if (s.type() != ImageType.NORMAL || r.nextBoolean()) {
+    if (r.nextBoolean()) {
       return request;
     }
     CrashedKernel k = KernelBoot.boot(s.arch(), s.ram(), Optional.of(s.crashkernel()), s.seed());
+    if (s.type() == ImageType.CRASH) {
+      // somewhere in the crash region, clear of the segments, 8 KiB aligned
+      var region = k.crashRegion().orElseThrow();
+      List<Segment> segs = NewKernelSegments.crash(region, s.seed()).segments();
+      for (int i = 0; i < 64; i++) {
+        long pa = (region.start() + r.nextLong(region.size() - 0x2000)) & ~0x1FFFL;
+        if (segs.stream().noneMatch(g -> pa + 0x1FFF >= g.mem() && pa < g.mem() + g.memsz())) {
+          return request.withControlPage(pa);
+        }
+      }
+      return request;
+    }
     List<Segment> segs = NewKernelSegments.normal(s.ram(), s.seed()).segments();
-    long limit = Math.min(IdentityRangesView.firstRangeEnd(s.ram()), s.arch().is64Bit() ? Long.MAX_VALUE : s.arch().lowmemLimit());
+    long limit = Math.min(s.ram().ranges().getFirst().end(), s.arch().is64Bit() ? Long.MAX_VALUE : s.arch().lowmemLimit());
     for (int i = 0; i < 64; i++) {
       // 8 KiB aligned and both pages free: the legacy x86_64 design takes a two-page block
       long pa = (32 * MIB + r.nextLong(limit - 32 * MIB)) & ~0x1FFFL;
@@ -118,19 +131,6 @@ class TransitionPropertyTest {
         assertTrue(report.otherRoots().stream().allMatch(RootCheck::preserved), why);
         assertFalse(report.conflicts().stream().anyMatch(c -> c.kind() == Conflict.Kind.OVERWROTE_LIVE_TABLE), why);
       }
-    }
-  }
-
-  /** Formats sizes the way crashkernel= takes them. */
-  static final class ByteSizeText {
-    static String of(long bytes) {
-      return (bytes % (1L << 30) == 0) ? (bytes >> 30) + "G" : (bytes >> 20) + "M";
-    }
-  }
-
-  static final class IdentityRangesView {
-    static long firstRangeEnd(RamMap ram) {
-      return ram.ranges().getFirst().end();
     }
   }
 }
