@@ -24,7 +24,13 @@ public final class HazardExplorer {
   }
 
   public static Exploration explore(Hazard hazard, boolean fixed, Bounds bounds, Sampling sampling) {
-    Tally t = new Tally();
+    return explore(hazard, fixed, bounds, sampling, s -> { });
+  }
+
+  /** As {@link #explore(Hazard, boolean, Bounds, Sampling)}, handing every schedule to {@code each}. */
+  public static Exploration explore(Hazard hazard, boolean fixed, Bounds bounds, Sampling sampling,
+      java.util.function.Consumer<Schedule> each) {
+    Tally t = new Tally(each);
     switch (sampling) {
       case Sampling.Exhaustive e -> {
         List<Integer> forced = List.of();
@@ -76,8 +82,14 @@ public final class HazardExplorer {
     Schedule firstBad;
     final Set<List<Integer>> distinct = new HashSet<>();
     long fingerprint = 1125899906842597L;
+    final java.util.function.Consumer<Schedule> each;
+
+    Tally(java.util.function.Consumer<Schedule> each) {
+      this.each = each;
+    }
 
     void add(Schedule s) {
+      each.accept(s);
       explored++;
       distinct.add(s.choices());
       for (int c : s.choices()) {
