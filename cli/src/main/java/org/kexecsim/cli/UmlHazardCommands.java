@@ -11,6 +11,7 @@ import org.kexecsim.uml.smp.Bounds;
 import org.kexecsim.uml.smp.Exploration;
 import org.kexecsim.uml.smp.FaultInfoRace;
 import org.kexecsim.uml.smp.FileHandleRace;
+import org.kexecsim.uml.smp.FlushRace;
 import org.kexecsim.uml.smp.Hazard;
 import org.kexecsim.uml.smp.HazardExplorer;
 import org.kexecsim.uml.smp.Sampling;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code kexec-sim uml breakout | fh-race | faultinfo-race}: the SMP skas hazards of the 2006
+ * {@code kexec-sim uml breakout | fh-race | faultinfo-race | flush-race}: the SMP skas hazards of the 2006
  * requirements explored as schedules. Exit 0 when no schedule broke, 1 when one did.
  */
 final class UmlHazardCommands {
@@ -206,6 +207,29 @@ final class UmlHazardCommands {
     public Integer call() {
       boolean on = onOff(spec, "--pinning", pinning);
       return run(spec, options, new FileHandleRace(), on, "pinning " + pinning);
+    }
+  }
+
+  @Command(
+      name = "flush-race",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Two threads of one mm flush through the one read-only records page at once;",
+        "unserialized, one overwrites the other's register sets and an munmap is lost.",
+        "--lock on serializes fix_range_common per mm."
+      })
+  static final class FlushRaceCommand implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--lock", required = true, description = "off or on")
+    String lock;
+
+    @Mixin ExploreOptions options;
+
+    @Override
+    public Integer call() {
+      boolean on = onOff(spec, "--lock", lock);
+      return run(spec, options, new FlushRace(), on, "flush lock " + lock);
     }
   }
 

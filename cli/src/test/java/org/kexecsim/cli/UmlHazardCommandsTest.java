@@ -29,6 +29,8 @@ class UmlHazardCommandsTest {
     assertEquals(ExitCode.OK, CliRun.of("uml", "fh-race", "--pinning", "on").exitCode());
     assertEquals(ExitCode.NEGATIVE, CliRun.of("uml", "faultinfo-race", "--lock", "off").exitCode());
     assertEquals(ExitCode.OK, CliRun.of("uml", "faultinfo-race", "--lock", "on").exitCode());
+    assertEquals(ExitCode.NEGATIVE, CliRun.of("uml", "flush-race", "--lock", "off").exitCode());
+    assertEquals(ExitCode.OK, CliRun.of("uml", "flush-race", "--lock", "on").exitCode());
   }
 
   @Test

@@ -1,7 +1,7 @@
 package org.kexecsim.uml.smp;
 
 /** An SMP hazard of seed 003, with and without its fix. */
-public sealed interface Hazard permits FaultInfoRace, StubBreakout, FileHandleRace {
+public sealed interface Hazard permits FaultInfoRace, StubBreakout, FlushRace, FileHandleRace {
   /** Short name, as the CLI spells it. */
   String name();
 

@@ -166,6 +166,9 @@ public final class HazardExplorer {
       steps.add(new Step(steps.size() + 1, choice, did.actor(), did.action()));
       last = choice;
     }
+    if (m.cpus().stream().allMatch(VirtualCpu::finished)) {
+      m.finish();
+    }
     Verdict v;
     Optional<String> broke = m.breakage();
     if (broke.isPresent()) {

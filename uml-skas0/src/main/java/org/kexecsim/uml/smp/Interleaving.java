@@ -11,6 +11,7 @@ import java.util.Optional;
 public final class Interleaving {
   private final List<VirtualCpu> cpus = new ArrayList<>();
   private String broke;
+  private final List<Runnable> endChecks = new ArrayList<>();
 
   /** A new CPU, numbered in order. */
   public VirtualCpu addCpu() {
@@ -25,6 +26,15 @@ public final class Interleaving {
 
   public VirtualCpu cpu(int i) {
     return cpus.get(i);
+  }
+
+  /** A check of the final state, run once every CPU has finished. */
+  public void atEnd(Runnable check) {
+    endChecks.add(check);
+  }
+
+  void finish() {
+    endChecks.forEach(Runnable::run);
   }
 
   /** Records that the hazard happened; the first report is the one kept. */

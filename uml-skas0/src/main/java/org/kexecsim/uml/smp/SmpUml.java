@@ -86,6 +86,27 @@ final class SmpUml {
     }
   }
 
+  /** The fix's records page, right below STUB_CODE and above TASK_SIZE, read-only to the process. */
+  static final long COMMAND_PAGE_BELOW_STUB = 0x1000;
+
+  long commandPage() {
+    return arch.stubCode() - COMMAND_PAGE_BELOW_STUB;
+  }
+
+  /**
+   * Setup: maps a fresh physmem frame read-only at {@link #commandPage()}, as userspace_tramp maps
+   * the stub code (PROT_READ, MAP_SHARED|MAP_FIXED); returns the frame. All threads see it.
+   */
+  long mapCommandPage() {
+    long frame = kernel.frames().allocateZeroed();
+    long r = host.syscall(userspacePid[0], Syscall.MMAP, commandPage(), 4096, org.kexecsim.uml.host.Prot.READ, 0x11,
+        org.kexecsim.uml.host.Physmem.FD, frame);
+    if (r != commandPage()) {
+      throw new IllegalStateException("mapping the command page failed: " + r);
+    }
+    return frame;
+  }
+
   String cpuName(int cpu) {
     return "uml-kernel/cpu" + cpu;
   }
@@ -156,7 +177,9 @@ final class SmpUml {
         sb.append(i > 1 ? ", " : "").append(String.format("0x%x", rec[i]));
       }
       sb.append(") -> ");
-      sb.append(p.state() == HostProcess.State.RUNNING ? String.format("%d", p.regs().ret()) : "stopped");
+      long ret = p.regs().ret();
+      sb.append(p.state() != HostProcess.State.RUNNING ? "stopped"
+          : ret < 0 && ret > -4096 ? String.format("%d", ret) : String.format("0x%x", ret));
       return sb.toString();
     }
     if (ip == arch.stubCode() + StubPages.HANDLER_OFFSET) {

@@ -27,7 +27,7 @@ class StubBreakoutTest {
     // not a guard in the model: the host page table has no W bit there, so the MMU refuses
     Schedule forgerFirst = HazardExplorer.replay(new StubBreakout(), true, ALL, java.util.List.of(1, 1));
     String record1Nr = String.format("0x%x", org.kexecsim.uml.host.HostArch.X86_64.stubCode()
-        - StubBreakout.COMMAND_PAGE_BELOW_STUB + org.kexecsim.uml.mode.StubPages.BATCH_RECORDS + 7 * 8 + 8);
+        - SmpUml.COMMAND_PAGE_BELOW_STUB + org.kexecsim.uml.mode.StubPages.BATCH_RECORDS + 7 * 8 + 8);
     Step store = forgerFirst.steps().get(1);
     assertTrue(store.action().contains("#PF err=7 at " + record1Nr), forgerFirst.print()); // P|W|U
     assertTrue(forgerFirst.print().contains("force_sig(SIGSEGV)"), forgerFirst.print());
