@@ -1,10 +1,10 @@
 package org.kexecsim.uml.filehandle;
 
 /**
- * The UML kernel process's descriptor table on the host. open returns the lowest free
- * descriptor (fs/file.c alloc_fd: "the lowest-numbered file descriptor not currently open") and
- * fails with EMFILE at RLIMIT_NOFILE; close frees the number for the next open, which is why a
- * stale number can name another file.
+ * The UML kernel process's descriptor table on the host. open returns the lowest free descriptor
+ * (open(2): "the lowest-numbered file descriptor not currently open for the process"; fs/file.c
+ * alloc_fd searches from next_fd) and fails with EMFILE at RLIMIT_NOFILE; close frees the number
+ * for the next open, which is why a stale number can name another file.
  */
 public final class HostFdTable {
   public static final int EBADF = -9;

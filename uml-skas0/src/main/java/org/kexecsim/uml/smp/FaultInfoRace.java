@@ -17,7 +17,8 @@ import org.kexecsim.uml.mode.FaultInfo;
  * process.c): PTRACE_CONT with the SIGSEGV, wait for the handler's stop, copy the faultinfo out.
  * The invariant: the kernel on a CPU reads the cr2, err and trap of its own thread's fault.
  * The fix: "a lock in get_skas_faultinfo() which allows only one thread at a time into
- * wait_stub_done for a given process" (seed 003).
+ * wait_stub_done for a given process" (seed 003). Mainline SMP (6.19, research note) went further:
+ * a per-mm turnstile mutex around the whole stub interaction.
  */
 public record FaultInfoRace(int cpus) implements Hazard {
   static final long WINDOW = 0x1000_0000L;

@@ -164,6 +164,9 @@ final class SmpUml {
     long sp = p.regs().sp();
     int w = arch.wordSize();
     if (ip == arch.stubCode()) {
+      // the stub's seven pops and its syscall are one step: those schedules are a subset of the
+      // per-pop ones, so a break found is real; a forged record works only if every forged word
+      // is popped after its store, which some schedule of this subset also has
       long[] rec = new long[StubPages.RECORD_WORDS];
       for (int i = 0; i < rec.length; i++) {
         rec[i] = peek(p, sp + (long) i * w);
