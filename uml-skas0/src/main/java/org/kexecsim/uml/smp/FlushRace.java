@@ -1,7 +1,9 @@
 package org.kexecsim.uml.smp;
 
 import java.util.List;
+import org.kexecsim.uml.host.HostArch.Syscall;
 import org.kexecsim.uml.host.HostProcess;
+import org.kexecsim.uml.host.WaitStatus;
 import org.kexecsim.uml.host.Prot;
 import org.kexecsim.uml.kernel.GuestOperation;
 import org.kexecsim.uml.kernel.HostOp;
@@ -43,8 +45,21 @@ public record FlushRace() implements Hazard {
         new HostOp.Map(WINDOW + 8192, 4096, uml.kernel.frames().allocateZeroed(), Prot.RW));
     Interleaving m = new Interleaving();
     ProcessLock lock = fixed ? new ProcessLock("mm flush lock (fix_range_common)") : null;
-    Flush.script(m.addCpu(), uml, m, unmap, frame, recordsVa, lock);
-    Flush.script(m.addCpu(), uml, m, map, frame, recordsVa, lock);
+    // each thread's own system call is why its CPU flushes: munmap on CPU 0, and on CPU 1 an mmap
+    // with MAP_POPULATE (the model's fourth argument), which maps the pages at once
+    uml.resumeUser(0, new GuestSyscall(Syscall.MUNMAP, WINDOW, 4096), uml.mm.stackTop() - 256);
+    uml.resumeUser(1, new GuestSyscall(Syscall.MMAP, WINDOW + 4096, 8192, Prot.RW, 1), uml.mm.stackTop() - 2048);
+    VirtualCpu cpu0 = m.addCpu();
+    VirtualCpu cpu1 = m.addCpu();
+    for (VirtualCpu cpu : List.of(cpu0, cpu1)) {
+      cpu.then(uml.waitForThread(cpu.index(), m, w -> {
+        if (!(w instanceof WaitStatus.SyscallStop)) {
+          throw new IllegalStateException("cpu" + cpu.index() + ": expected a syscall stop, got " + w);
+        }
+      }));
+    }
+    Flush.script(cpu0, uml, m, unmap, frame, recordsVa, lock);
+    Flush.script(cpu1, uml, m, map, frame, recordsVa, lock);
     HostProcess p = uml.userspacePid[0];
     m.atEnd(() -> {
       if (uml.peek(p, WINDOW) != -1) {

@@ -1,8 +1,6 @@
 package org.kexecsim.uml.smp;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.kexecsim.mmu.Access;
@@ -198,8 +196,9 @@ final class SmpUml {
       throw new IllegalStateException(p + " runs at 0x" + Long.toHexString(ip) + ", which no hazard gave it");
     }
     String what = code.next(p);
+    var faultBefore = p.lastFault();
     host.step(p);
-    if (p.state() == HostProcess.State.STOPPED && p.lastFault() != null) {
+    if (p.state() == HostProcess.State.STOPPED && p.lastFault() != faultBefore) {
       return String.format("%s: #PF err=%d at 0x%x, the host raises SIGSEGV (stop for the tracer)",
           what, p.lastFault().err(), p.lastFault().cr2());
     }
@@ -227,13 +226,5 @@ final class SmpUml {
       case WaitStatus.Killed k -> "killed by " + k.signal().name();
       case WaitStatus.StillRunning r -> "still running";
     };
-  }
-
-  static List<Integer> indices(int n) {
-    List<Integer> l = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      l.add(i);
-    }
-    return l;
   }
 }

@@ -3,7 +3,6 @@ package org.kexecsim.uml.smp;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.kexecsim.uml.host.HostArch.Syscall;
-import org.kexecsim.uml.host.HostProcess;
 import org.kexecsim.uml.host.Prot;
 import org.kexecsim.uml.host.Signal;
 import org.kexecsim.uml.host.WaitStatus;
@@ -49,7 +48,6 @@ public record StubBreakout(boolean alwaysSerialized) implements Hazard {
   public Interleaving start(BatchPlacement placement, boolean serialized) {
     SmpUml uml = new SmpUml(2, k -> k.perform(new GuestOperation.Mmap(WINDOW, 2, Prot.RW, false)));
     int w = uml.arch.wordSize();
-    HostProcess victim = uml.userspacePid[0];
     long recordsFrame;
     long recordsVa;
     if (placement == BatchPlacement.DATA_PAGE) {

@@ -1,7 +1,6 @@
 package org.kexecsim.uml.smp;
 
 import java.util.ArrayDeque;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -37,21 +36,6 @@ public final class VirtualCpu {
   /** Appends a one-step action of {@code actor}; {@code run} returns what it did. */
   public VirtualCpu then(String actor, Supplier<String> run) {
     return then(new Action() {
-      @Override
-      public Did run() {
-        return new Did(actor, run.get(), true);
-      }
-    });
-  }
-
-  /** Appends a one-step action that waits until {@code ready}. */
-  public VirtualCpu then(String actor, BooleanSupplier ready, Supplier<String> run) {
-    return then(new Action() {
-      @Override
-      public boolean ready() {
-        return ready.getAsBoolean();
-      }
-
       @Override
       public Did run() {
         return new Did(actor, run.get(), true);
