@@ -3,6 +3,7 @@ package org.kexecsim.analyzer.checksum;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +43,7 @@ import org.kexecsim.memory.RamRange;
 public final class ImageChecksum {
   public static final long CHUNK = 4L << 20;
   private static final int PAGE = PhysicalMemory.PAGE_SIZE;
+  private static final byte[] ZEROS = new byte[(int) CHUNK];
 
   private ImageChecksum() {}
 
@@ -135,16 +137,14 @@ public final class ImageChecksum {
       anyData = memory.mayBeNonZero(p);
     }
     if (!anyData) {
-      byte[] leaf = zeroLeaves.computeIfAbsent((long) t.length(), len -> digestOfZeros(algorithm, len));
-      List<PageDigest> pages = new ArrayList<>();
-      if (perPage) {
-        eachPage(t, (pa, n) -> pages.add(new PageDigest(pa,
-            Hex.toHexString(zeroLeaves.computeIfAbsent(-(long) n, len -> digestOfZeros(algorithm, -len))))));
-      }
-      return new Result(leaf, pages);
+      return zeroChunk(algorithm, t, perPage, zeroLeaves);
     }
     byte[] buf = new byte[t.length()];
     memory.read(t.start(), buf, 0, buf.length);
+    if (Arrays.mismatch(buf, 0, buf.length, ZEROS, 0, buf.length) < 0) {
+      // All zeros: comparing is ~30x faster than hashing, and a dump file cannot tell us about its holes.
+      return zeroChunk(algorithm, t, perPage, zeroLeaves);
+    }
     Digest d = algorithm.newDigest();
     d.update(buf, 0, buf.length);
     List<PageDigest> pages = new ArrayList<>();
@@ -156,6 +156,17 @@ public final class ImageChecksum {
       });
     }
     return new Result(finish(d), pages);
+  }
+
+  /** Digests of a chunk of zeros, from the cache; page digests are keyed by negative length. */
+  private static Result zeroChunk(DigestAlgorithm algorithm, Task t, boolean perPage, Map<Long, byte[]> zeroLeaves) {
+    byte[] leaf = zeroLeaves.computeIfAbsent((long) t.length(), len -> digestOfZeros(algorithm, len));
+    List<PageDigest> pages = new ArrayList<>();
+    if (perPage) {
+      eachPage(t, (pa, n) -> pages.add(new PageDigest(pa,
+          Hex.toHexString(zeroLeaves.computeIfAbsent(-(long) n, len -> digestOfZeros(algorithm, -len))))));
+    }
+    return new Result(leaf, pages);
   }
 
   private interface PageSink {
