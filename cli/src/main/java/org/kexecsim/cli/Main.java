@@ -27,6 +27,11 @@ import picocli.CommandLine.Command;
     },
     subcommands = {
       TranslateCommand.class,
+      VtopCommand.class,
+      PtdumpCommand.class,
+      VerifyPgdCommand.class,
+      DiffCommand.class,
+      ChecksumCommand.class,
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
