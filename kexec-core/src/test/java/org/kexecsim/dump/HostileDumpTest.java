@@ -159,4 +159,14 @@ class HostileDumpTest {
     Files.write(core, new byte[0]);
     assertEquals(core + ": offset 0x0: not an ELF file (no \\x7fELF magic)", error());
   }
+
+  @Test
+  void aLoadWhoseFileSizeIsBelowItsMemorySizeReadsZerosPastTheFileBytes() throws IOException {
+    patch64(LOAD1 + P_FILESZ, 0x8); // only the first 8 bytes of [0, 0x2000) are in the file
+    try (Dump d = ElfCoreReader.open(core)) {
+      assertEquals(0, d.memory().readU64(0x10), "ELF gABI: bytes past p_filesz up to p_memsz are zero");
+      assertEquals(0x2000, d.memory().ramMap().ranges().getFirst().size());
+      assertEquals(false, d.memory().mayBeNonZero(0x1000));
+    }
+  }
 }
