@@ -169,4 +169,12 @@ class HostileDumpTest {
       assertEquals(false, d.memory().mayBeNonZero(0x1000));
     }
   }
+
+  @Test
+  void absurdlyManyProgramHeadersViaPnXnum() throws IOException {
+    patch16(56, 0xffff); // PN_XNUM: the count is sh_info of section header 0
+    patch64(40, 0x410); // e_shoff: section header 0 placed over the (zero) memory bytes at 0x410
+    patch32(0x410 + 44, 0x7fff_ffff); // Elf64_Shdr.sh_info
+    assertEquals(core + ": offset 0x38: e_phnum 2147483647: more than 1048576 program headers is not a dump this reader accepts", error());
+  }
 }
