@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.kexecsim.analyzer.Progress;
 import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.analyzer.checksum.ChecksumReport;
 import org.kexecsim.analyzer.checksum.ChecksumVerification;
@@ -77,16 +78,21 @@ final class ChecksumCommand implements Callable<Integer> {
         throw new BadDigestList(verify + ": " + e.getMessage().lines().findFirst().orElse("unreadable"));
       }
     }
-    try (Dump dump = DumpImages.open(image, ramMap)) {
+    try (Dump dump = DumpImages.open(image, ramMap);
+        Progress progress = Progress.onTerminal("checksum", total(dump))) {
       var out = spec.commandLine().getOut();
       if (saved != null) {
-        ChecksumVerification v = ImageChecksum.verify(dump.physicalMemory(), saved, threads);
+        ChecksumVerification v = ImageChecksum.verify(dump.physicalMemory(), saved, threads, progress);
         out.print(json ? ReportJson.write(v.toJson()) + System.lineSeparator() : v.toText());
         return v.matches() ? ExitCode.OK : ExitCode.NEGATIVE;
       }
-      ChecksumReport r = ImageChecksum.compute(dump.physicalMemory(), algorithm, granularity.perPage, threads);
+      ChecksumReport r = ImageChecksum.compute(dump.physicalMemory(), algorithm, granularity.perPage, threads, progress);
       out.print(json ? ReportJson.write(r.toJson()) + System.lineSeparator() : r.toText());
       return ExitCode.OK;
     }
+  }
+
+  private static long total(Dump dump) {
+    return dump.physicalMemory().ramMap().ranges().stream().mapToLong(org.kexecsim.memory.RamRange::size).sum();
   }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import org.kexecsim.analyzer.AnalysisException;
+import org.kexecsim.analyzer.Progress;
 import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.analyzer.RootTableFinder;
 import org.kexecsim.analyzer.diff.DiffOptions;
@@ -65,7 +66,10 @@ final class DiffCommand implements Callable<Integer> {
         spec.commandLine().getErr().println("kexec-sim: diff: page-table pages not tagged: " + e.getMessage());
       }
       options = withText(options, da);
-      DiffReport report = ImageDiff.diff(da.physicalMemory(), db.physicalMemory(), options);
+      DiffReport report;
+      try (Progress progress = Progress.onTerminal("diff", da.physicalMemory().ramMap().usableBytes())) {
+        report = ImageDiff.diff(da.physicalMemory(), db.physicalMemory(), options.withProgress(progress));
+      }
       spec.commandLine().getOut().print(json ? ReportJson.write(report.toJson()) + System.lineSeparator() : report.toText());
       return report.identical() ? ExitCode.OK : ExitCode.NEGATIVE;
     }

@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.bouncycastle.crypto.Digest;
 import org.bouncycastle.util.encoders.Hex;
+import org.kexecsim.analyzer.Progress;
 import org.kexecsim.analyzer.checksum.ChecksumReport.PageDigest;
 import org.kexecsim.analyzer.checksum.ChecksumReport.RangeDigest;
 import org.kexecsim.dump.MappedFileMemory;
@@ -60,6 +61,12 @@ public final class ImageChecksum {
    *     a simulated SparseMemory is not safe for concurrent readers
    */
   public static ChecksumReport compute(PhysicalMemory memory, DigestAlgorithm algorithm, boolean perPage, int threads) {
+    return compute(memory, algorithm, perPage, threads, Progress.NONE);
+  }
+
+  /** As {@link #compute(PhysicalMemory, DigestAlgorithm, boolean, int)}, telling {@code progress} the bytes hashed. */
+  public static ChecksumReport compute(PhysicalMemory memory, DigestAlgorithm algorithm, boolean perPage, int threads,
+      Progress progress) {
     List<RamRange> ranges = memory.ramMap().ranges();
     List<Task> tasks = new ArrayList<>();
     for (int r = 0; r < ranges.size(); r++) {
@@ -70,7 +77,11 @@ public final class ImageChecksum {
       }
     }
     Map<Long, byte[]> zeroLeaves = new ConcurrentHashMap<>();
-    List<Result> results = run(tasks, t -> hashChunk(memory, algorithm, t, perPage, zeroLeaves),
+    List<Result> results = run(tasks, t -> {
+          Result r = hashChunk(memory, algorithm, t, perPage, zeroLeaves);
+          progress.advance(t.length());
+          return r;
+        },
         memory instanceof MappedFileMemory ? threads : 1);
 
     List<RangeDigest> rangeDigests = new ArrayList<>();
@@ -98,11 +109,15 @@ public final class ImageChecksum {
 
   /** Recomputes with the saved list's algorithm (and per-page digests if it has them) and compares. */
   public static ChecksumVerification verify(PhysicalMemory memory, ChecksumReport saved, int threads) {
+    return verify(memory, saved, threads, Progress.NONE);
+  }
+
+  public static ChecksumVerification verify(PhysicalMemory memory, ChecksumReport saved, int threads, Progress progress) {
     if (!saved.scheme().equals(scheme(saved.algorithm())) || saved.chunkSize() != CHUNK) {
       throw new IllegalArgumentException("digest list uses scheme " + saved.scheme() + "; this version computes "
           + scheme(saved.algorithm()));
     }
-    ChecksumReport now = compute(memory, saved.algorithm(), !saved.pages().isEmpty(), threads);
+    ChecksumReport now = compute(memory, saved.algorithm(), !saved.pages().isEmpty(), threads, progress);
     List<String> mismatches = new ArrayList<>();
     if (!now.image().equals(saved.image())) {
       mismatches.add("image");

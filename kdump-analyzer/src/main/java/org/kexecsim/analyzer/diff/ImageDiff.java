@@ -55,7 +55,7 @@ public final class ImageDiff {
         onlyB += len;
       }
     }
-    List<long[]> differing = compareAll(a, b, work, options.threads());
+    List<long[]> differing = compareAll(a, b, work, options.threads(), options.progress());
 
     List<DiffRange> ranges = new ArrayList<>();
     Builder builder = new Builder(ranges);
@@ -167,13 +167,15 @@ public final class ImageDiff {
     return out;
   }
 
-  private static List<long[]> compareAll(PhysicalMemory a, PhysicalMemory b, List<long[]> work, int threads) {
+  private static List<long[]> compareAll(PhysicalMemory a, PhysicalMemory b, List<long[]> work, int threads,
+      org.kexecsim.analyzer.Progress progress) {
     boolean parallel = a instanceof MappedFileMemory && b instanceof MappedFileMemory;
     int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     List<long[]> out = new ArrayList<>();
     if (!parallel || n == 1 || work.size() == 1) {
       for (long[] w : work) {
         compareChunk(a, b, w[0], w[1], out);
+        progress.advance(w[1] - w[0]);
       }
       return out;
     }
@@ -188,6 +190,7 @@ public final class ImageDiff {
         futures.add(pool.submit(() -> {
           List<long[]> local = new ArrayList<>();
           compareChunk(a, b, w[0], w[1], local);
+          progress.advance(w[1] - w[0]);
           return local;
         }));
       }

@@ -57,7 +57,10 @@ class ImageDiffTest {
       assertEquals(6 * 4096, parallel.differingBytes());
       assertEquals(SimulatedMachine.RAM.usableBytes(), parallel.comparedBytes());
 
-      DiffReport sequential = ImageDiff.diff(a.physicalMemory(), b.physicalMemory(), options.withThreads(1));
+      java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+      DiffReport sequential = ImageDiff.diff(a.physicalMemory(), b.physicalMemory(),
+          options.withThreads(1).withProgress(done::addAndGet));
+      assertEquals(sequential.comparedBytes(), done.get(), "progress reaches the bytes compared");
       assertEquals(parallel, sequential, "one thread and two find the same differences");
       DiffReport simulated = ImageDiff.diff(machine.memory(), after, options);
       assertEquals(parallel.ranges(), simulated.ranges(), "the in-memory machines differ where their dumps do");
