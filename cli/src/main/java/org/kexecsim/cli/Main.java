@@ -26,7 +26,13 @@ import picocli.CommandLine.Command;
       "and analyzes memory dumps."
     },
     subcommands = {
+      DemoCommand.class,
+      TransitionCommand.class,
       TranslateCommand.class,
+      AsmCommand.class,
+      CpuCommand.class,
+      UmlCommand.class,
+      PrepareCommand.class,
       VtopCommand.class,
       PtdumpCommand.class,
       VerifyPgdCommand.class,

@@ -37,7 +37,7 @@ public final class OverlayMemory implements PhysicalMemory {
   private PhysicalMemory ownFrames(long physical, int length) {
     for (long page = physical & -PAGE_SIZE; Long.compareUnsigned(page, physical + length - 1) <= 0; page += PAGE_SIZE) {
       if (!overlay.mayBeNonZero(page)) {
-        overlay.copyFrom(base, page);
+        overlay.copyPageFrom(base, page);
       }
     }
     return overlay;

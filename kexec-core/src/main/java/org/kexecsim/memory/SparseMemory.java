@@ -218,7 +218,7 @@ public final class SparseMemory implements PhysicalMemory {
   }
 
   /** Makes this memory's frame at {@code physical} a copy of {@code source}'s. */
-  void copyFrom(PhysicalMemory source, long physical) {
+  public void copyPageFrom(PhysicalMemory source, long physical) {
     long page = physical & -PAGE_SIZE;
     checkRange(page, PAGE_SIZE);
     source.read(page, frameOrCreate(page >>> PAGE_SHIFT), 0, PAGE_SIZE);

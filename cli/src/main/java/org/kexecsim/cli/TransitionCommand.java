@@ -1,0 +1,204 @@
+package org.kexecsim.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.kexecsim.cpu.StepTrace;
+import org.kexecsim.kimage.Arch;
+import org.kexecsim.kimage.ImageType;
+import org.kexecsim.memory.RamMap;
+import org.kexecsim.relocate.TransitionImages;
+import org.kexecsim.relocate.TransitionOutcome;
+import org.kexecsim.relocate.TransitionRequest;
+import org.kexecsim.relocate.TransitionResult;
+import org.kexecsim.relocate.TransitionRunner;
+import org.kexecsim.transition.AllocatedPage;
+import org.kexecsim.transition.TransitionDesign;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code kexec-sim transition}: one crash transition, machine_kexec to the new kernel's entry. */
+@Command(
+    name = "transition",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Boots a synthetic kernel, loads a kexec image with one design's transition tables, crashes,",
+      "and runs our relocate routine instruction by instruction to the new kernel's entry.",
+      "Exit 0 when the new kernel was entered as its boot protocol expects (and, for kdump, the",
+      "crashed kernel's page tables survived); 1 otherwise."
+    })
+final class TransitionCommand implements Callable<Integer> {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--arch", required = true, description = "i386, pae or x86_64")
+  String arch;
+
+  @Option(names = "--design", required = true, description = "legacy, page-table-a, single-table or mainline")
+  String design;
+
+  @Option(names = "--ram", defaultValue = "4G", converter = Numbers.class, description = "RAM size (default: ${DEFAULT-VALUE})")
+  long ram;
+
+  @Option(names = "--crashkernel", defaultValue = "256M", description = "crashkernel= value (default: ${DEFAULT-VALUE})")
+  String crashkernel;
+
+  @Option(names = "--kexec", defaultValue = "crash", description = "crash (kdump, the default) or normal")
+  String kexec;
+
+  @Option(names = "--seed", defaultValue = "1", description = "seed of the synthetic machine (default: ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--out", description = "write pre.core, post.core and vmcore here")
+  Path outDir;
+
+  @Option(names = "--force", description = "replace existing files in --out")
+  boolean force;
+
+  @Option(names = "--trace", description = "print every instruction executed, with what it changed")
+  boolean trace;
+
+  @Option(names = "--max-steps", defaultValue = "50000000", description = "instructions before the run counts as hung")
+  long maxSteps;
+
+  @Option(names = "--json", description = "machine-readable output")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    TransitionRequest req = request();
+    List<String> traceLines = new ArrayList<>();
+    TransitionResult r = TransitionRunner.run(req, trace ? t -> {
+      if (json) {
+        traceLines.add(t.toString());
+      } else {
+        out.println(t);
+      }
+    } : null);
+    Optional<TransitionImages.Written> written = Optional.empty();
+    if (outDir != null) {
+      written = Optional.of(TransitionImages.write(r, outDir, force));
+    }
+    if (json) {
+      Map<String, Object> doc = document(r, written);
+      if (trace) {
+        doc.put("trace", traceLines);
+      }
+      Json.print(out, doc);
+    } else {
+      printText(out, r, written);
+    }
+    return verdict(r) ? ExitCode.OK : ExitCode.NEGATIVE;
+  }
+
+  TransitionRequest request() {
+    Arch a = switch (arch) {
+      case "i386" -> Arch.I386;
+      case "pae" -> Arch.PAE;
+      case "x86_64" -> Arch.X86_64;
+      default -> throw new CommandLine.ParameterException(spec.commandLine(), "--arch must be i386, pae or x86_64, not '" + arch + "'");
+    };
+    TransitionDesign d;
+    try {
+      d = TransitionDesign.fromCliName(design);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--design: " + e.getMessage());
+    }
+    ImageType type = switch (kexec) {
+      case "crash" -> ImageType.CRASH;
+      case "normal" -> ImageType.NORMAL;
+      default -> throw new CommandLine.ParameterException(spec.commandLine(), "--kexec must be crash or normal");
+    };
+    if (maxSteps <= 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--max-steps must be positive");
+    }
+    return new TransitionRequest(a, d, RamMap.ofSize(ram), Optional.of(crashkernel), type, seed, false, false, false, maxSteps);
+  }
+
+  /** Entered as the boot protocol expects; for kdump also the crashed kernel's tables intact. */
+  static boolean verdict(TransitionResult r) {
+    return r.outcome() == TransitionOutcome.ENTERED
+        && (r.request().type() != ImageType.CRASH || r.oldPgd().preserved());
+  }
+
+  private static void printText(PrintWriter out, TransitionResult r, Optional<TransitionImages.Written> written) {
+    var p = r.prepare();
+    out.printf("%s / %s, %s image, RAM %s, seed %d%n", p.arch(), p.design(), p.kexecType(),
+        org.kexecsim.memory.ByteSize.format(p.ramBytes()), p.seed());
+    for (String s : r.steps()) {
+      out.println("  " + s);
+    }
+    out.printf("routine: %d of the control page's %d bytes%n", r.routine().size(), 4096);
+    out.printf("table pages: %d%n", p.pages().size());
+    for (AllocatedPage a : p.pages()) {
+      out.printf("  0x%-12x %s (%s)%n", a.physical(), a.role(), a.origin().text());
+    }
+    for (var c : p.conflicts()) {
+      out.println("conflict: " + c.sentence());
+    }
+    TransitionResult.PgdVerdict pgd = r.oldPgd();
+    out.printf("old pgd 0x%x: %s%n", pgd.root(), pgd.preserved()
+        ? String.format("preserved (%d table pages byte-identical)", pgd.tablePages())
+        : String.format("WRITTEN: %d of %d table pages changed, first 0x%x", pgd.changedPages().size(), pgd.tablePages(), pgd.changedPages().getFirst()));
+    if (r.pagesToCopy() > 0) {
+      out.printf("pages copied intact: %d of %d%n", r.pagesCopiedIntact(), r.pagesToCopy());
+    }
+    for (String problem : r.problems()) {
+      out.println("problem: " + problem);
+    }
+    if (!r.exceptions().isEmpty()) {
+      out.println("exceptions:");
+      r.exceptions().forEach(e -> out.println("  " + e));
+    }
+    if (!r.outcome().success()) {
+      out.println("last instructions:");
+      for (StepTrace t : r.lastTrace()) {
+        out.println("  " + t);
+      }
+    }
+    written.ifPresent(w -> out.printf("images: %s %s %s%n", w.pre(), w.post(), w.vmcore()));
+    out.printf("verdict: %s (%s, %d instructions)%n", verdict(r) ? "OK" : "FAILED", r.outcome().text(), r.instructions());
+  }
+
+  static Map<String, Object> document(TransitionResult r, Optional<TransitionImages.Written> written) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("format", "kexec-sim/transition/v1");
+    doc.put("prepare", r.prepare().toMap());
+    doc.put("routineBytes", r.routine().size());
+    doc.put("steps", r.steps());
+    doc.put("outcome", r.outcome().name().toLowerCase(java.util.Locale.ROOT));
+    doc.put("detail", r.detail());
+    doc.put("instructions", r.instructions());
+    doc.put("exceptions", r.exceptions().stream().map(Object::toString).toList());
+    r.entryRecord().ifPresent(e -> {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("width", e.width());
+      m.put("pagingOn", e.pagingOn());
+      m.put("cr0", Json.hex(e.cr0()));
+      m.put("cr3", Json.hex(e.cr3()));
+      m.put("cr4", Json.hex(e.cr4()));
+      m.put("efer", Json.hex(e.efer()));
+      m.put("cs", Json.hex(e.cs()));
+      doc.put("entry", m);
+    });
+    doc.put("problems", r.problems());
+    doc.put("pagesToCopy", r.pagesToCopy());
+    doc.put("pagesCopiedIntact", r.pagesCopiedIntact());
+    Map<String, Object> pgd = new LinkedHashMap<>();
+    pgd.put("root", Json.hex(r.oldPgd().root()));
+    pgd.put("tablePages", r.oldPgd().tablePages());
+    pgd.put("preserved", r.oldPgd().preserved());
+    pgd.put("changedPages", r.oldPgd().changedPages().stream().map(Json::hex).toList());
+    doc.put("oldPgd", pgd);
+    written.ifPresent(w -> doc.put("images", Map.of("pre", w.pre().toString(), "post", w.post().toString(), "vmcore", w.vmcore().toString())));
+    doc.put("verdict", verdict(r) ? "ok" : "failed");
+    return doc;
+  }
+}

@@ -1,0 +1,165 @@
+package org.kexecsim.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.kexecsim.uml.UmlInputException;
+import org.kexecsim.uml.cost.Cost;
+import org.kexecsim.uml.cost.OperationCosts;
+import org.kexecsim.uml.host.HostArch;
+import org.kexecsim.uml.mode.UmlMode;
+import org.kexecsim.uml.sim.SimulationResult;
+import org.kexecsim.uml.sim.UmlSimulation;
+import org.kexecsim.uml.sim.Workload;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code kexec-sim uml}: UML address spaces (tt, skas3, skas0) on the MMU model. */
+@Command(
+    name = "uml",
+    mixinStandardHelpOptions = true,
+    description = "UML address spaces on the shared MMU model: tt, skas3 and skas0.",
+    subcommands = {UmlCommand.Run.class})
+final class UmlCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
+  }
+
+  /** {@code kexec-sim uml run}: the cost ledger of a workload, per guest operation. */
+  @Command(
+      name = "run",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Boots a model UML in the given mode, runs the workload and prints what",
+        "each guest operation cost on the host: syscalls, ptrace calls, signals,",
+        "context switches, round trips between the UML kernel and its processes,",
+        "host address-space ops, guest page faults. The table shows the mean per",
+        "operation; --json also gives the sums."
+      })
+  static final class Run implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--mode", required = true, description = "tt, skas3 or skas0")
+    String mode;
+
+    @Option(names = "--workload", required = true, description = "fault-storm, mmap-burst, fork-exec or ctx-switch")
+    String workload;
+
+    @Option(names = "--n", defaultValue = "1000", description = "size of the workload (faults, bursts, forks, switches; default: ${DEFAULT-VALUE})")
+    long n;
+
+    @Option(names = "--arch", defaultValue = "x86_64", description = "x86_64 or i386 (default: ${DEFAULT-VALUE})")
+    String arch;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the stack randomization (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--json", description = "machine-readable output")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      UmlMode m;
+      Workload w;
+      HostArch a;
+      try {
+        m = UmlMode.parse(mode);
+        w = Workload.parse(workload);
+        a = switch (arch.toLowerCase(Locale.ROOT)) {
+          case "x86_64" -> HostArch.X86_64;
+          case "i386" -> HostArch.I386;
+          default -> throw new UmlInputException("unknown arch '" + arch + "': expected x86_64 or i386");
+        };
+        if (n < 1 || n > w.maxN()) {
+          throw new UmlInputException(String.format("--n %d is out of range for %s: expected 1..%d", n, w.cliName(), w.maxN()));
+        }
+      } catch (UmlInputException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+      SimulationResult r = UmlSimulation.run(new UmlSimulation.Settings(m, w, n, a, seed));
+      PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        Json.print(out, document(r));
+      } else {
+        print(out, r);
+      }
+      return ExitCode.OK;
+    }
+
+    private static void print(PrintWriter out, SimulationResult r) {
+      out.printf("uml %s, %s, n=%d, %s: mean host cost per guest operation%n", r.mode(), r.workload(), r.n(), r.arch());
+      StringBuilder head = new StringBuilder(String.format("%-15s %9s", "operation", "count"));
+      for (Cost c : Cost.values()) {
+        head.append(String.format(" %12s", shortName(c)));
+      }
+      out.println(head);
+      List<OperationCosts> rows = new ArrayList<>(r.operations());
+      rows.add(r.totals());
+      for (OperationCosts o : rows) {
+        StringBuilder sb = new StringBuilder(String.format("%-15s %9d", o.operation(), o.count()));
+        for (Cost c : Cost.values()) {
+          sb.append(String.format(" %12.2f", o.perOperation(c)));
+        }
+        out.println(sb);
+      }
+      out.printf("round trips per guest page fault: %.2f%n", r.roundTripsPerFault());
+      for (String line : r.kernelLog()) {
+        out.println("kernel: " + line);
+      }
+    }
+
+    private static String shortName(Cost c) {
+      return switch (c) {
+        case HOST_SYSCALL -> "syscalls";
+        case PTRACE -> "ptrace";
+        case SIGNAL -> "signals";
+        case SIGNAL_HANDLER -> "handlers";
+        case CONTEXT_SWITCH -> "ctx-switches";
+        case ROUND_TRIP -> "round-trips";
+        case HOST_MM_OP -> "host-mm-ops";
+        case GUEST_PAGE_FAULT -> "guest-faults";
+      };
+    }
+
+    private static Map<String, Object> document(SimulationResult r) {
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put("format", "kexec-sim/uml-run/1");
+      doc.put("mode", r.mode());
+      doc.put("workload", r.workload());
+      doc.put("arch", r.arch());
+      doc.put("n", r.n());
+      List<Object> ops = new ArrayList<>();
+      for (OperationCosts o : r.operations()) {
+        ops.add(costs(o));
+      }
+      doc.put("operations", ops);
+      doc.put("totals", costs(r.totals()));
+      doc.put("roundTripsPerFault", r.roundTripsPerFault());
+      doc.put("kernelLog", r.kernelLog());
+      return doc;
+    }
+
+    private static Map<String, Object> costs(OperationCosts o) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("operation", o.operation());
+      m.put("count", o.count());
+      Map<String, Object> sums = new LinkedHashMap<>();
+      Map<String, Object> means = new LinkedHashMap<>();
+      for (Cost c : Cost.values()) {
+        sums.put(c.key(), o.get(c));
+        means.put(c.key(), o.perOperation(c));
+      }
+      m.put("sum", sums);
+      m.put("perOperation", means);
+      return m;
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package org.kexecsim.kimage;
+
+/**
+ * The flags of a kimage_entry_t (include/linux/kexec.h): a page-aligned physical address with
+ * its kind in the low bits.
+ */
+public final class IndirectionEntry {
+  private IndirectionEntry() {}
+
+  /** IND_DESTINATION: the following sources are copied to this page and onwards. */
+  public static final long DESTINATION = 0x1;
+  /** IND_INDIRECTION: the list continues in this page. */
+  public static final long INDIRECTION = 0x2;
+  /** IND_DONE: the end of the list. */
+  public static final long DONE = 0x4;
+  /** IND_SOURCE: copy this page to the current destination, then advance it by a page. */
+  public static final long SOURCE = 0x8;
+
+  /** "DESTINATION 0x1000" style text for one entry. */
+  public static String describe(long entry) {
+    String kind =
+        (entry & DESTINATION) != 0 ? "DESTINATION"
+            : (entry & INDIRECTION) != 0 ? "INDIRECTION"
+            : (entry & DONE) != 0 ? "DONE"
+            : (entry & SOURCE) != 0 ? "SOURCE"
+            : "none";
+    return String.format("%s 0x%x", kind, entry & ~0xFFFL);
+  }
+}

@@ -1,0 +1,92 @@
+package org.kexecsim.transition;
+
+import static org.kexecsim.mmu.PageTableEntry.P;
+import static org.kexecsim.mmu.PageTableEntry.PS;
+
+import org.kexecsim.memory.PhysicalMemory;
+import org.kexecsim.mmu.PagingMode;
+
+/**
+ * Maps one 4 KiB page the way the kernel's kexec helpers do it by hand (2006 create_mapping(),
+ * machine_kexec_32.c machine_kexec_page_table_set_one(), machine_kexec_64.c
+ * init_transition_pgtable()): at each level, if the entry is not present, link a new table;
+ * if it is present, follow its address. None of them checks PS, so a present large leaf is
+ * followed as if it were a table and the PTE lands in the middle of mapped RAM; that case is
+ * reported, not avoided.
+ */
+final class MappingWriter {
+  private MappingWriter() {}
+
+  /** Supplies the zeroed page for a new table at {@code level} (1 = page table), or throws. */
+  @FunctionalInterface
+  interface TablePages {
+    long pageFor(int level);
+  }
+
+  /**
+   * What one mapping did.
+   *
+   * @param newTables tables linked in
+   * @param followedLeafAt the address of a present large leaf that was followed as a table, or -1
+   * @param pteAddress where the leaf entry was written
+   */
+  record Outcome(int newTables, long followedLeafAt, long pteAddress) {}
+
+  static Outcome map(
+      PhysicalMemory memory,
+      PagingMode mode,
+      long root,
+      long virtual,
+      long physical,
+      long leafFlags,
+      long tableFlags,
+      long topFlags,
+      TablePages pages) {
+    int entryBytes = mode == PagingMode.BITS32 ? 4 : 8;
+    long addressMask = mode == PagingMode.BITS32 ? 0xFFFF_F000L : 0x000F_FFFF_FFFF_F000L;
+    long table = root;
+    int created = 0;
+    long followedLeaf = -1;
+    for (int level = mode.levels(); level >= 2; level--) {
+      long entryAddress = table + index(mode, virtual, level) * entryBytes;
+      long e = read(memory, entryAddress, entryBytes);
+      if ((e & P) == 0) {
+        long page = pages.pageFor(level - 1);
+        memory.write(page, new byte[PhysicalMemory.PAGE_SIZE], 0, PhysicalMemory.PAGE_SIZE);
+        long flags = level == mode.levels() ? topFlags : tableFlags;
+        e = page | flags;
+        write(memory, entryAddress, entryBytes, e);
+        created++;
+      } else if ((e & PS) != 0 && level <= 3 && !(mode == PagingMode.PAE && level == 3)) {
+        followedLeaf = entryAddress;
+      }
+      table = e & addressMask;
+    }
+    long pteAddress = table + index(mode, virtual, 1) * entryBytes;
+    long pte = mode == PagingMode.BITS32 ? (physical & 0xFFFF_F000L) | (leafFlags & 0xFFF) : physical | leafFlags;
+    write(memory, pteAddress, entryBytes, pte);
+    return new Outcome(created, followedLeaf, pteAddress);
+  }
+
+  static long index(PagingMode mode, long virtual, int level) {
+    if (mode == PagingMode.BITS32) {
+      return level == 2 ? (virtual >>> 22) & 1023 : (virtual >>> 12) & 1023;
+    }
+    if (mode == PagingMode.PAE && level == 3) {
+      return (virtual >>> 30) & 3;
+    }
+    return (virtual >>> (12 + 9 * (level - 1))) & 511;
+  }
+
+  private static long read(PhysicalMemory memory, long address, int bytes) {
+    return bytes == 4 ? memory.readU32(address) : memory.readU64(address);
+  }
+
+  private static void write(PhysicalMemory memory, long address, int bytes, long value) {
+    if (bytes == 4) {
+      memory.writeU32(address, value);
+    } else {
+      memory.writeU64(address, value);
+    }
+  }
+}

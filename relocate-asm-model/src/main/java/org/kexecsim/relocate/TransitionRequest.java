@@ -1,0 +1,56 @@
+package org.kexecsim.relocate;
+
+import java.util.Optional;
+import org.kexecsim.kimage.Arch;
+import org.kexecsim.kimage.ImageType;
+import org.kexecsim.memory.RamMap;
+import org.kexecsim.transition.PrepareRequest;
+import org.kexecsim.transition.TransitionDesign;
+
+/**
+ * One crash transition to run.
+ *
+ * @param skipSetMemoryX mainline only: skip making the control page's direct-map alias
+ *     executable at load time, to show the NX fault that guards against it
+ * @param paeKernpgTablePdptes page-table-a on PAE only: write page_table_a's PDPTEs with
+ *     _KERNPG_TABLE as V1 of the 2006 patch did, to show the #GP at the CR3 load
+ * @param switchToIdentityTable page-table-a on x86_64 only: hand the routine page_table_b (the
+ *     identity map, which does not map the routine's kernel VA) as the first table to load: the
+ *     mistake the 2006 review's rule forbids
+ * @param maxSteps instructions before the run is called a hang
+ */
+public record TransitionRequest(
+    Arch arch,
+    TransitionDesign design,
+    RamMap ram,
+    Optional<String> crashkernel,
+    ImageType type,
+    long seed,
+    boolean skipSetMemoryX,
+    boolean paeKernpgTablePdptes,
+    boolean switchToIdentityTable,
+    long maxSteps) {
+
+  public static final long DEFAULT_MAX_STEPS = 50_000_000L;
+
+  public static TransitionRequest of(Arch arch, TransitionDesign design, RamMap ram, String crashkernel, ImageType type, long seed) {
+    return new TransitionRequest(arch, design, ram, Optional.ofNullable(crashkernel), type, seed, false, false, false, DEFAULT_MAX_STEPS);
+  }
+
+  public TransitionRequest withoutSetMemoryX() {
+    return new TransitionRequest(arch, design, ram, crashkernel, type, seed, true, paeKernpgTablePdptes, switchToIdentityTable, maxSteps);
+  }
+
+  public TransitionRequest withKernpgTablePdptes() {
+    return new TransitionRequest(arch, design, ram, crashkernel, type, seed, skipSetMemoryX, true, switchToIdentityTable, maxSteps);
+  }
+
+  public TransitionRequest withSwitchToIdentityTable() {
+    return new TransitionRequest(arch, design, ram, crashkernel, type, seed, skipSetMemoryX, paeKernpgTablePdptes, true, maxSteps);
+  }
+
+  PrepareRequest prepareRequest() {
+    return new PrepareRequest(arch, design, ram, crashkernel, type, seed,
+        java.util.OptionalLong.empty(), java.util.OptionalLong.empty());
+  }
+}

@@ -1,0 +1,76 @@
+package org.kexecsim.uml.host;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** A host process: an address space, registers, signal dispositions and ptrace state. */
+public final class HostProcess {
+  /** What the process is doing, as the host scheduler sees it. */
+  public enum State { RUNNING, STOPPED, DEAD }
+
+  /** How a tracer last resumed it. */
+  enum Resume { CONT, SYSCALL, SYSEMU }
+
+  private final int pid;
+  private final String name;
+  HostAddressSpace space;
+  Registers regs = Registers.at(0, 0);
+  State state = State.RUNNING;
+  HostProcess tracer;
+  Resume resume = Resume.CONT;
+  /** The report the tracer's next wait4 returns. */
+  WaitStatus report;
+  /** The signal of a signal-delivery-stop, delivered only if the tracer passes it on. */
+  Signal stopSignal;
+  /** Stopped at a syscall entry under PTRACE_SYSCALL: the call runs when resumed. */
+  boolean atSyscallEntry;
+  boolean pendingSyscall;
+  SigContext lastFault;
+  final Map<Integer, Long> handlers = new HashMap<>();
+  long altStackTop;
+
+  HostProcess(int pid, String name, HostAddressSpace space) {
+    this.pid = pid;
+    this.name = name;
+    this.space = space;
+  }
+
+  public int pid() {
+    return pid;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public HostAddressSpace space() {
+    return space;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  public Registers regs() {
+    return regs;
+  }
+
+  /** The CPU changing registers as the code it runs says (a pop, a jump). */
+  public void setRegs(Registers r) {
+    regs = r;
+  }
+
+  public HostProcess tracer() {
+    return tracer;
+  }
+
+  /** The sigcontext of the last fault the host raised in this process. */
+  public SigContext lastFault() {
+    return lastFault;
+  }
+
+  @Override
+  public String toString() {
+    return name + "[" + pid + "]";
+  }
+}

@@ -1,0 +1,15 @@
+package org.kexecsim.uml.host;
+
+/** What a ptrace request returns. */
+public sealed interface PtraceReply {
+  record Done() implements PtraceReply {}
+
+  record Regs(Registers regs) implements PtraceReply {}
+
+  record Word(long value) implements PtraceReply {}
+
+  /** struct ptrace_faultinfo of the skas3 patch: no trap number (hence skas0's own faultinfo). */
+  record Fault(boolean isWrite, long address) implements PtraceReply {}
+
+  PtraceReply DONE = new Done();
+}

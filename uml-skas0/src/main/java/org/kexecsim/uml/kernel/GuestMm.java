@@ -1,0 +1,316 @@
+package org.kexecsim.uml.kernel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.kexecsim.uml.host.HostArch;
+import org.kexecsim.uml.host.Physmem;
+import org.kexecsim.uml.host.ProcMm;
+import org.kexecsim.uml.host.Prot;
+
+/**
+ * A guest mm_struct: VMAs, page tables, mm->nr_ptes, the range whose PTEs changed since the host
+ * last caught up, and the handle of its host address space (a host pid or a /proc/mm fd).
+ */
+public final class GuestMm {
+  private final int id;
+  private final HostArch arch;
+  private final Physmem physmem;
+  private final GuestFrames frames;
+  private final GuestPageTable tables;
+  private final TreeMap<Long, GuestVma> vmas = new TreeMap<>();
+  private final long taskSize;
+  private long nrPtes;
+  private long syncFrom = Long.MAX_VALUE;
+  private long syncTo = Long.MIN_VALUE;
+  private long stackTop;
+
+  // the host side, set by the mode
+  private int hostPid = -1;
+  private ProcMm procMm;
+  private long stubDataFrame = -1;
+
+  GuestMm(int id, HostArch arch, Physmem physmem, GuestFrames frames, long taskSize) {
+    this.id = id;
+    this.arch = arch;
+    this.physmem = physmem;
+    this.frames = frames;
+    this.tables = new GuestPageTable(physmem, arch, frames);
+    this.taskSize = taskSize;
+  }
+
+  public int id() {
+    return id;
+  }
+
+  public GuestPageTable tables() {
+    return tables;
+  }
+
+  /** TASK_SIZE: the end of what guest processes may map. */
+  public long taskSize() {
+    return taskSize;
+  }
+
+  /** mm->nr_ptes: PTE pages allocated minus freed (mm/memory.c __pte_alloc, free_pte_range). */
+  public long nrPtes() {
+    return nrPtes;
+  }
+
+  /** The "mm->nr_ptes--" of the skas0 patch. */
+  public void decrementNrPtes() {
+    nrPtes--;
+  }
+
+  public List<GuestVma> vmas() {
+    return List.copyOf(vmas.values());
+  }
+
+  public long stackTop() {
+    return stackTop;
+  }
+
+  void setStackTop(long top) {
+    stackTop = top;
+  }
+
+  public int hostPid() {
+    return hostPid;
+  }
+
+  public void setHostPid(int pid) {
+    hostPid = pid;
+  }
+
+  public ProcMm procMm() {
+    return procMm;
+  }
+
+  public void setProcMm(ProcMm handle) {
+    procMm = handle;
+  }
+
+  /** The guest-physical frame of this mm's stub data page (skas0), or -1. */
+  public long stubDataFrame() {
+    return stubDataFrame;
+  }
+
+  /**
+   * init_stub_pte (arch/um/kernel/skas/mmu.c): the stub pages get PTEs in the guest tables like
+   * any page, which allocates a PTE page and counts it in nr_ptes, though no VMA covers it.
+   */
+  public void initStubPtes(long stubCodeFrame) {
+    stubDataFrame = frames.allocateZeroed();
+    setPte(arch.stubCode(), stubCodeFrame | GuestPte.P | GuestPte.US | GuestPte.A);
+    setPte(arch.stubData(), stubDataFrame | GuestPte.P | GuestPte.US | GuestPte.RW | GuestPte.A | GuestPte.D);
+  }
+
+  private void setPte(long va, long value) {
+    long slot = tables.ensurePte(va);
+    if (tables.lastAllocatedPtePage()) {
+      nrPtes++;
+    }
+    tables.write(slot, value);
+  }
+
+  public GuestVma vmaAt(long va) {
+    Map.Entry<Long, GuestVma> e = vmas.floorEntry(va);
+    return e != null && va < e.getValue().end() ? e.getValue() : null;
+  }
+
+  /** Widens the range flush must look at (the 6.13 "sync hull", one per mm). */
+  void markSync(long from, long to) {
+    syncFrom = Math.min(syncFrom, from);
+    syncTo = Math.max(syncTo, to);
+  }
+
+  boolean needsSync() {
+    return syncFrom < syncTo;
+  }
+
+  long syncFrom() {
+    return syncFrom;
+  }
+
+  long syncTo() {
+    return syncTo;
+  }
+
+  void clearSync() {
+    syncFrom = Long.MAX_VALUE;
+    syncTo = Long.MIN_VALUE;
+  }
+
+  // ---- VMAs ----------------------------------------------------------------------------------
+
+  void addVma(long start, long end, int prot) {
+    removeRange(start, end);
+    vmas.put(start, new GuestVma(start, end, prot));
+  }
+
+  /** Cuts {@code [from, to)} out of the VMAs, freeing the pages there (zap_page_range). */
+  void removeRange(long from, long to) {
+    for (GuestVma v : new ArrayList<>(vmas.values())) {
+      if (!v.overlaps(from, to)) {
+        continue;
+      }
+      vmas.remove(v.start());
+      if (v.start() < from) {
+        vmas.put(v.start(), new GuestVma(v.start(), from, v.prot()));
+      }
+      if (to < v.end()) {
+        vmas.put(to, new GuestVma(to, v.end(), v.prot()));
+      }
+    }
+    zap(from, to);
+  }
+
+  void protectRange(long from, long to, int prot) {
+    for (GuestVma v : new ArrayList<>(vmas.values())) {
+      if (!v.overlaps(from, to)) {
+        continue;
+      }
+      vmas.remove(v.start());
+      long a = Math.max(v.start(), from);
+      long b = Math.min(v.end(), to);
+      if (v.start() < a) {
+        vmas.put(v.start(), new GuestVma(v.start(), a, v.prot()));
+      }
+      vmas.put(a, new GuestVma(a, b, prot));
+      if (b < v.end()) {
+        vmas.put(b, new GuestVma(b, v.end(), v.prot()));
+      }
+    }
+    // change_protection: present PTEs get the new rights and NEWPROT
+    for (long va = from; va < to; ) {
+      long slot = tables.pteAddress(va);
+      if (slot < 0) {
+        va = tables.nextSpan(va);
+        continue;
+      }
+      long e = tables.read(slot);
+      if ((e & GuestPte.P) != 0) {
+        e = (prot & Prot.WRITE) != 0 ? e | GuestPte.RW : e & ~GuestPte.RW;
+        tables.write(slot, e | GuestPte.NEWPROT);
+        markSync(va, va + 4096);
+      }
+      va += 4096;
+    }
+  }
+
+  /** Clears present PTEs in {@code [from, to)}: pte_clear leaves NEWPAGE so the host unmaps. */
+  private void zap(long from, long to) {
+    for (long va = from; va < to; ) {
+      long slot = tables.pteAddress(va);
+      if (slot < 0) {
+        va = Math.min(to, tables.nextSpan(va));
+        continue;
+      }
+      long e = tables.read(slot);
+      if ((e & GuestPte.P) != 0) {
+        frames.free(e & GuestPte.FRAME);
+        tables.write(slot, GuestPte.NEWPAGE);
+        markSync(va, va + 4096);
+      }
+      va += 4096;
+    }
+  }
+
+  // ---- pages ---------------------------------------------------------------------------------
+
+  /**
+   * Makes {@code va} present as handle_mm_fault would for an access of that kind: a fresh zeroed
+   * page on first touch (do_anonymous_page), then young, and dirty on a write (handle_pte_fault).
+   */
+  void fault(long va, boolean write, GuestVma vma) {
+    long page = va & ~0xFFFL;
+    long slot = tables.ensurePte(page);
+    if (tables.lastAllocatedPtePage()) {
+      nrPtes++;
+    }
+    long e = tables.read(slot);
+    if ((e & GuestPte.P) == 0) {
+      long frame = frames.allocateZeroed();
+      e = frame | GuestPte.P | GuestPte.US | GuestPte.A | GuestPte.NEWPAGE
+          | ((vma.prot() & Prot.WRITE) != 0 ? GuestPte.RW : 0) | (write ? GuestPte.D : 0);
+    } else {
+      e |= GuestPte.A | (write ? GuestPte.D : 0) | GuestPte.NEWPROT;
+    }
+    tables.write(slot, e);
+    markSync(page, page + 4096);
+  }
+
+  /** The PTE of {@code va}, or 0. */
+  public long pte(long va) {
+    long slot = tables.pteAddress(va);
+    return slot < 0 ? 0 : tables.read(slot);
+  }
+
+  /** A copy of this mm for fork: same VMAs, each present page copied (the model does not COW). */
+  void copyInto(GuestMm child) {
+    for (GuestVma v : vmas.values()) {
+      child.vmas.put(v.start(), v);
+      for (long va = v.start(); va < v.end(); ) {
+        long slot = tables.pteAddress(va);
+        if (slot < 0) {
+          va = Math.min(v.end(), tables.nextSpan(va));
+          continue;
+        }
+        long e = tables.read(slot);
+        if ((e & GuestPte.P) != 0) {
+          long frame = frames.allocateFrame();
+          physmem.copyPage(e & GuestPte.FRAME, frame);
+          child.setPte(va, frame | (e & (GuestPte.P | GuestPte.RW | GuestPte.US | GuestPte.A | GuestPte.D)) | GuestPte.NEWPAGE);
+          child.markSync(va, va + 4096);
+        }
+        va += 4096;
+      }
+    }
+    child.stackTop = stackTop;
+  }
+
+  /** Maps a fresh page at {@code va} as the kernel populates it (exec, MAP_POPULATE). */
+  void populate(long va, boolean dirty) {
+    GuestVma v = vmaAt(va);
+    fault(va, dirty && (v.prot() & Prot.WRITE) != 0, v);
+  }
+
+  /**
+   * exit_mmap (mm/mmap.c, 2.6.13): unmaps every VMA, then free_pgtables frees the PTE pages under
+   * the VMAs and counts each out of nr_ptes. A PTE page no VMA touches (the stub's) is not freed
+   * there. What is left in nr_ptes is returned: the kernel BUGs on non-zero.
+   */
+  ExitMmap exitMmap() {
+    List<GuestVma> all = new ArrayList<>(vmas.values());
+    for (GuestVma v : all) {
+      zap(v.start(), v.end());
+    }
+    vmas.clear();
+    for (Map.Entry<Long, Long> e : tables.ptePages().entrySet()) {
+      long spanStart = e.getKey();
+      long spanEnd = spanStart + arch.pteSpan();
+      boolean underVma = all.stream().anyMatch(v -> v.overlaps(spanStart, spanEnd));
+      if (underVma) {
+        nrPtes--;
+      }
+    }
+    long left = nrPtes;
+    if (stubDataFrame >= 0) {
+      frames.free(stubDataFrame);
+    }
+    // pgd_free and the rest: every table page goes back, counted or not
+    for (long page : tables.allTablePages()) {
+      frames.free(page);
+    }
+    clearSync();
+    return new ExitMmap(id, left);
+  }
+
+  /** What exit_mmap found: {@code nrPtesLeft} != 0 is the BUG_ON(mm->nr_ptes). */
+  public record ExitMmap(int mm, long nrPtesLeft) {
+    public boolean bug() {
+      return nrPtesLeft != 0;
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package org.kexecsim.uml.mode;
+
+import org.kexecsim.uml.kernel.GuestMm;
+import org.kexecsim.uml.kernel.GuestProcess;
+import org.kexecsim.uml.kernel.KernelEntry;
+import org.kexecsim.uml.kernel.UmlKernel;
+
+/**
+ * The host-facing half of the UML kernel, one per mode: how an mm gets a host address space, how
+ * a flush reaches it, how a guest process is resumed and how its kernel entries come back.
+ */
+public sealed interface ModeDriver permits TtDriver, Skas3Driver, Skas0Driver {
+  String kernelProcessName();
+
+  void boot(UmlKernel k);
+
+  /** TASK_SIZE of guest processes. */
+  long taskSize(UmlKernel k);
+
+  /** init_new_context: a host address space for {@code mm} ({@code parent} on fork, else null). */
+  void initContext(UmlKernel k, GuestMm mm, GuestMm parent);
+
+  /** destroy_context: the host side of {@code mm} goes away. */
+  void destroyContext(UmlKernel k, GuestMm mm);
+
+  /** Which host process runs {@code p} now that it is new or its mm changed (exec). */
+  void attach(UmlKernel k, GuestProcess p);
+
+  /** The guest scheduler moves the CPU from {@code from} to {@code to}. */
+  void switchTo(UmlKernel k, GuestProcess from, GuestProcess to);
+
+  /**
+   * userspace(): brings the host up to date with {@code p}'s page tables, resumes it unless it
+   * is already running, and returns its next kernel entry.
+   */
+  KernelEntry runUser(UmlKernel k, GuestProcess p);
+}
