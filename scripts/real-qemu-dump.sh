@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Boots Debian's x86_64 kernel under qemu-system-x86_64 (TCG, no KVM needed) with a busybox
 # initramfs and nokaslr, takes `dump-guest-memory` through the HMP monitor, and leaves in OUT:
-#   vmcore.elf   the QEMU ELF dump (kept out of git: *.elf is ignored, OUT is under target/)
+#   vmcore.elf   the QEMU ELF dump (~280 MB; the test puts OUT under target/, which git ignores)
 #   symbols.txt  "ADDRESS TYPE NAME" lines for linux_banner, _stext, _etext, init_top_pgt from the
 #                guest's /proc/kallsyms (nokaslr: as linked; Debian's /boot/System.map is a stub)
 #   serial.log   the guest console
