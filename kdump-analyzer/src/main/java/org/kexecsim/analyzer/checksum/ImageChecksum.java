@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.bouncycastle.crypto.Digest;
 import org.bouncycastle.util.encoders.Hex;
+import org.kexecsim.analyzer.FrameIndex;
 import org.kexecsim.analyzer.Progress;
 import org.kexecsim.analyzer.checksum.ChecksumReport.PageDigest;
 import org.kexecsim.analyzer.checksum.ChecksumReport.RangeDigest;
@@ -77,8 +78,11 @@ public final class ImageChecksum {
       }
     }
     Map<Long, byte[]> zeroLeaves = new ConcurrentHashMap<>();
+    FrameIndex frames = FrameIndex.of(memory);
     List<Result> results = run(tasks, t -> {
-          Result r = hashChunk(memory, algorithm, t, perPage, zeroLeaves);
+          Result r = frames.mayHaveData(t.start(), t.start() + t.length())
+              ? hashChunk(memory, algorithm, t, perPage, zeroLeaves)
+              : zeroChunk(algorithm, t, perPage, zeroLeaves);
           progress.advance(t.length());
           return r;
         },
@@ -147,13 +151,6 @@ public final class ImageChecksum {
 
   private static Result hashChunk(PhysicalMemory memory, DigestAlgorithm algorithm, Task t, boolean perPage,
       Map<Long, byte[]> zeroLeaves) {
-    boolean anyData = false;
-    for (long p = t.start() & -PAGE; p < t.start() + t.length() && !anyData; p += PAGE) {
-      anyData = memory.mayBeNonZero(p);
-    }
-    if (!anyData) {
-      return zeroChunk(algorithm, t, perPage, zeroLeaves);
-    }
     byte[] buf = new byte[t.length()];
     memory.read(t.start(), buf, 0, buf.length);
     if (Arrays.mismatch(buf, 0, buf.length, ZEROS, 0, buf.length) < 0) {

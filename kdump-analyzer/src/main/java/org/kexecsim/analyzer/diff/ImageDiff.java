@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.kexecsim.analyzer.FrameIndex;
 import org.kexecsim.analyzer.PageTables;
 import org.kexecsim.dump.MappedFileMemory;
 import org.kexecsim.memory.PhysicalMemory;
@@ -173,8 +174,12 @@ public final class ImageDiff {
     int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     List<long[]> out = new ArrayList<>();
     if (!parallel || n == 1 || work.size() == 1) {
+      FrameIndex ia = FrameIndex.of(a);
+      FrameIndex ib = FrameIndex.of(b);
       for (long[] w : work) {
-        compareChunk(a, b, w[0], w[1], out);
+        if (ia.mayHaveData(w[0], w[1]) || ib.mayHaveData(w[0], w[1])) {
+          compareChunk(a, b, w[0], w[1], out);
+        }
         progress.advance(w[1] - w[0]);
       }
       return out;
