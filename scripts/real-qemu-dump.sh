@@ -60,8 +60,20 @@ def until_prompt():
 until_prompt()
 s.sendall(("dump-guest-memory " + sys.argv[2] + "\n").encode()); until_prompt()
 s.sendall(b"quit\n")
+# Read until QEMU closes the monitor: closing first can drop the quit.
+s.settimeout(30)
+try:
+    while s.recv(4096):
+        pass
+except OSError:
+    pass
 PY
-wait $QEMU || true
+for ((i = 0; i < 30; i++)); do
+  kill -0 $QEMU 2>/dev/null || break
+  sleep 1
+done
+kill $QEMU 2>/dev/null || true
+wait $QEMU 2>/dev/null || true
 trap - EXIT
 [ -s "$OUT/vmcore.elf" ] || { echo "real-qemu-dump: no dump written" >&2; exit 1; }
 sed -n 's/^KSIM-SYM //p' "$OUT/serial.log" | tr -d '\r' > "$OUT/symbols.txt"

@@ -57,7 +57,11 @@ class RealQemuDumpTest {
         "needs qemu-system-x86, linux-image-amd64, busybox-static and cpio installed: skipping the real-dump test");
     Process p = new ProcessBuilder("bash", SCRIPT.toString(), OUT.toString()).redirectErrorStream(true)
         .redirectOutput(OUT.resolveSibling("real-dump.log").toFile()).start();
-    assertTrue(p.waitFor(600, TimeUnit.SECONDS), "real-qemu-dump.sh did not finish in 600 s");
+    if (!p.waitFor(900, TimeUnit.SECONDS)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly); // QEMU must not outlive the test
+      p.destroyForcibly();
+      throw new AssertionError("real-qemu-dump.sh did not finish in 900 s:\n" + read(OUT.resolveSibling("real-dump.log")));
+    }
     assertEquals(0, p.exitValue(), () -> "real-qemu-dump.sh failed:\n" + read(OUT.resolveSibling("real-dump.log")));
 
     Map<String, Long> symbols = new HashMap<>();
