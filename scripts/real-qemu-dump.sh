@@ -5,15 +5,17 @@
 #   symbols.txt  "ADDRESS TYPE NAME" lines for linux_banner, _stext, _etext, init_top_pgt from the
 #                guest's /proc/kallsyms (nokaslr: as linked; Debian's /boot/System.map is a stub)
 #   serial.log   the guest console
-# Needs: qemu-system-x86 linux-image-amd64 busybox-static cpio python3 (Debian package names).
+# Needs: qemu-system-x86 busybox-static cpio python3 (Debian package names) and Debian's kernel,
+# unpacked from linux-image-*-amd64 with dpkg -x and named by KSIM_KERNEL (see .ci/run).
 # Every wait is bounded; exit 0 on success, 1 on failure with the reason on stderr.
 set -euo pipefail
 OUT=${1:?usage: real-qemu-dump.sh OUT_DIR}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-KERNEL=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -n 1 || true)
-[ -n "$KERNEL" ] || { echo "real-qemu-dump: no /boot/vmlinuz-*-amd64 (apt-get install linux-image-amd64)" >&2; exit 1; }
+# KSIM_KERNEL: a kernel unpacked from Debian's package (.ci/run does `dpkg -x`); else an installed one.
+KERNEL=${KSIM_KERNEL:-$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -n 1 || true)}
+[ -n "$KERNEL" ] && [ -r "$KERNEL" ] || { echo "real-qemu-dump: no kernel (set KSIM_KERNEL, or unpack linux-image-amd64)" >&2; exit 1; }
 command -v qemu-system-x86_64 >/dev/null || { echo "real-qemu-dump: qemu-system-x86_64 missing" >&2; exit 1; }
 BUSYBOX=$(command -v busybox) || { echo "real-qemu-dump: busybox missing" >&2; exit 1; }
 
