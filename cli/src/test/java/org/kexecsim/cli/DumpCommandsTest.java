@@ -73,7 +73,7 @@ class DumpCommandsTest {
   void ptdumpJsonCarriesItsFormatTagAndHexAddresses() {
     CliRun r = CliRun.of("ptdump", before.toString(), "--json");
     assertEquals(0, r.exitCode(), r.err());
-    assertTrue(r.out().contains("\"format\" : \"kexec-sim.ptdump/1\""), r.out());
+    assertTrue(r.out().contains("\"format\" : \"kexec-sim/ptdump/v1\""), r.out());
     assertTrue(r.out().contains("\"start\" : \"0xffff888000000000\""), r.out());
   }
 
