@@ -10,7 +10,8 @@ import java.util.concurrent.Callable;
 import org.kexecsim.memory.OverlayMemory;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.memory.RamMap;
-import org.kexecsim.memory.RawImageMemory;
+import org.kexecsim.dump.Dump;
+import org.kexecsim.dump.RawImage;
 import org.kexecsim.mmu.Access;
 import org.kexecsim.mmu.ControlRegisterRules;
 import org.kexecsim.mmu.ControlState;
@@ -93,8 +94,8 @@ final class TranslateCommand implements Callable<Integer> {
     long c4 = cr4 != null ? cr4 : defaults[1];
     long ef = efer != null ? efer : defaults[2];
     PrintWriter out = spec.commandLine().getOut();
-    try (RawImageMemory raw = RawImageMemory.open(image, ramMap == null ? null : RamMap.parse(ramMap))) {
-      PhysicalMemory memory = setAccessedDirty ? new OverlayMemory(raw) : raw;
+    try (Dump raw = ramMap == null ? RawImage.open(image) : RawImage.open(image, RamMap.parse(ramMap))) {
+      PhysicalMemory memory = setAccessedDirty ? new OverlayMemory(raw.physicalMemory()) : raw.physicalMemory();
       ControlWrite load = ControlRegisterRules.establish(c0, cr3, c4, ef, memory, features);
       if (load instanceof ControlWrite.Refused refused) {
         return reportRefusedLoad(out, pagingMode, refused);

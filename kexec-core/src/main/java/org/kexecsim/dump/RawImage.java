@@ -20,6 +20,15 @@ import org.kexecsim.memory.RamRange;
 public final class RawImage {
   private RawImage() {}
 
+  /** The whole file is RAM: {@code [0, file size)}. */
+  public static Dump open(Path path) throws IOException {
+    long size = java.nio.file.Files.size(path);
+    if (size == 0) {
+      throw new MalformedDumpException(path.toString(), 0, "the image is empty: no RAM to read");
+    }
+    return open(path, RamMap.ofSize(size));
+  }
+
   public static Dump open(Path path, RamMap ramMap) throws IOException {
     Arena arena = Arena.ofShared();
     try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {

@@ -399,14 +399,14 @@ public final class KernelBoot {
       return pa;
     }
 
-    private VmcoreInfo vmcoreinfo(KernelText text, long kernelPgd, long physBase) {
+    private VmcoreInfoText vmcoreinfo(KernelText text, long kernelPgd, long physBase) {
       StringBuilder buildId = new StringBuilder();
       SplittableRandom idRandom = new SplittableRandom(seed ^ 0x5EED);
       for (int i = 0; i < 20; i++) {
         buildId.append(String.format("%02x", idRandom.nextInt(256)));
       }
       long pgdVirtual = text.virtual(kernelPgd);
-      VmcoreInfo v = new VmcoreInfo()
+      VmcoreInfoText v = new VmcoreInfoText()
           .osRelease(OSRELEASE)
           .buildId(buildId.toString())
           .pageSize(PhysicalMemory.PAGE_SIZE)

@@ -104,7 +104,7 @@ class KernelBootTest {
     assertEquals(0, b.getInt(8), "type 0");
     assertEquals("VMCOREINFO", new String(note, 12, 10, StandardCharsets.US_ASCII));
     byte[] desc = java.util.Arrays.copyOfRange(note, 24, 24 + descsz);
-    Map<String, String> info = VmcoreInfo.parse(desc);
+    Map<String, String> info = org.kexecsim.dump.VmcoreInfo.parse(new String(desc, StandardCharsets.US_ASCII)).entries();
     assertEquals("4096", info.get("PAGESIZE"));
     long pgdVa = Long.parseUnsignedLong(info.get("SYMBOL(swapper_pg_dir)"), 16);
     assertEquals(k.kernelPgd(), mapped(k, k.currentPgd(), pgdVa, Access.READ).physical());

@@ -14,17 +14,18 @@ import org.junit.jupiter.api.io.TempDir;
 class OverlayMemoryTest {
 
   @Test
-  void rawImagesAreByteNIsPhysicalN(@TempDir Path dir) throws Exception {
+  void overlayKeepsWritesPrivateOverAReadOnlyImage(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("ram.img");
     ByteBuffer b = ByteBuffer.allocate(0x3000).order(ByteOrder.LITTLE_ENDIAN);
     b.putLong(0x1000, 0x1122_3344_5566_7788L);
     Files.write(file, b.array());
-    try (RawImageMemory raw = RawImageMemory.open(file)) {
+    try (org.kexecsim.dump.Dump dump = org.kexecsim.dump.RawImage.open(file)) {
+      PhysicalMemory raw = dump.physicalMemory();
       assertEquals(0x1122_3344_5566_7788L, raw.readU64(0x1000));
       assertEquals(0x5566_7788L, raw.readU32(0x1000));
       PhysicalAccessException e = assertThrows(PhysicalAccessException.class, () -> raw.readU64(0x2FFC));
       assertTrue(e.getMessage().contains("0x2ffc"), e.getMessage());
-      assertThrows(UnsupportedOperationException.class, () -> raw.writeU8(0, 1));
+      assertThrows(RuntimeException.class, () -> raw.writeU8(0, 1), "the image is read-only");
 
       OverlayMemory o = new OverlayMemory(raw);
       o.writeU64(0x1000, 5);
@@ -40,8 +41,8 @@ class OverlayMemoryTest {
   void aRamMapBeyondTheFileIsRefused(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("small.img");
     Files.write(file, new byte[4096]);
-    RawImageMemory.ImageTooSmall e = assertThrows(RawImageMemory.ImageTooSmall.class,
-        () -> RawImageMemory.open(file, RamMap.ofSize(8192)));
-    assertTrue(e.getMessage().contains("0x2000"), e.getMessage());
+    var e = assertThrows(org.kexecsim.dump.MalformedDumpException.class,
+        () -> org.kexecsim.dump.RawImage.open(file, RamMap.ofSize(8192)));
+    assertTrue(e.getMessage().contains("0x1fff"), e.getMessage());
   }
 }

@@ -2,49 +2,48 @@ package org.kexecsim.kernel;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The VMCOREINFO text: one "KEY=value" line each, in the formats of include/linux/vmcore_info.h
  * (SYMBOL() hex without 0x, NUMBER() decimal, OFFSET/SIZE/LENGTH decimal), at most 4096 bytes
  * (VMCOREINFO_BYTES), carried in an ELF note named "VMCOREINFO" of type 0.
  */
-public final class VmcoreInfo {
+/** Builds the text; {@link org.kexecsim.dump.VmcoreInfo} is the reader of dumps. */
+public final class VmcoreInfoText {
   /** VMCOREINFO_BYTES: the data is truncated beyond a page (with a WARN). */
   public static final int MAX_BYTES = 4096;
   public static final String NOTE_NAME = "VMCOREINFO";
 
   private final List<String> lines = new ArrayList<>();
 
-  public VmcoreInfo osRelease(String release) {
+  public VmcoreInfoText osRelease(String release) {
     return line("OSRELEASE=" + release);
   }
 
-  public VmcoreInfo buildId(String hex40) {
+  public VmcoreInfoText buildId(String hex40) {
     return line("BUILD-ID=" + hex40);
   }
 
-  public VmcoreInfo pageSize(long bytes) {
+  public VmcoreInfoText pageSize(long bytes) {
     return line("PAGESIZE=" + bytes);
   }
 
   /** VMCOREINFO_SYMBOL: "SYMBOL(name)=%lx". */
-  public VmcoreInfo symbol(String name, long virtual) {
+  public VmcoreInfoText symbol(String name, long virtual) {
     return line("SYMBOL(" + name + ")=" + Long.toHexString(virtual));
   }
 
   /** VMCOREINFO_NUMBER: "NUMBER(name)=%ld". */
-  public VmcoreInfo number(String name, long value) {
+  public VmcoreInfoText number(String name, long value) {
     return line("NUMBER(" + name + ")=" + value);
   }
 
-  public VmcoreInfo offset(String name, long value) {
+  public VmcoreInfoText offset(String name, long value) {
     return line("OFFSET(" + name + ")=" + value);
   }
 
-  public VmcoreInfo line(String text) {
+  public VmcoreInfoText line(String text) {
     lines.add(text);
     return this;
   }
@@ -61,17 +60,5 @@ public final class VmcoreInfo {
 
   public ElfNote note() {
     return new ElfNote(NOTE_NAME, 0, data());
-  }
-
-  /** Parses VMCOREINFO data back into KEY → value, the way makedumpfile and crash read it. */
-  public static Map<String, String> parse(byte[] data) {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String l : new String(data, StandardCharsets.US_ASCII).split("\n")) {
-      int eq = l.indexOf('=');
-      if (eq > 0) {
-        out.put(l.substring(0, eq), l.substring(eq + 1));
-      }
-    }
-    return out;
   }
 }
