@@ -1,0 +1,100 @@
+package org.kexecsim.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every hostile input of testdata/hostile/catalogue.txt, through the CLI in-process: the exit
+ * code and the one line on stderr (naming the file, the offset and the problem) are exactly the
+ * catalogue's; a legal-but-strange input gives the catalogue's first line of stdout.
+ */
+class HostileInputTest {
+
+  record Case(String name, String run, int exit, String stream, String expected) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  @TempDir Path dir;
+
+  static Stream<Case> catalogue() throws IOException {
+    return parse(Files.readAllLines(catalogueFile())).stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("catalogue")
+  void givesTheCataloguesExitCodeAndOneLine(Case c) throws IOException {
+    HostileInputs.Maker maker = HostileInputs.CASES.get(c.name());
+    assertNotNull(maker, "no generator for " + c.name());
+    Path file = dir.resolve(c.name());
+    maker.write(file);
+    String[] args = c.run().replace("FILE", file.toString()).split(" +");
+    CliRun r = CliRun.of(args);
+    String expected = c.expected().replace("FILE", file.toString());
+    assertEquals(c.exit(), r.exitCode(), () -> "stderr: " + r.err() + "stdout: " + r.out());
+    if (c.stream().equals("stderr")) {
+      assertEquals(expected + System.lineSeparator(), r.err(), "exactly one line on stderr");
+    } else {
+      assertEquals(expected, r.out().lines().findFirst().orElse(""));
+      assertEquals("", r.err());
+    }
+  }
+
+  @Test
+  void everyGeneratedInputIsInTheCatalogue() throws IOException {
+    List<String> names = parse(Files.readAllLines(catalogueFile())).stream().map(Case::name).toList();
+    assertEquals(List.copyOf(HostileInputs.CASES.keySet()), names);
+  }
+
+  private static List<Case> parse(List<String> lines) {
+    List<Case> cases = new ArrayList<>();
+    Map<String, String> fields = new LinkedHashMap<>();
+    for (String line : lines) {
+      if (line.startsWith("#")) {
+        continue;
+      }
+      if (line.isBlank()) {
+        add(cases, fields);
+        continue;
+      }
+      int colon = line.indexOf(": ");
+      fields.put(line.substring(0, colon), line.substring(colon + 2));
+    }
+    add(cases, fields);
+    return cases;
+  }
+
+  private static void add(List<Case> cases, Map<String, String> f) {
+    if (f.isEmpty()) {
+      return;
+    }
+    String stream = f.containsKey("stderr") ? "stderr" : "stdout";
+    cases.add(new Case(f.get("case"), f.get("run"), Integer.parseInt(f.get("exit")), stream, f.get(stream)));
+    f.clear();
+  }
+
+  static Path catalogueFile() {
+    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+      Path p = d.resolve("testdata/hostile/catalogue.txt");
+      if (Files.exists(p)) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("testdata/hostile/catalogue.txt not found above " + Path.of("").toAbsolutePath());
+  }
+}
