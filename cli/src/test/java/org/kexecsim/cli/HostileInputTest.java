@@ -15,6 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.kexecsim.kimage.CorruptIndirectionListException;
+import org.kexecsim.kimage.IndirectionWalk;
+import org.kexecsim.memory.RawImageMemory;
 
 /**
  * Every hostile input of testdata/hostile/catalogue.txt, through the CLI in-process: the exit
@@ -23,6 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class HostileInputTest {
 
+  /** {@code stream} is stderr or stdout for a CLI run, error for a library call ({@code run: api ...}). */
   record Case(String name, String run, int exit, String stream, String expected) {
     @Override
     public String toString() {
@@ -44,6 +48,10 @@ class HostileInputTest {
     Path file = dir.resolve(c.name());
     maker.write(file);
     String[] args = c.run().replace("FILE", file.toString()).split(" +");
+    if (args[0].equals("api")) {
+      assertEquals(c.expected(), libraryError(args));
+      return;
+    }
     CliRun r = CliRun.of(args);
     String expected = c.expected().replace("FILE", file.toString());
     assertEquals(c.exit(), r.exitCode(), () -> "stderr: " + r.err() + "stdout: " + r.out());
@@ -52,6 +60,17 @@ class HostileInputTest {
     } else {
       assertEquals(expected, r.out().lines().findFirst().orElse(""));
       assertEquals("", r.err());
+    }
+  }
+
+  /** {@code api indirection-walk FILE HEAD ENTRY-BYTES}: the message IndirectionWalk.read refuses the list with. */
+  private static String libraryError(String[] args) throws IOException {
+    assertEquals("indirection-walk", args[1]);
+    try (RawImageMemory memory = RawImageMemory.open(Path.of(args[2]))) {
+      IndirectionWalk.read(memory, Long.decode(args[3]), Integer.parseInt(args[4]));
+      return "(accepted)";
+    } catch (CorruptIndirectionListException e) {
+      return e.getMessage();
     }
   }
 
@@ -83,8 +102,9 @@ class HostileInputTest {
     if (f.isEmpty()) {
       return;
     }
-    String stream = f.containsKey("stderr") ? "stderr" : "stdout";
-    cases.add(new Case(f.get("case"), f.get("run"), Integer.parseInt(f.get("exit")), stream, f.get(stream)));
+    String stream = f.containsKey("stderr") ? "stderr" : f.containsKey("stdout") ? "stdout" : "error";
+    int exit = f.containsKey("exit") ? Integer.parseInt(f.get("exit")) : -1;
+    cases.add(new Case(f.get("case"), f.get("run"), exit, stream, f.get(stream)));
     f.clear();
   }
 

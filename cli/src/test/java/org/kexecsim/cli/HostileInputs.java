@@ -28,6 +28,8 @@ final class HostileInputs {
     CASES.put("self-referencing-table", f -> raw(f, 16 << 10, Map.of(0x1000L, 0x1003L)));
     CASES.put("ram-map-beyond-image", f -> raw(f, 16 << 10, Map.of()));
     CASES.put("empty-raw-image", f -> raw(f, 0, Map.of()));
+    CASES.put("indirection-list-loop", f -> raw(f, 16 << 10, Map.of(0x1000L, 0x2001L, 0x1008L, 0x3008L, 0x1010L, 0x1002L)));
+    CASES.put("indirection-list-outside-ram", f -> raw(f, 16 << 10, Map.of(0x1000L, 0x10_0002L)));
   }
 
   /** A raw image of {@code size} bytes, zero but for the given 64-bit words. */
