@@ -7,6 +7,7 @@ import org.kexecsim.mmu.PageSize;
 import org.kexecsim.mmu.PageTableEntry;
 import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.pagetable.BumpFrameAllocator;
+import org.kexecsim.pagetable.IdentityMapWriter;
 import org.kexecsim.pagetable.PageTableBuilder;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -40,6 +41,10 @@ public class IdentityMapBenchmark {
 
   @Param({"64G/4K", "4T/2M", "64T/1G"})
   public String layout;
+
+  /** builder: the general PageTableBuilder.map; writer: IdentityMapWriter, for fresh identity maps. */
+  @Param({"builder", "writer"})
+  public String how;
 
   long bytes;
   PageSize pageSize;
@@ -77,9 +82,17 @@ public class IdentityMapBenchmark {
   public long build(Counters counters, TableSize size) {
     // Tables go above the mapped range so they never alias what they map.
     SparseMemory memory = new SparseMemory(RamMap.ofSize(bytes + (1L << 30)));
-    PageTableBuilder b = PageTableBuilder.create(
-        memory, PagingMode.LEVEL4, new BumpFrameAllocator(bytes, bytes + (1L << 30)));
-    b.map(0, 0, bytes, PageTableEntry.PAGE_KERNEL_LARGE_EXEC & ~PageTableEntry.PS, pageSize);
+    BumpFrameAllocator frames = new BumpFrameAllocator(bytes, bytes + (1L << 30));
+    long flags = PageTableEntry.PAGE_KERNEL_LARGE_EXEC & ~PageTableEntry.PS;
+    if (how.equals("writer")) {
+      IdentityMapWriter w = new IdentityMapWriter(memory, PagingMode.LEVEL4);
+      long root = w.build(frames, 0, bytes, flags, PageTableEntry.KERNPG_TABLE, pageSize);
+      counters.entries += w.entriesWritten();
+      size.tableBytes = w.tablePages().size() * 4096L;
+      return root;
+    }
+    PageTableBuilder b = PageTableBuilder.create(memory, PagingMode.LEVEL4, frames);
+    b.map(0, 0, bytes, flags, pageSize);
     counters.entries += b.entriesWritten();
     size.tableBytes = b.tablePages().size() * 4096L;
     return b.root();

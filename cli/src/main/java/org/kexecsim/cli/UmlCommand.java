@@ -23,8 +23,9 @@ import picocli.CommandLine.Option;
 @Command(
     name = "uml",
     mixinStandardHelpOptions = true,
-    description = "UML address spaces on the shared MMU model: tt, skas3 and skas0.",
-    subcommands = {UmlCommand.Run.class})
+    description = "UML address spaces on the shared MMU model: tt, skas3 and skas0, and the SMP skas hazards.",
+    subcommands = {UmlCommand.Run.class, UmlHazardCommands.Breakout.class, UmlHazardCommands.FhRace.class,
+        UmlHazardCommands.FaultinfoRace.class, UmlHazardCommands.FlushRaceCommand.class})
 final class UmlCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -61,6 +61,21 @@ public final class SparseMemory implements PhysicalMemory {
     return count;
   }
 
+  /**
+   * Bytes this memory holds on the heap, counted from its structures (frames, frame-directory
+   * chunks and the directory itself, at 8 bytes a reference): what a machine costs, whatever its
+   * RAM map says.
+   */
+  public long retainedBytes() {
+    long chunks = highChunks.size();
+    for (byte[][] c : directory) {
+      if (c != null) {
+        chunks++;
+      }
+    }
+    return (long) count * PAGE_SIZE + chunks * CHUNK_FRAMES * 8L + directory.length * 8L;
+  }
+
   /** The page frame numbers that have been written, ascending. */
   public long[] presentFrameNumbers() {
     long[] out = new long[count];

@@ -276,6 +276,16 @@ public final class Cpu {
     }
   }
 
+  /**
+   * Leaves the HLT state as an interrupt or NMI would, to run on from the current RIP. A
+   * shutdown (triple fault) or a stop is final.
+   */
+  public void resume() {
+    if (state == RunState.HALTED) {
+      state = RunState.RUNNING;
+    }
+  }
+
   void halt() {
     state = RunState.HALTED;
   }

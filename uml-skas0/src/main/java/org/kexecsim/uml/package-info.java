@@ -12,6 +12,8 @@
  *   <li>{@code mode}: tt, skas3 and skas0 drivers; the skas0 stub pages are bytes in host
  *       memory, and the stub and its SIGSEGV handler read and write them through the MMU.
  *   <li>{@code cost}: the ledger; {@code sim}: workloads and {@code UmlSimulation}.
+ *   <li>{@code smp}: the SMP skas hazards of seed 003 (faultinfo, stub breakout, flush, filehandle
+ *       reclaim) run under explored schedules; {@code filehandle}: UML's filehandle layer.
  * </ul>
  */
 package org.kexecsim.uml;

@@ -35,6 +35,7 @@ public final class HostMachine {
   private final Map<HostProcess, HostAddressSpace> ownSpaces = new HashMap<>();
   private final Map<Long, Code> codeByPhysical = new HashMap<>();
   private final Map<Long, Code> codeByIp = new HashMap<>();
+  private final java.util.List<HostExec> hostExecs = new java.util.ArrayList<>();
   private int nextPid = 1000;
   private int nextFd = 10;
   private HostProcess current;
@@ -202,8 +203,66 @@ public final class HostMachine {
         terminate(p, new WaitStatus.Exited(p.pid(), (int) a[0]));
         yield 0;
       }
-      case FORK, EXECVE, SCHED_YIELD -> -38; // only the guest makes these; the model's host does not
+      case EXECVE -> execve(p, a[0], a[1], a[2]);
+      case FORK, SCHED_YIELD -> -38; // only the guest makes these; the model's host does not
     };
+  }
+
+  /** The host's executables: what an execve that escapes UML could start. */
+  public static final java.util.Set<String> HOST_EXECUTABLES = java.util.Set.of("/bin/bash", "/bin/sh");
+  private static final int PATH_MAX = 4096;
+
+  /**
+   * execve(2) on the host (fs/exec.c): the path is copied from the caller's memory
+   * (strncpy_from_user: EFAULT if unreadable), argv and envp must be NULL or readable. Success
+   * replaces the image and address space; a ptraced caller without PTRACE_O_TRACEEXEC then
+   * stops with SIGTRAP (ptrace(2)). UML never lets a guest process do this: each one is
+   * recorded in {@link #hostExecs()}, since it means the guest runs a host program.
+   */
+  private long execve(HostProcess p, long path, long argv, long envp) {
+    StringBuilder name = new StringBuilder();
+    for (int i = 0; ; i++) {
+      if (i == PATH_MAX) {
+        return -36; // ENAMETOOLONG
+      }
+      long pa = kernelTranslate(p, path + i, false);
+      if (pa < 0) {
+        return -14; // EFAULT
+      }
+      int c = memory.readU8(pa);
+      if (c == 0) {
+        break;
+      }
+      name.append((char) c);
+    }
+    for (long v : new long[] {argv, envp}) {
+      if (v != 0 && kernelTranslate(p, v, false) < 0) {
+        return -14;
+      }
+    }
+    if (!HOST_EXECUTABLES.contains(name.toString())) {
+      return -2; // ENOENT
+    }
+    hostExecs.add(new HostExec(p.pid(), name.toString()));
+    HostAddressSpace fresh = new HostAddressSpace(this);
+    ownSpaces.remove(p); // the old space stays with any CLONE_VM sibling (exec_mmap drops one user)
+    p.space = fresh;
+    ownSpaces.put(p, fresh);
+    p.handlers.clear(); // caught signals revert to default on exec
+    p.altStackTop = 0;
+    p.regs = Registers.at(0, 0);
+    if (p.tracer != null) {
+      raise(p, Signal.SIGTRAP);
+    }
+    return 0;
+  }
+
+  /** A successful host execve by {@code pid}. */
+  public record HostExec(int pid, String path) {}
+
+  /** Every host execve that succeeded, in order. */
+  public java.util.List<HostExec> hostExecs() {
+    return java.util.List.copyOf(hostExecs);
   }
 
   private static Signal signalOf(int number) {

@@ -63,9 +63,15 @@ public final class SyscallBatch {
    * it. The child then runs only when stepped or waited for, so a schedule can interleave.
    */
   public static void launch(HostMachine host, HostProcess kernel, HostProcess child) {
-    HostArch arch = host.arch();
-    host.ptrace(kernel, new PtraceRequest.SetRegs(child.pid(),
-        Registers.at(arch.stubCode(), arch.stubData() + StubPages.BATCH_RECORDS)));
+    launch(host, kernel, child, host.arch().stubData() + StubPages.BATCH_RECORDS);
+  }
+
+  /**
+   * Phase 2 with the records at {@code recordsVa} in the child, e.g. in a page it can only read
+   * (the fix seed 003 proposes: "move the data to the code page").
+   */
+  public static void launch(HostMachine host, HostProcess kernel, HostProcess child, long recordsVa) {
+    host.ptrace(kernel, new PtraceRequest.SetRegs(child.pid(), Registers.at(host.arch().stubCode(), recordsVa)));
     host.ptrace(kernel, new PtraceRequest.Cont(child.pid(), null));
   }
 

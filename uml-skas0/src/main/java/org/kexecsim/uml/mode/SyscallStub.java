@@ -34,6 +34,9 @@ final class SyscallStub implements Code {
     }
     p.setRegs(p.regs().withSp(sp + (long) StubPages.RECORD_WORDS * w));
     host.syscallInstruction(p, nr, args);
+    if (p.state() != HostProcess.State.RUNNING) {
+      return true; // e.g. a successful execve: the stub is gone with the old image
+    }
     long ret = signExtend(p.regs().ret(), w);
     long status = host.userTranslate(p, arch.stubData() + StubPages.BATCH_DONE, true);
     if (status < 0) {
