@@ -14,6 +14,8 @@ TARGETS=(
   "kexec-core:org.kexecsim.kimage.IndirectionWalkFuzzTest#anyListReachesDoneOrSaysWhereItBreaks"
   "kexec-core:org.kexecsim.kimage.SegmentRulesFuzzTest#anySegmentsAreAcceptedOrRefusedWithTheKernelsErrno"
   "kexec-core:org.kexecsim.kimage.SegmentRulesFuzzTest#anyCrashkernelValueParsesOrIsRefused"
+  "kexec-core:org.kexecsim.dump.ElfCoreReaderFuzzTest#anyFileOpensAsADumpOrNamesTheOffsetThatIsWrong"
+  "kexec-core:org.kexecsim.dump.ElfCoreReaderFuzzTest#anyVmcoreinfoTextParsesOrNamesTheLine"
   "relocate-asm-model:org.kexecsim.isa.AssemblerFuzzTest#anyTextAssemblesOrSaysWhereItIsWrong"
   "relocate-asm-model:org.kexecsim.isa.DecoderFuzzTest#anyBytesDecodeToAnInstructionOfAtMost15Bytes"
 )
