@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,6 +31,67 @@ final class HostileInputs {
     CASES.put("empty-raw-image", f -> raw(f, 0, Map.of()));
     CASES.put("indirection-list-loop", f -> raw(f, 16 << 10, Map.of(0x1000L, 0x2001L, 0x1008L, 0x3008L, 0x1010L, 0x1002L)));
     CASES.put("indirection-list-outside-ram", f -> raw(f, 16 << 10, Map.of(0x1000L, 0x10_0002L)));
+  }
+
+  static {
+    CASES.put("truncated-elf-header", f -> Files.write(f, java.util.Arrays.copyOf(elf(List.of(load(0x78, 0, 0x100, 0x100)), 0x100), 40)));
+    CASES.put("phnum-beyond-file", f -> Files.write(f, phnum(elf(List.of(load(0, 0, 0, 0x1000)), 0), 100)));
+    CASES.put("load-past-end-of-file", f -> Files.write(f, elf(List.of(load(0x78, 0, 0x10000, 0x10000)), 0x100)));
+    CASES.put("load-offset-overflows", f -> Files.write(f, elf(List.of(load(0xFFFF_FFFF_FFFF_FF00L, 0, 0x1000, 0x1000)), 0)));
+    CASES.put("overlapping-loads", f -> Files.write(f, elf(List.of(load(0, 0, 0, 0x2000), load(0, 0x1000, 0, 0x2000)), 0)));
+    CASES.put("filesz-exceeds-memsz", f -> Files.write(f, elf(List.of(load(0x78, 0, 0x200, 0x100)), 0x200)));
+    CASES.put("note-descsz-overflows", f -> Files.write(f, note(elf(List.of(noteHeader(0x78, 0x20)), 0x20), 0x78, 5, 0xFFFF_FFFFL, "CORE")));
+    CASES.put("note-namesz-overflows", f -> Files.write(f, note(elf(List.of(noteHeader(0x78, 0x20)), 0x20), 0x78, 0xFFFF_FFFDL, 0, "")));
+    CASES.put("segment-of-2^63-bytes", f -> Files.write(f, elf(List.of(load(0, 0, 0, 1L << 63)), 0)));
+    CASES.put("dump-without-ram", f -> Files.write(f, elf(List.of(noteHeader(0x78, 12)), 12)));
+    CASES.put("vmcoreinfo-malformed-number", f -> {
+      byte[] text = "OSRELEASE=6.1.0\nPAGESIZE=4k\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      int noteBytes = 12 + 12 + text.length;
+      byte[] core = elf(List.of(noteHeader(0xB0, noteBytes), load(0xB0 + noteBytes, 0, 0x100, 0x100)), noteBytes + 0x100);
+      note(core, 0xB0, 11, text.length, "VMCOREINFO");
+      System.arraycopy(text, 0, core, 0xB0 + 24, text.length);
+      Files.write(f, core);
+    });
+  }
+
+  /** One ELF64 program header: type, p_offset, p_paddr, p_filesz, p_memsz. */
+  record Phdr(int type, long offset, long paddr, long filesz, long memsz) {}
+
+  static Phdr load(long offset, long paddr, long filesz, long memsz) {
+    return new Phdr(1, offset, paddr, filesz, memsz);
+  }
+
+  static Phdr noteHeader(long offset, long size) {
+    return new Phdr(4, offset, 0, size, size);
+  }
+
+  /** An x86_64 ET_CORE file: the header, {@code phdrs} from 0x40, then {@code data} zero bytes. */
+  static byte[] elf(List<Phdr> phdrs, int data) {
+    ByteBuffer b = ByteBuffer.allocate(64 + 56 * phdrs.size() + data).order(ByteOrder.LITTLE_ENDIAN);
+    b.put(new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1});
+    b.putShort(16, (short) 4).putShort(18, (short) 62).putInt(20, 1).putLong(32, 64)
+        .putShort(52, (short) 64).putShort(54, (short) 56).putShort(56, (short) phdrs.size());
+    for (int i = 0; i < phdrs.size(); i++) {
+      Phdr p = phdrs.get(i);
+      int at = 64 + 56 * i;
+      b.putInt(at, p.type()).putInt(at + 4, 7).putLong(at + 8, p.offset()).putLong(at + 24, p.paddr())
+          .putLong(at + 32, p.filesz()).putLong(at + 40, p.memsz());
+    }
+    return b.array();
+  }
+
+  private static byte[] phnum(byte[] elf, int count) {
+    ByteBuffer.wrap(elf).order(ByteOrder.LITTLE_ENDIAN).putShort(56, (short) count);
+    return elf;
+  }
+
+  /** Writes a note header (n_namesz, n_descsz, n_type 1) and its name at {@code at}. */
+  private static byte[] note(byte[] elf, int at, long namesz, long descsz, String name) {
+    ByteBuffer b = ByteBuffer.wrap(elf).order(ByteOrder.LITTLE_ENDIAN);
+    b.putInt(at, (int) namesz).putInt(at + 4, (int) descsz).putInt(at + 8, 1);
+    byte[] n = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    System.arraycopy(n, 0, elf, at + 12, n.length);
+    return elf;
   }
 
   /** A raw image of {@code size} bytes, zero but for the given 64-bit words. */
