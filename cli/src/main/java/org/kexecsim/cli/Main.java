@@ -33,6 +33,11 @@ import picocli.CommandLine.Command;
       CpuCommand.class,
       UmlCommand.class,
       PrepareCommand.class,
+      VtopCommand.class,
+      PtdumpCommand.class,
+      VerifyPgdCommand.class,
+      DiffCommand.class,
+      ChecksumCommand.class,
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

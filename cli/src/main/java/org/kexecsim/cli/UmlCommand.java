@@ -132,7 +132,7 @@ final class UmlCommand implements Runnable {
 
     private static Map<String, Object> document(SimulationResult r) {
       Map<String, Object> doc = new LinkedHashMap<>();
-      doc.put("format", "kexec-sim/uml-run/1");
+      doc.put("format", "kexec-sim/uml-run/v1");
       doc.put("mode", r.mode());
       doc.put("workload", r.workload());
       doc.put("arch", r.arch());

@@ -103,7 +103,7 @@ final class UmlHazardCommands {
 
   private static Map<String, Object> document(Exploration e, Hazard h, String setting) {
     Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("format", "kexec-sim/uml-hazard/1");
+    doc.put("format", "kexec-sim/uml-hazard/v1");
     doc.put("hazard", h.name());
     doc.put("setting", setting);
     doc.put("fixed", e.fixed());

@@ -21,7 +21,7 @@ class UmlCommandTest {
     CliRun r = CliRun.of("uml", "run", "--mode", "skas3", "--workload", "fault-storm", "--n", "10", "--json");
     assertEquals(ExitCode.OK, r.exitCode(), r.err());
     JsonNode doc = new ObjectMapper().readTree(r.out());
-    assertEquals("kexec-sim/uml-run/1", doc.get("format").asText());
+    assertEquals("kexec-sim/uml-run/v1", doc.get("format").asText());
     assertEquals(1.0, doc.get("roundTripsPerFault").asDouble());
     assertEquals(10, doc.get("totals").get("sum").get("guest-page-fault").asLong());
   }

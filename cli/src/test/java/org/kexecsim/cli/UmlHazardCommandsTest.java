@@ -41,7 +41,7 @@ class UmlHazardCommandsTest {
     assertEquals(ExitCode.NEGATIVE, a.exitCode(), a.err());
     assertEquals(a.out(), b.out());
     JsonNode doc = new ObjectMapper().readTree(a.out());
-    assertEquals("kexec-sim/uml-hazard/1", doc.get("format").asText());
+    assertEquals("kexec-sim/uml-hazard/v1", doc.get("format").asText());
     assertEquals(50, doc.get("explored").asInt());
     assertEquals("seeded", doc.get("sampling").get("kind").asText());
     assertTrue(doc.get("broke").asInt() > 0);

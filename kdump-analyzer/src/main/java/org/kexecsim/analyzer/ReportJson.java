@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The JSON form every analysis shares: an object whose first field is {@code "format"}, e.g.
- * {@code "kexec-sim.vtop/1"} (bumped when a field changes meaning), addresses as "0x…" strings
+ * {@code "kexec-sim/vtop/v1"} (bumped when a field changes meaning), addresses as "0x…" strings
  * (JSON numbers lose precision above 2^53), counts as numbers.
  */
 public final class ReportJson {

@@ -104,6 +104,23 @@ public record SimulatedMachine(SparseMemory memory, PagingMode mode, long cr3, L
     return new SimulatedMachine(m, mode, b.root(), List.copyOf(maps), b.tablePages());
   }
 
+  /** Every core the tests write must also satisfy binutils (skipped with a message when readelf is absent). */
+  static Path readelf(Path core) {
+    if (org.kexecsim.dump.ReadElf.available()) {
+      try {
+        org.kexecsim.dump.ReadElf.check(core);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    } else {
+      System.err.println("readelf not on PATH: " + core + " not cross-checked with binutils");
+    }
+    return core;
+  }
+
   /** CR0/CR3/CR4/EFER as the CPU had them, for the CPU notes. */
   public RegisterFile registers() {
     long[] c = Machines.controlFor(mode);
@@ -123,14 +140,14 @@ public record SimulatedMachine(SparseMemory memory, PagingMode mode, long cr3, L
   public Path writeQemu(PhysicalMemory mem, Path out, ElfClass cls, RegisterFile regs) throws IOException {
     ElfCoreWriter.write(mem, CoreSpec.qemu(cls, arch(), RAM.ranges(), List.of(new CpuSnapshot(1, regs)),
         Optional.empty()), out, false);
-    return out;
+    return readelf(out);
   }
 
   /** A kernel-style /proc/vmcore with VMCOREINFO pointing at the root table. */
   public Path writeVmcore(Path out, ElfClass cls, VmcoreInfo info) throws IOException {
     ElfCoreWriter.write(memory, CoreSpec.vmcore(cls, arch(), RAM.ranges(), List.of(new CpuSnapshot(1, registers())),
         Optional.of(info), Optional.empty()), out, false);
-    return out;
+    return readelf(out);
   }
 
   /** A raw image: byte N of the file is physical byte N; only present frames are written. */

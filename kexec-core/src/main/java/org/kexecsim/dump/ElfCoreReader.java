@@ -30,6 +30,13 @@ public final class ElfCoreReader {
   /** SDM Vol. 3A §4.1.4: MAXPHYADDR is at most 52, so no physical address reaches 2^52. */
   static final long PHYSICAL_LIMIT = 1L << 52;
 
+  /** Longest note name read; the known ones ("CORE", "QEMU", "VMCOREINFO") are far shorter. */
+  static final long MAX_NAME = 64;
+  /** VMCOREINFO is at most 4096 bytes (include/linux/vmcore_info.h); anything over 1 MiB is not one. */
+  static final long MAX_VMCOREINFO = 1 << 20;
+  /** QEMU writes one PT_LOAD per guest memory block, the kernel one per RAM range: thousands at most. */
+  static final long MAX_PHNUM = 1 << 20;
+
   private final String name;
   private final MemorySegment file;
   private final long size;
@@ -99,6 +106,9 @@ public final class ElfCoreReader {
       }
       ePhnum = u32(eShoff + (is64 ? 44 : 28));
     }
+    if (ePhnum > MAX_PHNUM) {
+      throw bad(phentOff + 2, String.format("e_phnum %d: more than %d program headers is not a dump this reader accepts", ePhnum, MAX_PHNUM));
+    }
     if (ePhnum == 0) {
       throw bad(phentOff + 2, "e_phnum 0: no program headers, so no memory");
     }
@@ -149,6 +159,10 @@ public final class ElfCoreReader {
               qemu.add(s);
             }
             case VmcoreInfo.NOTE_NAME -> {
+              if (n.nDescsz() > MAX_VMCOREINFO) {
+                throw bad(n.headerOffset() + 4, String.format(
+                    "VMCOREINFO n_descsz 0x%x is over 1 MiB; the kernel writes at most %d bytes", n.nDescsz(), VmcoreInfo.MAX_BYTES));
+              }
               byte[] text = file.asSlice(n.descOffset(), n.nDescsz()).toArray(ValueLayout.JAVA_BYTE);
               int len = 0;
               while (len < text.length && text[len] != 0) {
@@ -244,7 +258,10 @@ public final class ElfCoreReader {
       if (align4(nDescsz) > room - align4(nNamesz)) {
         throw bad(pos + 4, String.format("PT_NOTE n_descsz 0x%x exceeds the segment", nDescsz));
       }
-      byte[] nameBytes = file.asSlice(pos + NOTE_HEADER, nNamesz).toArray(ValueLayout.JAVA_BYTE);
+      // Names of the notes we know are short ("VMCOREINFO" is the longest); a longer one is read
+      // as empty so that a hostile n_namesz cannot make us copy gigabytes.
+      byte[] nameBytes = nNamesz > MAX_NAME ? new byte[0]
+          : file.asSlice(pos + NOTE_HEADER, nNamesz).toArray(ValueLayout.JAVA_BYTE);
       int len = nameBytes.length;
       while (len > 0 && nameBytes[len - 1] == 0) {
         len--;

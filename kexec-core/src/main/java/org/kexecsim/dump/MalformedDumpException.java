@@ -1,12 +1,14 @@
 package org.kexecsim.dump;
 
+import org.kexecsim.input.RejectedInput;
+
 /**
  * A dump file (or raw image) that cannot be what it claims: a size or offset points outside the
  * file, segments overlap, a note overruns its segment. Carries the file, the byte offset of the
  * offending field and the problem, and prints as one line:
  * {@code vmcore-a: offset 0x1c0: PT_NOTE n_descsz 0x7fffffff exceeds the segment}.
  */
-public final class MalformedDumpException extends RuntimeException {
+public final class MalformedDumpException extends RuntimeException implements RejectedInput {
   private final String file;
   private final long offset;
   private final String problem;

@@ -156,4 +156,18 @@ class ElfCoreRoundTripTest {
     MalformedDumpException e = assertThrows(MalformedDumpException.class, () -> RawImage.open(raw, RamMap.parse("0+16K")));
     assertEquals(raw + ": offset 0x0: RAM map range [0x0-0x3fff] extends past the end of the image (size 0x3000)", e.getMessage());
   }
+
+  @Test
+  void elf32RefusesMemoryAbove4GibInsteadOfTruncatingAddresses() {
+    SparseMemory m = new SparseMemory(RamMap.parse("0+1M,0x100000000+1M"));
+    CoreSpec spec = CoreSpec.qemu(ElfClass.ELF32, PrStatus.Arch.I386, m.ramMap().ranges(), List.of(), Optional.empty());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ElfCoreWriter.write(m, spec, dir.resolve("big.core"), false));
+    assertTrue(e.getMessage().startsWith("ELF32 cannot describe a segment at paddr 0x100000000"), e.getMessage());
+    try (var files = java.nio.file.Files.list(dir)) {
+      assertEquals(0, files.count(), "nothing is left behind");
+    } catch (java.io.IOException io) {
+      throw new java.io.UncheckedIOException(io);
+    }
+  }
 }

@@ -159,4 +159,22 @@ class HostileDumpTest {
     Files.write(core, new byte[0]);
     assertEquals(core + ": offset 0x0: not an ELF file (no \\x7fELF magic)", error());
   }
+
+  @Test
+  void aLoadWhoseFileSizeIsBelowItsMemorySizeReadsZerosPastTheFileBytes() throws IOException {
+    patch64(LOAD1 + P_FILESZ, 0x8); // only the first 8 bytes of [0, 0x2000) are in the file
+    try (Dump d = ElfCoreReader.open(core)) {
+      assertEquals(0, d.memory().readU64(0x10), "ELF gABI: bytes past p_filesz up to p_memsz are zero");
+      assertEquals(0x2000, d.memory().ramMap().ranges().getFirst().size());
+      assertEquals(false, d.memory().mayBeNonZero(0x1000));
+    }
+  }
+
+  @Test
+  void absurdlyManyProgramHeadersViaPnXnum() throws IOException {
+    patch16(56, 0xffff); // PN_XNUM: the count is sh_info of section header 0
+    patch64(40, 0x410); // e_shoff: section header 0 placed over the (zero) memory bytes at 0x410
+    patch32(0x410 + 44, 0x7fff_ffff); // Elf64_Shdr.sh_info
+    assertEquals(core + ": offset 0x38: e_phnum 2147483647: more than 1048576 program headers is not a dump this reader accepts", error());
+  }
 }

@@ -18,7 +18,7 @@ import org.kexecsim.memory.ByteSize;
  */
 public record ChecksumReport(DigestAlgorithm algorithm, String scheme, long chunkSize, String image,
     List<RangeDigest> ranges, List<PageDigest> pages) {
-  public static final String FORMAT = "kexec-sim.checksum/1";
+  public static final String FORMAT = "kexec-sim/checksum/v1";
 
   /** One RAM range: {@code [start, start+size)}. */
   public record RangeDigest(long start, long size, String digest) {}

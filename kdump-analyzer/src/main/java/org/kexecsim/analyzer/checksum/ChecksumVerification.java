@@ -11,7 +11,7 @@ import org.kexecsim.analyzer.ReportJson;
  * @param mismatches one line per differing item: "image", "range 0x..-0x..", "page 0x.."
  */
 public record ChecksumVerification(ChecksumReport current, List<String> mismatches) {
-  public static final String FORMAT = "kexec-sim.checksum-verify/1";
+  public static final String FORMAT = "kexec-sim/checksum-verify/v1";
 
   public boolean matches() {
     return mismatches.isEmpty();

@@ -14,7 +14,7 @@ public enum DigestAlgorithm {
   public Digest newDigest() {
     return switch (this) {
       case BLAKE3 -> new Blake3Digest(256);
-      case SHA256 -> new SHA256Digest();
+      case SHA256 -> SHA256Digest.newInstance(); // native SHA-NI code where the LTS build has it
     };
   }
 

@@ -3,6 +3,7 @@ package org.kexecsim.analyzer.checksum;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.bouncycastle.crypto.Digest;
 import org.bouncycastle.util.encoders.Hex;
+import org.kexecsim.analyzer.FrameIndex;
+import org.kexecsim.analyzer.Progress;
 import org.kexecsim.analyzer.checksum.ChecksumReport.PageDigest;
 import org.kexecsim.analyzer.checksum.ChecksumReport.RangeDigest;
 import org.kexecsim.dump.MappedFileMemory;
@@ -42,6 +45,7 @@ import org.kexecsim.memory.RamRange;
 public final class ImageChecksum {
   public static final long CHUNK = 4L << 20;
   private static final int PAGE = PhysicalMemory.PAGE_SIZE;
+  private static final byte[] ZEROS = new byte[(int) CHUNK];
 
   private ImageChecksum() {}
 
@@ -58,6 +62,12 @@ public final class ImageChecksum {
    *     a simulated SparseMemory is not safe for concurrent readers
    */
   public static ChecksumReport compute(PhysicalMemory memory, DigestAlgorithm algorithm, boolean perPage, int threads) {
+    return compute(memory, algorithm, perPage, threads, Progress.NONE);
+  }
+
+  /** As {@link #compute(PhysicalMemory, DigestAlgorithm, boolean, int)}, telling {@code progress} the bytes hashed. */
+  public static ChecksumReport compute(PhysicalMemory memory, DigestAlgorithm algorithm, boolean perPage, int threads,
+      Progress progress) {
     List<RamRange> ranges = memory.ramMap().ranges();
     List<Task> tasks = new ArrayList<>();
     for (int r = 0; r < ranges.size(); r++) {
@@ -68,7 +78,14 @@ public final class ImageChecksum {
       }
     }
     Map<Long, byte[]> zeroLeaves = new ConcurrentHashMap<>();
-    List<Result> results = run(tasks, t -> hashChunk(memory, algorithm, t, perPage, zeroLeaves),
+    FrameIndex frames = FrameIndex.of(memory);
+    List<Result> results = run(tasks, t -> {
+          Result r = frames.mayHaveData(t.start(), t.start() + t.length())
+              ? hashChunk(memory, algorithm, t, perPage, zeroLeaves)
+              : zeroChunk(algorithm, t, perPage, zeroLeaves);
+          progress.advance(t.length());
+          return r;
+        },
         memory instanceof MappedFileMemory ? threads : 1);
 
     List<RangeDigest> rangeDigests = new ArrayList<>();
@@ -96,11 +113,15 @@ public final class ImageChecksum {
 
   /** Recomputes with the saved list's algorithm (and per-page digests if it has them) and compares. */
   public static ChecksumVerification verify(PhysicalMemory memory, ChecksumReport saved, int threads) {
+    return verify(memory, saved, threads, Progress.NONE);
+  }
+
+  public static ChecksumVerification verify(PhysicalMemory memory, ChecksumReport saved, int threads, Progress progress) {
     if (!saved.scheme().equals(scheme(saved.algorithm())) || saved.chunkSize() != CHUNK) {
       throw new IllegalArgumentException("digest list uses scheme " + saved.scheme() + "; this version computes "
           + scheme(saved.algorithm()));
     }
-    ChecksumReport now = compute(memory, saved.algorithm(), !saved.pages().isEmpty(), threads);
+    ChecksumReport now = compute(memory, saved.algorithm(), !saved.pages().isEmpty(), threads, progress);
     List<String> mismatches = new ArrayList<>();
     if (!now.image().equals(saved.image())) {
       mismatches.add("image");
@@ -130,21 +151,12 @@ public final class ImageChecksum {
 
   private static Result hashChunk(PhysicalMemory memory, DigestAlgorithm algorithm, Task t, boolean perPage,
       Map<Long, byte[]> zeroLeaves) {
-    boolean anyData = false;
-    for (long p = t.start() & -PAGE; p < t.start() + t.length() && !anyData; p += PAGE) {
-      anyData = memory.mayBeNonZero(p);
-    }
-    if (!anyData) {
-      byte[] leaf = zeroLeaves.computeIfAbsent((long) t.length(), len -> digestOfZeros(algorithm, len));
-      List<PageDigest> pages = new ArrayList<>();
-      if (perPage) {
-        eachPage(t, (pa, n) -> pages.add(new PageDigest(pa,
-            Hex.toHexString(zeroLeaves.computeIfAbsent(-(long) n, len -> digestOfZeros(algorithm, -len))))));
-      }
-      return new Result(leaf, pages);
-    }
     byte[] buf = new byte[t.length()];
     memory.read(t.start(), buf, 0, buf.length);
+    if (Arrays.mismatch(buf, 0, buf.length, ZEROS, 0, buf.length) < 0) {
+      // All zeros: comparing is ~30x faster than hashing, and a dump file cannot tell us about its holes.
+      return zeroChunk(algorithm, t, perPage, zeroLeaves);
+    }
     Digest d = algorithm.newDigest();
     d.update(buf, 0, buf.length);
     List<PageDigest> pages = new ArrayList<>();
@@ -156,6 +168,17 @@ public final class ImageChecksum {
       });
     }
     return new Result(finish(d), pages);
+  }
+
+  /** Digests of a chunk of zeros, from the cache; page digests are keyed by negative length. */
+  private static Result zeroChunk(DigestAlgorithm algorithm, Task t, boolean perPage, Map<Long, byte[]> zeroLeaves) {
+    byte[] leaf = zeroLeaves.computeIfAbsent((long) t.length(), len -> digestOfZeros(algorithm, len));
+    List<PageDigest> pages = new ArrayList<>();
+    if (perPage) {
+      eachPage(t, (pa, n) -> pages.add(new PageDigest(pa,
+          Hex.toHexString(zeroLeaves.computeIfAbsent(-(long) n, len -> digestOfZeros(algorithm, -len))))));
+    }
+    return new Result(leaf, pages);
   }
 
   private interface PageSink {

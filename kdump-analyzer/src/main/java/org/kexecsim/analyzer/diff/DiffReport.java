@@ -18,7 +18,7 @@ import org.kexecsim.memory.ByteSize;
  */
 public record DiffReport(List<DiffRange> ranges, long comparedBytes, long differingPages, long differingBytes,
     long onlyInABytes, long onlyInBBytes) {
-  public static final String FORMAT = "kexec-sim.diff/1";
+  public static final String FORMAT = "kexec-sim/diff/v1";
 
   public boolean identical() {
     return ranges.isEmpty();

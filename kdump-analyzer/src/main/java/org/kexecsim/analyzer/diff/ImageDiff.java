@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.kexecsim.analyzer.FrameIndex;
 import org.kexecsim.analyzer.PageTables;
 import org.kexecsim.dump.MappedFileMemory;
 import org.kexecsim.memory.PhysicalMemory;
@@ -55,7 +56,7 @@ public final class ImageDiff {
         onlyB += len;
       }
     }
-    List<long[]> differing = compareAll(a, b, work, options.threads());
+    List<long[]> differing = compareAll(a, b, work, options.threads(), options.progress());
 
     List<DiffRange> ranges = new ArrayList<>();
     Builder builder = new Builder(ranges);
@@ -167,13 +168,19 @@ public final class ImageDiff {
     return out;
   }
 
-  private static List<long[]> compareAll(PhysicalMemory a, PhysicalMemory b, List<long[]> work, int threads) {
+  private static List<long[]> compareAll(PhysicalMemory a, PhysicalMemory b, List<long[]> work, int threads,
+      org.kexecsim.analyzer.Progress progress) {
     boolean parallel = a instanceof MappedFileMemory && b instanceof MappedFileMemory;
     int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     List<long[]> out = new ArrayList<>();
     if (!parallel || n == 1 || work.size() == 1) {
+      FrameIndex ia = FrameIndex.of(a);
+      FrameIndex ib = FrameIndex.of(b);
       for (long[] w : work) {
-        compareChunk(a, b, w[0], w[1], out);
+        if (ia.mayHaveData(w[0], w[1]) || ib.mayHaveData(w[0], w[1])) {
+          compareChunk(a, b, w[0], w[1], out);
+        }
+        progress.advance(w[1] - w[0]);
       }
       return out;
     }
@@ -188,6 +195,7 @@ public final class ImageDiff {
         futures.add(pool.submit(() -> {
           List<long[]> local = new ArrayList<>();
           compareChunk(a, b, w[0], w[1], local);
+          progress.advance(w[1] - w[0]);
           return local;
         }));
       }

@@ -15,7 +15,7 @@ import org.kexecsim.memory.ByteSize;
  * @param unreadableTables tables linked from the hierarchy that lie outside the image
  */
 public record PtDumpReport(PagingContext paging, List<MappedRange> ranges, long tables, List<Long> unreadableTables) {
-  public static final String FORMAT = "kexec-sim.ptdump/1";
+  public static final String FORMAT = "kexec-sim/ptdump/v1";
 
   public ObjectNode toJson() {
     ObjectNode n = ReportJson.object(FORMAT);

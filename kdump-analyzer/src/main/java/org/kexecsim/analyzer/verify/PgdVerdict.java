@@ -20,7 +20,7 @@ import org.kexecsim.memory.ByteSize;
 public record PgdVerdict(
     PagingContext paging, long tablesChecked, long leaves, long changedTables, List<TableChange> changes,
     List<Long> unreadableInBefore) {
-  public static final String FORMAT = "kexec-sim.verify-pgd/1";
+  public static final String FORMAT = "kexec-sim/verify-pgd/v1";
 
   /** Every table page identical, hence every translation they define unchanged. */
   public boolean preserved() {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.kexecsim.analyzer.AnalysisException;
 import org.kexecsim.analyzer.PageTables;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.memory.PhysicalMemory;
@@ -31,6 +32,11 @@ public final class PgdVerifier {
   private record TableRef(long physical, int bytes, int level, long linearBase) {}
 
   public static PgdVerdict verify(PhysicalMemory before, PhysicalMemory after, PagingContext ctx) {
+    if (ctx.mode() == PagingMode.DISABLED) {
+      // Nothing to walk would make "preserved" vacuously true: refuse instead.
+      throw new AnalysisException(AnalysisException.Kind.USAGE,
+          "paging was off in BEFORE (" + ctx.modeSource() + "), so it has no page tables to verify; pass --cr3 and --mode");
+    }
     Map<Long, TableRef> tables = new LinkedHashMap<>();
     List<Long> unreadable = new ArrayList<>();
     long[] leaves = {0};

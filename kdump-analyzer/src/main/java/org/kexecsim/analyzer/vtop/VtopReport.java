@@ -11,7 +11,7 @@ import org.kexecsim.mmu.WalkStep;
 
 /** The translations of a vtop run and the paging context they used. */
 public record VtopReport(PagingContext paging, List<VtopResult> results) {
-  public static final String FORMAT = "kexec-sim.vtop/1";
+  public static final String FORMAT = "kexec-sim/vtop/v1";
 
   public boolean allMapped() {
     return results.stream().allMatch(VtopResult::isMapped);

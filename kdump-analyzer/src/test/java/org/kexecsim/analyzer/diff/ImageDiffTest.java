@@ -57,7 +57,10 @@ class ImageDiffTest {
       assertEquals(6 * 4096, parallel.differingBytes());
       assertEquals(SimulatedMachine.RAM.usableBytes(), parallel.comparedBytes());
 
-      DiffReport sequential = ImageDiff.diff(a.physicalMemory(), b.physicalMemory(), options.withThreads(1));
+      java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+      DiffReport sequential = ImageDiff.diff(a.physicalMemory(), b.physicalMemory(),
+          options.withThreads(1).withProgress(done::addAndGet));
+      assertEquals(sequential.comparedBytes(), done.get(), "progress reaches the bytes compared");
       assertEquals(parallel, sequential, "one thread and two find the same differences");
       DiffReport simulated = ImageDiff.diff(machine.memory(), after, options);
       assertEquals(parallel.ranges(), simulated.ranges(), "the in-memory machines differ where their dumps do");
@@ -78,5 +81,19 @@ class ImageDiffTest {
       assertEquals(CRASH.size(), d.onlyInABytes());
       assertEquals(0, d.differingPages());
     }
+  }
+
+  @Test
+  void twoSimulatedMachinesOf64TerabytesDifferOnlyWhereTheyWereWritten() {
+    SparseMemory a = new SparseMemory(org.kexecsim.memory.RamMap.ofSize(64L << 40));
+    a.writeU64(0x1000, 1);
+    a.writeU64((40L << 40) + 0x5000, 2);
+    SparseMemory b = a.copy();
+    b.writeU64((63L << 40) + 0x7008, 3);
+    long t0 = System.nanoTime();
+    DiffReport d = ImageDiff.diff(a, b, DiffOptions.NONE);
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals(List.of(new DiffRange((63L << 40) + 0x7000, 4096, Set.of())), d.ranges());
+    assertTrue(ms < 20_000, "64 TiB of holes took " + ms + " ms");
   }
 }

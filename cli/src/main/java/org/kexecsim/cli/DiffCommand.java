@@ -1,0 +1,99 @@
+package org.kexecsim.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import org.kexecsim.analyzer.AnalysisException;
+import org.kexecsim.analyzer.Progress;
+import org.kexecsim.analyzer.ReportJson;
+import org.kexecsim.analyzer.RootTableFinder;
+import org.kexecsim.analyzer.diff.DiffOptions;
+import org.kexecsim.analyzer.diff.DiffReport;
+import org.kexecsim.analyzer.diff.ImageDiff;
+import org.kexecsim.dump.Dump;
+import org.kexecsim.dump.VmcoreInfo;
+import org.kexecsim.memory.RamMap;
+import org.kexecsim.memory.RamRange;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code kexec-sim diff A B}. */
+@Command(name = "diff", mixinStandardHelpOptions = true,
+    description = {"Lists the physical ranges where two images differ, tagged crash-region, page-table",
+        "(of A's kernel), kernel-text, only-in-a/only-in-b. Exit 0 identical, 1 different."})
+final class DiffCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "A", description = "first image (the old kernel's)")
+  Path a;
+
+  @Parameters(index = "1", paramLabel = "B", description = "second image")
+  Path b;
+
+  @Mixin PagingOptions paging;
+
+  @Option(names = "--ram-map", description = "RAM ranges of raw images")
+  String ramMap;
+
+  @Option(names = "--crash-region", description = "the crashkernel= reservation, START+SIZE or START-LAST")
+  String crashRegion;
+
+  @Option(names = "--threads", defaultValue = "0", description = "compare workers (default: one per core)")
+  int threads;
+
+  @Option(names = "--json", description = "machine-readable output")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    try (Dump da = DumpImages.open(a, ramMap); Dump db = DumpImages.open(b, ramMap)) {
+      DiffOptions options = DiffOptions.NONE.withThreads(threads);
+      if (crashRegion != null) {
+        List<RamRange> r = RamMap.parse(crashRegion).ranges();
+        if (r.size() != 1) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--crash-region takes one range");
+        }
+        options = options.withCrashRegion(r.getFirst());
+      }
+      try {
+        options = options.withOldKernelPaging(paging.resolve(spec.commandLine(), da));
+      } catch (CommandLine.ParameterException | AnalysisException e) {
+        // Without a root for A, page-table pages are simply not tagged.
+        spec.commandLine().getErr().println("kexec-sim: diff: page-table pages not tagged: " + e.getMessage());
+      }
+      options = withText(options, da);
+      DiffReport report;
+      try (Progress progress = Progress.onTerminal("diff", da.physicalMemory().ramMap().usableBytes())) {
+        report = ImageDiff.diff(da.physicalMemory(), db.physicalMemory(), options.withProgress(progress));
+      }
+      spec.commandLine().getOut().print(json ? ReportJson.write(report.toJson()) + System.lineSeparator() : report.toText());
+      return report.identical() ? ExitCode.OK : ExitCode.NEGATIVE;
+    }
+  }
+
+  private static DiffOptions withText(DiffOptions options, Dump d) {
+    if (d.vmcoreInfo().isEmpty()) {
+      return options;
+    }
+    OptionalLong[] text = kernelText(d.vmcoreInfo().get(), d.eMachine() == Dump.EM_X86_64);
+    if (text[0].isPresent() && text[1].isPresent() && Long.compareUnsigned(text[1].getAsLong(), text[0].getAsLong()) > 0) {
+      return options.withKernelText(RamRange.usable(text[0].getAsLong(), text[1].getAsLong() - text[0].getAsLong()));
+    }
+    return options;
+  }
+
+  /** _stext and _etext as physical addresses: symbol - __START_KERNEL_map + phys_base, or - PAGE_OFFSET on i386. */
+  static OptionalLong[] kernelText(VmcoreInfo info, boolean x86_64) {
+    long delta = x86_64 ? info.number("phys_base").orElse(0) - RootTableFinder.START_KERNEL_MAP : -RootTableFinder.PAGE_OFFSET_I386;
+    OptionalLong s = info.symbol("_stext");
+    OptionalLong e = info.symbol("_etext");
+    return new OptionalLong[] {
+      s.isPresent() ? OptionalLong.of(s.getAsLong() + delta) : OptionalLong.empty(),
+      e.isPresent() ? OptionalLong.of(e.getAsLong() + delta) : OptionalLong.empty()
+    };
+  }
+}

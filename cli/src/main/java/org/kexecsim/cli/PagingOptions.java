@@ -1,0 +1,43 @@
+package org.kexecsim.cli;
+
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.kexecsim.analyzer.AnalysisException;
+import org.kexecsim.analyzer.PagingContext;
+import org.kexecsim.analyzer.RootTableFinder;
+import org.kexecsim.dump.Dump;
+import org.kexecsim.mmu.PagingMode;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/** {@code --cr3}, {@code --mode}, {@code --cpu}: how an analysis finds the page tables. */
+final class PagingOptions {
+  @Option(names = "--cr3", converter = Numbers.class,
+      description = "root table (CR3); default: CR3 of a QEMU CPU note, else VMCOREINFO init_top_pgt/swapper_pg_dir")
+  Long cr3;
+
+  @Option(names = "--mode", description = "paging mode 32, pae, 4level, 5level; default: from the CPU note or VMCOREINFO")
+  String mode;
+
+  @Option(names = "--cpu", defaultValue = "0", description = "whose CPU note gives CR3 (default: ${DEFAULT-VALUE})")
+  int cpu;
+
+  PagingContext resolve(CommandLine cl, Dump dump) {
+    Optional<PagingMode> m = Optional.empty();
+    if (mode != null) {
+      try {
+        m = Optional.of(PagingMode.fromCliName(mode));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(cl, "--mode: " + e.getMessage());
+      }
+    }
+    try {
+      return RootTableFinder.find(dump, cr3 == null ? OptionalLong.empty() : OptionalLong.of(cr3), m, cpu);
+    } catch (AnalysisException e) {
+      if (e.kind() == AnalysisException.Kind.USAGE) {
+        throw new CommandLine.ParameterException(cl, dump.name() + ": " + e.getMessage());
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package org.kexecsim.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.kexecsim.analyzer.ReportJson;
+import org.kexecsim.analyzer.ptdump.PtDump;
+import org.kexecsim.analyzer.ptdump.PtDumpReport;
+import org.kexecsim.dump.Dump;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code kexec-sim ptdump IMAGE}. */
+@Command(name = "ptdump", mixinStandardHelpOptions = true,
+    description = "Prints every mapped range reachable from the root table, coalesced like the kernel's dump_pagetables.")
+final class PtdumpCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "IMAGE", description = "ELF core or raw image")
+  Path image;
+
+  @Mixin PagingOptions paging;
+
+  @Option(names = "--ram-map", description = "RAM ranges of a raw image")
+  String ramMap;
+
+  @Option(names = "--json", description = "machine-readable output")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    try (Dump dump = DumpImages.open(image, ramMap)) {
+      PtDumpReport report = PtDump.dump(dump.physicalMemory(), paging.resolve(spec.commandLine(), dump));
+      spec.commandLine().getOut().print(json ? ReportJson.write(report.toJson()) + System.lineSeparator() : report.toText());
+      return ExitCode.OK;
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package org.kexecsim.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.kexecsim.analyzer.PagingContext;
+import org.kexecsim.analyzer.ReportJson;
+import org.kexecsim.analyzer.vtop.Vtop;
+import org.kexecsim.analyzer.vtop.VtopReport;
+import org.kexecsim.dump.Dump;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code kexec-sim vtop IMAGE VA...}. */
+@Command(name = "vtop", mixinStandardHelpOptions = true,
+    description = {"Translates virtual addresses through the page tables of a dump (ELF core or raw image).",
+        "Exit 0 when every address is mapped, 1 when any is not."})
+final class VtopCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "IMAGE", description = "ELF core (vmcore, QEMU dump) or raw image")
+  Path image;
+
+  @Parameters(index = "1..*", arity = "1..*", paramLabel = "VA", converter = Numbers.class, description = "virtual addresses")
+  List<Long> addresses;
+
+  @Mixin PagingOptions paging;
+
+  @Option(names = "--ram-map", description = "RAM ranges of a raw image, e.g. 0-0x9ffff,0x100000+1G")
+  String ramMap;
+
+  @Option(names = "--verbose", description = "print each entry read on the way")
+  boolean verbose;
+
+  @Option(names = "--json", description = "machine-readable output")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    try (Dump dump = DumpImages.open(image, ramMap)) {
+      PagingContext ctx = paging.resolve(spec.commandLine(), dump);
+      VtopReport report = Vtop.translate(dump.physicalMemory(), ctx, addresses);
+      PrintWriter out = spec.commandLine().getOut();
+      out.print(json ? ReportJson.write(report.toJson()) + System.lineSeparator() : report.toText(verbose));
+      return report.allMapped() ? ExitCode.OK : ExitCode.NEGATIVE;
+    }
+  }
+}

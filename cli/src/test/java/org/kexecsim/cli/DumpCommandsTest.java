@@ -1,0 +1,149 @@
+package org.kexecsim.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kexecsim.dump.CoreSpec;
+import org.kexecsim.dump.CpuSnapshot;
+import org.kexecsim.dump.ElfClass;
+import org.kexecsim.dump.ElfCoreWriter;
+import org.kexecsim.dump.PrStatus;
+import org.kexecsim.dump.Register;
+import org.kexecsim.dump.RegisterFile;
+import org.kexecsim.memory.RamMap;
+import org.kexecsim.memory.SparseMemory;
+import org.kexecsim.mmu.PageSize;
+import org.kexecsim.mmu.PageTableEntry;
+import org.kexecsim.mmu.PagingMode;
+import org.kexecsim.pagetable.BumpFrameAllocator;
+import org.kexecsim.pagetable.PageTableBuilder;
+import org.kexecsim.testing.Machines;
+
+/** The analysis commands end to end: exit codes, one-line errors, JSON format tags. */
+class DumpCommandsTest {
+  static final long DIRECT = 0xffff_8880_0000_0000L;
+
+  @TempDir Path dir;
+  SparseMemory memory;
+  long cr3;
+  Path before;
+
+  Path write(SparseMemory m, String name) throws IOException {
+    long[] c = Machines.controlFor(PagingMode.LEVEL4);
+    RegisterFile regs = RegisterFile.EMPTY.with(Register.CR0, c[0]).with(Register.CR3, cr3).with(Register.CR4, c[1])
+        .with(Register.EFER, c[2] | 1L << 10);
+    Path out = dir.resolve(name);
+    ElfCoreWriter.write(m, CoreSpec.qemu(ElfClass.ELF64, PrStatus.Arch.X86_64, m.ramMap().ranges(),
+        List.of(new CpuSnapshot(1, regs)), Optional.empty()), out, false);
+    return out;
+  }
+
+  @BeforeEach
+  void machine() throws IOException {
+    memory = new SparseMemory(RamMap.ofSize(64L << 20));
+    PageTableBuilder b = PageTableBuilder.create(memory, PagingMode.LEVEL4, new BumpFrameAllocator(32L << 20, 48L << 20));
+    b.map(DIRECT, 0, 32L << 20, PageTableEntry.PAGE_KERNEL, PageSize.SIZE_2M);
+    cr3 = b.root();
+    memory.writeU64(0x123000, 0x1122334455667788L);
+    before = write(memory, "before");
+  }
+
+  @Test
+  void vtopTranslatesThroughTheCr3OfTheQemuNote() {
+    CliRun r = CliRun.of("vtop", before.toString(), "0xffff888000123008", "--verbose");
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().contains("0xffff888000123008 -> 0x123008 (2M page)"), r.out());
+    assertTrue(r.out().contains("QEMU note of CPU 0"), r.out());
+    assertTrue(r.out().contains("PML4E[273]"), r.out());
+    assertEquals(1, CliRun.of("vtop", before.toString(), "0x1000").exitCode(), "an unmapped address is a negative verdict");
+  }
+
+  @Test
+  void ptdumpJsonCarriesItsFormatTagAndHexAddresses() {
+    CliRun r = CliRun.of("ptdump", before.toString(), "--json");
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().contains("\"format\" : \"kexec-sim/ptdump/v1\""), r.out());
+    assertTrue(r.out().contains("\"start\" : \"0xffff888000000000\""), r.out());
+  }
+
+  @Test
+  void verifyPgdExitsZeroWhenPreservedAndOneWhenAnEntryChanged() throws IOException {
+    assertEquals(0, CliRun.of("verify-pgd", before.toString(), write(memory.copy(), "same").toString()).exitCode());
+    SparseMemory after = memory.copy();
+    after.writeU64(cr3 + 8 * 273, 0);
+    CliRun r = CliRun.of("verify-pgd", before.toString(), write(after, "after").toString());
+    assertEquals(1, r.exitCode(), r.err());
+    assertTrue(r.out().contains("NOT PRESERVED"), r.out());
+    assertTrue(r.out().contains("[273]"), r.out());
+  }
+
+  @Test
+  void diffAndChecksumVerifyReportTheChangedPage() throws IOException {
+    SparseMemory after = memory.copy();
+    after.writeU8(0x200010, 7);
+    Path changed = write(after, "changed");
+    CliRun d = CliRun.of("diff", before.toString(), changed.toString());
+    assertEquals(1, d.exitCode(), d.err());
+    assertTrue(d.out().startsWith("0x000000200000-0x000000201000"), d.out());
+
+    CliRun saved = CliRun.of("checksum", before.toString(), "--json", "--per-page", "--algo", "sha256");
+    assertEquals(0, saved.exitCode(), saved.err());
+    Path list = dir.resolve("digests.json");
+    Files.writeString(list, saved.out());
+    assertEquals(0, CliRun.of("checksum", before.toString(), "--verify", list.toString()).exitCode());
+    CliRun v = CliRun.of("checksum", changed.toString(), "--verify", list.toString());
+    assertEquals(1, v.exitCode());
+    assertTrue(v.out().contains("MISMATCH page 0x200000"), v.out());
+  }
+
+  @Test
+  void aCorruptDumpIsOneLineAndExitThree() throws IOException {
+    try (FileChannel ch = FileChannel.open(before, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(0, 0x7000_0000_0000L), 32); // e_phoff
+    }
+    CliRun r = CliRun.of("ptdump", before.toString());
+    assertEquals(3, r.exitCode());
+    assertEquals("kexec-sim: " + before + ": offset 0x38: e_phnum 2 program headers at e_phoff 0x700000000000 extend past the end"
+        + " of the file (size " + String.format("0x%x", Files.size(before)) + ")", r.err().strip());
+  }
+
+  @Test
+  void usageAndIoErrors() {
+    assertEquals(2, CliRun.of("vtop", before.toString(), "--mode", "bogus", "0x1000").exitCode());
+    assertEquals(2, CliRun.of("checksum", before.toString(), "--algo", "md5").exitCode());
+    CliRun noCr3 = CliRun.of("vtop", before.toString().replace("before", "missing"), "0x1000");
+    assertEquals(4, noCr3.exitCode(), noCr3.err());
+  }
+
+  @Test
+  void aRawImageNeedsCr3AndModeOrItIsAUsageError() throws IOException {
+    Path raw = dir.resolve("raw.img");
+    try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      byte[] page = new byte[4096];
+      for (long pfn : memory.presentFrameNumbers()) {
+        memory.read(pfn << 12, page, 0, page.length);
+        ch.write(ByteBuffer.wrap(page), pfn << 12);
+      }
+      ch.write(ByteBuffer.allocate(1), (64L << 20) - 1);
+    }
+    CliRun missing = CliRun.of("vtop", raw.toString(), "0xffff888000123008");
+    assertEquals(2, missing.exitCode(), missing.err());
+    assertTrue(missing.err().contains("pass --mode"), missing.err());
+    CliRun ok = CliRun.of("vtop", raw.toString(), "--ram-map", "0+64M", "--cr3", Long.toString(cr3), "--mode", "4level",
+        "0xffff888000123008");
+    assertEquals(0, ok.exitCode(), ok.err());
+    CliRun same = CliRun.of("checksum", raw.toString(), "--ram-map", "0+64M");
+    assertEquals(CliRun.of("checksum", before.toString()).out(), same.out(), "raw and ELF of one memory: one digest");
+  }
+}
