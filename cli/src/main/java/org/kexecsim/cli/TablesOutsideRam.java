@@ -22,8 +22,12 @@ final class TablesOutsideRam extends RuntimeException implements RejectedInput {
   }
 
   static TablesOutsideRam atRoot(Path image, String table, long cr3, PhysicalAccessException e, RamMap ram) {
+    return atRoot(image.toString(), table, cr3, e.physical(), ram, e);
+  }
+
+  static TablesOutsideRam atRoot(String image, String table, long cr3, long physical, RamMap ram, Throwable cause) {
     return new TablesOutsideRam(String.format("%s: CR3 0x%x puts the %s at 0x%x, outside the image's RAM %s",
-        image, cr3, table, e.physical(), ranges(ram)), e);
+        image, cr3, table, physical, ranges(ram)), cause);
   }
 
   static TablesOutsideRam during(
@@ -37,7 +41,7 @@ final class TablesOutsideRam extends RuntimeException implements RejectedInput {
         image, last.table(), last.index(), last.entryPhysical(), last.value(), e.physical(), ranges(ram), va), e);
   }
 
-  private static String rootName(PagingState state) {
+  static String rootName(PagingState state) {
     return switch (state.mode()) {
       case BITS32 -> "page directory";
       case PAE -> "PDPT";

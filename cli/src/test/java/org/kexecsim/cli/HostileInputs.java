@@ -54,6 +54,25 @@ final class HostileInputs {
     });
   }
 
+  static {
+    CASES.put("elf-cr3-outside-ram", f -> Files.write(f, elfRam(0x4000, Map.of())));
+    CASES.put("elf-pae-pdpt-outside-ram", f -> Files.write(f, elfRam(0x4000, Map.of())));
+    Map<Long, Long> selfMap = new java.util.HashMap<>();
+    for (long i = 0; i < 512; i++) {
+      selfMap.put(0x1000 + 8 * i, 0x1003L); // every PML4E points back to the PML4
+    }
+    CASES.put("elf-table-points-to-itself", f -> Files.write(f, elfRam(0x2000, selfMap)));
+    CASES.put("elf-self-map-entry", f -> Files.write(f, elfRam(0x2000, Map.of(0x1000L, 0x1003L))));
+  }
+
+  /** An x86_64 core whose one PT_LOAD is RAM {@code [0, bytes)}, zero but for the given words. */
+  static byte[] elfRam(int bytes, Map<Long, Long> words) {
+    byte[] core = elf(List.of(load(0x78, 0, bytes, bytes)), bytes);
+    ByteBuffer b = ByteBuffer.wrap(core).order(ByteOrder.LITTLE_ENDIAN);
+    words.forEach((at, value) -> b.putLong(0x78 + Math.toIntExact(at), value));
+    return core;
+  }
+
   /** One ELF64 program header: type, p_offset, p_paddr, p_filesz, p_memsz. */
   record Phdr(int type, long offset, long paddr, long filesz, long memsz) {}
 
