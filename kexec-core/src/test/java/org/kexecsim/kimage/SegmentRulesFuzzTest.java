@@ -1,6 +1,7 @@
 package org.kexecsim.kimage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
@@ -15,7 +16,8 @@ import org.kexecsim.memory.RamRange;
  * kexec_load's checks over any segments, on any small machine. Rule: the image is accepted, or
  * refused with {@link KexecException} (the kernel's errno) or {@link ImpossibleLayoutException}
  * (values that do not fit the arch's unsigned long); an accepted normal image loads, and the
- * indirection list it wrote copies exactly the segments' pages, in order.
+ * indirection list it wrote copies exactly the segments' pages, in order (or, for destinations
+ * beyond RAM, which the kernel accepts, is refused by the list reader).
  */
 class SegmentRulesFuzzTest {
 
@@ -58,6 +60,16 @@ class SegmentRulesFuzzTest {
       for (long offset = 0; offset < s.memsz(); offset += 4096) {
         expected.add(s.mem() + offset);
       }
+    }
+    boolean destinationsInRam = segments.stream()
+        .allMatch(s -> s.memsz() == 0 || host.memory().ramMap().containsRange(s.mem(), s.memsz()));
+    if (!destinationsInRam) {
+      // kexec_load bounds destinations by KEXEC_DESTINATION_MEMORY_LIMIT, not by RAM; the copy
+      // relocate_kernel would make into nothing is what the list reader refuses
+      CorruptIndirectionListException e = assertThrows(CorruptIndirectionListException.class,
+          () -> IndirectionWalk.read(host.memory(), image.head(), arch.longBytes()));
+      assertTrue(e.getMessage().contains("outside RAM"), e.getMessage());
+      return;
     }
     IndirectionWalk walk = IndirectionWalk.read(host.memory(), image.head(), arch.longBytes());
     assertEquals(expected, walk.copies().stream().map(IndirectionWalk.PageCopy::destination).toList());

@@ -477,7 +477,7 @@ public final class Assembler {
         if (g != null) {
           return new RegOp(g, st);
         }
-        if (ln.matches("cr[0-9]+")) {
+        if (ln.matches("cr[0-9]{1,9}")) { // longer numbers would overflow parseInt; they are unknown registers
           return new CrOp(Integer.parseInt(ln.substring(2)), st);
         }
         for (Segment sg : Segment.values()) {
