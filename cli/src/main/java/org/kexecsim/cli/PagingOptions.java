@@ -6,6 +6,8 @@ import org.kexecsim.analyzer.AnalysisException;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.RootTableFinder;
 import org.kexecsim.dump.Dump;
+import org.kexecsim.memory.PhysicalAccessException;
+import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.mmu.PagingMode;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -31,13 +33,29 @@ final class PagingOptions {
         throw new CommandLine.ParameterException(cl, "--mode: " + e.getMessage());
       }
     }
+    PagingContext ctx;
     try {
-      return RootTableFinder.find(dump, cr3 == null ? OptionalLong.empty() : OptionalLong.of(cr3), m, cpu);
+      ctx = RootTableFinder.find(dump, cr3 == null ? OptionalLong.empty() : OptionalLong.of(cr3), m, cpu);
     } catch (AnalysisException e) {
       if (e.kind() == AnalysisException.Kind.USAGE) {
         throw new CommandLine.ParameterException(cl, dump.name() + ": " + e.getMessage());
       }
-      throw e;
+      throw naming(dump, e);
+    } catch (PhysicalAccessException e) { // PAE: loading CR3 reads the four PDPTEs
+      throw TablesOutsideRam.atRoot(dump.name(), "PDPT", cr3 == null ? e.physical() : cr3, e.physical(),
+          dump.physicalMemory().ramMap(), e);
     }
+    // A root table the dump does not hold is bad input, not an unmapped address: nothing could translate.
+    long rootBytes = ctx.mode() == PagingMode.PAE ? 32 : PhysicalMemory.PAGE_SIZE;
+    if (!dump.physicalMemory().ramMap().containsRange(ctx.root(), rootBytes)) {
+      throw TablesOutsideRam.atRoot(dump.name(), TablesOutsideRam.rootName(ctx.state()), ctx.state().control().cr3(),
+          ctx.root(), dump.physicalMemory().ramMap(), null);
+    }
+    return ctx;
+  }
+
+  /** {@code e} with the image's name in front, so that the one line says which file. */
+  static AnalysisException naming(Dump dump, AnalysisException e) {
+    return e.getMessage().startsWith(dump.name()) ? e : new AnalysisException(e.kind(), dump.name() + ": " + e.getMessage());
   }
 }

@@ -2,6 +2,7 @@ package org.kexecsim.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.kexecsim.analyzer.AnalysisException;
 import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.analyzer.ptdump.PtDump;
 import org.kexecsim.analyzer.ptdump.PtDumpReport;
@@ -32,7 +33,12 @@ final class PtdumpCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try (Dump dump = DumpImages.open(image, ramMap)) {
-      PtDumpReport report = PtDump.dump(dump.physicalMemory(), paging.resolve(spec.commandLine(), dump));
+      PtDumpReport report;
+      try {
+        report = PtDump.dump(dump.physicalMemory(), paging.resolve(spec.commandLine(), dump));
+      } catch (AnalysisException e) { // tables too large to enumerate: say which file
+        throw PagingOptions.naming(dump, e);
+      }
       spec.commandLine().getOut().print(json ? ReportJson.write(report.toJson()) + System.lineSeparator() : report.toText());
       return ExitCode.OK;
     }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.kexecsim.memory.OverlayMemory;
+import org.kexecsim.memory.PhysicalAccessException;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.memory.RamMap;
 import org.kexecsim.dump.Dump;
@@ -96,7 +97,12 @@ final class TranslateCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (Dump raw = ramMap == null ? RawImage.open(image) : RawImage.open(image, RamMap.parse(ramMap))) {
       PhysicalMemory memory = setAccessedDirty ? new OverlayMemory(raw.physicalMemory()) : raw.physicalMemory();
-      ControlWrite load = ControlRegisterRules.establish(c0, cr3, c4, ef, memory, features);
+      ControlWrite load;
+      try {
+        load = ControlRegisterRules.establish(c0, cr3, c4, ef, memory, features);
+      } catch (PhysicalAccessException e) {
+        throw TablesOutsideRam.atRoot(image, "PDPT", cr3, e, memory.ramMap());
+      }
       if (load instanceof ControlWrite.Refused refused) {
         return reportRefusedLoad(out, pagingMode, refused);
       }
@@ -110,7 +116,11 @@ final class TranslateCommand implements Callable<Integer> {
       PageWalker walker = new PageWalker(memory);
       List<Translation> results = new ArrayList<>();
       for (long va : addresses) {
-        results.add(walker.translate(state, va, accessFlags, setAccessedDirty));
+        try {
+          results.add(walker.translate(state, va, accessFlags, setAccessedDirty));
+        } catch (PhysicalAccessException e) {
+          throw TablesOutsideRam.during(image, va, cr3, state, walker.steps(state), e, memory.ramMap());
+        }
       }
       boolean anyFault = results.stream().anyMatch(t -> t instanceof Translation.Faulted);
       if (json) {

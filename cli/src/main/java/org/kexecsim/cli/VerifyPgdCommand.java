@@ -2,6 +2,7 @@ package org.kexecsim.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.kexecsim.analyzer.AnalysisException;
 import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.analyzer.verify.PgdVerdict;
 import org.kexecsim.analyzer.verify.PgdVerifier;
@@ -36,7 +37,12 @@ final class VerifyPgdCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try (Dump b = DumpImages.open(before, ramMap); Dump a = DumpImages.open(after, ramMap)) {
-      PgdVerdict v = PgdVerifier.verify(b.physicalMemory(), a.physicalMemory(), paging.resolve(spec.commandLine(), b));
+      PgdVerdict v;
+      try {
+        v = PgdVerifier.verify(b.physicalMemory(), a.physicalMemory(), paging.resolve(spec.commandLine(), b));
+      } catch (AnalysisException e) { // BEFORE's tables too large to enumerate: say which file
+        throw PagingOptions.naming(b, e);
+      }
       spec.commandLine().getOut().print(json ? ReportJson.write(v.toJson()) + System.lineSeparator() : v.toText());
       return v.preserved() ? ExitCode.OK : ExitCode.NEGATIVE;
     }

@@ -101,7 +101,8 @@ class TranslateCommandTest {
     assertTrue(missing.err().startsWith("kexec-sim: "), missing.err());
     CliRun outside = CliRun.of("translate", "--image", img.toString(), "--mode", "4level", "--cr3", "0x4000000", "0");
     assertEquals(3, outside.exitCode(), outside.out() + outside.err());
-    assertEquals("kexec-sim: physical address 0x4000000 (8 bytes) is not in the dump\n", outside.err());
+    assertEquals("kexec-sim: " + img + ": CR3 0x4000000 puts the PML4 at 0x4000000, outside the image's RAM [0x0-0xffffff]\n",
+        outside.err());
     CliRun badMap = CliRun.of("translate", "--image", img.toString(), "--ram-map", "0+1G", "--mode", "32", "--cr3", "0", "0");
     assertEquals(3, badMap.exitCode());
     assertEquals(1, badMap.err().lines().count(), badMap.err());

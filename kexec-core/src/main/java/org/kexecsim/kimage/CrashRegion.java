@@ -48,6 +48,9 @@ public record CrashRegion(PhysicalRange range) {
       return Optional.empty();
     }
     long size = CrashKernelSpec.roundUp(spec.size(), 4096); // crash_size = PAGE_ALIGN(crash_size)
+    if (size == 0) { // PAGE_ALIGN wrapped past 2^64: no memblock range is that large
+      throw new KexecException(Errno.ENOMEM, String.format("cannot allocate crashkernel (size:0x%x)", spec.size()));
+    }
     List<PhysicalRange> free = freeRanges(ram, inUse);
     long align = arch.crashAlign();
     if (spec.base() != 0) {
@@ -117,7 +120,8 @@ public record CrashRegion(PhysicalRange range) {
       PhysicalRange f = free.get(i);
       long lo = Math.max(f.start(), start);
       long hi = Math.min(f.end(), end);
-      if (hi - lo < size || hi <= lo) {
+      // unsigned: a size of 2^63 or more (crashkernel=12E) fits nowhere, it is not negative
+      if (hi <= lo || Long.compareUnsigned(hi - lo, size) < 0) {
         continue;
       }
       long base = (hi - size) & -align;

@@ -47,6 +47,16 @@ class CrashRegionTest {
   }
 
   @Test
+  void sizesOf2To63BytesAndMoreFitNowhere() {
+    // found by fuzzing: 12E (2^63 + 2^62) compared as a negative long "fitted" everywhere
+    for (String huge : List.of("12E", "0xfffffffffffff001")) {
+      KexecException e = assertThrows(KexecException.class, () -> CrashRegion.reserve(
+          CrashKernelSpec.parse(huge, 8 * GIB), RamMap.ofSize(8 * GIB), Arch.X86_64, List.of()));
+      assertEquals(Errno.ENOMEM, e.errno(), e.getMessage());
+    }
+  }
+
+  @Test
   void x86_64ReservesTheHighest16MAlignedBlockBelow4G() {
     RamMap ram = RamMap.ofSize(8 * GIB);
     CrashRegion r = CrashRegion.reserve(CrashKernelSpec.parse("256M", 8 * GIB), ram, Arch.X86_64, List.of()).orElseThrow();

@@ -22,6 +22,11 @@ import org.kexecsim.isa.Instruction.SimpleOp;
  */
 public final class Assembler {
   private static final int MAX_PASSES = 64;
+  /**
+   * The largest image assembled: .fill and .align are bounded per statement, so without a total
+   * a few lines of source could ask for gigabytes. The relocate routines fit in a page.
+   */
+  static final long MAX_IMAGE_BYTES = 16L << 20;
 
   private final List<Stmt> stmts = new ArrayList<>();
   private final Map<String, Expr> constants = new HashMap<>();
@@ -472,7 +477,7 @@ public final class Assembler {
         if (g != null) {
           return new RegOp(g, st);
         }
-        if (ln.matches("cr[0-9]+")) {
+        if (ln.matches("cr[0-9]{1,9}")) { // longer numbers would overflow parseInt; they are unknown registers
           return new CrOp(Integer.parseInt(ln.substring(2)), st);
         }
         for (Segment sg : Segment.values()) {
@@ -744,6 +749,10 @@ public final class Assembler {
             int pad = (int) ((n - (addr - origin) % n) % n);
             bytes = a.fill() != null ? filled(pad, a.fill().eval(scope)) : dataSection ? new byte[pad] : Nops.padding(pad, a.bits());
           }
+        }
+        if (Long.compareUnsigned(addr - origin + bytes.length, MAX_IMAGE_BYTES) > 0) {
+          throw new AssemblyException(st.line(), st.column(), String.format(
+              "the image grows past %d MiB here: this assembler builds small routines", MAX_IMAGE_BYTES >> 20));
         }
         if (sizes[i] != bytes.length) {
           changed = true;

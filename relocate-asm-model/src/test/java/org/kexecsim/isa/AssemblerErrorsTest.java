@@ -36,6 +36,8 @@ class AssemblerErrorsTest {
     "lea %eax,%ebx            | 32 | 1 | 5 | needs a memory operand",
     "shl %cl,%eax             | 32 | 1 | 5 | unknown register %cl",
     "rep nop                  | 64 | 1 | 5 | rep applies only",
+    ".fill 0x800000,2,0\\n.fill 1,1,0 | 64 | 2 | 1 | grows past 16 MiB",
+    "mov %rax,%cr77777777777  | 64 | 1 | 10 | unknown register %cr77777777777",
   })
   void badSourceIsReportedWithPosition(String source, int bits, int line, int column, String reason) {
     AssemblyException e = assertThrows(AssemblyException.class,

@@ -1,0 +1,59 @@
+package org.kexecsim.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.kexecsim.input.RejectedInput;
+import org.kexecsim.memory.PhysicalAccessException;
+import org.kexecsim.memory.RamMap;
+import org.kexecsim.mmu.PagingMode;
+import org.kexecsim.mmu.PagingState;
+import org.kexecsim.mmu.WalkStep;
+
+/**
+ * A page walk over an image left its RAM: CR3 or an entry points at a table the file does not
+ * hold. One line naming the image, the physical address (the file offset in a raw image), the
+ * register or entry that pointed there, and the RAM the image has.
+ */
+final class TablesOutsideRam extends RuntimeException implements RejectedInput {
+
+  private TablesOutsideRam(String message, Throwable cause) {
+    super(message, cause);
+  }
+
+  static TablesOutsideRam atRoot(Path image, String table, long cr3, PhysicalAccessException e, RamMap ram) {
+    return atRoot(image.toString(), table, cr3, e.physical(), ram, e);
+  }
+
+  static TablesOutsideRam atRoot(String image, String table, long cr3, long physical, RamMap ram, Throwable cause) {
+    return new TablesOutsideRam(String.format("%s: CR3 0x%x puts the %s at 0x%x, outside the image's RAM %s",
+        image, cr3, table, physical, ranges(ram)), cause);
+  }
+
+  static TablesOutsideRam during(
+      Path image, long va, long cr3, PagingState state, List<WalkStep> read, PhysicalAccessException e, RamMap ram) {
+    if (read.isEmpty()) {
+      return atRoot(image, rootName(state), cr3, e, ram);
+    }
+    WalkStep last = read.getLast();
+    return new TablesOutsideRam(String.format(
+        "%s: %s[%d] at 0x%x = 0x%x points to a table at 0x%x, outside the image's RAM %s (walking VA 0x%x)",
+        image, last.table(), last.index(), last.entryPhysical(), last.value(), e.physical(), ranges(ram), va), e);
+  }
+
+  static String rootName(PagingState state) {
+    return switch (state.mode()) {
+      case BITS32 -> "page directory";
+      case PAE -> "PDPT";
+      case LEVEL4 -> "PML4";
+      case LEVEL5 -> "PML5";
+      case DISABLED -> "nothing";
+    };
+  }
+
+  private static String ranges(RamMap ram) {
+    return ram.ranges().stream()
+        .map(r -> String.format("[0x%x-0x%x]", r.start(), r.last()))
+        .collect(Collectors.joining(","));
+  }
+}

@@ -1,0 +1,131 @@
+package org.kexecsim.cli;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes the hostile inputs of testdata/hostile/catalogue.txt, one per case name: small files
+ * built byte by byte so that each breaks exactly one rule.
+ */
+final class HostileInputs {
+  private HostileInputs() {}
+
+  interface Maker {
+    void write(Path file) throws IOException;
+  }
+
+  static final Map<String, Maker> CASES = new LinkedHashMap<>();
+
+  static {
+    CASES.put("cr3-outside-ram", f -> raw(f, 16 << 10, Map.of()));
+    CASES.put("pae-pdpt-outside-ram", f -> raw(f, 16 << 10, Map.of()));
+    CASES.put("table-entry-outside-ram", f -> raw(f, 16 << 10, Map.of(0x1000L, 0x20_0003L)));
+    CASES.put("self-referencing-table", f -> raw(f, 16 << 10, Map.of(0x1000L, 0x1003L)));
+    CASES.put("ram-map-beyond-image", f -> raw(f, 16 << 10, Map.of()));
+    CASES.put("empty-raw-image", f -> raw(f, 0, Map.of()));
+    CASES.put("indirection-list-loop", f -> raw(f, 16 << 10, Map.of(0x1000L, 0x2001L, 0x1008L, 0x3008L, 0x1010L, 0x1002L)));
+    CASES.put("indirection-list-outside-ram", f -> raw(f, 16 << 10, Map.of(0x1000L, 0x10_0002L)));
+  }
+
+  static {
+    CASES.put("truncated-elf-header", f -> Files.write(f, java.util.Arrays.copyOf(elf(List.of(load(0x78, 0, 0x100, 0x100)), 0x100), 40)));
+    CASES.put("phnum-beyond-file", f -> Files.write(f, phnum(elf(List.of(load(0, 0, 0, 0x1000)), 0), 100)));
+    CASES.put("load-past-end-of-file", f -> Files.write(f, elf(List.of(load(0x78, 0, 0x10000, 0x10000)), 0x100)));
+    CASES.put("load-offset-overflows", f -> Files.write(f, elf(List.of(load(0xFFFF_FFFF_FFFF_FF00L, 0, 0x1000, 0x1000)), 0)));
+    CASES.put("overlapping-loads", f -> Files.write(f, elf(List.of(load(0, 0, 0, 0x2000), load(0, 0x1000, 0, 0x2000)), 0)));
+    CASES.put("filesz-exceeds-memsz", f -> Files.write(f, elf(List.of(load(0x78, 0, 0x200, 0x100)), 0x200)));
+    CASES.put("note-descsz-overflows", f -> Files.write(f, note(elf(List.of(noteHeader(0x78, 0x20)), 0x20), 0x78, 5, 0xFFFF_FFFFL, "CORE")));
+    CASES.put("note-namesz-overflows", f -> Files.write(f, note(elf(List.of(noteHeader(0x78, 0x20)), 0x20), 0x78, 0xFFFF_FFFDL, 0, "")));
+    CASES.put("segment-of-2^63-bytes", f -> Files.write(f, elf(List.of(load(0, 0, 0, 1L << 63)), 0)));
+    CASES.put("dump-without-ram", f -> Files.write(f, elf(List.of(noteHeader(0x78, 12)), 12)));
+    CASES.put("vmcoreinfo-malformed-number", f -> {
+      byte[] text = "OSRELEASE=6.1.0\nPAGESIZE=4k\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      int noteBytes = 12 + 12 + text.length;
+      byte[] core = elf(List.of(noteHeader(0xB0, noteBytes), load(0xB0 + noteBytes, 0, 0x100, 0x100)), noteBytes + 0x100);
+      note(core, 0xB0, 11, text.length, "VMCOREINFO");
+      System.arraycopy(text, 0, core, 0xB0 + 24, text.length);
+      Files.write(f, core);
+    });
+  }
+
+  static {
+    CASES.put("elf-cr3-outside-ram", f -> Files.write(f, elfRam(0x4000, Map.of())));
+    CASES.put("elf-pae-pdpt-outside-ram", f -> Files.write(f, elfRam(0x4000, Map.of())));
+    Map<Long, Long> selfMap = new java.util.HashMap<>();
+    for (long i = 0; i < 512; i++) {
+      selfMap.put(0x1000 + 8 * i, 0x1003L); // every PML4E points back to the PML4
+    }
+    CASES.put("elf-table-points-to-itself", f -> Files.write(f, elfRam(0x2000, selfMap)));
+    CASES.put("elf-self-map-entry", f -> Files.write(f, elfRam(0x2000, Map.of(0x1000L, 0x1003L))));
+  }
+
+  /** An x86_64 core whose one PT_LOAD is RAM {@code [0, bytes)}, zero but for the given words. */
+  static byte[] elfRam(int bytes, Map<Long, Long> words) {
+    byte[] core = elf(List.of(load(0x78, 0, bytes, bytes)), bytes);
+    ByteBuffer b = ByteBuffer.wrap(core).order(ByteOrder.LITTLE_ENDIAN);
+    words.forEach((at, value) -> b.putLong(0x78 + Math.toIntExact(at), value));
+    return core;
+  }
+
+  /** One ELF64 program header: type, p_offset, p_paddr, p_filesz, p_memsz. */
+  record Phdr(int type, long offset, long paddr, long filesz, long memsz) {}
+
+  static Phdr load(long offset, long paddr, long filesz, long memsz) {
+    return new Phdr(1, offset, paddr, filesz, memsz);
+  }
+
+  static Phdr noteHeader(long offset, long size) {
+    return new Phdr(4, offset, 0, size, size);
+  }
+
+  /** An x86_64 ET_CORE file: the header, {@code phdrs} from 0x40, then {@code data} zero bytes. */
+  static byte[] elf(List<Phdr> phdrs, int data) {
+    ByteBuffer b = ByteBuffer.allocate(64 + 56 * phdrs.size() + data).order(ByteOrder.LITTLE_ENDIAN);
+    b.put(new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1});
+    b.putShort(16, (short) 4).putShort(18, (short) 62).putInt(20, 1).putLong(32, 64)
+        .putShort(52, (short) 64).putShort(54, (short) 56).putShort(56, (short) phdrs.size());
+    for (int i = 0; i < phdrs.size(); i++) {
+      Phdr p = phdrs.get(i);
+      int at = 64 + 56 * i;
+      b.putInt(at, p.type()).putInt(at + 4, 7).putLong(at + 8, p.offset()).putLong(at + 24, p.paddr())
+          .putLong(at + 32, p.filesz()).putLong(at + 40, p.memsz());
+    }
+    return b.array();
+  }
+
+  private static byte[] phnum(byte[] elf, int count) {
+    ByteBuffer.wrap(elf).order(ByteOrder.LITTLE_ENDIAN).putShort(56, (short) count);
+    return elf;
+  }
+
+  /** Writes a note header (n_namesz, n_descsz, n_type 1) and its name at {@code at}. */
+  private static byte[] note(byte[] elf, int at, long namesz, long descsz, String name) {
+    ByteBuffer b = ByteBuffer.wrap(elf).order(ByteOrder.LITTLE_ENDIAN);
+    b.putInt(at, (int) namesz).putInt(at + 4, (int) descsz).putInt(at + 8, 1);
+    byte[] n = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    System.arraycopy(n, 0, elf, at + 12, n.length);
+    return elf;
+  }
+
+  /** A raw image of {@code size} bytes, zero but for the given 64-bit words. */
+  private static void raw(Path file, int size, Map<Long, Long> words) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+    words.forEach((at, value) -> b.putLong(Math.toIntExact(at), value));
+    Files.write(file, b.array());
+  }
+
+  /** Writes every case into {@code dir}, named after the case: to look at them by hand. */
+  public static void main(String[] args) throws IOException {
+    Path dir = Path.of(args.length > 0 ? args[0] : ".");
+    Files.createDirectories(dir);
+    for (var e : CASES.entrySet()) {
+      e.getValue().write(dir.resolve(e.getKey()));
+    }
+  }
+}
