@@ -8,10 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.bouncycastle.crypto.Digest;
 import org.bouncycastle.util.encoders.Hex;
 import org.kexecsim.analyzer.FrameIndex;
@@ -210,40 +206,7 @@ public final class ImageChecksum {
     return out;
   }
 
-  private interface Job<T, R> {
-    R apply(T t);
-  }
-
-  private static <R> List<R> run(List<Task> tasks, Job<Task, R> job, int threads) {
-    int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-    if (n == 1 || tasks.size() < 2) {
-      return tasks.stream().map(job::apply).toList();
-    }
-    ExecutorService pool = Executors.newFixedThreadPool(n, r -> {
-      Thread th = new Thread(r, "checksum-worker");
-      th.setDaemon(true);
-      return th;
-    });
-    try {
-      List<Future<R>> futures = new ArrayList<>();
-      for (Task t : tasks) {
-        futures.add(pool.submit(() -> job.apply(t)));
-      }
-      List<R> out = new ArrayList<>(tasks.size());
-      for (Future<R> f : futures) {
-        out.add(f.get());
-      }
-      return out;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("checksum interrupted", e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IllegalStateException(e.getCause());
-    } finally {
-      pool.shutdownNow();
-    }
+  private static <R> List<R> run(List<Task> tasks, java.util.function.Function<Task, R> job, int threads) {
+    return org.kexecsim.analyzer.Workers.map(tasks, threads, "checksum", job);
   }
 }

@@ -8,10 +8,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.kexecsim.analyzer.FrameIndex;
 import org.kexecsim.analyzer.PageTables;
 import org.kexecsim.dump.MappedFileMemory;
@@ -184,36 +180,15 @@ public final class ImageDiff {
       }
       return out;
     }
-    ExecutorService pool = Executors.newFixedThreadPool(n, r -> {
-      Thread t = new Thread(r, "diff-worker");
-      t.setDaemon(true);
-      return t;
-    });
-    try {
-      List<Future<List<long[]>>> futures = new ArrayList<>();
-      for (long[] w : work) {
-        futures.add(pool.submit(() -> {
-          List<long[]> local = new ArrayList<>();
-          compareChunk(a, b, w[0], w[1], local);
-          progress.advance(w[1] - w[0]);
-          return local;
-        }));
-      }
-      for (Future<List<long[]>> f : futures) {
-        out.addAll(f.get());
-      }
-      return out;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("diff interrupted", e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IllegalStateException(e.getCause());
-    } finally {
-      pool.shutdownNow();
+    for (List<long[]> local : org.kexecsim.analyzer.Workers.map(work, n, "diff", w -> {
+      List<long[]> found = new ArrayList<>();
+      compareChunk(a, b, w[0], w[1], found);
+      progress.advance(w[1] - w[0]);
+      return found;
+    })) {
+      out.addAll(local);
     }
+    return out;
   }
 
   /** Appends {start, end} of every differing page piece of {@code [start, end)}. */
