@@ -89,6 +89,42 @@ class DumpCommandsTest {
   }
 
   @Test
+  void verifyPgdToleratesAccessedBitsAHardwareWalkSetUnlessStrict() throws IOException {
+    long entry = cr3 + 8 * 273;
+    SparseMemory untouched = memory.copy();
+    untouched.writeU64(entry, memory.readU64(entry) & ~PageTableEntry.A);
+    Path b = write(untouched, "untouched");
+    Path a = write(memory.copy(), "walked"); // the old tables were walked once more: A set again
+    CliRun tolerant = CliRun.of("verify-pgd", b.toString(), a.toString());
+    assertEquals(0, tolerant.exitCode(), tolerant.out() + tolerant.err());
+    assertTrue(tolerant.out().contains("1 table pages changed: 0 by software, 1 only A/D set by hardware walks"), tolerant.out());
+    assertTrue(tolerant.out().contains("(A/D set by a hardware walk)"), tolerant.out());
+    CliRun strict = CliRun.of("verify-pgd", b.toString(), a.toString(), "--strict", "--json");
+    assertEquals(1, strict.exitCode(), strict.out() + strict.err());
+    assertTrue(strict.out().contains("\"format\" : \"kexec-sim/verify-pgd/v2\""), strict.out());
+    assertTrue(strict.out().contains("\"kind\" : \"accessed-dirty\""), strict.out());
+  }
+
+  @Test
+  void verifyPgdOnAVmcoreAloneChecksTheVmcoreinfoRootAndSaysWhatOneImageShows() throws IOException {
+    long kernelMap = 0xffff_ffff_8000_0000L;
+    PageTableBuilder b = PageTableBuilder.onExisting(memory, PagingMode.LEVEL4, cr3, new BumpFrameAllocator(48L << 20, 56L << 20));
+    b.map(kernelMap, 0, 64L << 20, PageTableEntry.PAGE_KERNEL, PageSize.SIZE_2M); // the kernel image mapping
+    org.kexecsim.dump.VmcoreInfo info = org.kexecsim.dump.VmcoreInfo.builder().osRelease("6.1.0")
+        .symbol("init_top_pgt", kernelMap + cr3).symbol("_stext", kernelMap + 0x100_0000).number("phys_base", 0).build();
+    Path vmcore = dir.resolve("vmcore");
+    ElfCoreWriter.write(memory, CoreSpec.vmcore(ElfClass.ELF64, PrStatus.Arch.X86_64, memory.ramMap().ranges(),
+        List.of(), Optional.of(info), Optional.empty()), vmcore, false);
+    CliRun r = CliRun.of("verify-pgd", vmcore.toString());
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    assertTrue(r.out().startsWith(String.format("VMCOREINFO kernel root: 4level, root 0x%x", cr3)), r.out());
+    assertTrue(r.out().contains("INTACT:") && r.out().contains("2 of 2 VMCOREINFO symbols translate"), r.out());
+    assertTrue(r.out().contains("note: one image"), r.out());
+    CliRun j = CliRun.of("verify-pgd", vmcore.toString(), "--json");
+    assertTrue(j.out().contains("\"images\" : 1"), j.out());
+  }
+
+  @Test
   void diffAndChecksumVerifyReportTheChangedPage() throws IOException {
     SparseMemory after = memory.copy();
     after.writeU8(0x200010, 7);
