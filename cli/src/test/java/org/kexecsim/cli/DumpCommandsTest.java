@@ -125,6 +125,39 @@ class DumpCommandsTest {
   }
 
   @Test
+  void aPaeGuestWhosePdpteQemuMarkedAccessedTranslatesAndEveryCommandReportsTheBit() throws IOException {
+    // Before this, each command refused the file: "PDPTE 3 = 0x…021 … sets reserved bits 0x20".
+    SparseMemory m = new SparseMemory(RamMap.ofSize(64L << 20));
+    PageTableBuilder b = PageTableBuilder.create(m, PagingMode.PAE, new BumpFrameAllocator(32L << 20, 48L << 20));
+    b.map(0xC000_0000L, 0, 32L << 20, PageTableEntry.PAGE_KERNEL, PageSize.SIZE_2M);
+    long pdpt = b.root();
+    m.writeU64(pdpt + 24, m.readU64(pdpt + 24) | PageTableEntry.A); // what QEMU TCG's walk leaves there
+    m.writeU64(0x123000, 0x1122334455667788L);
+    long[] c = Machines.controlFor(PagingMode.PAE);
+    RegisterFile regs = RegisterFile.EMPTY.with(Register.CR0, c[0]).with(Register.CR3, pdpt).with(Register.CR4, c[1]);
+    Path core = dir.resolve("pae");
+    ElfCoreWriter.write(m, CoreSpec.qemu(ElfClass.ELF32, PrStatus.Arch.I386, m.ramMap().ranges(),
+        List.of(new CpuSnapshot(1, regs)), Optional.empty()), core, false);
+    String finding = String.format("reserved bits: PDPTE[3] @0x%x = 0x%x sets reserved bits 0x20 (A)", pdpt + 24,
+        m.readU64(pdpt + 24));
+
+    CliRun v = CliRun.of("vtop", core.toString(), "0xc0123008");
+    assertEquals(0, v.exitCode(), v.out() + v.err());
+    assertTrue(v.out().contains("0x00000000c0123008 -> 0x123008 (2M page)"), v.out());
+    assertTrue(v.out().contains(finding), v.out());
+    CliRun vj = CliRun.of("vtop", core.toString(), "0xc0123008", "--json");
+    assertTrue(vj.out().contains("\"bits\" : \"0x20\""), vj.out());
+    CliRun p = CliRun.of("ptdump", core.toString());
+    assertEquals(0, p.exitCode(), p.err());
+    assertTrue(p.out().contains(finding), p.out());
+    assertTrue(CliRun.of("ptdump", core.toString(), "--json").out().contains("\"reservedBitEntries\" : 1"));
+    CliRun g = CliRun.of("verify-pgd", core.toString(), core.toString());
+    assertEquals(0, g.exitCode(), g.out() + g.err());
+    assertTrue(g.out().contains(finding), g.out());
+    assertTrue(CliRun.of("verify-pgd", core.toString(), core.toString(), "--json").out().contains("\"bitNames\" : \"A\""));
+  }
+
+  @Test
   void diffAndChecksumVerifyReportTheChangedPage() throws IOException {
     SparseMemory after = memory.copy();
     after.writeU8(0x200010, 7);
