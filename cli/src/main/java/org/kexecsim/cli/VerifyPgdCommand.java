@@ -60,7 +60,7 @@ final class VerifyPgdCommand implements Callable<Integer> {
         for (RootTableFinder.LabeledRoot r : paging.resolveAll(spec.commandLine(), image, info)) {
           verdicts.add(named(image, () -> PgdVerifier.inspect(image.physicalMemory(), r.paging(), r.label(), info, kernel)));
         }
-        v = new PgdVerification(true, false, verdicts);
+        v = new PgdVerification(true, false, verdicts, skipped(image));
       }
     } else {
       try (Dump b = DumpImages.open(before, ramMap); Dump a = DumpImages.open(after, ramMap)) {
@@ -69,11 +69,20 @@ final class VerifyPgdCommand implements Callable<Integer> {
         for (RootTableFinder.LabeledRoot r : paging.resolveAll(spec.commandLine(), b, info)) {
           verdicts.add(named(b, () -> PgdVerifier.verify(b.physicalMemory(), a.physicalMemory(), r.paging(), r.label(), strict)));
         }
-        v = new PgdVerification(false, strict, verdicts);
+        v = new PgdVerification(false, strict, verdicts, skipped(b));
       }
     }
     spec.commandLine().getOut().print(json ? ReportJson.write(v.toJson()) + System.lineSeparator() : v.toText());
     return v.preserved() ? ExitCode.OK : ExitCode.NEGATIVE;
+  }
+
+  /** The CPUs left out without --cr3 because they had paging off. */
+  private List<String> skipped(Dump dump) {
+    if (paging.cr3 != null) {
+      return List.of();
+    }
+    return RootTableFinder.cpusWithoutPaging(dump).stream()
+        .map(cpu -> "CPU " + cpu + " had paging off (CR0.PG=0 in its QEMU note): no page tables to check").toList();
   }
 
   /** Runs a check whose bad-input line must name the image (tables too large to enumerate). */

@@ -99,14 +99,16 @@ public final class RootTableFinder {
   /**
    * Every root a dump names: the crashed kernel's (VMCOREINFO, from {@code info}) and each CPU's
    * CR3 of QEMU's notes, in that order; a CPU whose root is one already listed adds its name to
-   * that one's label. Empty when the dump names none.
+   * that one's label. A CPU with paging off (an offline vCPU QEMU never started, one parked in
+   * real mode) has no tables and is left out: see {@link #cpusWithoutPaging}. Empty when the dump
+   * names none.
    */
   public static List<LabeledRoot> allRoots(Dump dump, Optional<VmcoreInfo> info, Optional<PagingMode> mode) {
     java.util.LinkedHashMap<String, LabeledRoot> roots = new java.util.LinkedHashMap<>();
     kernelRoot(dump, info, mode).ifPresent(c -> roots.put(c.mode() + "@" + c.root(), new LabeledRoot("VMCOREINFO kernel root", c)));
     for (int cpu = 0; cpu < dump.qemuCpuStates().size(); cpu++) {
       Optional<PagingContext> c = cpuRoot(dump, cpu, info, mode);
-      if (c.isEmpty()) {
+      if (c.isEmpty() || c.get().mode() == PagingMode.DISABLED) {
         continue;
       }
       String name = "CPU " + cpu + " CR3";
@@ -117,6 +119,18 @@ public final class RootTableFinder {
           : new LabeledRoot(name, c.get()));
     }
     return List.copyOf(roots.values());
+  }
+
+  /** The CPUs of QEMU's notes whose CR0.PG is clear: no page tables in use there. */
+  public static List<Integer> cpusWithoutPaging(Dump dump) {
+    List<Integer> out = new ArrayList<>();
+    for (int cpu = 0; cpu < dump.qemuCpuStates().size(); cpu++) {
+      var regs = dump.qemuCpuStates().get(cpu).registers();
+      if (regs.has(Register.CR0) && (regs.getOrZero(Register.CR0) & Cr0.PG) == 0) {
+        out.add(cpu);
+      }
+    }
+    return List.copyOf(out);
   }
 
   private static boolean hasRootSymbol(VmcoreInfo v) {

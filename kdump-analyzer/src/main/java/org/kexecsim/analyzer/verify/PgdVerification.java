@@ -5,8 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import org.kexecsim.analyzer.ReportJson;
 
-/** verify-pgd's answer: one verdict per root, and overall preserved only when every root is. */
-public record PgdVerification(boolean singleImage, boolean strict, List<PgdVerdict> roots) {
+/**
+ * verify-pgd's answer: one verdict per root, and overall preserved only when every root is.
+ *
+ * @param notes what was not checked and why (e.g. a CPU with paging off)
+ */
+public record PgdVerification(boolean singleImage, boolean strict, List<PgdVerdict> roots, List<String> notes) {
   public static final String FORMAT = "kexec-sim/verify-pgd/v2";
 
   /** What one image can and cannot show; printed with every single-image verdict. */
@@ -17,6 +21,11 @@ public record PgdVerification(boolean singleImage, boolean strict, List<PgdVerdi
 
   public PgdVerification {
     roots = List.copyOf(roots);
+    notes = List.copyOf(notes);
+  }
+
+  public PgdVerification(boolean singleImage, boolean strict, List<PgdVerdict> roots) {
+    this(singleImage, strict, roots, List.of());
   }
 
   public boolean preserved() {
@@ -39,6 +48,8 @@ public record PgdVerification(boolean singleImage, boolean strict, List<PgdVerdi
     if (singleImage) {
       n.put("meaning", SINGLE_IMAGE_MEANING);
     }
+    ArrayNode nn = n.putArray("notes");
+    notes.forEach(nn::add);
     ArrayNode a = n.putArray("roots");
     roots.forEach(r -> r.toJson(a.addObject()));
     return n;
@@ -48,6 +59,7 @@ public record PgdVerification(boolean singleImage, boolean strict, List<PgdVerdi
     StringBuilder sb = new StringBuilder();
     roots.forEach(r -> sb.append(r.toText()));
     long good = roots.stream().filter(PgdVerdict::preserved).count();
+    notes.forEach(x -> sb.append("note: ").append(x).append(System.lineSeparator()));
     sb.append(String.format("overall: %s (%d of %d roots)%n", overallWord(), good, roots.size()));
     if (singleImage) {
       sb.append("note: ").append(SINGLE_IMAGE_MEANING).append(System.lineSeparator());

@@ -166,6 +166,21 @@ class PgdVerificationTest {
     }
   }
 
+  @org.junit.jupiter.api.Test
+  void aCpuWithPagingOffIsLeftOutAndSaidSoInsteadOfFailingTheRun() throws Exception {
+    CrashedKernel k = boot(Arch.X86_64);
+    List<CpuSnapshot> cpus = List.of(new CpuSnapshot(1, regs(k, k.registers().cr3())),
+        new CpuSnapshot(2, RegisterFile.EMPTY.with(Register.CR0, 0x6000_0010L).with(Register.CR3, 0))); // an offline vCPU, as QEMU reset it
+    Path out = dir.resolve("offline");
+    ElfCoreWriter.write(k.memory(), CoreSpec.qemu(ElfClass.ELF64, PrStatus.Arch.X86_64, k.memory().ramMap().ranges(), cpus,
+        Optional.of(info(k))), out, false);
+    try (Dump d = ElfCoreReader.open(out)) {
+      assertEquals(List.of("VMCOREINFO kernel root", "CPU 0 CR3"),
+          RootTableFinder.allRoots(d, d.vmcoreInfo(), Optional.empty()).stream().map(LabeledRoot::label).toList());
+      assertEquals(List.of(1), RootTableFinder.cpusWithoutPaging(d));
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Arch.class)
   void aVmcoreAloneIsIntactWhenItsTablesAreThereAndTheKernelSymbolsTranslate(Arch arch) throws Exception {
