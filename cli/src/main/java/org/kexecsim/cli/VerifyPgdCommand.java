@@ -22,12 +22,15 @@ import picocli.CommandLine.Parameters;
 
 /** {@code kexec-sim verify-pgd BEFORE [AFTER]}. */
 @Command(name = "verify-pgd", mixinStandardHelpOptions = true,
-    description = {"Checks that the page tables reachable from BEFORE's roots are unchanged in AFTER, so every",
-        "translation they define survived. Without --cr3 the roots are the crashed kernel's (VMCOREINFO, of",
-        "BEFORE or else AFTER) and every CPU's CR3 in BEFORE's QEMU notes, one verdict each. Changes that only",
-        "set A/D bits (hardware walks) are reported but tolerated unless --strict.",
-        "With one image: checks its roots' tables are all present and the VMCOREINFO symbols translate.",
-        "Exit 0 preserved/intact, 1 not."})
+    description = {
+      "Checks that the page tables reachable from BEFORE's roots are unchanged in",
+      "AFTER, so every translation they define survived. Without --cr3 the roots are",
+      "the crashed kernel's (VMCOREINFO of BEFORE, else of AFTER) and each CPU's CR3",
+      "in BEFORE's QEMU notes (--cpu is not used then), one verdict each. Changes",
+      "that only set A/D bits (hardware walks) are reported, tolerated unless --strict.",
+      "With one image: checks that its roots' tables are all there and the kernel's",
+      "VMCOREINFO symbols translate (INTACT); it cannot compare with pre-crash tables.",
+      "Exit 0 preserved/intact, 1 not."})
 final class VerifyPgdCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
