@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import org.kexecsim.analyzer.AnalysisException;
 import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.analyzer.RootTableFinder;
@@ -89,7 +90,7 @@ final class VerifyPgdCommand implements Callable<Integer> {
   }
 
   /** Runs a check whose bad-input line must name the image (tables too large to enumerate). */
-  private static PgdVerdict named(Dump dump, java.util.function.Supplier<PgdVerdict> check) {
+  private static PgdVerdict named(Dump dump, Supplier<PgdVerdict> check) {
     try {
       return check.get();
     } catch (AnalysisException e) {

@@ -1,5 +1,8 @@
 package org.kexecsim.analyzer;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.kexecsim.dump.Dump;
@@ -20,8 +23,6 @@ import org.kexecsim.mmu.Pdptes;
 import org.kexecsim.mmu.ReservedBitFinding;
 import org.kexecsim.mmu.ReservedBitPolicy;
 import org.kexecsim.mmu.WalkStep;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Finds the root page table and the paging mode of an image, in this order:
@@ -104,7 +105,7 @@ public final class RootTableFinder {
    * names none.
    */
   public static List<LabeledRoot> allRoots(Dump dump, Optional<VmcoreInfo> info, Optional<PagingMode> mode) {
-    java.util.LinkedHashMap<String, LabeledRoot> roots = new java.util.LinkedHashMap<>();
+    LinkedHashMap<String, LabeledRoot> roots = new LinkedHashMap<>();
     kernelRoot(dump, info, mode).ifPresent(c -> roots.put(c.mode() + "@" + c.root(), new LabeledRoot("VMCOREINFO kernel root", c)));
     for (int cpu = 0; cpu < dump.qemuCpuStates().size(); cpu++) {
       Optional<PagingContext> c = cpuRoot(dump, cpu, info, mode);

@@ -17,12 +17,12 @@ import org.kexecsim.dump.VmcoreInfo;
 import org.kexecsim.memory.PhysicalAccessException;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.mmu.Access;
-import org.kexecsim.mmu.PageWalker;
-import org.kexecsim.mmu.ReservedBitFinding;
-import org.kexecsim.mmu.Translation;
 import org.kexecsim.mmu.PageSize;
 import org.kexecsim.mmu.PageTableEntry;
+import org.kexecsim.mmu.PageWalker;
 import org.kexecsim.mmu.PagingMode;
+import org.kexecsim.mmu.ReservedBitFinding;
+import org.kexecsim.mmu.Translation;
 
 /**
  * Proves (or refutes) that a crashed kernel's page tables survived a kexec: walks the hierarchy
