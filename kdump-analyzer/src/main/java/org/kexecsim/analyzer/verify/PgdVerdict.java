@@ -119,9 +119,10 @@ public record PgdVerdict(
     sb.append(String.format("%s: %s%n", label, paging.describe()));
     if (singleImage) {
       long bad = symbols.stream().filter(c -> !c.ok()).count();
-      sb.append(String.format("  %s: %d table pages, %d leaf mappings, all in the image: %s; %d of %d VMCOREINFO symbols translate%n",
-          verdictWord(), tablesChecked, leaves, unreadableInBefore.isEmpty() ? "yes" : "no", symbols.size() - bad,
-          symbols.size()));
+      sb.append(String.format("  %s: %d table pages, %d leaf mappings, all in the image: %s; %s%n",
+          verdictWord(), tablesChecked, leaves, unreadableInBefore.isEmpty() ? "yes" : "no", symbols.isEmpty()
+              ? "no VMCOREINFO symbols to translate (only the tables' presence was checked)"
+              : String.format("%d of %d VMCOREINFO symbols translate", symbols.size() - bad, symbols.size())));
       for (SymbolCheck c : symbols) {
         if (!c.ok()) {
           sb.append(String.format("    %s 0x%x: %s%n", c.symbol(), c.virtual(), c.problem()));
