@@ -165,6 +165,8 @@ class DumpCommandsTest {
     CliRun d = CliRun.of("diff", before.toString(), changed.toString());
     assertEquals(1, d.exitCode(), d.err());
     assertTrue(d.out().startsWith("0x000000200000-0x000000201000"), d.out());
+    assertTrue(d.out().contains(String.format("page-table tags from A's 4level, root 0x%x (QEMU note of CPU 0", cr3)), d.out());
+    assertTrue(CliRun.of("diff", before.toString(), changed.toString(), "--json").out().contains("\"rootSource\" : \"QEMU note of CPU 0"));
 
     CliRun saved = CliRun.of("checksum", before.toString(), "--json", "--per-page", "--algo", "sha256");
     assertEquals(0, saved.exitCode(), saved.err());
