@@ -263,6 +263,11 @@ public final class RootTableFinder {
    *       entries, which every process PGD copies (arch/x86/mm/pgtable.c pgd_ctor,
    *       clone_pgd_range): so it is a process's kernel PGD and CR3 is its user twin.
    * </ul>
+   *
+   * In long mode CR3's own table must not hold that same upper half: a PTI user copy maps only
+   * the entry trampoline and the CPU entry area there, through its own tables
+   * (arch/x86/mm/pti.c pti_user_pagetable_walk_p4d), while without PTI two process PGDs can
+   * simply lie next to each other, each with the full cloned half.
    */
   static Optional<String> ptiEvidence(PhysicalMemory memory, PagingMode mode, long table, OptionalLong kernelRoot) {
     if ((table & PTI_USER_PGD) == 0 || kernelRoot.isEmpty() || (kernelRoot.getAsLong() & 0x1FFF) != 0) {
@@ -270,6 +275,9 @@ public final class RootTableFinder {
     }
     long kernel = kernelRoot.getAsLong();
     long base = table & ~0xFFFL;
+    if (mode.isLongMode() && sameKernelHalf(memory, base, kernel)) {
+      return Optional.empty(); // CR3's table is itself a kernel-side PGD
+    }
     if (base == kernel + PTI_USER_PGD) {
       return Optional.of(String.format("VMCOREINFO kernel root 0x%x is 8 KiB-aligned and CR3 is it + 0x1000", kernel));
     }

@@ -115,6 +115,16 @@ class RootTableFinderTest {
       assertEquals(proc, ctx.root(), "bit 12 clear: the kernel pgd itself, used as is");
       assertTrue(ctx.rootSource().contains("no PTI evidence"), ctx.rootSource());
     }
+    // Without PTI two process pgds can be neighbours, each with the full cloned kernel half: a CR3
+    // with bit 12 set is then that process's own pgd, not a user twin.
+    for (long off = 0; off < 4096; off += 8) {
+      k.memory().writeU64(proc + 4096 + off, k.memory().readU64(proc + off));
+    }
+    try (Dump d = qemuWithInfo(machine, proc | (1L << 12), Optional.of(info), "neighbour")) {
+      PagingContext ctx = RootTableFinder.find(d, OptionalLong.empty(), Optional.empty(), 0);
+      assertEquals(proc | (1L << 12), ctx.root(), ctx.rootSource());
+      assertTrue(ctx.rootSource().contains("used as is"), ctx.rootSource());
+    }
   }
 
   private Dump qemuWithInfo(SimulatedMachine machine, long cr3, Optional<VmcoreInfo> info, String name) throws Exception {
