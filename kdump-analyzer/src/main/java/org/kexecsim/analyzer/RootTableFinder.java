@@ -264,10 +264,11 @@ public final class RootTableFinder {
    *       clone_pgd_range): so it is a process's kernel PGD and CR3 is its user twin.
    * </ul>
    *
-   * In long mode CR3's own table must not hold that same upper half: a PTI user copy maps only
-   * the entry trampoline and the CPU entry area there, through its own tables
-   * (arch/x86/mm/pti.c pti_user_pagetable_walk_p4d), while without PTI two process PGDs can
-   * simply lie next to each other, each with the full cloned half.
+   * In long mode CR3's own table must not hold that same upper half: a PTI user copy gets the
+   * upper half of the kernel's user copy (arch/x86/include/asm/pgtable.h clone_pgd_range), which
+   * maps only the entry trampoline and the CPU entry area, through its own tables
+   * (arch/x86/mm/pti.c pti_user_pagetable_walk_p4d); without PTI two process PGDs can simply lie
+   * next to each other, each with the full cloned half.
    */
   static Optional<String> ptiEvidence(PhysicalMemory memory, PagingMode mode, long table, OptionalLong kernelRoot) {
     if ((table & PTI_USER_PGD) == 0 || kernelRoot.isEmpty() || (kernelRoot.getAsLong() & 0x1FFF) != 0) {
