@@ -162,7 +162,7 @@ def main():
         mon.command("cont", 30)
         t_dumped = time.monotonic()
         serial.send("panic\n")
-        size = serial.wait_for(r"KSIM-VMCORE-SIZE (\d+)", a.capture_timeout, "capture kernel with /proc/vmcore")
+        size = serial.wait_for(r"KSIM-VMCORE-SIZE (\d+)\r?\n", a.capture_timeout, "capture kernel with /proc/vmcore")
         serial.wait_for(r"KSIM-VMCORE-DONE", a.capture_timeout, "KSIM-VMCORE-DONE (vmcore copied to disk)")
         t_done = time.monotonic()
         with open(os.path.join(a.out, "vmcore.size"), "w") as f:

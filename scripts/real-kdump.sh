@@ -149,8 +149,16 @@ for f in "$OUT/vmcore" "$OUT/qemu.elf"; do fallocate --dig-holes "$f" 2>/dev/nul
 chmod a+r "$OUT"/qemu*
 [ "$(head -c 4 "$OUT/vmcore" | od -An -c | tr -d ' ')" = '177ELF' ] || die "the copied vmcore does not start with an ELF header"
 sed -n 's/^KSIM-SYM //p' "$OUT/serial.log" | tr -d '\r' > "$OUT/symbols.txt"
-grep -q ' linux_banner$' "$OUT/symbols.txt" || die "guest printed no linux_banner address"
 if [ -r "$SYSMAP" ]; then cp "$SYSMAP" "$OUT/System.map"; else echo "real-kdump: no $SYSMAP (the -dbg package); symbols.txt only" >&2; fi
+# 686-pae is built without CONFIG_KALLSYMS_ALL, so its kallsyms lacks data symbols: with nokaslr
+# the kernel runs at its link addresses, so System.map supplies them (marked by the file they came from).
+if ! grep -q ' linux_banner$' "$OUT/symbols.txt" && [ -z "$KASLR_ARG" ]; then
+  die "guest printed no linux_banner address and KASLR is on"
+elif ! grep -q ' linux_banner$' "$OUT/symbols.txt"; then
+  [ -r "$OUT/System.map" ] || die "guest printed no linux_banner address and there is no System.map"
+  grep -E ' (linux_banner|init_top_pgt|swapper_pg_dir|initial_page_table|init_uts_ns|phys_base)$' "$OUT/System.map" >> "$OUT/symbols.txt"
+fi
+grep -q ' linux_banner$' "$OUT/symbols.txt" || die "no linux_banner address from the guest or System.map"
 echo "$KVER" > "$OUT/kernel-version"
 rm -rf "$work" "$OUT/serial.sock" "$OUT/monitor.sock"
 echo "real-kdump: $ARCH $KVER: vmcore $(stat -c %s "$OUT/vmcore") bytes, qemu.elf $(stat -c %s "$OUT/qemu.elf") bytes in $OUT"
