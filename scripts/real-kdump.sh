@@ -6,13 +6,15 @@
 # 1 GiB RAM, 2 CPUs, crashkernel=192M, nokaslr (KSIM_KASLR=1 leaves KASLR on) and a busybox
 # initramfs whose init loads the same kernel and a small initramfs as the capture kernel with
 # Debian's own `kexec -p` (kexec_load). The host then stops the guest, records `info registers -a`
-# and takes `dump-guest-memory` (ELF; and -z for pae) of that state, resumes it, and has the guest
+# and takes `dump-guest-memory` (ELF, and -z) of that state, resumes it, and has the guest
 # panic (echo c > /proc/sysrq-trigger). The capture kernel's init loads virtio from the kernel's
 # modules and copies /proc/vmcore raw onto a virtio disk, printing its length; the host cuts it out.
 # Leaves in OUT_DIR:
 #   vmcore         the capture kernel's /proc/vmcore (ELF64 on x86_64; what the kernel writes on i386)
 #   qemu.elf       QEMU's ELF dump of the running kernel just before the panic
-#   qemu-z.kdump   (pae) QEMU's kdump-compressed (zlib) dump of the same state
+#   qemu-z.flat    QEMU's dump-guest-memory -z (kdump-compressed, zlib) of the same state, in the
+#                  flattened format QEMU 7.2 always writes for -z/-l/-s (dump.c write_start_flat_header)
+#   qemu-z.kdump   the same reassembled by `makedumpfile -R` (when makedumpfile is installed)
 #   System.map     the kernel's System.map from Debian's -dbg package (link addresses)
 #   symbols.txt    "ADDRESS TYPE NAME" from the guest's /proc/kallsyms for the symbols tests use
 #   registers.txt  `info registers -a` of the stopped guest (CR3 of each CPU as QEMU saw it)
@@ -56,7 +58,7 @@ fi
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 work=$OUT/build
-rm -rf "$work" "$OUT"/{vmcore,qemu.elf,qemu-z.kdump,disk.img,vmcore.size,serial.log,registers.txt,symbols.txt}
+rm -rf "$work" "$OUT"/{vmcore,qemu.elf,qemu-z.flat,qemu-z.kdump,disk.img,vmcore.size,serial.log,registers.txt,symbols.txt}
 mkdir -p "$work/capture"/{bin,proc,sys,dev,modules}
 
 # The capture kernel's initramfs: busybox, the virtio modules, the init below.
@@ -132,12 +134,10 @@ echo "console=ttyS0 $KASLR_ARG irqpoll nr_cpus=1 reset_devices panic=-1 loglevel
 
 # A sparse disk the capture kernel writes /proc/vmcore onto (larger than the guest's RAM).
 truncate -s 2G "$OUT/disk.img"
-ZDUMP=()
-[ "$ARCH" = pae ] && ZDUMP=(--zdump "$OUT/qemu-z.kdump")
 python3 "$HERE/qemu-crash-drive.py" --qemu "$QEMU" ${CPU:+--cpu "$CPU"} --mem 1G --smp 2 \
   --kernel "$KERNEL" --initrd "$work/main.gz" \
   --append "console=ttyS0 $KASLR_ARG crashkernel=192M panic=-1 loglevel=3" \
-  --disk "$OUT/disk.img" --out "$OUT" --elf "$OUT/qemu.elf" "${ZDUMP[@]}" \
+  --disk "$OUT/disk.img" --out "$OUT" --elf "$OUT/qemu.elf" --zdump "$OUT/qemu-z.flat" \
   || die "the guest did not produce a vmcore"
 
 size=$(cat "$OUT/vmcore.size")
@@ -147,6 +147,12 @@ mv "$OUT/disk.img" "$OUT/vmcore"
 # Zero runs cost no disk (the copy wrote every byte); QEMU writes its dumps owner-only.
 for f in "$OUT/vmcore" "$OUT/qemu.elf"; do fallocate --dig-holes "$f" 2>/dev/null || true; done
 chmod a+r "$OUT"/qemu*
+if command -v makedumpfile >/dev/null; then
+  timeout 120 makedumpfile -R "$OUT/qemu-z.kdump" < "$OUT/qemu-z.flat" > "$OUT/reassemble.log" 2>&1 \
+    || { cat "$OUT/reassemble.log" >&2; die "makedumpfile -R could not reassemble QEMU's -z dump"; }
+  rm -f "$OUT/reassemble.log"
+  chmod a+r "$OUT/qemu-z.kdump"
+fi
 [ "$(head -c 4 "$OUT/vmcore" | od -An -c | tr -d ' ')" = '177ELF' ] || die "the copied vmcore does not start with an ELF header"
 sed -n 's/^KSIM-SYM //p' "$OUT/serial.log" | tr -d '\r' > "$OUT/symbols.txt"
 if [ -r "$SYSMAP" ]; then cp "$SYSMAP" "$OUT/System.map"; else echo "real-kdump: no $SYSMAP (the -dbg package); symbols.txt only" >&2; fi

@@ -59,10 +59,21 @@ public final class RealDumps {
       return dir.resolve("qemu.elf");
     }
 
-    /** QEMU's dump-guest-memory -z (kdump-compressed, zlib) of the same state; PAE only. */
-    public Optional<Path> qemuKdumpZlib() {
+    /**
+     * QEMU's dump-guest-memory -z of the same state as {@link #qemuElf()}: kdump-compressed with
+     * zlib pages, in the flattened format QEMU 7.2 always writes for -z (file starts "makedumpfile").
+     */
+    public Path qemuKdumpZlibFlattened() {
+      return dir.resolve("qemu-z.flat");
+    }
+
+    /** {@link #qemuKdumpZlibFlattened()} reassembled by `makedumpfile -R` (starts "KDUMP   "); aborts when absent. */
+    public Path qemuKdumpZlib() {
       Path p = dir.resolve("qemu-z.kdump");
-      return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+      if (!Files.isRegularFile(p)) {
+        abort("no reassembled QEMU -z dump (makedumpfile was not installed when " + dir + " was made)");
+      }
+      return p;
     }
 
     /** The kernel's System.map from Debian's -dbg package (nokaslr: also the runtime addresses). */
@@ -162,12 +173,12 @@ public final class RealDumps {
 
   private RealDumps() {}
 
-  /** Debian amd64 under qemu-system-x86_64: vmcore, qemu.elf, mdf/ conversions, symbols. */
+  /** Debian amd64 under qemu-system-x86_64: vmcore, qemu.elf, qemu-z, mdf/ conversions, symbols. */
   public static Set x86_64() {
     return get(Arch.X86_64);
   }
 
-  /** Debian 686-pae under qemu-system-i386: vmcore (ELF32), qemu.elf, qemu-z.kdump, symbols. */
+  /** Debian 686-pae under qemu-system-i386: vmcore (ELF32), qemu.elf, qemu-z, symbols. */
   public static Set pae() {
     return get(Arch.PAE);
   }
