@@ -22,7 +22,7 @@
 # Inputs (prepared by scripts/real-dump-inputs.sh, which .ci/run calls), under KSIM_CACHE
 # (default /var/cache/kexec-sim): k64/ or k32/ (the kernel package unpacked), usr/lib/debug/boot/
 # System.map-*, and for pae i386/ (busybox-static, kexec-tools and libc6 for i386 unpacked).
-# Host tools: qemu-system-x86, cpio, python3; for x86_64 busybox-static and kexec-tools.
+# Host tools: qemu-system-x86, cpio, python3, util-linux; for x86_64 busybox-static, kexec-tools, binutils.
 # Every wait is bounded and QEMU never outlives the script. Exit 0 on success, 1 with the reason.
 set -euo pipefail
 ARCH=${1:?usage: real-kdump.sh x86_64|pae OUT_DIR}
@@ -46,7 +46,8 @@ command -v cpio >/dev/null || die "cpio missing"
 command -v python3 >/dev/null || die "python3 missing"
 if [ "$ARCH" = x86_64 ]; then
   BUSYBOX=$(command -v busybox) || die "busybox missing (busybox-static)"
-  file -L "$BUSYBOX" | grep -q 'statically linked' || die "$BUSYBOX is not static (install busybox-static)"
+  # The initramfs carries no libraries for it: Debian's dynamic busybox would not start there.
+  ! readelf -lW "$BUSYBOX" 2>/dev/null | grep -q 'INTERP' || die "$BUSYBOX is not static (install busybox-static)"
   KEXEC=$(command -v kexec || echo /usr/sbin/kexec)
 else
   BUSYBOX=$URoot/bin/busybox
