@@ -31,6 +31,7 @@ public final class RealDumps {
   /** The guests the script boots. */
   public enum Arch {
     X86_64("x86_64", "qemu-system-x86_64", "k64", "amd64"),
+    X86_64_KASLR("x86_64", "qemu-system-x86_64", "k64", "amd64"),
     PAE("pae", "qemu-system-i386", "k32", "686-pae");
 
     final String script;
@@ -178,6 +179,11 @@ public final class RealDumps {
     return get(Arch.X86_64);
   }
 
+  /** The same guest with KASLR left on (kernel and direct map randomized): vmcore, qemu.elf, qemu-z. */
+  public static Set x86_64Kaslr() {
+    return get(Arch.X86_64_KASLR);
+  }
+
   /** Debian 686-pae under qemu-system-i386: vmcore (ELF32), qemu.elf, qemu-z, symbols. */
   public static Set pae() {
     return get(Arch.PAE);
@@ -196,7 +202,7 @@ public final class RealDumps {
         missing.add(tool);
       }
     }
-    if (arch == Arch.X86_64 && !onPath("busybox")) {
+    if (arch != Arch.PAE && !onPath("busybox")) {
       missing.add("busybox (busybox-static)");
     }
     boolean canFetch = "root".equals(System.getProperty("user.name")) && onPath("apt-get");
@@ -210,11 +216,12 @@ public final class RealDumps {
       abort("real " + arch.script + " dumps need " + String.join(", ", missing) + ": skipping (see .ci/run)");
     }
     Path fallback = Path.of("target", "real-dumps").toAbsolutePath();
-    Path log = Path.of("target", "real-dumps-" + arch.script + ".log").toAbsolutePath();
+    Path log = Path.of("target", "real-dumps-" + arch.name().toLowerCase(java.util.Locale.ROOT) + ".log").toAbsolutePath();
     try {
       Files.createDirectories(log.getParent());
-      Process p = new ProcessBuilder("bash", scripts.resolve("real-dumps.sh").toString(), arch.script, fallback.toString())
-          .redirectOutput(log.toFile()).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+      ProcessBuilder pb = new ProcessBuilder("bash", scripts.resolve("real-dumps.sh").toString(), arch.script, fallback.toString());
+      pb.environment().put("KSIM_KASLR", arch == Arch.X86_64_KASLR ? "1" : "0");
+      Process p = pb.redirectOutput(log.toFile()).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
       if (!p.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) {
         p.descendants().forEach(ProcessHandle::destroyForcibly); // QEMU must not outlive the test
         p.destroyForcibly();
