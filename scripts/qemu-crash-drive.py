@@ -10,7 +10,9 @@ and QEMU is killed on every exit path. Exit 0 on success, 1 with the reason on s
 """
 import argparse
 import os
+import ctypes
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -113,7 +115,23 @@ def connect(path, timeout):
             time.sleep(0.1)
 
 
+def die_with_parent():
+    """In QEMU's child before exec: SIGKILL it when this driver dies, however it dies (prctl(2))."""
+    PR_SET_PDEATHSIG = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def on_signal(signum, frame):
+    # Turn SIGTERM/SIGHUP into an exception so that the finally below kills QEMU.
+    raise Failure("stopped by signal " + str(signum))
+
+
 def main():
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(sig, on_signal)
     ap = argparse.ArgumentParser()
     ap.add_argument("--qemu", required=True)
     ap.add_argument("--cpu")
@@ -144,7 +162,8 @@ def main():
     if a.cpu:
         cmd += ["-cpu", a.cpu]
     qlog = open(os.path.join(a.out, "qemu.log"), "wb")
-    qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog, stderr=subprocess.STDOUT)
+    qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog, stderr=subprocess.STDOUT,
+                            preexec_fn=die_with_parent)
     t0 = time.monotonic()
     try:
         serial = Serial(serial_sock, os.path.join(a.out, "serial.log"))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The real dumps of one architecture, generated once and then reused: prints (as the last line
-# on stdout) the directory holding what scripts/real-kdump.sh leaves (and, for x86_64, the
-# makedumpfile conversions of its vmcore in mdf/, see makedumpfile-variants.sh).
+# on stdout) the directory holding what scripts/real-kdump.sh leaves (and, for x86_64 without
+# KASLR, the makedumpfile conversions of its vmcore in mdf/, see makedumpfile-variants.sh).
 # Usage: real-dumps.sh x86_64|pae [FALLBACK_DIR]
 # Cache: KSIM_DUMP_CACHE (default /var/cache/kexec-sim/dumps)/<kernel>-<hash of these scripts>/<arch>,
 # so changing a script regenerates; FALLBACK_DIR is used when the cache cannot be written.
@@ -45,7 +45,7 @@ if [ ! -e "$dir/COMPLETE" ]; then
     rm -rf "$tmp" "$dir"
     start=$SECONDS
     "$HERE/real-kdump.sh" "$ARCH" "$tmp" >&2 || { rm -rf "$tmp"; die "real-kdump.sh $ARCH failed"; }
-    if [ "$ARCH" = x86_64 ]; then
+    if [ "$variant" = x86_64 ]; then
       "$HERE/makedumpfile-variants.sh" "$tmp/vmcore" "$tmp/mdf" >&2 || { rm -rf "$tmp"; die "makedumpfile-variants.sh failed"; }
     fi
     echo "generated in $((SECONDS - start)) s by $HERE" > "$tmp/COMPLETE"
