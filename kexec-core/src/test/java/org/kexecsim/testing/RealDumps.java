@@ -205,31 +205,37 @@ public final class RealDumps {
     if (arch != Arch.PAE && !onPath("busybox")) {
       missing.add("busybox (busybox-static)");
     }
-    boolean canFetch = "root".equals(System.getProperty("user.name")) && onPath("apt-get");
-    if (!canFetch && !hasKernel(cache, arch)) {
-      missing.add("Debian's " + arch.flavour + " kernel unpacked in " + cache.resolve(arch.unpacked) + " (scripts/real-dump-inputs.sh)");
+    String fetched = "";
+    if (missing.isEmpty() && !hasInputs(cache, arch)
+        && "root".equals(System.getProperty("user.name")) && onPath("apt-get")) {
+      fetched = fetchInputs(scripts);
     }
-    if (!canFetch && arch == Arch.PAE && !Files.isExecutable(cache.resolve("i386/sbin/kexec"))) {
-      missing.add("the i386 userland in " + cache.resolve("i386") + " (scripts/real-dump-inputs.sh)");
+    if (!hasKernel(cache, arch)) {
+      missing.add("Debian's " + arch.flavour + " kernel unpacked in " + cache.resolve(arch.unpacked) + " (scripts/real-dump-inputs.sh as root" + fetched + ")");
+    }
+    if (arch == Arch.PAE && !Files.isExecutable(cache.resolve("i386/sbin/kexec"))) {
+      missing.add("the i386 userland in " + cache.resolve("i386") + " (scripts/real-dump-inputs.sh as root" + fetched + ")");
     }
     if (!missing.isEmpty()) {
       abort("real " + arch.script + " dumps need " + String.join(", ", missing) + ": skipping (see .ci/run)");
     }
     Path fallback = Path.of("target", "real-dumps").toAbsolutePath();
-    Path log = Path.of("target", "real-dumps-" + arch.name().toLowerCase(java.util.Locale.ROOT) + ".log").toAbsolutePath();
+    String name = "real-dumps-" + arch.name().toLowerCase(java.util.Locale.ROOT);
+    Path log = Path.of("target", name + ".log").toAbsolutePath(); // the scripts' messages
+    Path answer = Path.of("target", name + ".out").toAbsolutePath(); // the directory, last line
     try {
       Files.createDirectories(log.getParent());
       ProcessBuilder pb = new ProcessBuilder("bash", scripts.resolve("real-dumps.sh").toString(), arch.script, fallback.toString());
       pb.environment().put("KSIM_KASLR", arch == Arch.X86_64_KASLR ? "1" : "0");
-      Process p = pb.redirectOutput(log.toFile()).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+      Process p = pb.redirectOutput(answer.toFile()).redirectError(log.toFile()).start();
       if (!p.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) {
         p.descendants().forEach(ProcessHandle::destroyForcibly); // QEMU must not outlive the test
         p.destroyForcibly();
         throw new AssertionError("real-dumps.sh " + arch.script + " did not finish in " + TIMEOUT_S + " s:\n" + Files.readString(log));
       }
-      List<String> lines = Files.readAllLines(log);
+      List<String> lines = Files.readAllLines(answer);
       if (p.exitValue() != 0 || lines.isEmpty()) {
-        throw new AssertionError("real-dumps.sh " + arch.script + " failed (exit " + p.exitValue() + "):\n" + String.join("\n", lines));
+        throw new AssertionError("real-dumps.sh " + arch.script + " failed (exit " + p.exitValue() + "):\n" + Files.readString(log));
       }
       Path dir = Path.of(lines.getLast().trim());
       if (!Files.isRegularFile(dir.resolve("COMPLETE"))) {
@@ -258,6 +264,30 @@ public final class RealDumps {
       }
     }
     throw new AssertionError("no scripts/real-dumps.sh above " + Path.of("").toAbsolutePath() + " (set -Dksim.scripts)");
+  }
+
+  private static boolean hasInputs(Path cache, Arch arch) {
+    return hasKernel(cache, arch) && (arch != Arch.PAE || Files.isExecutable(cache.resolve("i386/sbin/kexec")));
+  }
+
+  /** Runs real-dump-inputs.sh (downloads); returns "" or ": it said ..." for the skip reason. */
+  private static String fetchInputs(Path scripts) {
+    try {
+      Process p = new ProcessBuilder("bash", scripts.resolve("real-dump-inputs.sh").toString()).redirectErrorStream(true).start();
+      p.getOutputStream().close();
+      if (!p.waitFor(600, TimeUnit.SECONDS)) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        return ": it did not finish in 600 s";
+      }
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+      return p.exitValue() == 0 ? "" : ": it said " + out.lines().reduce((x, y) -> y).orElse("nothing");
+    } catch (IOException e) {
+      return ": " + e.getMessage();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return ": interrupted";
+    }
   }
 
   private static boolean hasKernel(Path cache, Arch arch) {
