@@ -7,6 +7,7 @@ import org.kexecsim.isa.Instruction;
 import org.kexecsim.isa.Mem;
 import org.kexecsim.isa.Operand;
 import org.kexecsim.isa.Segment;
+import org.kexecsim.isa.ShiftOp;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.mmu.Access;
 import org.kexecsim.mmu.ControlRegister;
@@ -142,6 +143,7 @@ final class Executor {
           case WBINVD -> requireCpl0("WBINVD"); // caches are not modelled: memory is always coherent
           case UD2 -> throw CpuFault.ud("ud2 (SDM Vol. 2 UD)");
           case RDMSR, WRMSR -> msr(s.op() == Instruction.SimpleOp.WRMSR);
+          case CPUID -> cpuid();
         }
       }
       case Instruction.Undefined u -> throw CpuFault.ud(u.reason());
@@ -191,8 +193,29 @@ final class Executor {
     return 1L << (8 * size - 1);
   }
 
+  /**
+   * SDM Vol. 1 §3.4.1.1: a 32-bit result zero-extends into the full register; 8- and 16-bit
+   * results leave the other bits as they were.
+   */
   private void setReg(int n, int size, long v) {
-    gpr[n] = mask(v, size); // 32-bit results zero-extend into the full register (SDM Vol. 1 §3.4.1.1)
+    gpr[n] = switch (size) {
+      case 8 -> v;
+      case 4 -> v & 0xFFFF_FFFFL;
+      case 2 -> (gpr[n] & ~0xFFFFL) | (v & 0xFFFFL);
+      default -> (gpr[n] & ~0xFFL) | (v & 0xFFL);
+    };
+  }
+
+  private long readReg(Gpr g, int size) {
+    return g.high() ? (gpr[g.number()] >>> 8) & 0xFF : mask(gpr[g.number()], size);
+  }
+
+  private void writeReg(Gpr g, int size, long v) {
+    if (g.high()) {
+      gpr[g.number()] = (gpr[g.number()] & ~0xFF00L) | ((v & 0xFF) << 8); // AH..BH: bits 15:8
+    } else {
+      setReg(g.number(), size, v);
+    }
   }
 
   long effectiveAddress(Mem m) {
@@ -210,7 +233,7 @@ final class Executor {
 
   private long read(Operand o, int size) {
     return switch (o) {
-      case Gpr g -> mask(gpr[g.number()], size);
+      case Gpr g -> readReg(g, size);
       case Imm i -> mask(i.value(), size);
       case Mem m -> cpu.read(m.effectiveSegment(), effectiveAddress(m), size);
     };
@@ -218,7 +241,7 @@ final class Executor {
 
   private void write(Operand o, int size, long v) {
     switch (o) {
-      case Gpr g -> setReg(g.number(), size, v);
+      case Gpr g -> writeReg(g, size, v);
       case Mem m -> cpu.write(m.effectiveSegment(), effectiveAddress(m), size, v);
       case Imm i -> throw new IllegalStateException("write to an immediate");
     }
@@ -317,6 +340,20 @@ final class Executor {
         boolean of = ((x ^ y) & (x ^ r) & sign) != 0;
         flags = (cf ? Rflags.CF : 0) | (of ? Rflags.OF : 0) | (((x ^ y ^ r) & 0x10) != 0 ? Rflags.AF : 0);
       }
+      case ADC -> {
+        long c = (cpu.rflags & Rflags.CF) != 0 ? 1 : 0;
+        r = mask(x + y + c, size);
+        boolean cf = Long.compareUnsigned(r, x) < 0 || (c == 1 && r == x);
+        boolean of = ((x ^ r) & (y ^ r) & sign) != 0;
+        flags = (cf ? Rflags.CF : 0) | (of ? Rflags.OF : 0) | (((x ^ y ^ r) & 0x10) != 0 ? Rflags.AF : 0);
+      }
+      case SBB -> {
+        long c = (cpu.rflags & Rflags.CF) != 0 ? 1 : 0;
+        r = mask(x - y - c, size);
+        boolean cf = Long.compareUnsigned(x, y) < 0 || (c == 1 && x == y);
+        boolean of = ((x ^ y) & (x ^ r) & sign) != 0;
+        flags = (cf ? Rflags.CF : 0) | (of ? Rflags.OF : 0) | (((x ^ y ^ r) & 0x10) != 0 ? Rflags.AF : 0);
+      }
       case AND, TEST -> {
         r = x & y;
         flags = 0; // CF=OF=0; AF undefined, cleared here
@@ -337,29 +374,87 @@ final class Executor {
     setFlags(Rflags.ARITH, flags | resultFlags(r, size));
   }
 
+  /**
+   * Shifts and rotates (SDM Vol. 2 SAL/SAR/SHL/SHR and RCL/RCR/ROL/ROR): the count is masked to
+   * 5 bits (6 with a 64-bit operand); a masked count of 0 changes nothing, not even flags. Shifts
+   * set CF to the last bit shifted out and SF/ZF/PF from the result; rotates touch only CF and
+   * OF. OF is defined for a count of 1 only; for other counts this model leaves it unchanged.
+   * RCL/RCR rotate through CF, modulo 9 or 17 for byte and word operands.
+   */
   private void shift(Instruction.Shift s) {
     int size = s.size();
-    int count = s.count() & (size == 8 ? 63 : 31); // the count is masked (SDM Vol. 2 SAL/SHL)
+    int width = 8 * size;
+    int raw = s.byCl() ? (int) gpr[Gpr.RCX] & 0xFF : s.count();
+    int count = raw & (size == 8 ? 63 : 31);
     long a = read(s.target(), size);
     if (count == 0) {
       write(s.target(), size, a); // still a write access, flags unchanged
       return;
     }
+    long sign = signBit(size);
     long r;
     boolean cf;
     boolean of;
-    if (s.left()) {
-      r = mask(a << count, size);
-      cf = ((a >>> (8 * size - count)) & 1) != 0;
-      of = ((r & signBit(size)) != 0) != cf;
-    } else {
-      r = a >>> count;
-      cf = ((a >>> (count - 1)) & 1) != 0;
-      of = (a & signBit(size)) != 0;
+    boolean logical = true;
+    switch (s.op()) {
+      case SHL -> {
+        r = count >= 64 ? 0 : mask(a << count, size);
+        cf = count <= width && ((a >>> (width - count)) & 1) != 0;
+        of = ((r & sign) != 0) != cf;
+      }
+      case SHR -> {
+        r = count >= width ? 0 : a >>> count;
+        cf = count <= width && ((a >>> (count - 1)) & 1) != 0;
+        of = (a & sign) != 0;
+      }
+      case SAR -> {
+        long sx = (a << (64 - width)) >> (64 - width);
+        r = mask(sx >> Math.min(count, 63), size);
+        cf = ((sx >> Math.min(count - 1, 63)) & 1) != 0;
+        of = false;
+      }
+      case ROL, ROR -> {
+        logical = false;
+        int n = count % width;
+        if (s.op() == ShiftOp.ROL) {
+          r = n == 0 ? a : mask((a << n) | (a >>> (width - n)), size);
+          cf = (r & 1) != 0;
+          of = ((r & sign) != 0) != cf;
+        } else {
+          r = n == 0 ? a : mask((a >>> n) | (a << (width - n)), size);
+          cf = (r & sign) != 0;
+          of = ((r ^ (r << 1)) & sign) != 0; // MSB xor the bit below it
+        }
+      }
+      default -> { // RCL, RCR: rotate the (width+1)-bit value CF:operand
+        logical = false;
+        int n = size <= 2 ? count % (width + 1) : count;
+        boolean c = (cpu.rflags & Rflags.CF) != 0;
+        r = a;
+        boolean ofBefore = ((a & sign) != 0) != c;
+        for (int k = 0; k < n; k++) {
+          if (s.op() == ShiftOp.RCL) {
+            boolean out = (r & sign) != 0;
+            r = mask((r << 1) | (c ? 1 : 0), size);
+            c = out;
+          } else {
+            boolean out = (r & 1) != 0;
+            r = (r >>> 1) | (c ? sign : 0);
+            c = out;
+          }
+        }
+        cf = c;
+        of = s.op() == ShiftOp.RCL ? ((r & sign) != 0) != cf : ofBefore;
+      }
     }
     write(s.target(), size, r);
-    long affected = Rflags.CF | Rflags.ZF | Rflags.SF | Rflags.PF | (count == 1 ? Rflags.OF : 0);
-    setFlags(affected, (cf ? Rflags.CF : 0) | (of ? Rflags.OF : 0) | resultFlags(r, size));
+    if (logical) {
+      long affected = Rflags.CF | Rflags.ZF | Rflags.SF | Rflags.PF | (count == 1 ? Rflags.OF : 0);
+      setFlags(affected, (cf ? Rflags.CF : 0) | (of ? Rflags.OF : 0) | resultFlags(r, size));
+    } else {
+      long affected = Rflags.CF | (count == 1 ? Rflags.OF : 0);
+      setFlags(affected, (cf ? Rflags.CF : 0) | (of ? Rflags.OF : 0));
+    }
   }
 
   // ---- system instructions -----------------------------------------------------------------------
@@ -402,6 +497,45 @@ final class Executor {
     }
   }
 
+  /**
+   * CPUID (SDM Vol. 2 CPUID): the leaves a relocate routine or boot code may ask, describing the
+   * modelled CPU. Leaves past the maximum return zeros (AMD's behaviour; Intel CPUs repeat the
+   * highest basic leaf instead). The vendor string is the model's own.
+   */
+  private void cpuid() {
+    long leaf = gpr[Gpr.RAX] & 0xFFFF_FFFFL;
+    long eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (leaf == 0) {
+      eax = 7;
+      ebx = le("KexecSimCPU!".substring(0, 4)); // EBX, EDX, ECX spell the vendor, in that order
+      edx = le("KexecSimCPU!".substring(4, 8));
+      ecx = le("KexecSimCPU!".substring(8, 12));
+    } else if (leaf == 1) {
+      // EDX: FPU(0) PSE(3) MSR(5) PAE(6) PGE(13) PSE-36(17)
+      edx = 1L | 1L << 3 | 1L << 5 | 1L << 6 | 1L << 13 | 1L << 17;
+    } else if (leaf == 7) {
+      ecx = 1L << 16; // LA57 (SDM Vol. 2 CPUID leaf 07H ECX[16])
+    } else if (leaf == 0x8000_0000L) {
+      eax = 0x8000_0008L;
+    } else if (leaf == 0x8000_0001L) {
+      edx = 1L << 20 | 1L << 29 | (cpu.features.page1Gb() ? 1L << 26 : 0); // NX, LM, Page1GB
+    } else if (leaf == 0x8000_0008L) {
+      eax = cpu.features.maxPhyAddr() | 57 << 8; // physical and linear address bits
+    }
+    gpr[Gpr.RAX] = eax;
+    gpr[Gpr.RBX] = ebx;
+    gpr[Gpr.RCX] = ecx;
+    gpr[Gpr.RDX] = edx;
+  }
+
+  private static long le(String four) {
+    long v = 0;
+    for (int i = 3; i >= 0; i--) {
+      v = v << 8 | four.charAt(i);
+    }
+    return v;
+  }
+
   private void movSegment(Instruction.MovSegment s) {
     if (s.toSegment()) {
       int selector = (int) read(s.other(), 2);
@@ -410,7 +544,8 @@ final class Executor {
     }
     int selector = cpu.segment(s.segment()).selector();
     switch (s.other()) {
-      case Gpr g -> setReg(g.number(), 4, selector); // zero-extended (SDM Vol. 2 MOV, 32-bit destination)
+      // 16-bit destination: low 16 bits only; 32/64-bit: zero-extended (SDM Vol. 2 MOV, P6 family and later)
+      case Gpr g -> setReg(g.number(), g.size(), selector);
       case Mem m -> cpu.write(m.effectiveSegment(), effectiveAddress(m), 2, selector);
       case Imm i -> throw new IllegalStateException();
     }
@@ -665,6 +800,7 @@ final class Executor {
   private long readPhysical(long pa, int size) {
     return switch (size) {
       case 1 -> cpu.memory.readU8(pa);
+      case 2 -> cpu.memory.readU16(pa);
       case 4 -> cpu.memory.readU32(pa);
       default -> cpu.memory.readU64(pa);
     };
@@ -673,6 +809,7 @@ final class Executor {
   private void writePhysical(long pa, int size, long v) {
     switch (size) {
       case 1 -> cpu.memory.writeU8(pa, (int) v);
+      case 2 -> cpu.memory.writeU16(pa, (int) v);
       case 4 -> cpu.memory.writeU32(pa, v);
       default -> cpu.memory.writeU64(pa, v);
     }

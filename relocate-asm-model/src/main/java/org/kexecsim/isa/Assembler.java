@@ -850,7 +850,7 @@ public final class Assembler {
       case Instruction.Alu a -> new Instruction.Alu(a.op(), a.size(), fix.apply(a.dst()), fix.apply(a.src()));
       case Instruction.Lea l -> new Instruction.Lea(l.size(), l.dst(), (Mem) fix.apply(l.src()));
       case Instruction.IncDec i -> new Instruction.IncDec(i.increment(), i.size(), fix.apply(i.target()));
-      case Instruction.Shift s -> new Instruction.Shift(s.left(), s.size(), fix.apply(s.target()), s.count());
+      case Instruction.Shift s -> new Instruction.Shift(s.op(), s.size(), fix.apply(s.target()), s.count(), s.byCl());
       case Instruction.LoadTable t -> new Instruction.LoadTable(t.idt(), (Mem) fix.apply(t.source()));
       case Instruction.IndirectBranch ib -> new Instruction.IndirectBranch(ib.call(), fix.apply(ib.target()));
       case Instruction.FarJumpIndirect f -> new Instruction.FarJumpIndirect(f.size(), (Mem) fix.apply(f.pointer()));
@@ -1049,6 +1049,7 @@ public final class Assembler {
         case "ud2" -> SimpleOp.UD2;
         case "rdmsr" -> SimpleOp.RDMSR;
         case "wrmsr" -> SimpleOp.WRMSR;
+        case "cpuid" -> SimpleOp.CPUID;
         default -> null;
       };
       if (simple != null) {
@@ -1195,7 +1196,7 @@ public final class Assembler {
         }
         throw error("lea needs a register destination");
       }
-      if ((p = split(mn, "add", "or", "and", "sub", "xor", "cmp", "test")) != null) {
+      if ((p = split(mn, "add", "or", "adc", "sbb", "and", "sub", "xor", "cmp", "test")) != null) {
         arity(2);
         AluOp op = AluOp.valueOf(p[0].toUpperCase(Locale.ROOT));
         int size = size(p[1], ops.get(0), ops.get(1));
@@ -1221,21 +1222,25 @@ public final class Assembler {
         }
         return new Instruction.IncDec(p[0].equals("inc"), size, t);
       }
-      if ((p = split(mn, "shl", "shr", "sal")) != null) {
+      if ((p = split(mn, "shl", "shr", "sal", "sar", "rol", "ror", "rcl", "rcr")) != null) {
         if (ops.size() == 1) {
           int size = size(p[1], ops.get(0));
-          return new Instruction.Shift(!p[0].equals("shr"), size, shiftTarget(ops.get(0)), 1);
+          return new Instruction.Shift(ShiftOp.parse(p[0]), size, shiftTarget(ops.get(0)), 1);
         }
         arity(2);
+        if (ops.get(0) instanceof RegOp r && r.reg().equals(new Gpr(Gpr.RCX, 1))) {
+          int size = size(p[1], ops.get(1));
+          return new Instruction.Shift(ShiftOp.parse(p[0]), size, shiftTarget(ops.get(1)), 0, true);
+        }
         if (!(ops.get(0) instanceof ImmOp count)) {
-          throw error(ops.get(0), "shift count must be an immediate in this subset");
+          throw error(ops.get(0), "shift count must be an immediate or %cl");
         }
         int size = size(p[1], ops.get(1));
         long n = eval(count.value());
         if (n < 0 || n > 255) {
           throw error(count, "shift count " + n + " does not fit imm8");
         }
-        return new Instruction.Shift(!p[0].equals("shr"), size, shiftTarget(ops.get(1)), (int) n);
+        return new Instruction.Shift(ShiftOp.parse(p[0]), size, shiftTarget(ops.get(1)), (int) n);
       }
       throw error("unknown mnemonic " + mn);
     }

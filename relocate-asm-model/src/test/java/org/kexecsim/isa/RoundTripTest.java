@@ -71,7 +71,7 @@ class RoundTripTest {
       f.add(g -> { int s = g.size(); return new Instruction.Alu(op, s, g.rm(s), new Imm(g.immediate())); });
     }
     f.add(g -> { int s = g.size(); return new Instruction.IncDec(g.rnd.nextBoolean(), s, g.rm(s)); });
-    f.add(g -> { int s = g.size(); return new Instruction.Shift(g.rnd.nextBoolean(), s, g.rm(s), g.rnd.nextInt(256)); });
+    f.add(g -> { int s = g.size(); return new Instruction.Shift(ShiftOp.values()[g.rnd.nextInt(ShiftOp.values().length)], s, g.rm(s), g.rnd.nextInt(256)); });
     f.add(g -> { int s = g.size(); return new Instruction.Lea(s, g.gpr(s), g.mem()); });
     f.add(g -> new Instruction.Push(bits / 8, g.gpr(bits / 8)));
     f.add(g -> new Instruction.Push(bits / 8, new Imm(g.immediate())));
