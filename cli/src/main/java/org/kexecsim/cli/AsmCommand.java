@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.kexecsim.input.RejectedInput;
-import org.kexecsim.isa.Assembler;
 import org.kexecsim.isa.Assembly;
-import org.kexecsim.isa.AssemblyException;
+import org.kexecsim.routine.CPreprocessor;
+import org.kexecsim.routine.RoutineFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,6 +48,12 @@ final class AsmCommand implements Callable<Integer> {
   @Option(names = "--json", description = "machine-readable output")
   boolean json;
 
+  @Option(names = "-D", paramLabel = "NAME[=VALUE]", description = "a macro for the C preprocessor (FILE.S goes through cpp, with -D__ASSEMBLY__)")
+  List<String> defines = new java.util.ArrayList<>();
+
+  @Option(names = "-I", paramLabel = "DIR", description = "an include directory for the C preprocessor")
+  List<Path> includes = new java.util.ArrayList<>();
+
   /** Bad source, located as FILE:LINE:COLUMN. */
   static final class SourceRejected extends RuntimeException implements RejectedInput {
     SourceRejected(String message, Throwable cause) {
@@ -60,13 +66,13 @@ final class AsmCommand implements Callable<Integer> {
     if (bits != 32 && bits != 64) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--bits must be 32 or 64, got " + bits);
     }
-    String text = Files.readString(source);
-    Assembly a;
-    try {
-      a = Assembler.assemble(text, bits, origin);
-    } catch (AssemblyException e) {
-      throw new SourceRejected(source + ":" + e.line() + ":" + e.column() + ": " + e.reason(), e);
+    if (!Files.isRegularFile(source)) {
+      throw new SourceRejected(source + ": no such file", null);
     }
+    CPreprocessor.Output pre = CPreprocessor.wantsPreprocessing(source)
+        ? CPreprocessor.run(source, new CPreprocessor.Options(defines, includes)) : null;
+    String text = pre != null ? pre.text() : Files.readString(source);
+    Assembly a = RoutineFile.assemble(source, text, bits, origin, pre);
     if (output != null) {
       Files.write(output, a.bytes());
     }

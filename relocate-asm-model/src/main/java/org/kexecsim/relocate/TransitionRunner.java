@@ -61,7 +61,7 @@ public final class TransitionRunner {
     // kernel text page before relocate_kernel stands for its return point.
     long returnVirtual = kernel.relocateKernelVirtual() - PhysicalMemory.PAGE_SIZE;
     memory.write(kernel.text().physical(returnVirtual), RETURN_POINT, 0, RETURN_POINT.length);
-    steps.add(String.format("boot: %s kernel, %s of RAM, CR3 0x%x, relocate_kernel at 0x%x (%d bytes, %s)",
+    steps.add(String.format("boot: %s kernel, %s of RAM, CR3 0x%x, relocate_kernel at 0x%x (%d bytes: %s)",
         arch.cliName(), ByteSize.format(memory.ramMap().usableBytes()), kernel.registers().cr3(),
         kernel.relocateKernelVirtual(), routine.size(), routine.origin()));
 
