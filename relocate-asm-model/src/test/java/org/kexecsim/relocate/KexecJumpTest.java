@@ -45,4 +45,22 @@ class KexecJumpTest {
     assertEquals(r.pagesToCopy(), r.pagesCopiedIntact(), "after the second jump the new kernel's pages are in place again");
     assertTrue(r.entryRecord().isPresent());
   }
+
+  /**
+   * 6.1's relocate_kernel_32.S, on the way back, loads CR3 with the pgd and sets CR0.PG while
+   * CR4 is still the zero identity_mapped wrote when has_pae; virtual_mapped restores CR4 only
+   * afterwards. With a PAE kernel the pgd is a PDPT, which 32-bit paging reads as a page
+   * directory: the next fetch finds no PDE, and with the IDT zapped that is a triple fault.
+   * Our routine does what the kernel does, so it shows the same.
+   */
+  @org.junit.jupiter.api.Test
+  void paeKexecJumpCannotComeBackBecausePagingReturnsWithoutCr4Pae() {
+    TransitionResult r = jump(Arch.PAE);
+    assertEquals(TransitionOutcome.TRIPLE_FAULT, r.outcome(), () -> explain(r));
+    assertTrue(!r.roundTrip().orElseThrow().returned());
+    var pf = r.exceptions().getFirst();
+    assertEquals(org.kexecsim.mmu.ExceptionVector.PF, pf.vector());
+    assertEquals(0, pf.errorCode() & org.kexecsim.mmu.PageFaultErrorCode.P, "not present: the PDPT read as a page directory");
+    assertTrue(r.steps().stream().anyMatch(s -> s.startsWith("reached the new kernel's entry")), "the first jump did reach the new kernel");
+  }
 }

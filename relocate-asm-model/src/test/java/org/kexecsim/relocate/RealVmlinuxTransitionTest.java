@@ -63,5 +63,15 @@ class RealVmlinuxTransitionTest {
     TransitionRunner.RoundTrip trip = r.roundTrip().orElseThrow();
     assertTrue(trip.returned() && trip.problems().isEmpty(), () -> KexecJumpTest.explain(r));
     assertEquals(r.pagesToCopy(), trip.destinations());
+    assertEquals(r.pagesToCopy(), r.pagesCopiedIntact(), "after the second jump the new kernel's pages are in place again");
+  }
+
+  /** The 686-pae kernel's own code fails the way back as KexecJumpTest explains. */
+  @org.junit.jupiter.api.Test
+  void paeKexecJumpWithTheKernelsCodeFaultsOnTheWayBack() {
+    TransitionResult r = run(Arch.PAE, ImageType.NORMAL, true);
+    assertEquals(TransitionOutcome.TRIPLE_FAULT, r.outcome(), () -> KexecJumpTest.explain(r));
+    assertTrue(r.steps().stream().anyMatch(s -> s.startsWith("reached the new kernel's entry")), "the first jump did reach it");
+    assertTrue(!r.roundTrip().orElseThrow().returned());
   }
 }
