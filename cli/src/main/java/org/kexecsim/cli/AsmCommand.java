@@ -67,7 +67,7 @@ final class AsmCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--bits must be 32 or 64, got " + bits);
     }
     if (!Files.isRegularFile(source)) {
-      throw new SourceRejected(source + ": no such file", null);
+      throw new java.nio.file.NoSuchFileException(source.toString()); // I/O: exit 4
     }
     CPreprocessor.Output pre = CPreprocessor.wantsPreprocessing(source)
         ? CPreprocessor.run(source, new CPreprocessor.Options(defines, includes)) : null;

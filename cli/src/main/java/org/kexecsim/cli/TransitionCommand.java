@@ -148,8 +148,15 @@ final class TransitionCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--abi: " + e.getMessage());
       }
+      if ((req.effectiveAbi() == RelocateAbi.LINUX_6_1) != design.equals("mainline")) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--abi 6.1 goes with --design mainline (its control page layout), --abi own with the others");
+      }
     }
     if (preserveContext) {
+      if (req.effectiveAbi() != RelocateAbi.LINUX_6_1) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--preserve-context needs the 6.1 convention (--design mainline)");
+      }
       if (type != ImageType.NORMAL) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--preserve-context needs --kexec normal (a crash image has no swap page)");
       }

@@ -21,7 +21,7 @@ public final class RoutineFile {
 
   public static RelocateRoutine load(Path file, int bits, CPreprocessor.Options cpp) {
     if (!Files.isRegularFile(file)) {
-      throw new RoutineRejected(file + ": no such file");
+      throw new java.io.UncheckedIOException(new java.nio.file.NoSuchFileException(file.toString())); // I/O: exit 4
     }
     byte[] head = new byte[4];
     try (InputStream in = Files.newInputStream(file)) {
