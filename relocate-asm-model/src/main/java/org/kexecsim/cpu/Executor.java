@@ -127,6 +127,7 @@ final class Executor {
           stos(so.size(), so.rep());
         }
       }
+      case Instruction.Nop n -> {} // no memory access, so no fault (SDM Vol. 2 NOP)
       case Instruction.Simple s -> {
         switch (s.op()) {
           case NOP -> {}

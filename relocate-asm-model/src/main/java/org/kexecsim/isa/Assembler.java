@@ -106,7 +106,7 @@ public final class Assembler {
   private void parse(String source, int initialBits) {
     int bits = initialBits;
     boolean data = false;
-    String[] lines = source.split("\n", -1);
+    String[] lines = blankCComments(source).split("\n", -1);
     for (int ln = 0; ln < lines.length; ln++) {
       String raw = lines[ln];
       String code = stripComment(raw);
@@ -133,6 +133,12 @@ public final class Assembler {
           continue;
         }
         int stmtCol = c.col(c.pos);
+        if (isRep(c.s.substring(c.pos).strip())) {
+          // "rep ; movsq": GNU as emits the prefix byte as a statement of its own, so it comes
+          // before any 66/REX prefix of the next instruction
+          stmts.add(new DataStmt(1, List.of(new Expr.Num(0xF3)), ln + 1, stmtCol, data, part.strip()));
+          continue;
+        }
         String word = c.word();
         if (word == null) {
           throw c.error("expected a mnemonic, directive or label");
@@ -225,7 +231,7 @@ public final class Assembler {
               throw new AssemblyException(ln + 1, stmtCol, "unknown directive " + word);
             }
             boolean rep = false;
-            if (lw.equals("rep") || lw.equals("repz") || lw.equals("repe")) {
+            if (isRep(lw)) {
               rep = true;
               c.skipSpace();
               stmtCol = c.col(c.pos);
@@ -339,6 +345,38 @@ public final class Assembler {
 
   private static String localName(String digits, int instance) {
     return digits + "\u0002" + instance;
+  }
+
+  private static boolean isRep(String word) {
+    String w = word.toLowerCase(Locale.ROOT);
+    return w.equals("rep") || w.equals("repz") || w.equals("repe");
+  }
+
+  /**
+   * C comments that survive cpp (it keeps them with -C, and a .S passed straight in has them):
+   * GNU as treats them as white space. Newlines inside are kept so line numbers stay right.
+   */
+  static String blankCComments(String source) {
+    if (source.indexOf("/*") < 0) {
+      return source;
+    }
+    StringBuilder out = new StringBuilder(source.length());
+    int i = 0;
+    while (i < source.length()) {
+      int open = source.indexOf("/*", i);
+      if (open < 0) {
+        out.append(source, i, source.length());
+        break;
+      }
+      out.append(source, i, open);
+      int close = source.indexOf("*/", open + 2);
+      int end = close < 0 ? source.length() : close + 2;
+      for (int k = open; k < end; k++) {
+        out.append(source.charAt(k) == '\n' ? '\n' : ' ');
+      }
+      i = end;
+    }
+    return out.toString();
   }
 
   private static String stripComment(String line) {
@@ -549,19 +587,58 @@ public final class Assembler {
       return new MemOp(disp, base, baseSize, index, indexSize, scale, false, st);
     }
 
-    // GNU as precedence: unary > (* / % << >>) > (| & ^) > (+ -)
+    // GNU as precedence (as.info "Infix Operators"): unary > (* / % << >>) > (| & ^ !) >
+    // (+ - == <> != < > <= >=) > && > ||
     Expr expression() {
+      skipSpace();
+      Expr left = logicalAnd();
+      while (true) {
+        skipSpace();
+        if (s.startsWith("||", pos)) {
+          pos += 2;
+          left = new Expr.Binary("||", left, logicalAnd());
+        } else {
+          return left;
+        }
+      }
+    }
+
+    Expr logicalAnd() {
+      Expr left = additive();
+      while (true) {
+        skipSpace();
+        if (s.startsWith("&&", pos)) {
+          pos += 2;
+          left = new Expr.Binary("&&", left, additive());
+        } else {
+          return left;
+        }
+      }
+    }
+
+    Expr additive() {
       skipSpace();
       Expr left = bitwise();
       while (true) {
         skipSpace();
+        String op = null;
+        for (String o : new String[] {"==", "!=", "<>", "<=", ">="}) {
+          if (s.startsWith(o, pos)) {
+            op = o;
+            break;
+          }
+        }
         char ch = peek();
-        if (ch == '+' || ch == '-') {
-          pos++;
-          left = new Expr.Binary(String.valueOf(ch), left, bitwise());
-        } else {
+        if (op == null && (ch == '+' || ch == '-')) {
+          op = String.valueOf(ch);
+        } else if (op == null && (ch == '<' || ch == '>') && !s.startsWith("<<", pos) && !s.startsWith(">>", pos)) {
+          op = String.valueOf(ch);
+        }
+        if (op == null) {
           return left;
         }
+        pos += op.length();
+        left = new Expr.Binary(op, left, bitwise());
       }
     }
 
@@ -570,7 +647,8 @@ public final class Assembler {
       while (true) {
         skipSpace();
         char ch = peek();
-        if (ch == '|' || ch == '&' || ch == '^') {
+        boolean logical = s.startsWith("&&", pos) || s.startsWith("||", pos) || s.startsWith("!=", pos);
+        if (!logical && (ch == '|' || ch == '&' || ch == '^' || ch == '!')) {
           pos++;
           left = new Expr.Binary(String.valueOf(ch), left, term());
         } else {
@@ -587,9 +665,10 @@ public final class Assembler {
           String op = s.substring(pos, pos + 2);
           pos += 2;
           left = new Expr.Binary(op, left, unary());
-        } else if (peek() == '*') {
+        } else if (peek() == '*' || peek() == '/' || peek() == '%') {
+          String op = String.valueOf(peek());
           pos++;
-          left = new Expr.Binary("*", left, unary());
+          left = new Expr.Binary(op, left, unary());
         } else {
           return left;
         }
@@ -599,7 +678,7 @@ public final class Assembler {
     Expr unary() {
       skipSpace();
       char ch = peek();
-      if (ch == '-' || ch == '~' || ch == '+') {
+      if (ch == '-' || ch == '~' || ch == '+' || ch == '!') {
         pos++;
         return new Expr.Unary(ch, unary());
       }
@@ -695,60 +774,15 @@ public final class Assembler {
         final long here = addr;
         Expr.Scope scope = sym -> lookup(sym, st, here, strict);
         byte[] bytes;
-        switch (st) {
-          case LabelStmt l -> {
-            Long old = labels.put(l.name(), addr);
-            changed |= old == null || old != addr;
-            continue;
-          }
-          case SetStmt s -> {
-            continue;
-          }
-          case InsnStmt in -> bytes = encode(in, i, scope, addr, strict);
-          case DataStmt d -> {
-            bytes = new byte[d.width() * d.values().size()];
-            for (int k = 0; k < d.values().size(); k++) {
-              long v = d.values().get(k).eval(scope);
-              if (strict) {
-                checkRange(v, d.width(), d.line(), d.column());
-              }
-              for (int b = 0; b < d.width(); b++) {
-                bytes[k * d.width() + b] = (byte) (v >>> (8 * b));
-              }
-            }
-          }
-          case FillStmt f -> {
-            long count = f.count().eval(scope);
-            long size = f.size().eval(scope);
-            if (count < 0 || count > (1 << 24)) {
-              throw new AssemblyException(f.line(), f.column(), ".fill count " + count + " out of range");
-            }
-            if (size < 0 || size > 8) {
-              throw new AssemblyException(f.line(), f.column(), ".fill size " + size + " must be 0..8");
-            }
-            // GNU as: each repeat comes from an 8-byte number whose high 4 bytes are zero
-            long v = f.value().eval(scope) & 0xFFFF_FFFFL;
-            bytes = new byte[(int) (count * size)];
-            for (int k = 0; k < count; k++) {
-              for (int b = 0; b < size; b++) {
-                bytes[(int) (k * size + b)] = (byte) (b < 8 ? v >>> (8 * b) : 0);
-              }
-            }
-          }
-          case AlignStmt a -> {
-            long n = a.alignment().eval(scope);
-            if (a.power()) {
-              if (n < 0 || n > 16) {
-                throw new AssemblyException(a.line(), a.column(), ".p2align " + n + " out of range");
-              }
-              n = 1L << n;
-            }
-            if (n <= 0 || Long.bitCount(n) != 1 || n > 65536) {
-              throw new AssemblyException(a.line(), a.column(), "alignment " + n + " is not a power of 2 up to 65536");
-            }
-            int pad = (int) ((n - (addr - origin) % n) % n);
-            bytes = a.fill() != null ? filled(pad, a.fill().eval(scope)) : dataSection ? new byte[pad] : Nops.padding(pad, a.bits());
-          }
+        try {
+          bytes = statementBytes(st, i, scope, addr, origin, strict, dataSection);
+        } catch (ArithmeticException e) {
+          throw new AssemblyException(st.line(), st.column(), e.getMessage());
+        }
+        if (bytes == null) {
+          changed |= labelMoved;
+          labelMoved = false;
+          continue;
         }
         if (Long.compareUnsigned(addr - origin + bytes.length, MAX_IMAGE_BYTES) > 0) {
           throw new AssemblyException(st.line(), st.column(), String.format(
@@ -773,6 +807,69 @@ public final class Assembler {
       }
     }
     return changed;
+  }
+
+  private boolean labelMoved;
+
+  /** The bytes of one statement at {@code addr}, or null for a label or .set (which emit none). */
+  private byte[] statementBytes(Stmt st, int i, Expr.Scope scope, long addr, long origin, boolean strict, boolean dataSection) {
+    return switch (st) {
+      case LabelStmt l -> {
+        Long old = labels.put(l.name(), addr);
+        labelMoved |= old == null || old != addr;
+        yield null;
+      }
+      case SetStmt s -> {
+        yield null;
+      }
+      case InsnStmt in -> encode(in, i, scope, addr, strict);
+      case DataStmt d -> {
+        byte[] bytes = new byte[d.width() * d.values().size()];
+        for (int k = 0; k < d.values().size(); k++) {
+          long v = d.values().get(k).eval(scope);
+          if (strict) {
+            checkRange(v, d.width(), d.line(), d.column());
+          }
+          for (int b = 0; b < d.width(); b++) {
+            bytes[k * d.width() + b] = (byte) (v >>> (8 * b));
+          }
+        }
+        yield bytes;
+      }
+      case FillStmt f -> {
+        long count = f.count().eval(scope);
+        long size = f.size().eval(scope);
+        if (count < 0 || count > (1 << 24)) {
+          throw new AssemblyException(f.line(), f.column(), ".fill count " + count + " out of range");
+        }
+        if (size < 0 || size > 8) {
+          throw new AssemblyException(f.line(), f.column(), ".fill size " + size + " must be 0..8");
+        }
+        // GNU as: each repeat comes from an 8-byte number whose high 4 bytes are zero
+        long v = f.value().eval(scope) & 0xFFFF_FFFFL;
+        byte[] bytes = new byte[(int) (count * size)];
+        for (int k = 0; k < count; k++) {
+          for (int b = 0; b < size; b++) {
+            bytes[(int) (k * size + b)] = (byte) (b < 8 ? v >>> (8 * b) : 0);
+          }
+        }
+        yield bytes;
+      }
+      case AlignStmt a -> {
+        long n = a.alignment().eval(scope);
+        if (a.power()) {
+          if (n < 0 || n > 16) {
+            throw new AssemblyException(a.line(), a.column(), ".p2align " + n + " out of range");
+          }
+          n = 1L << n;
+        }
+        if (n <= 0 || Long.bitCount(n) != 1 || n > 65536) {
+          throw new AssemblyException(a.line(), a.column(), "alignment " + n + " is not a power of 2 up to 65536");
+        }
+        int pad = (int) ((n - (addr - origin) % n) % n);
+        yield a.fill() != null ? filled(pad, a.fill().eval(scope)) : dataSection ? new byte[pad] : Nops.padding(pad, a.bits());
+      }
+    };
   }
 
   private static byte[] filled(int n, long value) {
@@ -851,6 +948,7 @@ public final class Assembler {
       case Instruction.Lea l -> new Instruction.Lea(l.size(), l.dst(), (Mem) fix.apply(l.src()));
       case Instruction.IncDec i -> new Instruction.IncDec(i.increment(), i.size(), fix.apply(i.target()));
       case Instruction.Shift s -> new Instruction.Shift(s.op(), s.size(), fix.apply(s.target()), s.count(), s.byCl());
+      case Instruction.Nop n -> new Instruction.Nop(n.size(), fix.apply(n.target()));
       case Instruction.LoadTable t -> new Instruction.LoadTable(t.idt(), (Mem) fix.apply(t.source()));
       case Instruction.IndirectBranch ib -> new Instruction.IndirectBranch(ib.call(), fix.apply(ib.target()));
       case Instruction.FarJumpIndirect f -> new Instruction.FarJumpIndirect(f.size(), (Mem) fix.apply(f.pointer()));
@@ -992,6 +1090,8 @@ public final class Assembler {
         }
       }
       int fromSuffix = switch (suffix) {
+        case "b" -> 1;
+        case "w" -> 2;
         case "l" -> 4;
         case "q" -> 8;
         case "" -> 0;
@@ -1052,15 +1152,25 @@ public final class Assembler {
         case "cpuid" -> SimpleOp.CPUID;
         default -> null;
       };
-      if (simple != null) {
+      if (simple != null && !(simple == SimpleOp.NOP && ops.size() == 1)) {
         arity(0);
         return new Instruction.Simple(simple);
       }
+      if (mn.equals("nop") || mn.equals("nopw") || mn.equals("nopl") || mn.equals("nopq")) {
+        arity(1);
+        int size = size(mn.substring(3), ops.get(0));
+        Operand t = value(ops.get(0));
+        if (t instanceof Imm || size == 1) {
+          throw error(ops.get(0), "nop takes a 16-, 32- or 64-bit register or memory operand");
+        }
+        return new Instruction.Nop(size, t);
+      }
       switch (mn) {
-        case "movsb", "movsl", "movsq", "stosb", "stosl", "stosq" -> {
+        case "movsb", "movsw", "movsl", "movsq", "stosb", "stosw", "stosl", "stosq" -> {
           arity(0);
           int size = switch (mn.charAt(4)) {
             case 'b' -> 1;
+            case 'w' -> 2;
             case 'l' -> 4;
             default -> 8;
           };
@@ -1119,7 +1229,7 @@ public final class Assembler {
           }
           arity(1);
           if (ops.get(0) instanceof IndirectOp ind) {
-            return new Instruction.FarJumpIndirect(4, memOnly(ind.target()));
+            return new Instruction.FarJumpIndirect(4, memOnly(ind.target())); // GNU as rejects ljmpq
           }
           throw error("ljmp needs $selector,$offset or *memory");
         }
@@ -1253,8 +1363,22 @@ public final class Assembler {
       return t;
     }
 
+    /** An 8- or 16-bit immediate, which GNU as takes signed or unsigned; kept zero-extended as the decoder gives it. */
+    Imm narrowImm(Imm i, int size, Op op) {
+      long v = i.value();
+      long min = -(1L << (8 * size - 1));
+      long max = (1L << (8 * size)) - 1;
+      if (v < min || v > max) {
+        throw error(op, String.format("value 0x%x does not fit %d bits", v, 8 * size));
+      }
+      return new Imm(v & max);
+    }
+
     /** Range-checks an immediate for a {@code size}-byte operation; 32-bit values are kept sign-extended. */
     Operand immFor(int size, Operand src, Op op) {
+      if (src instanceof Imm i && size <= 2) {
+        return narrowImm(i, size, op);
+      }
       if (src instanceof Imm i) {
         long v = i.value();
         if (size == 4) {
@@ -1310,15 +1434,20 @@ public final class Assembler {
         if (to && s.seg() == Segment.CS) {
           throw error(s, "mov to %cs is invalid");
         }
-        if (other instanceof MemOp && !sfx.isEmpty()) {
-          throw error("segment moves to or from memory take no suffix in this subset");
+        if (other instanceof MemOp && !sfx.isEmpty() && !sfx.equals("w")) {
+          throw error("segment moves to or from memory take no suffix but w");
         }
         if (other instanceof RegOp r && r.reg().extended() && bits != 64) {
           throw error(other, "r8-r15 exist only in 64-bit mode");
         }
         Operand o = value(other);
         if (o instanceof Gpr g) {
-          o = new Gpr(g.number(), 4); // GNU as drops REX.W: the register is used at 16 bits anyway
+          if (g.size() == 1) {
+            throw error(other, "segment moves take a 16-, 32- or 64-bit register");
+          }
+          // GNU as drops REX.W (and 66 for a source): the register is used at 16 bits anyway;
+          // only a 16-bit destination keeps 66, which leaves the upper bits alone
+          o = new Gpr(g.number(), !to && g.size() == 2 ? 2 : 4);
         }
         return new Instruction.MovSegment(to, s.seg(), o);
       }
@@ -1342,6 +1471,9 @@ public final class Assembler {
       }
       if (s instanceof Imm i && size == 8 && !Encoder.fitsS32(i.value())) {
         throw error(src, String.format("value 0x%x does not fit a sign-extended 32-bit immediate", i.value()));
+      }
+      if (s instanceof Imm i && size <= 2) {
+        s = narrowImm(i, size, src);
       }
       return new Instruction.Mov(size, d, s);
     }

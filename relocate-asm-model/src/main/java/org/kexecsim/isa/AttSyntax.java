@@ -56,6 +56,7 @@ public final class AttSyntax {
         String body = so.move() ? "movs" + sfx : "stos" + sfx;
         yield so.rep() ? "rep " + body : body;
       }
+      case Instruction.Nop n -> line(suffixed("nop", n.size(), n.target(), null), n.target());
       case Instruction.Simple s -> s.op().mnemonic();
       case Instruction.Undefined u -> "(bad)";
     } + ripComment(insn, address + length);

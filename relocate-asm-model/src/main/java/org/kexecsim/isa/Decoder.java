@@ -369,7 +369,7 @@ public final class Decoder {
         return new Instruction.Simple(SimpleOp.CPUID);
       case 0x1F: {
         ModRm m = modrm(size); // NOP r/m (0F 1F /0), the multi-byte NOP GNU as pads code with
-        return (m.reg & 7) == 0 ? new Instruction.Simple(SimpleOp.NOP) : undefined("0F 1F /" + (m.reg & 7));
+        return (m.reg & 7) == 0 ? new Instruction.Nop(size, m.rm) : undefined("0F 1F /" + (m.reg & 7));
       }
       case 0x0B:
         return new Instruction.Simple(SimpleOp.UD2);

@@ -165,6 +165,13 @@ public final class Encoder {
         o.rexIf(so.size() == 8);
         o.op((so.move() ? 0xA4 : 0xAA) + (so.size() == 1 ? 0 : 1));
       }
+      case Instruction.Nop n -> {
+        o.checkSize(n.size());
+        if (n.size() == 1 || n.target() instanceof Imm) {
+          throw new EncodingException("nop takes a 16-, 32- or 64-bit register or memory operand");
+        }
+        o.rm(n.size(), new int[] {0x0F, 0x1F}, 0, null, n.target());
+      }
       case Instruction.Simple s -> {
         switch (s.op()) {
           case NOP -> o.op(0x90);

@@ -70,6 +70,9 @@ public sealed interface Instruction {
   /** MOVS or STOS with element size 1, 2, 4 or 8, optionally REP-prefixed. */
   record StringOp(boolean move, int size, boolean rep) implements Instruction {}
 
+  /** NOP r/m (0F 1F /0): the multi-byte no-op; it does not access its operand (SDM Vol. 2 NOP). */
+  record Nop(int size, Operand target) implements Instruction {}
+
   /** Instructions without operands. */
   record Simple(SimpleOp op) implements Instruction {}
 
