@@ -56,7 +56,8 @@ class TransitionCommandTest {
 
   /** The relocate-asm-model test resource: our mainline routine with the kernel's macro names. */
   static final Path DEVELOPER_ROUTINE = Path.of("../relocate-asm-model/src/test/resources/org/kexecsim/routine/dev/relocate_kernel_64.S");
-  static final Path AMD64_VMLINUX = Path.of("/var/cache/kexec-sim/usr/lib/debug/boot/vmlinux-6.1.0-57-amd64");
+  static final Path AMD64_VMLINUX = Path.of(System.getenv().getOrDefault("KSIM_VMLINUX_X86_64",
+      "/var/cache/kexec-sim/usr/lib/debug/boot/vmlinux-6.1.0-57-amd64"));
 
   @Test
   void aDevelopersSourceWithIncludesRunsAKexecJump() {

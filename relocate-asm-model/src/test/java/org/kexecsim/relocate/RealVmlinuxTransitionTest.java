@@ -22,9 +22,10 @@ import org.kexecsim.transition.TransitionDesign;
  * with ELF files it links itself.
  */
 class RealVmlinuxTransitionTest {
-  static final Path CACHE = Path.of(System.getProperty("kexecsim.vmlinux.dir", "/var/cache/kexec-sim/usr/lib/debug/boot"));
-  static final Path AMD64 = CACHE.resolve("vmlinux-6.1.0-57-amd64");
-  static final Path PAE = CACHE.resolve("vmlinux-6.1.0-57-686-pae");
+  static final Path CACHE = Path.of("/var/cache/kexec-sim/usr/lib/debug/boot");
+  /** .ci/run exports where it put them; else the cache's usual names. */
+  static final Path AMD64 = Path.of(System.getenv().getOrDefault("KSIM_VMLINUX_X86_64", CACHE.resolve("vmlinux-6.1.0-57-amd64").toString()));
+  static final Path PAE = Path.of(System.getenv().getOrDefault("KSIM_VMLINUX_686PAE", CACHE.resolve("vmlinux-6.1.0-57-686-pae").toString()));
 
   static Path vmlinux(Arch arch) {
     Path p = arch.is64Bit() ? AMD64 : PAE;
