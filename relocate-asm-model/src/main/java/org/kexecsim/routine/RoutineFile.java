@@ -45,8 +45,8 @@ public final class RoutineFile {
       throw new RoutineRejected(String.format("%s: an ELF%d file, but the transition runs %d-bit code",
           file, elf.is64Bit() ? 64 : 32, bits));
     }
-    String origin = String.format("%s: relocate_kernel, %d bytes (%s%s)", file.getFileName(), elf.size(), elf.rangeRule(),
-        elf.relocationCount() > 0 ? ", " + elf.relocationCount() + " relocations applied" : "");
+    String origin = String.format("%s, %s%s", file.getFileName(), elf.rangeRule(),
+        elf.relocationCount() > 0 ? " (" + elf.relocationCount() + " relocations applied)" : "");
     // A 32-bit vmlinux's routine is position independent and runs from the control page
     // copy; only x86_64 needs the synthetic kernel to put relocate_kernel where it was linked.
     OptionalLong link = bits == 64 ? elf.linkVirtual() : OptionalLong.empty();
