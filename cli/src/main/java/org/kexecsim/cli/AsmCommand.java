@@ -92,7 +92,7 @@ final class AsmCommand implements Callable<Integer> {
       }
       if (listing) {
         doc.put("listing", a.listing().stream().map(l -> Map.of(
-            "line", l.line(), "address", Json.hex(l.address()),
+            "line", pre != null ? pre.sourceLine(l.line()) : l.line(), "address", Json.hex(l.address()),
             "bytes", HexFormat.of().formatHex(a.bytes(), (int) (l.address() - origin), (int) (l.address() - origin) + l.length()),
             "source", l.source())).toList());
       }
@@ -100,7 +100,7 @@ final class AsmCommand implements Callable<Integer> {
       return ExitCode.OK;
     }
     if (listing) {
-      printListing(out, a);
+      printListing(out, a, pre);
     }
     out.printf("%s: %d bytes%s%n", source, a.size(), output == null ? "" : " written to " + output);
     a.symbols().entrySet().stream().sorted(Map.Entry.comparingByValue())
@@ -108,7 +108,7 @@ final class AsmCommand implements Callable<Integer> {
     return ExitCode.OK;
   }
 
-  private void printListing(PrintWriter out, Assembly a) {
+  private void printListing(PrintWriter out, Assembly a, CPreprocessor.Output pre) {
     byte[] bytes = a.bytes();
     HexFormat hex = HexFormat.ofDelimiter(" ");
     for (Assembly.ListingLine l : a.listing()) {
@@ -118,7 +118,7 @@ final class AsmCommand implements Callable<Integer> {
         chunks.add(l.length() == 0 ? "" : hex.formatHex(bytes, at + i, at + Math.min(l.length(), i + 8)));
       }
       for (int i = 0; i < chunks.size(); i++) {
-        out.printf("%5d  %08x  %-24s %s%n", l.line(), l.address() + 8L * i, chunks.get(i), i == 0 ? l.source() : "");
+        out.printf("%5d  %08x  %-24s %s%n", pre != null ? pre.sourceLine(l.line()) : l.line(), l.address() + 8L * i, chunks.get(i), i == 0 ? l.source() : "");
       }
     }
   }

@@ -38,6 +38,16 @@ public final class CPreprocessor {
     public String origin(int line) {
       return line >= 1 && line <= origins.size() ? origins.get(line - 1) : "line " + line;
     }
+
+    /** The line number in its own file of a 1-based line of {@link #text}. */
+    public int sourceLine(int line) {
+      String o = origin(line);
+      try {
+        return Integer.parseInt(o.substring(o.lastIndexOf(':') + 1));
+      } catch (NumberFormatException e) {
+        return line;
+      }
+    }
   }
 
   /** Whether a file name asks for preprocessing: GNU as and Kbuild run cpp on .S, not on .s. */
