@@ -13,15 +13,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Runs binutils' objdump and nm: the reference the decoder is checked against. */
-final class ObjDump {
+public final class ObjDump {
   private ObjDump() {}
 
   /** One instruction as objdump prints it: address, bytes, and its mnemonic (with a rep prefix, if any). */
-  record Line(long address, byte[] bytes, String mnemonic, String text) {}
+  public record Line(long address, byte[] bytes, String mnemonic, String text) {}
 
   private static final Pattern INSN = Pattern.compile("^\\s*([0-9a-f]+):\\t([0-9a-f ]+?)\\s*(?:\\t(.*))?$");
 
-  static boolean available() {
+  public static boolean available() {
     try {
       return run(List.of("objdump", "--version")) != null && run(List.of("nm", "--version")) != null;
     } catch (IOException e) {
@@ -30,7 +30,7 @@ final class ObjDump {
   }
 
   /** Disassembles [start, stop) of an ELF file; continuation lines (long instructions) are merged. */
-  static List<Line> disassemble(Path elf, long start, long stop) throws IOException {
+  public static List<Line> disassemble(Path elf, long start, long stop) throws IOException {
     String out = run(List.of("objdump", "-d", "-w", "--start-address=0x" + Long.toHexString(start),
         "--stop-address=0x" + Long.toHexString(stop), elf.toString()));
     return parse(out);
@@ -81,7 +81,7 @@ final class ObjDump {
   }
 
   /** The value of {@code symbol} in an ELF file's symbol table (nm), or -1. */
-  static long symbol(Path elf, String symbol) throws IOException {
+  public static long symbol(Path elf, String symbol) throws IOException {
     String out = run(List.of("nm", elf.toString()));
     for (String l : out.split("\n")) {
       String[] f = l.split("\\s+");

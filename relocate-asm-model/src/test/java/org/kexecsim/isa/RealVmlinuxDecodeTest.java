@@ -20,8 +20,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The Debian 6.1 vmlinux files come from the linux-image-*-dbg packages; .ci/run downloads them
  * and exports their paths.
  */
-class RealVmlinuxDecodeTest {
-  static Path vmlinux(String env, String fallback) {
+public class RealVmlinuxDecodeTest {
+  public static Path vmlinux(String env, String fallback) {
     String p = System.getenv(env);
     return Path.of(p != null && !p.isBlank() ? p : fallback);
   }
