@@ -19,6 +19,7 @@ import org.kexecsim.transition.PrepareReport;
  * @param lastTrace the last instructions executed
  * @param pagesCopied pages the routine was to copy (normal kexec) and how many arrived intact
  * @param roundTrip with preserve_context: the return to the old kernel and what it found
+ * @param cpuNanos wall time spent executing instructions (boot, load and checks excluded)
  */
 public record TransitionResult(
     TransitionRequest request,
@@ -39,7 +40,8 @@ public record TransitionResult(
     SparseMemory pre,
     SparseMemory post,
     MachineState finalState,
-    Optional<TransitionRunner.RoundTrip> roundTrip) {
+    Optional<TransitionRunner.RoundTrip> roundTrip,
+    long cpuNanos) {
 
   public TransitionResult {
     steps = List.copyOf(steps);

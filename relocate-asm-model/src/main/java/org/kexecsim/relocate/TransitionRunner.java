@@ -44,8 +44,23 @@ public final class TransitionRunner {
     return run(req, null);
   }
 
-  /** As {@link #run(TransitionRequest)}, handing every executed instruction to {@code trace}. */
+  /**
+   * As {@link #run(TransitionRequest)}, handing every executed instruction to {@code trace}.
+   * Tracing costs most of the run (a snapshot and a diff per instruction, one change per element
+   * of a REP copy), so an untraced run goes without; the run is deterministic, so when it does
+   * not succeed it is replayed traced for its last instructions.
+   */
   public static TransitionResult run(TransitionRequest req, Consumer<StepTrace> trace) {
+    if (trace != null) {
+      return run(req, trace, true);
+    }
+    TransitionResult r = run(req, null, false);
+    // a hang is not replayed: its millions of traced steps would take minutes
+    boolean replay = !(r.outcome().success() && r.problems().isEmpty()) && r.outcome() != TransitionOutcome.HUNG;
+    return replay ? run(req, null, true) : r;
+  }
+
+  private static TransitionResult run(TransitionRequest req, Consumer<StepTrace> trace, boolean traced) {
     Arch arch = req.arch();
     String design = req.design().cliName();
     RelocateAbi abi = req.effectiveAbi();
@@ -138,17 +153,21 @@ public final class TransitionRunner {
     }
 
     ArrayDeque<StepTrace> tail = new ArrayDeque<>();
-    cpu.setTracer(t -> {
-      if (tail.size() == TRACE_TAIL) {
-        tail.removeFirst();
-      }
-      tail.addLast(t);
-      if (trace != null) {
-        trace.accept(t);
-      }
-    });
+    if (traced) {
+      cpu.setTracer(t -> {
+        if (tail.size() == TRACE_TAIL) {
+          tail.removeFirst();
+        }
+        tail.addLast(t);
+        if (trace != null) {
+          trace.accept(t);
+        }
+      });
+    }
     List<String> problems = new ArrayList<>();
+    long cpuStart = System.nanoTime();
     Phase first = runPhase(cpu, req.maxSteps(), prep.entry(), "", steps);
+    long cpuNanos = System.nanoTime() - cpuStart;
     Phase last = first;
     Optional<RoundTrip> roundTrip = Optional.empty();
     if (req.preserveContext()) {
@@ -174,7 +193,9 @@ public final class TransitionRunner {
         cpu.resume();
         steps.add(String.format("machine_kexec again (kexec jump back to the new kernel): relocate_kernel(0x%x, page_list, 0x%x, 1)",
             call.head(), reentry));
+        long again = System.nanoTime();
         last = runPhase(cpu, req.maxSteps(), reentry, "re-", steps);
+        cpuNanos += System.nanoTime() - again;
         roundTrip = Optional.of(new RoundTrip(true, reentry, verified[0], verified[1], verified[2], List.copyOf(tripProblems)));
       } else {
         roundTrip = Optional.of(new RoundTrip(false, 0, 0, 0, 0, List.of()));
@@ -225,7 +246,7 @@ public final class TransitionRunner {
     TransitionResult.PgdVerdict pgd = pgdVerdict(kernel, pre, memory);
     return new TransitionResult(req, kernel, prep, routine, steps, outcome, detail, cpu.steps(),
         cpu.exceptions(), record, problems, copied[0], copied[1], pgd, List.copyOf(tail), pre, memory,
-        finalState(cpu), roundTrip);
+        finalState(cpu), roundTrip, cpuNanos);
   }
 
   /** HLT; JMP back to it. */
