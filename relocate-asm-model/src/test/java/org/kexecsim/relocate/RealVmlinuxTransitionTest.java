@@ -56,10 +56,15 @@ class RealVmlinuxTransitionTest {
     }
   }
 
-  /** x86_64 kexec jump with the kernel's code: jump, return, jump again, every page verified. */
-  @org.junit.jupiter.api.Test
-  void x86_64KexecJumpRoundTrip() {
-    TransitionResult r = run(Arch.X86_64, ImageType.NORMAL, true);
+  /**
+   * Kexec jump with the kernel's code: jump, return, jump again, every page verified. On i386
+   * without PAE the 686-pae vmlinux's routine serves (relocate_kernel_32.S has no PAE variant;
+   * has_pae only decides whether CR4 is cleared).
+   */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(value = Arch.class, names = {"X86_64", "I386"})
+  void kexecJumpRoundTrip(Arch arch) {
+    TransitionResult r = run(arch, ImageType.NORMAL, true);
     assertEquals(TransitionOutcome.ENTERED, r.outcome(), () -> KexecJumpTest.explain(r));
     TransitionRunner.RoundTrip trip = r.roundTrip().orElseThrow();
     assertTrue(trip.returned() && trip.problems().isEmpty(), () -> KexecJumpTest.explain(r));
