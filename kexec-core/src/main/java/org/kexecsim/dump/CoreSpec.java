@@ -16,7 +16,10 @@ import org.kexecsim.memory.RamRange;
  * @param crashRegion the crashkernel= reservation, absent from a /proc/vmcore
  * @param pageOffset PAGE_OFFSET of the direct map for p_vaddr; empty writes p_vaddr 0
  * @param directMapLimit physical addresses at or above this get p_vaddr -1 (i386 highmem, as
- *     kexec-tools kexec/arch/i386/crashdump-x86.c does above X86_MAXMEM)
+ *     kexec-tools kexec/arch/i386/crashdump-x86.c does above X86_MAXMEM); a /proc/vmcore range
+ *     that straddles it is split there (segregate_lowmem_region)
+ * @param kernelText the PT_LOAD for the kernel text mapping that kexec-tools puts first in an
+ *     x86_64 elfcorehdr (crashdump-elf.c, from the /proc/kcore segment holding _stext)
  */
 public record CoreSpec(
     ElfClass elfClass,
@@ -27,7 +30,11 @@ public record CoreSpec(
     Optional<VmcoreInfo> vmcoreInfo,
     Optional<RamRange> crashRegion,
     OptionalLong pageOffset,
-    long directMapLimit) {
+    long directMapLimit,
+    Optional<KernelTextLoad> kernelText) {
+
+  /** The kernel image seen through its own mapping: {@code size} bytes at {@code vaddr} backed by {@code paddr}. */
+  public record KernelTextLoad(long vaddr, long paddr, long size) {}
 
   /** x86_64 PAGE_OFFSET without KASLR (arch/x86/include/asm/page_64_types.h, 4-level). */
   public static final long PAGE_OFFSET_X86_64 = 0xFFFF_8880_0000_0000L;
@@ -41,18 +48,24 @@ public record CoreSpec(
     cpus = List.copyOf(cpus);
   }
 
+  /** This spec with a kernel-text PT_LOAD ahead of the RAM ones. */
+  public CoreSpec withKernelText(KernelTextLoad load) {
+    return new CoreSpec(elfClass, arch, layout, ranges, cpus, vmcoreInfo, crashRegion, pageOffset, directMapLimit,
+        Optional.of(load));
+  }
+
   /** A kernel-style /proc/vmcore of {@code ranges} for {@code arch}, with that arch's PAGE_OFFSET. */
   public static CoreSpec vmcore(ElfClass elfClass, PrStatus.Arch arch, List<RamRange> ranges, List<CpuSnapshot> cpus,
       Optional<VmcoreInfo> vmcoreInfo, Optional<RamRange> crashRegion) {
     boolean x64 = arch == PrStatus.Arch.X86_64;
     return new CoreSpec(elfClass, arch, CoreLayout.VMCORE, ranges, cpus, vmcoreInfo, crashRegion,
-        OptionalLong.of(x64 ? PAGE_OFFSET_X86_64 : PAGE_OFFSET_I386), x64 ? 1L << 46 : I386_LOWMEM);
+        OptionalLong.of(x64 ? PAGE_OFFSET_X86_64 : PAGE_OFFSET_I386), x64 ? 1L << 46 : I386_LOWMEM, Optional.empty());
   }
 
   /** A QEMU dump-guest-memory file of {@code ranges}. */
   public static CoreSpec qemu(ElfClass elfClass, PrStatus.Arch arch, List<RamRange> ranges, List<CpuSnapshot> cpus,
       Optional<VmcoreInfo> vmcoreInfo) {
     return new CoreSpec(elfClass, arch, CoreLayout.QEMU, ranges, cpus, vmcoreInfo, Optional.empty(),
-        OptionalLong.empty(), -1L);
+        OptionalLong.empty(), -1L, Optional.empty());
   }
 }

@@ -49,12 +49,15 @@ public final class ElfCoreWriter {
     List<RamRange> ranges = spec.layout() == CoreLayout.VMCORE && spec.crashRegion().isPresent()
         ? subtract(spec.ranges(), spec.crashRegion().get())
         : spec.ranges();
+    if (spec.layout() == CoreLayout.VMCORE && spec.pageOffset().isPresent()) {
+      ranges = splitAt(ranges, spec.directMapLimit());
+    }
     if (ranges.isEmpty()) {
       throw new IllegalArgumentException("nothing to dump: no RAM ranges");
     }
     byte[] notes = notes(spec);
     ElfClass cls = spec.elfClass();
-    int phnum = 1 + ranges.size();
+    int phnum = 1 + ranges.size() + (spec.kernelText().isPresent() ? 1 : 0);
     if (phnum >= PN_XNUM) {
       throw new IllegalArgumentException(phnum + " program headers; this writer stops below PN_XNUM (65535)");
     }
@@ -63,6 +66,12 @@ public final class ElfCoreWriter {
     long noteOffset = kernel ? alignUp(headers, PAGE) : headers;
     long offset = kernel ? alignUp(noteOffset + notes.length, PAGE) : noteOffset + notes.length;
     List<Load> loads = new ArrayList<>();
+    if (spec.kernelText().isPresent()) {
+      CoreSpec.KernelTextLoad t = spec.kernelText().get();
+      long lead = kernel ? t.paddr() & (PAGE - 1) : 0;
+      loads.add(new Load(t.paddr(), t.size(), offset + lead, t.vaddr()));
+      offset += kernel ? alignUp(lead + t.size(), PAGE) : t.size();
+    }
     for (RamRange r : ranges) {
       long vaddr = 0;
       if (spec.pageOffset().isPresent()) {
@@ -79,7 +88,9 @@ public final class ElfCoreWriter {
     elfHeader(head, spec, phnum);
     programHeader(head, cls, PT_NOTE, 0, noteOffset, 0, 0, notes.length, notes.length, kernel ? 0 : 1);
     for (Load l : loads) {
-      programHeader(head, cls, PT_LOAD, PF_R | PF_W | PF_X, l.offset, l.vaddr, l.paddr, l.size, l.size, kernel ? PAGE : 0);
+      // p_align 0 in both producers: kexec-tools crashdump-elf.c leaves it 0 and fs/proc/vmcore.c
+      // copies it; QEMU dump.c writes 0 too. crash --osrelease relies on the kernel's value.
+      programHeader(head, cls, PT_LOAD, PF_R | PF_W | PF_X, l.offset, l.vaddr, l.paddr, l.size, l.size, 0);
     }
 
     Path dir = out.toAbsolutePath().getParent();
@@ -175,6 +186,25 @@ public final class ElfCoreWriter {
     while (b.hasRemaining()) {
       p += ch.write(b, p);
     }
+  }
+
+  /** Ranges cut in two where they straddle {@code limit}, as kexec-tools segregate_lowmem_region does at X86_MAXMEM. */
+  static List<RamRange> splitAt(List<RamRange> ranges, long limit) {
+    List<RamRange> out = new ArrayList<>();
+    for (RamRange r : ranges) {
+      if (Long.compareUnsigned(r.start(), limit) < 0 && Long.compareUnsigned(r.last(), limit) >= 0) {
+        out.add(new RamRange(r.start(), limit - r.start(), r.type()));
+        out.add(new RamRange(limit, r.end() - limit, r.type()));
+      } else {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  /** {@code ranges} without {@code hole}: what a /proc/vmcore of them dumps. */
+  public static List<RamRange> withoutRegion(List<RamRange> ranges, RamRange hole) {
+    return subtract(ranges, hole);
   }
 
   /** RAM ranges with the crash region cut out, as kexec-tools excludes "Crash kernel" from /proc/iomem's RAM. */

@@ -234,14 +234,23 @@ public final class PageTableBuilder {
     if ((pa & 0xFFF) != 0) {
       throw new IllegalStateException(String.format("allocator returned unaligned frame 0x%x", pa));
     }
-    if (!mode.isLongMode() && Long.compareUnsigned(pa, 1L << 32) >= 0) {
-      // 32-bit entries and the PAE CR3 hold 32-bit table addresses (SDM §4.3, §4.4).
+    if (needsLowTable(level) && Long.compareUnsigned(pa, 1L << 32) >= 0) {
       throw new IllegalStateException(String.format(
           "%s paging needs tables below 4 GiB; allocator returned 0x%x", mode.cliName(), pa));
     }
     memory.write(pa, ZERO_PAGE, 0, ZERO_PAGE.length);
     pages.add(new TablePage(pa, level, entryName(level)));
     return pa;
+  }
+
+  /**
+   * Whether a table of {@code level} must sit below 4 GiB: every table of 32-bit paging (its
+   * entries hold 32-bit addresses, SDM §4.3), and with PAE only the PDPT, which CR3 locates with
+   * 32 bits (SDM §4.4.1); PAE page directories and page tables may sit anywhere, since PDPTEs and
+   * PDEs carry 52-bit addresses (SDM Tables 4-8, 4-9).
+   */
+  private boolean needsLowTable(int level) {
+    return mode == PagingMode.BITS32 || (mode == PagingMode.PAE && level == 3);
   }
 
   // ---- geometry and formats of the mode ------------------------------------------------------

@@ -18,6 +18,7 @@ import org.kexecsim.dump.Register;
 import org.kexecsim.dump.RegisterFile;
 import org.kexecsim.dump.VmcoreInfo;
 import org.kexecsim.kernel.CrashedKernel;
+import org.kexecsim.kernel.KernelText;
 import org.kexecsim.kimage.CrashRegion;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.memory.RamRange;
@@ -27,8 +28,9 @@ import org.kexecsim.memory.RamRange;
  * the run ended ({@code post.core}), both in QEMU's dump-guest-memory layout with a CPU note
  * carrying the registers and CR0–CR4; and {@code vmcore}, what the capture kernel presents as
  * /proc/vmcore: the memory after the transition minus the crash region, one merged PT_NOTE with
- * NT_PRSTATUS and the crashed kernel's VMCOREINFO. ELF64 for x86_64, ELF32 for i386 and PAE
- * unless RAM reaches above 4 GiB (as kexec-tools chooses).
+ * NT_PRSTATUS and the crashed kernel's VMCOREINFO, and on x86_64 a first PT_LOAD for the kernel
+ * text mapping. ELF64 with EM_X86_64 for x86_64; for i386 and PAE each file takes the class its
+ * producer would choose ({@link #qemuClass}, {@link #vmcoreClass}).
  */
 public final class TransitionImages {
   private TransitionImages() {}
@@ -40,7 +42,7 @@ public final class TransitionImages {
     CrashedKernel k = r.kernel();
     boolean x64 = k.arch().is64Bit();
     List<RamRange> ram = k.memory().ramMap().ranges();
-    ElfClass cls = x64 || ram.getLast().last() > 0xFFFF_FFFFL ? ElfClass.ELF64 : ElfClass.ELF32;
+
     PrStatus.Arch prArch = x64 ? PrStatus.Arch.X86_64 : PrStatus.Arch.I386;
     Optional<VmcoreInfo> info = Optional.of(vmcoreInfo(k));
     Optional<RamRange> crash = k.crashRegion().map(TransitionImages::range);
@@ -48,10 +50,50 @@ public final class TransitionImages {
     CpuSnapshot atCrash = new CpuSnapshot(k.currentPid(), crashRegisters(k, r));
     CpuSnapshot atEnd = new CpuSnapshot(k.currentPid(), endRegisters(r.finalState()));
     Written w = new Written(dir.resolve("pre.core"), dir.resolve("post.core"), dir.resolve("vmcore"));
-    ElfCoreWriter.write(r.pre(), CoreSpec.qemu(cls, prArch, ram, List.of(atCrash), info), w.pre(), force);
-    ElfCoreWriter.write(r.post(), CoreSpec.qemu(cls, prArch, ram, List.of(atEnd), info), w.post(), force);
-    ElfCoreWriter.write(r.post(), CoreSpec.vmcore(cls, prArch, ram, List.of(atCrash), info, crash), w.vmcore(), force);
+    ElfClass qemu = qemuClass(x64, ram);
+    ElfCoreWriter.write(r.pre(), CoreSpec.qemu(qemu, prArch, ram, List.of(atCrash), info), w.pre(), force);
+    ElfCoreWriter.write(r.post(), CoreSpec.qemu(qemu, prArch, ram, List.of(atEnd), info), w.post(), force);
+    CoreSpec vmcore = CoreSpec.vmcore(vmcoreClass(x64, ram, crash), prArch, ram, List.of(atCrash), info, crash);
+    if (x64) {
+      // kexec-tools crashdump-x86.c get_kernel_vaddr_and_size: the /proc/kcore segment holding
+      // _stext, its start aligned down to 1 MiB, backed from "Kernel code" in /proc/iomem.
+      KernelText t = k.text();
+      long vaddr = t.virtualStart() & ~0xF_FFFFL;
+      long paddr = t.physical(t.virtualStart()) - (t.virtualStart() - vaddr);
+      long size = (t.size() + (t.virtualStart() - vaddr) + PhysicalMemory.PAGE_SIZE - 1) & -PhysicalMemory.PAGE_SIZE;
+      vmcore = vmcore.withKernelText(new CoreSpec.KernelTextLoad(vaddr, paddr, size));
+    }
+    ElfCoreWriter.write(r.post(), vmcore, w.vmcore(), force);
     return w;
+  }
+
+  /**
+   * The class QEMU picks for a guest not in long mode: ELF32 unless a block of guest memory ends
+   * above 4 GiB (target/i386/arch_dump.c cpu_get_dump_info: target_end > UINT_MAX).
+   */
+  static ElfClass qemuClass(boolean x64, List<RamRange> ram) {
+    return x64 || Long.compareUnsigned(ram.getLast().end(), 0xFFFF_FFFFL) > 0 ? ElfClass.ELF64 : ElfClass.ELF32;
+  }
+
+  /**
+   * The class of the capture kernel's /proc/vmcore, which keeps the class of the elfcorehdr
+   * (fs/proc/vmcore.c parses both): kexec-tools crashdump-x86.c get_core_type takes ELF64 on
+   * x86_64, and on i386 when the last crash memory range (RAM minus the crash region) ends above
+   * 0xFFFFFFFF. One case kexec-tools would get wrong is taken as ELF64 instead: a file whose
+   * sizes or offsets do not fit 32 bits (4 GiB of RAM with the crash region outside it).
+   */
+  static ElfClass vmcoreClass(boolean x64, List<RamRange> ram, Optional<RamRange> crash) {
+    if (x64) {
+      return ElfClass.ELF64;
+    }
+    List<RamRange> dumped = crash.map(c -> ElfCoreWriter.withoutRegion(ram, c)).orElse(ram);
+    long bytes = 0;
+    for (RamRange r : dumped) {
+      bytes += r.size() + PhysicalMemory.PAGE_SIZE; // each PT_LOAD starts on a page of the file
+    }
+    boolean fits = !dumped.isEmpty() && Long.compareUnsigned(dumped.getLast().last(), 0xFFFF_FFFFL) <= 0
+        && Long.compareUnsigned(bytes + (1 << 20), 0xFFFF_FFFFL) <= 0;
+    return fits ? ElfClass.ELF32 : ElfClass.ELF64;
   }
 
   private static RamRange range(CrashRegion c) {
