@@ -213,7 +213,7 @@ final class TransitionCommand implements Callable<Integer> {
         out.println("  " + t);
       }
     }
-    written.ifPresent(w -> out.printf("images: %s %s %s%n", w.pre(), w.post(), w.vmcore()));
+    written.ifPresent(w -> out.printf("images: %s %s %s%nsymbols: %s%n", w.pre(), w.post(), w.vmcore(), w.systemMap()));
     out.printf("verdict: %s (%s, %d instructions)%n", verdict(r) ? "OK" : "FAILED", r.outcome().text(), r.instructions());
   }
 
@@ -259,7 +259,7 @@ final class TransitionCommand implements Callable<Integer> {
     pgd.put("preserved", r.oldPgd().preserved());
     pgd.put("changedPages", r.oldPgd().changedPages().stream().map(Json::hex).toList());
     doc.put("oldPgd", pgd);
-    written.ifPresent(w -> doc.put("images", Map.of("pre", w.pre().toString(), "post", w.post().toString(), "vmcore", w.vmcore().toString())));
+    written.ifPresent(w -> doc.put("images", Map.of("pre", w.pre().toString(), "post", w.post().toString(), "vmcore", w.vmcore().toString(), "systemMap", w.systemMap().toString())));
     doc.put("verdict", verdict(r) ? "ok" : "failed");
     return doc;
   }

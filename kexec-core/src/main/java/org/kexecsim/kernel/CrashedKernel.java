@@ -26,6 +26,7 @@ import org.kexecsim.mmu.CpuFeatures;
  * @param vmallocPages virtual addresses of the 4 KiB vmalloc mappings
  * @param imageRange the physical range of the kernel image (memblock-reserved)
  * @param cpu what the CPU reports: MAXPHYADDR grows with the RAM map beyond QEMU's default 40
+ * @param linuxBanner the virtual address of linux_banner, the NUL-terminated version line
  */
 public record CrashedKernel(
     Arch arch,
@@ -47,7 +48,8 @@ public record CrashedKernel(
     List<Long> vmallocPages,
     PhysicalRange imageRange,
     long directMapBytes,
-    CpuFeatures cpu) {
+    CpuFeatures cpu,
+    long linuxBanner) {
 
   public CrashedKernel {
     processes = List.copyOf(processes);

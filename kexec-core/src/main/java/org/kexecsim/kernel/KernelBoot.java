@@ -58,6 +58,16 @@ public final class KernelBoot {
   private static final String OSRELEASE = "6.16.0-kexecsim";
   private static final String[] COMMS = {"systemd", "sshd", "bash", "postgres", "nginx", "kworker/u8:2"};
 
+  /** The synthetic kernel's linux_banner text, without its NUL. */
+  public static String linuxBanner() {
+    return "Linux version " + OSRELEASE + " (kexec-sim@kexec-sim) (kexec-sim synthetic kernel) #1 SMP kexec-sim\n";
+  }
+
+  /** The synthetic kernel's release, UTS_RELEASE. */
+  public static String osRelease() {
+    return OSRELEASE;
+  }
+
   /** Boots with {@code crashkernel=} (or none when empty) and crashes. */
   public static CrashedKernel boot(Arch arch, RamMap ram, Optional<String> crashkernel, long seed) {
     return new Builder(arch, ram, seed).boot(crashkernel, java.util.OptionalLong.empty());
@@ -140,6 +150,7 @@ public final class KernelBoot {
       DescriptorTable idt = writeIdt(idtPa, text);
 
       List<Long> vmalloc = mapVmalloc(kernel, frames);
+      long bannerVirtual = writeBanner(frames, text);
 
       List<KernelProcess> processes = new ArrayList<>();
       int nproc = 2 + random.nextInt(2);
@@ -163,9 +174,21 @@ public final class KernelBoot {
 
       CrashedKernel k = new CrashedKernel(
           arch, seed, memory, crashFinal, regs, kernelPgd, text, physBase, relocateVirtual, gdt, idt,
-          processes, current.pid(), notes, vmcoreinfoPa, vmcoreinfo.length, vmalloc, image, directMapBytes, cpu());
+          processes, current.pid(), notes, vmcoreinfoPa, vmcoreinfo.length, vmalloc, image, directMapBytes, cpu(),
+          bannerVirtual);
       k.registers().pagingState(memory, k.cpu()); // CR3 must load (PAE: PDPTE check)
       return k;
+    }
+
+    /**
+     * linux_banner (init/version.c): "Linux version " UTS_RELEASE " (user@host) (compiler) "
+     * UTS_VERSION "\n", NUL-terminated, in the image's data where dump tools read it by address.
+     */
+    private long writeBanner(BumpFrameAllocator frames, KernelText text) {
+      long pa = frames.allocateFrame();
+      byte[] b = (linuxBanner() + "\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      memory.write(pa, b, 0, b.length);
+      return text.virtual(pa);
     }
 
     /** A CPU whose MAXPHYADDR reaches the top of RAM (at least QEMU's default 40 bits). */

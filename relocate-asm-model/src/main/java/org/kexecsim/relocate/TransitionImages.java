@@ -35,7 +35,7 @@ import org.kexecsim.memory.RamRange;
 public final class TransitionImages {
   private TransitionImages() {}
 
-  public record Written(Path pre, Path post, Path vmcore) {}
+  public record Written(Path pre, Path post, Path vmcore, Path systemMap) {}
 
   public static Written write(TransitionResult r, Path dir, boolean force) throws IOException {
     Files.createDirectories(dir);
@@ -49,7 +49,8 @@ public final class TransitionImages {
 
     CpuSnapshot atCrash = new CpuSnapshot(k.currentPid(), crashRegisters(k, r));
     CpuSnapshot atEnd = new CpuSnapshot(k.currentPid(), endRegisters(r.finalState()));
-    Written w = new Written(dir.resolve("pre.core"), dir.resolve("post.core"), dir.resolve("vmcore"));
+    Written w = new Written(dir.resolve("pre.core"), dir.resolve("post.core"), dir.resolve("vmcore"),
+        dir.resolve("System.map"));
     ElfClass qemu = qemuClass(x64, ram);
     ElfCoreWriter.write(r.pre(), CoreSpec.qemu(qemu, prArch, ram, List.of(atCrash), info), w.pre(), force);
     ElfCoreWriter.write(r.post(), CoreSpec.qemu(qemu, prArch, ram, List.of(atEnd), info), w.post(), force);
@@ -64,7 +65,44 @@ public final class TransitionImages {
       vmcore = vmcore.withKernelText(new CoreSpec.KernelTextLoad(vaddr, paddr, size));
     }
     ElfCoreWriter.write(r.post(), vmcore, w.vmcore(), force);
+    writeSystemMap(k, info.get(), w.systemMap(), force);
     return w;
+  }
+
+  /**
+   * The synthetic kernel's System.map in nm's format ("address type name", sorted by address;
+   * scripts/mksysmap): the symbols VMCOREINFO names, the image's _text/_stext/_end, relocate_kernel
+   * and linux_banner, each at the address the image really has it.
+   */
+  static void writeSystemMap(CrashedKernel k, VmcoreInfo info, Path out, boolean force) throws IOException {
+    if (!force && Files.exists(out)) {
+      throw new java.nio.file.FileAlreadyExistsException(out.toString(), null, "exists; pass force to replace it");
+    }
+    java.util.TreeMap<String, long[]> symbols = new java.util.TreeMap<>();
+    KernelText t = k.text();
+    symbols.put("_text", new long[] {t.virtualStart(), 'T'});
+    symbols.put("_stext", new long[] {t.virtualStart(), 'T'});
+    symbols.put("_etext", new long[] {t.virtualStart() + t.textBytes(), 'T'});
+    symbols.put("_end", new long[] {t.virtualStart() + t.size(), 'B'});
+    symbols.put("relocate_kernel", new long[] {k.relocateKernelVirtual(), 'T'});
+    symbols.put("linux_banner", new long[] {k.linuxBanner(), 'D'});
+    for (var e : info.entries().entrySet()) {
+      String key = e.getKey();
+      if (key.startsWith("SYMBOL(") && key.endsWith(")")) {
+        String name = key.substring(7, key.length() - 1);
+        symbols.putIfAbsent(name, new long[] {Long.parseUnsignedLong(e.getValue(), 16), 'D'});
+      }
+    }
+    String width = k.arch().is64Bit() ? "%016x" : "%08x";
+    StringBuilder b = new StringBuilder();
+    symbols.entrySet().stream()
+        .sorted((x, y) -> {
+          int c = Long.compareUnsigned(x.getValue()[0], y.getValue()[0]);
+          return c != 0 ? c : x.getKey().compareTo(y.getKey());
+        })
+        .forEach(e -> b.append(String.format(width, e.getValue()[0])).append(' ')
+            .append((char) e.getValue()[1]).append(' ').append(e.getKey()).append('\n'));
+    Files.writeString(out, b.toString(), StandardCharsets.US_ASCII);
   }
 
   /**

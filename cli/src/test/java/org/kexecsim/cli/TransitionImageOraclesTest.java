@@ -1,0 +1,159 @@
+package org.kexecsim.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.kexecsim.kernel.KernelBoot;
+import org.kexecsim.testing.ExternalOracles;
+
+/**
+ * The images `transition --out` writes open in the field's own tools, which read what the
+ * synthetic kernel put there: crash finds the release, drgn reads linux_banner by its virtual
+ * address, libkdumpfile translates a kernel address to the physical address `vtop` gives.
+ */
+class TransitionImageOraclesTest {
+  @TempDir Path dir;
+
+  private Map<String, Long> transition(String arch) throws IOException {
+    CliRun r = CliRun.of("transition", "--arch", arch, "--design", "mainline", "--ram", "1G", "--out", dir.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().contains("symbols: " + dir.resolve("System.map")), r.out());
+    Map<String, Long> symbols = new HashMap<>();
+    for (String line : Files.readAllLines(dir.resolve("System.map"))) {
+      String[] f = line.split(" ");
+      symbols.put(f[2], Long.parseUnsignedLong(f[0], 16));
+    }
+    return symbols;
+  }
+
+  private static boolean onPath(String tool) {
+    try {
+      return new ProcessBuilder(tool, "--version").redirectErrorStream(true).start().waitFor() >= 0;
+    } catch (IOException | InterruptedException e) {
+      return false;
+    }
+  }
+
+  private static String run(List<String> cmd) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), cmd + " hung");
+    return out;
+  }
+
+  /**
+   * crash 8.0.2 takes the release from VMCOREINFO only where the kernel's own /proc/vmcore layout
+   * says it is a kdump (netdump.c): on x86_64 all three images; it answers "unknown" for an ELF32
+   * i386 vmcore and for QEMU-layout i386 files just as it does for the real PAE dumps
+   * (scripts/real-dumps.sh pae), so those are not asked.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"x86_64"})
+  void crashPrintsTheSyntheticRelease(String arch) throws Exception {
+    assumeTrue(onPath("crash"), "crash not installed: skipping the crash --osrelease oracle");
+    transition(arch);
+    for (String image : List.of("pre.core", "post.core", "vmcore")) {
+      String out = run(List.of("crash", "--osrelease", dir.resolve(image).toString()));
+      assertEquals(KernelBoot.osRelease(), out.strip(), image + ": " + out);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"x86_64"})
+  void drgnReadsLinuxBannerByItsVirtualAddress(String arch) throws Exception {
+    assumeTrue(ExternalOracles.python3Module("drgn"), "python3-drgn not installed: skipping the drgn oracle");
+    long banner = transition(arch).get("linux_banner");
+    String out = ExternalOracles.python3("""
+        import drgn, sys
+        p = drgn.Program(); p.set_core_dump(sys.argv[1])
+        print(p.read(int(sys.argv[2], 0), 200).split(b"\\0")[0].decode())""",
+        dir.resolve("vmcore").toString(), "0x" + Long.toHexString(banner));
+    assertEquals(KernelBoot.linuxBanner(), out.substring(0, out.length() - 1));
+  }
+
+  /**
+   * Whether the synthetic kernel's init_uts_ns holds its release: libkdumpfile reads the
+   * utsname there (its linux ostype wants UTS_SYSNAME), and the branch that fills it (formats)
+   * is merged separately; until then these cases are skipped and say why.
+   */
+  private static boolean utsnamePopulated() {
+    org.kexecsim.kernel.CrashedKernel k = KernelBoot.boot(org.kexecsim.kimage.Arch.X86_64,
+        org.kexecsim.memory.RamMap.ofSize(1L << 30), java.util.Optional.empty(), 1);
+    long va = org.kexecsim.dump.VmcoreInfo.parse(new String(k.vmcoreinfoData(), StandardCharsets.US_ASCII))
+        .symbol("init_uts_ns").orElseThrow();
+    byte[] release = new byte[65];
+    k.memory().read(k.text().physical(va) + 2 * 65, release, 0, release.length); // new_utsname.release
+    return new String(release, StandardCharsets.US_ASCII).startsWith(KernelBoot.osRelease() + "\0");
+  }
+
+  /** The kernel's page-table root as vtop reports it from the vmcore's VMCOREINFO. */
+  private String kernelRoot(String va) {
+    CliRun v = CliRun.of("vtop", dir.resolve("vmcore").toString(), va);
+    assertEquals(0, v.exitCode(), v.err());
+    Matcher m = Pattern.compile("root (0x[0-9a-f]+) \\(VMCOREINFO").matcher(v.out());
+    assertTrue(m.find(), v.out());
+    return m.group(1);
+  }
+
+  private static final String LIBKDUMPFILE = """
+      import kdumpfile, addrxlat, sys
+      k = kdumpfile.kdumpfile(sys.argv[1]); k.attr['addrxlat.ostype'] = 'linux'
+      print(k.attr['linux.uts.release'])
+      if len(sys.argv) > 2:
+          a = addrxlat.FullAddress(addrxlat.KVADDR, int(sys.argv[2], 0))
+          a.conv(addrxlat.MACHPHYSADDR, k.get_addrxlat_ctx(), k.get_addrxlat_sys())
+          print(hex(a.addr))""";
+
+  /**
+   * libkdumpfile translates through the kernel's root from VMCOREINFO; vtop is told that root
+   * (post.core's CPU note holds the new kernel's CR3 instead).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"x86_64"})
+  void libkdumpfileFindsTheReleaseAndTranslatesLikeVtop(String arch) throws Exception {
+    assumeTrue(ExternalOracles.python3Module("kdumpfile"), "python3-libkdumpfile not installed: skipping the oracle");
+    assumeTrue(utsnamePopulated(), "init_uts_ns of the synthetic kernel is empty on this branch: libkdumpfile cannot open it");
+    long banner = transition(arch).get("linux_banner");
+    String va = "0x" + Long.toHexString(banner);
+    String root = kernelRoot(va);
+    for (String image : List.of("vmcore", "pre.core", "post.core")) {
+      CliRun v = CliRun.of("vtop", dir.resolve(image).toString(), "--cr3", root, va);
+      assertEquals(0, v.exitCode(), v.err());
+      Matcher m = Pattern.compile(" -> (0x[0-9a-f]+)").matcher(v.out());
+      assertTrue(m.find(), v.out());
+      String oracle = ExternalOracles.python3(LIBKDUMPFILE, dir.resolve(image).toString(), va);
+      assertEquals(KernelBoot.osRelease() + "\n" + m.group(1), oracle.strip(), image);
+    }
+  }
+
+  /**
+   * On i386 libkdumpfile 0.5.1 finds the release but cannot translate ("Cannot read 64-bit PTE
+   * ... No suitable capabilities"), on the real PAE vmcore of scripts/real-dumps.sh as on ours, so
+   * only the release is asked.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"pae", "i386"})
+  void libkdumpfileFindsTheReleaseOnI386(String arch) throws Exception {
+    assumeTrue(ExternalOracles.python3Module("kdumpfile"), "python3-libkdumpfile not installed: skipping the oracle");
+    assumeTrue(utsnamePopulated(), "init_uts_ns of the synthetic kernel is empty on this branch: libkdumpfile cannot open it");
+    transition(arch);
+    for (String image : List.of("vmcore", "pre.core", "post.core")) {
+      assertEquals(KernelBoot.osRelease(), ExternalOracles.python3(LIBKDUMPFILE, dir.resolve(image).toString()).strip(), image);
+    }
+  }
+}
