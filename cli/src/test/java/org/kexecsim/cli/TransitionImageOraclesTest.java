@@ -87,6 +87,29 @@ class TransitionImageOraclesTest {
   }
 
   /**
+   * pre.core and post.core have QEMU's non-paging layout (p_vaddr 0), through which drgn 0.0.22
+   * cannot reach a kernel virtual address (it needs the kernel-text PT_LOAD only /proc/vmcore
+   * has); it reads linux_banner at the physical address vtop gives for it.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"x86_64"})
+  void drgnReadsLinuxBannerPhysicallyFromTheQemuLayoutImages(String arch) throws Exception {
+    assumeTrue(ExternalOracles.python3Module("drgn"), "python3-drgn not installed: skipping the drgn oracle");
+    String va = "0x" + Long.toHexString(transition(arch).get("linux_banner"));
+    CliRun v = CliRun.of("vtop", dir.resolve("vmcore").toString(), va);
+    Matcher m = Pattern.compile(" -> (0x[0-9a-f]+)").matcher(v.out());
+    assertTrue(m.find(), v.out());
+    for (String image : List.of("pre.core", "post.core")) {
+      String out = ExternalOracles.python3("""
+          import drgn, sys
+          p = drgn.Program(); p.set_core_dump(sys.argv[1])
+          print(p.read(int(sys.argv[2], 0), 200, True).split(b"\\0")[0].decode())""",
+          dir.resolve(image).toString(), m.group(1));
+      assertEquals(KernelBoot.linuxBanner(), out.substring(0, out.length() - 1), image);
+    }
+  }
+
+  /**
    * Whether the synthetic kernel's init_uts_ns holds its release: libkdumpfile reads the
    * utsname there (its linux ostype wants UTS_SYSNAME), and the branch that fills it (formats)
    * is merged separately; until then these cases are skipped and say why.

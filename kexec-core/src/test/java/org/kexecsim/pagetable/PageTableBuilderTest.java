@@ -2,6 +2,7 @@ package org.kexecsim.pagetable;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,6 +34,32 @@ class PageTableBuilderTest {
     assertEquals(0x12_3abcL, t.physical());
     assertEquals(PageSize.SIZE_4K, t.pageSize());
     assertEquals(mode.levels(), b.tablePages().size(), "the root and one table for each level below it");
+  }
+
+  /** Frames from {@code first} for the first table, then from 4 GiB up. */
+  private static FrameAllocator rootAtThenAbove4G(long first) {
+    long[] calls = {0};
+    return () -> calls[0]++ == 0 ? first : (1L << 32) + (calls[0] - 2) * 4096;
+  }
+
+  @Test
+  void paeTablesBelowThePdptMayLieAbove4GiB() {
+    // SDM §4.4: PDPTEs and PDEs carry 52-bit addresses; only CR3 holds a 32-bit PDPT address.
+    SparseMemory m = Machines.ram(8L << 30);
+    PageTableBuilder b = PageTableBuilder.create(m, PagingMode.PAE, rootAtThenAbove4G(32 * MIB));
+    b.map(0xC000_0000L, 0x1_2345_6000L, 4096, PageTableEntry.PAGE_KERNEL_EXEC, PageSize.SIZE_4K);
+    assertEquals(0x1_2345_6abcL, translate(m, Machines.paging(m, PagingMode.PAE, b.root()), 0xC000_0abcL).physical());
+    assertEquals(32 * MIB, b.root());
+  }
+
+  @Test
+  void aPdptOr32BitTableAbove4GiBIsRefused() {
+    SparseMemory m = Machines.ram(8L << 30);
+    assertThrows(IllegalStateException.class,
+        () -> PageTableBuilder.create(m, PagingMode.PAE, rootAtThenAbove4G(5L << 30)));
+    PageTableBuilder b = PageTableBuilder.create(m, PagingMode.BITS32, rootAtThenAbove4G(32 * MIB));
+    assertThrows(IllegalStateException.class,
+        () -> b.map(0xC000_0000L, 0x10_0000L, 4096, PageTableEntry.PAGE_KERNEL_EXEC, PageSize.SIZE_4K));
   }
 
   @Test
