@@ -19,6 +19,7 @@ import org.kexecsim.dump.RegisterFile;
 import org.kexecsim.dump.VmcoreInfo;
 import org.kexecsim.kernel.CrashedKernel;
 import org.kexecsim.kernel.KernelText;
+import org.kexecsim.kimage.Arch;
 import org.kexecsim.kimage.CrashRegion;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.memory.RamRange;
@@ -54,7 +55,8 @@ public final class TransitionImages {
     ElfClass qemu = qemuClass(x64, ram);
     ElfCoreWriter.write(r.pre(), CoreSpec.qemu(qemu, prArch, ram, List.of(atCrash), info), w.pre(), force);
     ElfCoreWriter.write(r.post(), CoreSpec.qemu(qemu, prArch, ram, List.of(atEnd), info), w.post(), force);
-    CoreSpec vmcore = CoreSpec.vmcore(vmcoreClass(x64, ram, crash), prArch, ram, List.of(atCrash), info, crash);
+    List<RamRange> kernelRam = kernelVisibleRam(k.arch(), ram);
+    CoreSpec vmcore = CoreSpec.vmcore(vmcoreClass(x64, kernelRam, crash), prArch, kernelRam, List.of(atCrash), info, crash);
     if (x64) {
       // kexec-tools crashdump-x86.c get_kernel_vaddr_and_size: the /proc/kcore segment holding
       // _stext, its start aligned down to 1 MiB, backed from "Kernel code" in /proc/iomem.
@@ -103,6 +105,26 @@ public final class TransitionImages {
         .forEach(e -> b.append(String.format(width, e.getValue()[0])).append(' ')
             .append((char) e.getValue()[1]).append(' ').append(e.getKey()).append('\n'));
     Files.writeString(out, b.toString(), StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * The RAM a kernel lists as System RAM in /proc/iomem, which kexec-tools dumps: all of it, except
+   * that a non-PAE i386 kernel holds physical addresses in a 32-bit resource_size_t and caps
+   * max_pfn at MAX_NONPAE_PFN (arch/x86/kernel/e820.c e820__reserve_resources, arch/x86/mm/init_32.c
+   * highmem_pfn_init), so RAM above 4 GiB is not its RAM. QEMU's files still hold all of the guest's.
+   */
+  static List<RamRange> kernelVisibleRam(Arch arch, List<RamRange> ram) {
+    if (arch != Arch.I386) {
+      return ram;
+    }
+    List<RamRange> out = new java.util.ArrayList<>();
+    for (RamRange r : ram) {
+      if (Long.compareUnsigned(r.start(), 1L << 32) < 0) {
+        long end = Long.compareUnsigned(r.end(), 1L << 32) > 0 ? 1L << 32 : r.end();
+        out.add(new RamRange(r.start(), end - r.start(), r.type()));
+      }
+    }
+    return out;
   }
 
   /**

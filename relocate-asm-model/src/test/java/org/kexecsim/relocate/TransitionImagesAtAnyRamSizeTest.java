@@ -52,8 +52,9 @@ class TransitionImagesAtAnyRamSizeTest {
     TransitionImages.Written w = TransitionImages.write(r, dir, false);
     // QEMU arch_dump.c: ELF32 for a non-long-mode guest unless memory ends above 4 GiB.
     boolean qemu64 = arch.is64Bit() || ram > 0xFFFF_FFFFL;
-    // kexec-tools get_core_type: ELF32 on i386 unless the last dumped range ends above 4 GiB.
-    boolean vmcore64 = arch.is64Bit() || ram > 1L << 32;
+    // kexec-tools get_core_type: ELF32 on i386 unless the last dumped range ends above 4 GiB,
+    // which only PAE kernels have as RAM (a non-PAE kernel's resources stop at 4 GiB).
+    boolean vmcore64 = arch.is64Bit() || (arch == Arch.PAE && ram > 1L << 32);
     assertEquals(qemu64 ? "ELF64" : "ELF32", elfClass(w.pre()));
     assertEquals(qemu64 ? "ELF64" : "ELF32", elfClass(w.post()));
     assertEquals(vmcore64 ? "ELF64" : "ELF32", elfClass(w.vmcore()));
@@ -67,6 +68,11 @@ class TransitionImagesAtAnyRamSizeTest {
     try (Dump vmcore = ElfCoreReader.open(w.vmcore())) {
       // The kernel text PT_LOAD aliases RAM the direct-map PT_LOADs also carry; only x86_64 has one.
       assertEquals(arch.is64Bit() ? 1 : 0, vmcore.kernelTextLoads().size());
+      long top = vmcore.physicalMemory().ramMap().ranges().getLast().end();
+      long kernelTop = arch == Arch.I386 ? Math.min(ram, 1L << 32) : ram;
+      var crash = r.kernel().crashRegion().orElseThrow().range();
+      long expected = crash.start() + crash.size() == kernelTop ? crash.start() : kernelTop;
+      assertEquals(expected, top, "the vmcore's RAM ends where the kernel's does, less a crash region at the top");
       for (ProgramHeader ph : vmcore.kernelTextLoads()) {
         assertTrue(Long.compareUnsigned(ph.pVaddr(), 0xFFFF_FFFF_8000_0000L) >= 0);
         assertEquals(r.kernel().text().physical(r.kernel().text().virtualStart()), ph.pPaddr());
