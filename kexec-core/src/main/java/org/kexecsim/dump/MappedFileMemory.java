@@ -74,6 +74,12 @@ public final class MappedFileMemory implements PhysicalMemory {
     return false;
   }
 
+  /** A shared-arena mapping is safe for concurrent readers. */
+  @Override
+  public boolean concurrentReads() {
+    return true;
+  }
+
   /** Index of the extent holding {@code physical}, or -1. */
   private int find(long physical) {
     int h = hint;

@@ -56,6 +56,8 @@ public final class KernelBoot {
   /** KERNEL_IMAGE_SIZE with KASLR configured: 1 GiB (arch/x86/include/asm/page_64_types.h). */
   private static final long KERNEL_IMAGE_SIZE = 1L << 30;
   private static final String OSRELEASE = "6.16.0-kexecsim";
+  /** __NEW_UTS_LEN + 1. */
+  private static final int UTS_FIELD = 65;
   private static final String[] COMMS = {"systemd", "sshd", "bash", "postgres", "nginx", "kworker/u8:2"};
 
   /** Boots with {@code crashkernel=} (or none when empty) and crashes. */
@@ -138,7 +140,9 @@ public final class KernelBoot {
         notes.add(writeCrashNote(frames, cpu == crashingCpu ? current.pid() : 0, text, cpu == crashingCpu));
       }
       long vmcoreinfoPa = frames.allocateFrame();
-      byte[] vmcoreinfo = vmcoreinfo(text, kernelPgd, physBase).note().withFinalNote();
+      long utsPa = frames.allocateFrame();
+      writeUtsname(utsPa);
+      byte[] vmcoreinfo = vmcoreinfo(text, kernelPgd, physBase, text.virtual(utsPa)).note().withFinalNote();
       memory.write(vmcoreinfoPa, vmcoreinfo, 0, vmcoreinfo.length);
 
       CrashedKernel k = new CrashedKernel(
@@ -399,7 +403,23 @@ public final class KernelBoot {
       return pa;
     }
 
-    private VmcoreInfoText vmcoreinfo(KernelText text, long kernelPgd, long physBase) {
+    /**
+     * init_uts_ns.name, a struct new_utsname (include/uapi/linux/utsname.h: six 65-byte strings),
+     * at OFFSET(uts_namespace.name) = 0 of SYMBOL(init_uts_ns). makedumpfile reads its release and
+     * refuses a dump whose release differs from VMCOREINFO's OSRELEASE (makedumpfile.c
+     * check_release), so the dump tools' oracle needs it.
+     */
+    private void writeUtsname(long pa) {
+      String[] fields = {"Linux", "kexec-sim", OSRELEASE, "#1 SMP kexec-sim", is64 ? "x86_64" : "i686", "(none)"};
+      byte[] uts = new byte[6 * UTS_FIELD];
+      for (int i = 0; i < fields.length; i++) {
+        byte[] f = fields[i].getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        System.arraycopy(f, 0, uts, i * UTS_FIELD, f.length);
+      }
+      memory.write(pa, uts, 0, uts.length);
+    }
+
+    private VmcoreInfoText vmcoreinfo(KernelText text, long kernelPgd, long physBase, long utsVirtual) {
       StringBuilder buildId = new StringBuilder();
       SplittableRandom idRandom = new SplittableRandom(seed ^ 0x5EED);
       for (int i = 0; i < 20; i++) {
@@ -410,7 +430,7 @@ public final class KernelBoot {
           .osRelease(OSRELEASE)
           .buildId(buildId.toString())
           .pageSize(PhysicalMemory.PAGE_SIZE)
-          .symbol("init_uts_ns", text.virtualStart() + text.textBytes() + 0x10_0000L)
+          .symbol("init_uts_ns", utsVirtual)
           .offset("uts_namespace.name", 0)
           .symbol("node_online_map", text.virtualStart() + text.textBytes() + 0x10_2000L)
           .symbol("swapper_pg_dir", pgdVirtual)
