@@ -31,12 +31,14 @@ final class VerifyPgdCommand implements Callable<Integer> {
   @Option(names = "--ram-map", description = "RAM ranges of raw images")
   String ramMap;
 
+  @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
+
   @Option(names = "--json", description = "machine-readable output")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
-    try (Dump b = DumpImages.open(before, ramMap); Dump a = DumpImages.open(after, ramMap)) {
+    try (Dump b = DumpImages.open(spec.commandLine(), before, ramMap, format); Dump a = DumpImages.open(spec.commandLine(), after, ramMap, format)) {
       PgdVerdict v;
       try {
         v = PgdVerifier.verify(b.physicalMemory(), a.physicalMemory(), paging.resolve(spec.commandLine(), b));

@@ -154,9 +154,10 @@ public record KdumpHeader(
       throw bytes.bad(at + 12, String.format("bitmaps of 0x%x bytes each cannot hold max_mapnr 0x%x pages", half, maxMapnr));
     }
     if (split) {
-      if (Long.compareUnsigned(startPfn, endPfn) >= 0 || Long.compareUnsigned(endPfn, maxMapnr) > 0) {
+      // An empty part is real: makedumpfile splits by dumpable pages and may leave the last one nothing.
+      if (Long.compareUnsigned(startPfn, endPfn) > 0 || Long.compareUnsigned(endPfn, maxMapnr) > 0) {
         throw bytes.bad(version >= 6 ? pfn64At : pfnAt, String.format(
-            "split part pfn range [0x%x, 0x%x) is empty or reaches past max_mapnr 0x%x", startPfn, endPfn, maxMapnr));
+            "split part pfn range [0x%x, 0x%x) is reversed or reaches past max_mapnr 0x%x", startPfn, endPfn, maxMapnr));
       }
     } else {
       startPfn = 0;
