@@ -25,6 +25,9 @@ import org.kexecsim.memory.RamRange;
  */
 public final class ImageDiff {
   static final long CHUNK = 64L << 20;
+  /** Piece codes of pages a dump excluded (makedumpfile -d): bit 2 for A, bit 3 for B. */
+  private static final int EXCLUDED_A = 4;
+  private static final int EXCLUDED_B = 8;
   private static final int PAGE = PhysicalMemory.PAGE_SIZE;
 
   private ImageDiff() {}
@@ -61,6 +64,10 @@ public final class ImageDiff {
     // Merge the one-sided spans and the differing pieces in address order.
     List<long[]> pieces = new ArrayList<>();
     for (long[] d : differing) {
+      if (d.length == 3) { // excluded from a dump: tagged, not counted as differing
+        pieces.add(d);
+        continue;
+      }
       pieces.add(new long[] {d[0], d[1], 0});
       pages++;
       bytes += d[1] - d[0];
@@ -77,6 +84,13 @@ public final class ImageDiff {
         tags.add(DiffTag.ONLY_IN_A);
       } else if (p[2] == 2) {
         tags.add(DiffTag.ONLY_IN_B);
+      } else if (p[2] == EXCLUDED_A) {
+        tags.add(DiffTag.EXCLUDED_IN_A);
+      } else if (p[2] == EXCLUDED_B) {
+        tags.add(DiffTag.EXCLUDED_IN_B);
+      } else if (p[2] == (EXCLUDED_A | EXCLUDED_B)) {
+        tags.add(DiffTag.EXCLUDED_IN_A);
+        tags.add(DiffTag.EXCLUDED_IN_B);
       }
       if (options.crashRegion().isPresent() && overlaps(options.crashRegion().get(), p[0], p[1])) {
         tags.add(DiffTag.CRASH_REGION);
@@ -166,7 +180,7 @@ public final class ImageDiff {
 
   private static List<long[]> compareAll(PhysicalMemory a, PhysicalMemory b, List<long[]> work, int threads,
       org.kexecsim.analyzer.Progress progress) {
-    boolean parallel = a instanceof MappedFileMemory && b instanceof MappedFileMemory;
+    boolean parallel = a.concurrentReads() && b.concurrentReads();
     int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     List<long[]> out = new ArrayList<>();
     if (!parallel || n == 1 || work.size() == 1) {
@@ -191,7 +205,10 @@ public final class ImageDiff {
     return out;
   }
 
-  /** Appends {start, end} of every differing page piece of {@code [start, end)}. */
+  /**
+   * Appends {start, end} of every differing page piece of {@code [start, end)}, and {start, end,
+   * code} of every page one side's dump excluded: those are not read at all.
+   */
   static void compareChunk(PhysicalMemory a, PhysicalMemory b, long start, long end, List<long[]> out) {
     Optional<MemorySegment> sa = a instanceof MappedFileMemory ma ? ma.fileBacked(start, end - start) : Optional.empty();
     Optional<MemorySegment> sb = b instanceof MappedFileMemory mb ? mb.fileBacked(start, end - start) : Optional.empty();
@@ -219,11 +236,18 @@ public final class ImageDiff {
     for (long p = start; p < end; ) {
       long pageEnd = Math.min((p & -PAGE) + PAGE, end);
       int n = (int) (pageEnd - p);
+      int excluded = (a.isExcluded(p) ? EXCLUDED_A : 0) | (b.isExcluded(p) ? EXCLUDED_B : 0);
+      if (excluded != 0) {
+        out.add(new long[] {p, pageEnd, excluded});
+        p = pageEnd;
+        continue;
+      }
       boolean equal;
       if (!a.mayBeNonZero(p) && !b.mayBeNonZero(p)) {
         equal = true;
       } else if (n == PAGE) {
-        equal = a.pageEquals(p, b, p);
+        // the decoding side compares against the mapped one without copying it
+        equal = a instanceof MappedFileMemory ? b.pageEquals(p, a, p) : a.pageEquals(p, b, p);
       } else {
         a.read(p, pa, 0, n);
         b.read(p, pb, 0, n);
