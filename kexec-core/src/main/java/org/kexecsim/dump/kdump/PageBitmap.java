@@ -28,6 +28,9 @@ final class PageBitmap {
       }
       total += Long.bitCount(words[i]);
     }
+    if (words.length % BLOCK_WORDS == 0) {
+      blockRanks[words.length / BLOCK_WORDS] = total; // rank(frames) when frames fill the last block
+    }
   }
 
   /** Reads the first {@code frames} bits from {@code [offset, offset + (frames+7)/8)} of {@code bytes}. */
