@@ -84,13 +84,14 @@ public final class KdumpReader {
   }
 
   private static Dump assemble(List<Opened> files, Arena arena) {
+    DumpFormat format = files.getFirst().flattened() ? DumpFormat.FLATTENED : DumpFormat.KDUMP_COMPRESSED;
+    if (files.size() > 1 || files.getFirst().header().split()) {
+      format = DumpFormat.SPLIT;
+      checkSplit(files); // sorts by start pfn
+    }
+    // the bitmaps are read from the part holding pfn 0, as makedumpfile's reassembly does
     Opened first = files.getFirst();
     KdumpHeader h = first.header();
-    DumpFormat format = first.flattened() ? DumpFormat.FLATTENED : DumpFormat.KDUMP_COMPRESSED;
-    if (files.size() > 1 || h.split()) {
-      format = DumpFormat.SPLIT;
-      checkSplit(files);
-    }
     if (h.maxMapnr() > MAX_FRAMES) {
       throw first.bytes().bad(8, String.format("max_mapnr 0x%x: machines over 4 TiB of RAM are not supported", h.maxMapnr()));
     }
@@ -104,7 +105,7 @@ public final class KdumpReader {
     List<CompressedMemory.Part> parts = new ArrayList<>();
     for (Opened f : files) {
       KdumpHeader fh = f.header();
-      if (f != first) {
+      if (f != first && f.bytes().fits(fh.bitmapOffset(), 2 * fh.bitmapHalf())) {
         PageBitmap d2 = PageBitmap.read(f.bytes(), fh.bitmapOffset() + fh.bitmapHalf(), fh.maxMapnr());
         if (!d2.sameBits(dumpable)) {
           throw f.bytes().bad(fh.bitmapOffset() + fh.bitmapHalf(), "its 2nd bitmap differs from " + first.path()
@@ -114,7 +115,7 @@ public final class KdumpReader {
       long rankBase = dumpable.rank(fh.startPfn());
       long count = dumpable.rank(fh.endPfn()) - rankBase;
       long descBase = fh.descriptorsOffset();
-      if (!f.bytes().fits(descBase, count * CompressedMemory.DESC_SIZE)) {
+      if (count > 0 && !f.bytes().fits(descBase, count * CompressedMemory.DESC_SIZE)) {
         throw f.bytes().bad(descBase, String.format("%d page descriptors (one per dumpable page of pfns [0x%x, 0x%x)) "
             + "run past the end of the file (size 0x%x): truncated", count, fh.startPfn(), fh.endPfn(), f.bytes().size()));
       }

@@ -35,10 +35,14 @@ final class PageBitmap {
 
   /** Reads the first {@code frames} bits from {@code [offset, offset + (frames+7)/8)} of {@code bytes}. */
   static PageBitmap read(DumpBytes bytes, long offset, long frames) {
+    long nBytes = (frames + 7) >>> 3;
+    if (!bytes.fits(offset, nBytes)) {
+      throw bytes.bad(offset, String.format("a bitmap of 0x%x bytes at 0x%x runs past the end of the file (size 0x%x): truncated",
+          nBytes, offset, bytes.size()));
+    }
     int nWords = (int) ((frames + 63) >>> 6);
     long[] words = new long[nWords];
     byte[] buf = new byte[1 << 16];
-    long nBytes = (frames + 7) >>> 3;
     for (long done = 0; done < nBytes; ) {
       int n = (int) Math.min(buf.length, nBytes - done);
       bytes.read(offset + done, buf, 0, n);
