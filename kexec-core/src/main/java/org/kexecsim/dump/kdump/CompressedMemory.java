@@ -153,9 +153,11 @@ public final class CompressedMemory implements PhysicalMemory {
       throw b.bad(at + 12, String.format("page_desc of pfn 0x%x: flags 0x%x name more than one compression", pfn, flags));
     }
     // makedumpfile keeps compressed data only when it is smaller than the page, so no stored page is larger.
-    if (size == 0 || size > PAGE || (codec == PageCodec.NONE && size != PAGE)) {
-      throw b.bad(at + 8, String.format("page_desc of pfn 0x%x: size 0x%x is not possible for a %s page of %d bytes",
-          pfn, size, codec.cliName(), PAGE));
+    if (size == 0 || size > PAGE) {
+      throw b.bad(at + 8, String.format("page_desc of pfn 0x%x: size 0x%x; a stored page is 1 to %d bytes", pfn, size, PAGE));
+    }
+    if (codec == PageCodec.NONE && size != PAGE) {
+      throw b.bad(at + 8, String.format("page_desc of pfn 0x%x: an uncompressed page of 0x%x bytes, not %d", pfn, size, PAGE));
     }
     if (!b.fits(offset, size)) {
       throw b.bad(at, String.format("page_desc of pfn 0x%x: data at 0x%x size 0x%x is past the end of the file (size 0x%x)",
