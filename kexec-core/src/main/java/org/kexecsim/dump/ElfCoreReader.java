@@ -155,7 +155,7 @@ public final class ElfCoreReader {
       }
       extents.add(new MappedFileMemory.Extent(ph.pPaddr(), ph.pMemsz(), ph.pOffset(), ph.pFilesz()));
     }
-    return new Dump(path, DumpFormat.ELF, Optional.of(elfClass), eMachine, new MappedFileMemory(file, extents), List.copyOf(loads),
+    return new Dump(path, DumpFormat.ELF, Optional.of(elfClass), eMachine, new MappedFileMemory(file, extents, FileDataExtents.of(path, size).orElse(null)), List.copyOf(loads),
         List.copyOf(textLoads), List.copyOf(notes), List.copyOf(prStatus), List.copyOf(qemu),
         Optional.ofNullable(vmcoreInfo), arena);
   }

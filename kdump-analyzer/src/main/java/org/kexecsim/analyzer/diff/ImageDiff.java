@@ -194,9 +194,14 @@ public final class ImageDiff {
       }
       return out;
     }
+    FrameIndex fa = FrameIndex.of(a);
+    FrameIndex fb = FrameIndex.of(b);
     for (List<long[]> local : org.kexecsim.analyzer.Workers.map(work, n, "diff", w -> {
       List<long[]> found = new ArrayList<>();
-      compareChunk(a, b, w[0], w[1], found);
+      // holes of sparse files on both sides are equal without reading them
+      if (fa.mayHaveData(w[0], w[1]) || fb.mayHaveData(w[0], w[1])) {
+        compareChunk(a, b, w[0], w[1], found);
+      }
       progress.advance(w[1] - w[0]);
       return found;
     })) {

@@ -45,9 +45,10 @@ public final class CompressedMemory implements PhysicalMemory {
   private final long excludedBytes;
   private final int dumpLevel;
   private final Cached[] cache = new Cached[CACHE];
-  private final ThreadLocal<PageCodec.Decoders> decoders = ThreadLocal.withInitial(PageCodec.Decoders::new);
-  private final ThreadLocal<byte[]> stored = ThreadLocal.withInitial(() -> new byte[PAGE]);
-  private final ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[PAGE]);
+  // Per thread, shared by every dump: decoders keep native (zlib) state, so one set per thread.
+  private static final ThreadLocal<PageCodec.Decoders> DECODERS = ThreadLocal.withInitial(PageCodec.Decoders::new);
+  private static final ThreadLocal<byte[]> STORED = ThreadLocal.withInitial(() -> new byte[PAGE]);
+  private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[PAGE]);
 
   CompressedMemory(List<Part> parts, PageBitmap ram, PageBitmap dumpable, int dumpLevel, String name) {
     this.parts = parts.toArray(Part[]::new);
@@ -163,9 +164,9 @@ public final class CompressedMemory implements PhysicalMemory {
       throw b.bad(at, String.format("page_desc of pfn 0x%x: data at 0x%x size 0x%x is past the end of the file (size 0x%x)",
           pfn, offset, size, b.size()));
     }
-    byte[] in = stored.get();
+    byte[] in = STORED.get();
     b.read(offset, in, 0, (int) size);
-    String problem = decoders.get().decode(codec, in, (int) size, out);
+    String problem = DECODERS.get().decode(codec, in, (int) size, out);
     if (problem != null) {
       throw b.bad(offset, String.format("page of pfn 0x%x: %s", pfn, problem));
     }
@@ -233,7 +234,7 @@ public final class CompressedMemory implements PhysicalMemory {
         return MemorySegment.mismatch(MemorySegment.ofArray(mine), 0, PAGE, seg.get(), 0, PAGE) < 0;
       }
     }
-    byte[] theirs = scratch.get();
+    byte[] theirs = SCRATCH.get();
     other.read(otherPhysical, theirs, 0, PAGE);
     return java.util.Arrays.equals(mine, theirs);
   }

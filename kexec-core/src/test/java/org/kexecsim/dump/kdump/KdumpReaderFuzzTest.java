@@ -35,8 +35,8 @@ import org.kexecsim.memory.SparseMemory;
  */
 class KdumpReaderFuzzTest {
   private static final Map<PageCodec, byte[]> BASE = new EnumMap<>(PageCodec.class);
+  private static final Map<PageCodec, List<byte[]>> SPLIT = new EnumMap<>(PageCodec.class);
   private static final List<Path> FILES = new ArrayList<>();
-  private static KdumpTestWriter writer;
 
   @BeforeAll
   static void baseFiles() throws IOException {
@@ -45,9 +45,10 @@ class KdumpReaderFuzzTest {
       m.writeU64(pa, pa * 0x9E37_79B9_7F4A_7C15L);
     }
     m.writeU64(0x10, 0x1122334455667788L);
-    writer = KdumpTestWriter.of(m).vmcoreinfo("OSRELEASE=6.1.0\nPAGESIZE=4096\n").exclude(pfn -> pfn == 2, 31);
+    KdumpTestWriter writer = KdumpTestWriter.of(m).vmcoreinfo("OSRELEASE=6.1.0\nPAGESIZE=4096\n").exclude(pfn -> pfn == 2, 31);
     for (PageCodec c : PageCodec.values()) {
       BASE.put(c, writer.codec(c).file());
+      SPLIT.put(c, writer.codec(c).split(2));
     }
     Path shm = Path.of("/dev/shm");
     for (int i = 0; i < 3; i++) {
@@ -87,7 +88,7 @@ class KdumpReaderFuzzTest {
     int shape = data.consumeInt(0, 2); // 0 one file, 1 flattened, 2 split in two
     List<Path> given = new ArrayList<>();
     if (shape == 2) {
-      List<byte[]> parts = writer.codec(codec).split(2);
+      List<byte[]> parts = SPLIT.get(codec);
       Files.write(FILES.get(0), patched(parts.get(0), data));
       Files.write(FILES.get(1), patched(parts.get(1), data));
       given.add(FILES.get(0));
