@@ -50,7 +50,7 @@ class ExcludedPagesCommandTest {
     memory.writeU64(0x124000, 0x99);
     elf = dir.resolve("vmcore");
     ElfCoreWriter.write(memory, CoreSpec.vmcore(ElfClass.ELF64, PrStatus.Arch.X86_64, memory.ramMap().ranges(), List.of(),
-        Optional.empty()), elf, false);
+        Optional.empty(), Optional.empty()), elf, false);
     pte = (memory.readU64(memory.readU64(memory.readU64(cr3 + 273 * 8) & ~0xfffL) & ~0xfffL) & ~0xfffL);
   }
 
