@@ -49,6 +49,7 @@ public final class CompressedMemory implements PhysicalMemory {
   private static final ThreadLocal<PageCodec.Decoders> DECODERS = ThreadLocal.withInitial(PageCodec.Decoders::new);
   private static final ThreadLocal<byte[]> STORED = ThreadLocal.withInitial(() -> new byte[PAGE]);
   private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[PAGE]);
+  private static final ThreadLocal<byte[]> STREAMED = ThreadLocal.withInitial(() -> new byte[PAGE]);
 
   CompressedMemory(List<Part> parts, PageBitmap ram, PageBitmap dumpable, int dumpLevel, String name) {
     this.parts = parts.toArray(Part[]::new);
@@ -112,16 +113,35 @@ public final class CompressedMemory implements PhysicalMemory {
     if (c != null && c.pfn == pfn) {
       return c.data;
     }
+    checkHeld(pfn, physical);
+    byte[] data = new byte[PAGE];
+    decode(pfn, data);
+    cache[slot] = new Cached(pfn, data);
+    return data;
+  }
+
+  /**
+   * The page for a whole-page scan (checksum, diff): from the cache if there, else decoded into
+   * this thread's buffer and not cached, so a pass over the dump allocates nothing per page.
+   */
+  private byte[] streamed(long pfn, long physical) {
+    Cached c = cache[(int) (pfn & (CACHE - 1))];
+    if (c != null && c.pfn == pfn) {
+      return c.data;
+    }
+    checkHeld(pfn, physical);
+    byte[] buf = STREAMED.get();
+    decode(pfn, buf);
+    return buf;
+  }
+
+  private void checkHeld(long pfn, long physical) {
     if (!ram.test(pfn)) {
       throw new PhysicalAccessException(physical, String.format("physical address 0x%x is not in the dump's RAM", physical));
     }
     if (!dumpable.test(pfn)) {
       throw new PageExcludedException(physical, "excluded by makedumpfile dump level " + dumpLevel);
     }
-    byte[] data = new byte[PAGE];
-    decode(pfn, data);
-    cache[slot] = new Cached(pfn, data);
-    return data;
   }
 
   private Part partOf(long pfn) {
@@ -220,22 +240,25 @@ public final class CompressedMemory implements PhysicalMemory {
       long pa = physical + done;
       int in = (int) (pa & (PAGE - 1));
       int n = Math.min(length - done, PAGE - in);
-      System.arraycopy(page(pa >>> PAGE_SHIFT, pa), in, dst, offset + done, n);
+      byte[] src = n == PAGE ? streamed(pa >>> PAGE_SHIFT, pa) : page(pa >>> PAGE_SHIFT, pa);
+      System.arraycopy(src, in, dst, offset + done, n);
       done += n;
     }
   }
 
   @Override
   public boolean pageEquals(long physical, PhysicalMemory other, long otherPhysical) {
-    byte[] mine = pageAt(physical & -PAGE, PAGE);
     if (other instanceof MappedFileMemory m) {
       var seg = m.fileBacked(otherPhysical, PAGE);
       if (seg.isPresent()) {
+        byte[] mine = streamed(physical >>> PAGE_SHIFT, physical & -PAGE);
         return MemorySegment.mismatch(MemorySegment.ofArray(mine), 0, PAGE, seg.get(), 0, PAGE) < 0;
       }
     }
+    // the other side first: if it is a compressed dump too, it uses this thread's streaming buffer
     byte[] theirs = SCRATCH.get();
     other.read(otherPhysical, theirs, 0, PAGE);
+    byte[] mine = streamed(physical >>> PAGE_SHIFT, physical & -PAGE);
     return java.util.Arrays.equals(mine, theirs);
   }
 

@@ -168,6 +168,18 @@ class KdumpReaderTest {
   }
 
   @Test
+  void twoCompressedDumpsComparePageByPage() throws IOException {
+    Path a = write("a", KdumpTestWriter.of(memory).codec(PageCodec.ZLIB).file());
+    memory.writeU64(0x200008, 0xdead);
+    Path b = write("b", KdumpTestWriter.of(memory).codec(PageCodec.LZO).file());
+    try (Dump da = DumpFiles.open(List.of(a), Optional.empty(), null); Dump db = DumpFiles.open(List.of(b), Optional.empty(), null)) {
+      for (long pa = 0x100000; pa < 0x300000; pa += 4096) {
+        assertEquals(pa != 0x200000, da.physicalMemory().pageEquals(pa, db.physicalMemory(), pa), "page 0x" + Long.toHexString(pa));
+      }
+    }
+  }
+
+  @Test
   void aDumpOfAnotherArchitectureIsRefused() throws IOException {
     Path f = write("arm", KdumpTestWriter.of(memory).machine("aarch64").file());
     MalformedDumpException e = assertThrows(MalformedDumpException.class, () -> DumpFiles.open(List.of(f), Optional.empty(), null));
