@@ -43,6 +43,7 @@ public final class ImageChecksum {
   public static final long CHUNK = 4L << 20;
   private static final int PAGE = PhysicalMemory.PAGE_SIZE;
   private static final byte[] ZEROS = new byte[(int) CHUNK];
+  private static final ThreadLocal<byte[]> CHUNK_BUFFER = ThreadLocal.withInitial(() -> new byte[(int) CHUNK]);
 
   private ImageChecksum() {}
 
@@ -155,14 +156,14 @@ public final class ImageChecksum {
     if (memory.excludedBytes() > 0 && anyExcluded(memory, t)) {
       return heldPagesOnly(memory, algorithm, t, perPage);
     }
-    byte[] buf = new byte[t.length()];
-    memory.read(t.start(), buf, 0, buf.length);
-    if (Arrays.mismatch(buf, 0, buf.length, ZEROS, 0, buf.length) < 0) {
-      // All zeros: comparing is ~30x faster than hashing, and a dump file cannot tell us about its holes.
+    byte[] buf = CHUNK_BUFFER.get(); // one per worker: a pass over the image allocates no chunk buffers
+    memory.read(t.start(), buf, 0, t.length());
+    if (Arrays.mismatch(buf, 0, t.length(), ZEROS, 0, t.length()) < 0) {
+      // All zeros: comparing is ~30x faster than hashing (holes the file system reports never get here).
       return zeroChunk(algorithm, t, perPage, zeroLeaves);
     }
     Digest d = algorithm.newDigest();
-    d.update(buf, 0, buf.length);
+    d.update(buf, 0, t.length());
     List<PageDigest> pages = new ArrayList<>();
     if (perPage) {
       Digest pd = algorithm.newDigest();

@@ -25,6 +25,8 @@ import org.kexecsim.memory.RamRange;
  */
 public final class ImageDiff {
   static final long CHUNK = 64L << 20;
+  /** Within a chunk of two file mappings, the unit whose holes are skipped. */
+  static final long SPAN = 2L << 20;
   /** Piece codes of pages a dump excluded (makedumpfile -d): bit 2 for A, bit 3 for B. */
   private static final int EXCLUDED_A = 4;
   private static final int EXCLUDED_B = 8;
@@ -217,6 +219,18 @@ public final class ImageDiff {
   static void compareChunk(PhysicalMemory a, PhysicalMemory b, long start, long end, List<long[]> out) {
     Optional<MemorySegment> sa = a instanceof MappedFileMemory ma ? ma.fileBacked(start, end - start) : Optional.empty();
     Optional<MemorySegment> sb = b instanceof MappedFileMemory mb ? mb.fileBacked(start, end - start) : Optional.empty();
+    if (sa.isPresent() && sb.isPresent() && end - start > SPAN) {
+      // a sparse file maps its holes as zero pages: compare only the spans where either side has data
+      FrameIndex ia = FrameIndex.of(a);
+      FrameIndex ib = FrameIndex.of(b);
+      for (long s = start; s < end; s += SPAN) {
+        long e = Math.min(end, s + SPAN);
+        if (ia.mayHaveData(s, e) || ib.mayHaveData(s, e)) {
+          compareChunk(a, b, s, e, out);
+        }
+      }
+      return;
+    }
     if (sa.isPresent() && sb.isPresent()) {
       MemorySegment x = sa.get();
       MemorySegment y = sb.get();
