@@ -27,6 +27,7 @@ public final class CompressedMemory implements PhysicalMemory {
   static final int DESC_SIZE = 24;
   private static final int PAGE = PAGE_SIZE;
   private static final int CACHE = 256; // 1 MiB of decoded pages
+  private static final byte[] ZERO_PAGE = new byte[PAGE];
   /** More RAM ranges than this is no machine's e820 map; refusing keeps a hostile bitmap from costing gigabytes. */
   static final int MAX_RAM_RANGES = 1 << 20;
   private static final ValueLayout.OfLong U64 = DumpBytes.U64;
@@ -249,6 +250,11 @@ public final class CompressedMemory implements PhysicalMemory {
   @Override
   public boolean pageEquals(long physical, PhysicalMemory other, long otherPhysical) {
     if (other instanceof MappedFileMemory m) {
+      if (!m.mayBeNonZero(otherPhysical)) {
+        // a hole of a sparse file: compare with zeros rather than map a page of them
+        byte[] mine = streamed(physical >>> PAGE_SHIFT, physical & -PAGE);
+        return java.util.Arrays.mismatch(mine, ZERO_PAGE) < 0;
+      }
       var seg = m.fileBacked(otherPhysical, PAGE);
       if (seg.isPresent()) {
         byte[] mine = streamed(physical >>> PAGE_SHIFT, physical & -PAGE);
