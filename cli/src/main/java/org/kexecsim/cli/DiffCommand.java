@@ -1,10 +1,13 @@
 package org.kexecsim.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import org.kexecsim.analyzer.AnalysisException;
+import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.Progress;
 import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.analyzer.RootTableFinder;
@@ -72,7 +75,16 @@ final class DiffCommand implements Callable<Integer> {
       try (Progress progress = Progress.onTerminal("diff", da.physicalMemory().ramMap().usableBytes())) {
         report = ImageDiff.diff(da.physicalMemory(), db.physicalMemory(), options.withProgress(progress));
       }
-      spec.commandLine().getOut().print(json ? ReportJson.write(report.toJson()) + System.lineSeparator() : report.toText());
+      // Which root the page-table tags came from, like every command that walks tables.
+      Optional<PagingContext> tagged = options.oldKernelPaging();
+      if (json) {
+        ObjectNode n = report.toJson();
+        tagged.ifPresent(ctx -> ReportJson.paging(n, ctx));
+        spec.commandLine().getOut().println(ReportJson.write(n));
+      } else {
+        spec.commandLine().getOut().print(report.toText());
+        tagged.ifPresent(ctx -> spec.commandLine().getOut().println("page-table tags from A's " + ctx.describe()));
+      }
       return report.identical() ? ExitCode.OK : ExitCode.NEGATIVE;
     }
   }

@@ -1,11 +1,14 @@
 package org.kexecsim.cli;
 
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.OptionalLong;
 import org.kexecsim.analyzer.AnalysisException;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.RootTableFinder;
 import org.kexecsim.dump.Dump;
+import org.kexecsim.dump.VmcoreInfo;
 import org.kexecsim.memory.PhysicalAccessException;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.mmu.PagingMode;
@@ -15,7 +18,7 @@ import picocli.CommandLine.Option;
 /** {@code --cr3}, {@code --mode}, {@code --cpu}: how an analysis finds the page tables. */
 final class PagingOptions {
   @Option(names = "--cr3", converter = Numbers.class,
-      description = "root table (CR3); default: CR3 of a QEMU CPU note, else VMCOREINFO init_top_pgt/swapper_pg_dir")
+      description = "root table (CR3); default: CR3 of a QEMU CPU note (bit 12 masked only when the dump shows PTI), else VMCOREINFO init_top_pgt/swapper_pg_dir")
   Long cr3;
 
   @Option(names = "--mode", description = "paging mode 32, pae, 4level, 5level; default: from the CPU note or VMCOREINFO")
@@ -25,17 +28,45 @@ final class PagingOptions {
   int cpu;
 
   PagingContext resolve(CommandLine cl, Dump dump) {
-    Optional<PagingMode> m = Optional.empty();
-    if (mode != null) {
-      try {
-        m = Optional.of(PagingMode.fromCliName(mode));
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(cl, "--mode: " + e.getMessage());
-      }
+    Optional<PagingMode> m = mode(cl);
+    PagingContext ctx = guarded(cl, dump,
+        () -> RootTableFinder.find(dump, cr3 == null ? OptionalLong.empty() : OptionalLong.of(cr3), m, cpu));
+    requireRootInRam(dump, ctx);
+    return ctx;
+  }
+
+  /**
+   * With --cr3, that root; otherwise every root {@code dump} names: the crashed kernel's from
+   * {@code info} (VMCOREINFO) and each CPU's CR3 of QEMU's notes; when it names none, what
+   * {@link #resolve} finds.
+   */
+  List<RootTableFinder.LabeledRoot> resolveAll(CommandLine cl, Dump dump, Optional<VmcoreInfo> info) {
+    if (cr3 != null) {
+      return List.of(new RootTableFinder.LabeledRoot("--cr3", resolve(cl, dump)));
     }
-    PagingContext ctx;
+    Optional<PagingMode> m = mode(cl);
+    List<RootTableFinder.LabeledRoot> roots = guarded(cl, dump, () -> RootTableFinder.allRoots(dump, info, m));
+    if (roots.isEmpty()) {
+      return List.of(new RootTableFinder.LabeledRoot("root", resolve(cl, dump)));
+    }
+    roots.forEach(r -> requireRootInRam(dump, r.paging()));
+    return roots;
+  }
+
+  private Optional<PagingMode> mode(CommandLine cl) {
+    if (mode == null) {
+      return Optional.empty();
+    }
     try {
-      ctx = RootTableFinder.find(dump, cr3 == null ? OptionalLong.empty() : OptionalLong.of(cr3), m, cpu);
+      return Optional.of(PagingMode.fromCliName(mode));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(cl, "--mode: " + e.getMessage());
+    }
+  }
+
+  private <T> T guarded(CommandLine cl, Dump dump, Supplier<T> finder) {
+    try {
+      return finder.get();
     } catch (AnalysisException e) {
       if (e.kind() == AnalysisException.Kind.USAGE) {
         throw new CommandLine.ParameterException(cl, dump.name() + ": " + e.getMessage());
@@ -45,13 +76,15 @@ final class PagingOptions {
       throw TablesOutsideRam.atRoot(dump.name(), "PDPT", cr3 == null ? e.physical() : cr3, e.physical(),
           dump.physicalMemory().ramMap(), e);
     }
-    // A root table the dump does not hold is bad input, not an unmapped address: nothing could translate.
+  }
+
+  /** A root table the dump does not hold is bad input, not an unmapped address: nothing could translate. */
+  private static void requireRootInRam(Dump dump, PagingContext ctx) {
     long rootBytes = ctx.mode() == PagingMode.PAE ? 32 : PhysicalMemory.PAGE_SIZE;
     if (!dump.physicalMemory().ramMap().containsRange(ctx.root(), rootBytes)) {
       throw TablesOutsideRam.atRoot(dump.name(), TablesOutsideRam.rootName(ctx.state()), ctx.state().control().cr3(),
           ctx.root(), dump.physicalMemory().ramMap(), null);
     }
-    return ctx;
   }
 
   /** {@code e} with the image's name in front, so that the one line says which file. */

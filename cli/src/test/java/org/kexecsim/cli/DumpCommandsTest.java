@@ -89,6 +89,75 @@ class DumpCommandsTest {
   }
 
   @Test
+  void verifyPgdToleratesAccessedBitsAHardwareWalkSetUnlessStrict() throws IOException {
+    long entry = cr3 + 8 * 273;
+    SparseMemory untouched = memory.copy();
+    untouched.writeU64(entry, memory.readU64(entry) & ~PageTableEntry.A);
+    Path b = write(untouched, "untouched");
+    Path a = write(memory.copy(), "walked"); // the old tables were walked once more: A set again
+    CliRun tolerant = CliRun.of("verify-pgd", b.toString(), a.toString());
+    assertEquals(0, tolerant.exitCode(), tolerant.out() + tolerant.err());
+    assertTrue(tolerant.out().contains("1 table pages changed: 0 by software, 1 only A/D set by hardware walks"), tolerant.out());
+    assertTrue(tolerant.out().contains("(A/D set by a hardware walk)"), tolerant.out());
+    CliRun strict = CliRun.of("verify-pgd", b.toString(), a.toString(), "--strict", "--json");
+    assertEquals(1, strict.exitCode(), strict.out() + strict.err());
+    assertTrue(strict.out().contains("\"format\" : \"kexec-sim/verify-pgd/v2\""), strict.out());
+    assertTrue(strict.out().contains("\"kind\" : \"accessed-dirty\""), strict.out());
+  }
+
+  @Test
+  void verifyPgdOnAVmcoreAloneChecksTheVmcoreinfoRootAndSaysWhatOneImageShows() throws IOException {
+    long kernelMap = 0xffff_ffff_8000_0000L;
+    PageTableBuilder b = PageTableBuilder.onExisting(memory, PagingMode.LEVEL4, cr3, new BumpFrameAllocator(48L << 20, 56L << 20));
+    b.map(kernelMap, 0, 64L << 20, PageTableEntry.PAGE_KERNEL, PageSize.SIZE_2M); // the kernel image mapping
+    org.kexecsim.dump.VmcoreInfo info = org.kexecsim.dump.VmcoreInfo.builder().osRelease("6.1.0")
+        .symbol("init_top_pgt", kernelMap + cr3).symbol("_stext", kernelMap + 0x100_0000).number("phys_base", 0).build();
+    Path vmcore = dir.resolve("vmcore");
+    ElfCoreWriter.write(memory, CoreSpec.vmcore(ElfClass.ELF64, PrStatus.Arch.X86_64, memory.ramMap().ranges(),
+        List.of(), Optional.of(info), Optional.empty()), vmcore, false);
+    CliRun r = CliRun.of("verify-pgd", vmcore.toString());
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    assertTrue(r.out().startsWith(String.format("VMCOREINFO kernel root: 4level, root 0x%x", cr3)), r.out());
+    assertTrue(r.out().contains("INTACT:") && r.out().contains("2 of 2 VMCOREINFO symbols translate"), r.out());
+    assertTrue(r.out().contains("note: one image"), r.out());
+    CliRun j = CliRun.of("verify-pgd", vmcore.toString(), "--json");
+    assertTrue(j.out().contains("\"images\" : 1"), j.out());
+  }
+
+  @Test
+  void aPaeGuestWhosePdpteQemuMarkedAccessedTranslatesAndEveryCommandReportsTheBit() throws IOException {
+    // Before this, each command refused the file: "PDPTE 3 = 0x…021 … sets reserved bits 0x20".
+    SparseMemory m = new SparseMemory(RamMap.ofSize(64L << 20));
+    PageTableBuilder b = PageTableBuilder.create(m, PagingMode.PAE, new BumpFrameAllocator(32L << 20, 48L << 20));
+    b.map(0xC000_0000L, 0, 32L << 20, PageTableEntry.PAGE_KERNEL, PageSize.SIZE_2M);
+    long pdpt = b.root();
+    m.writeU64(pdpt + 24, m.readU64(pdpt + 24) | PageTableEntry.A); // what QEMU TCG's walk leaves there
+    m.writeU64(0x123000, 0x1122334455667788L);
+    long[] c = Machines.controlFor(PagingMode.PAE);
+    RegisterFile regs = RegisterFile.EMPTY.with(Register.CR0, c[0]).with(Register.CR3, pdpt).with(Register.CR4, c[1]);
+    Path core = dir.resolve("pae");
+    ElfCoreWriter.write(m, CoreSpec.qemu(ElfClass.ELF32, PrStatus.Arch.I386, m.ramMap().ranges(),
+        List.of(new CpuSnapshot(1, regs)), Optional.empty()), core, false);
+    String finding = String.format("reserved bits: PDPTE[3] @0x%x = 0x%x sets reserved bits 0x20 (A)", pdpt + 24,
+        m.readU64(pdpt + 24));
+
+    CliRun v = CliRun.of("vtop", core.toString(), "0xc0123008");
+    assertEquals(0, v.exitCode(), v.out() + v.err());
+    assertTrue(v.out().contains("0x00000000c0123008 -> 0x123008 (2M page)"), v.out());
+    assertTrue(v.out().contains(finding), v.out());
+    CliRun vj = CliRun.of("vtop", core.toString(), "0xc0123008", "--json");
+    assertTrue(vj.out().contains("\"bits\" : \"0x20\""), vj.out());
+    CliRun p = CliRun.of("ptdump", core.toString());
+    assertEquals(0, p.exitCode(), p.err());
+    assertTrue(p.out().contains(finding), p.out());
+    assertTrue(CliRun.of("ptdump", core.toString(), "--json").out().contains("\"reservedBitEntries\" : 1"));
+    CliRun g = CliRun.of("verify-pgd", core.toString(), core.toString());
+    assertEquals(0, g.exitCode(), g.out() + g.err());
+    assertTrue(g.out().contains(finding), g.out());
+    assertTrue(CliRun.of("verify-pgd", core.toString(), core.toString(), "--json").out().contains("\"bitNames\" : \"A\""));
+  }
+
+  @Test
   void diffAndChecksumVerifyReportTheChangedPage() throws IOException {
     SparseMemory after = memory.copy();
     after.writeU8(0x200010, 7);
@@ -96,6 +165,8 @@ class DumpCommandsTest {
     CliRun d = CliRun.of("diff", before.toString(), changed.toString());
     assertEquals(1, d.exitCode(), d.err());
     assertTrue(d.out().startsWith("0x000000200000-0x000000201000"), d.out());
+    assertTrue(d.out().contains(String.format("page-table tags from A's 4level, root 0x%x (QEMU note of CPU 0", cr3)), d.out());
+    assertTrue(CliRun.of("diff", before.toString(), changed.toString(), "--json").out().contains("\"rootSource\" : \"QEMU note of CPU 0"));
 
     CliRun saved = CliRun.of("checksum", before.toString(), "--json", "--per-page", "--algo", "sha256");
     assertEquals(0, saved.exitCode(), saved.err());

@@ -11,16 +11,20 @@ import org.kexecsim.mmu.Cr4;
 import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
 import org.kexecsim.mmu.Pdptes;
+import org.kexecsim.mmu.ReservedBitFinding;
+import org.kexecsim.mmu.WalkStep;
 
 /**
  * Enumerates a page-table hierarchy from its root: every table it reaches and every leaf
  * mapping, in ascending linear-address order, reading each entry once (SDM Vol. 3A §4.3–4.5).
  * A 1 GiB leaf is one callback, never 262144 4 KiB pages.
  *
- * <p>Entries are interpreted as the walker does for P, PS and the address; reserved bits are not
- * checked here (an entry with reserved bits faults on access; {@code vtop} shows that).
- * PS in a PML4E/PML5E is reserved, so such entries are skipped. A table outside the image's
- * RAM is reported through {@link Visitor#unreadable} instead of aborting the walk.
+ * <p>Entries are interpreted as the walker does under {@link
+ * org.kexecsim.mmu.ReservedBitPolicy#REPORT} for P, PS and the address: a present entry with
+ * reserved bits (by {@link PagingState#reservedBits}, the walker's own definition) is followed
+ * as the machine that wrote the dump followed it, and reported through {@link Visitor#reserved}.
+ * PS in a PML4E/PML5E is reserved, so such an entry is read as a table pointer. A table outside
+ * the image's RAM is reported through {@link Visitor#unreadable} instead of aborting the walk.
  */
 public final class PageTables {
   /** A hierarchy with more entries than this is refused rather than enumerated for hours (shared tables can multiply paths). */
@@ -43,6 +47,9 @@ public final class PageTables {
 
     /** A table the walk could not read because it is outside the image's RAM. */
     default void unreadable(long physical, int level, long linearBase) {}
+
+    /** A present entry that sets reserved bits; the walk went on through it. */
+    default void reserved(ReservedBitFinding finding) {}
   }
 
   private final PhysicalMemory memory;
@@ -98,6 +105,7 @@ public final class PageTables {
           long e = regs.get(i);
           count();
           if ((e & P) != 0) {
+            checkReserved(3, pdpt + 8L * i, i, e);
             table64((e & frameMask), 2, (long) i << 30, RW | US, 0);
           }
         }
@@ -118,14 +126,14 @@ public final class PageTables {
       if ((e & P) == 0) {
         continue;
       }
+      checkReserved(level, table + 8L * i, i, e);
       long linear = linearBase + ((long) i << shift);
       long r = rights & e;
       long x = xd | (e & XD);
-      boolean large = (e & PS) != 0;
-      if (level == 1 || (large && level <= 3)) {
+      if (level == 1 || ((e & PS) != 0 && level <= 3)) {
         long size = 1L << shift;
         visitor.leaf(linear, size, e & frameMask & -size, level, r | x, e);
-      } else if (!large) {
+      } else {
         table64(e & frameMask, level - 1, linear, r, x);
       }
     }
@@ -144,6 +152,7 @@ public final class PageTables {
       if ((e & P) == 0) {
         continue;
       }
+      checkReserved(level, table + 4L * i, i, e);
       long linear = linearBase + ((long) i << shift);
       long r = rights & e;
       if (level == 2 && (e & PS) != 0 && pse) {
@@ -155,6 +164,14 @@ public final class PageTables {
       } else {
         table32(e & 0xFFFF_F000L, 1, linear, r);
       }
+    }
+  }
+
+  private void checkReserved(int level, long address, int index, long e) {
+    long bits = state.reservedBits(level, e);
+    if (bits != 0) {
+      String name = entryName(state.mode(), level);
+      visitor.reserved(new ReservedBitFinding(state.mode(), new WalkStep(name, level, index, address, e, bits), bits));
     }
   }
 

@@ -1,5 +1,8 @@
 package org.kexecsim.analyzer;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.kexecsim.dump.Dump;
@@ -16,14 +19,20 @@ import org.kexecsim.mmu.CpuFeatures;
 import org.kexecsim.mmu.Efer;
 import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
+import org.kexecsim.mmu.Pdptes;
+import org.kexecsim.mmu.ReservedBitFinding;
+import org.kexecsim.mmu.ReservedBitPolicy;
+import org.kexecsim.mmu.WalkStep;
 
 /**
  * Finds the root page table and the paging mode of an image, in this order:
  *
  * <ol>
  *   <li>an explicit CR3 / mode from the user;
- *   <li>CR3 (and CR0/CR4) of a QEMU CPU note; like crash's kaslr_helper.c, PCID bits 11:0 and,
- *       in long mode, the PTI user-PGD bit 12 are masked out, so the kernel's PGD is used;
+ *   <li>CR3 (and CR0/CR4) of a QEMU CPU note. Bits 11:0 are never address bits (PCID or
+ *       PWT/PCD, SDM §4.5 Tables 4-12/4-13). Bit 12 is masked only when the dump shows kernel
+ *       page-table isolation (see {@link #ptiEvidence}); otherwise CR3 is used as it is, since a
+ *       CR3 of 0x1000 names the table at 0x1000;
  *   <li>VMCOREINFO: {@code SYMBOL(init_top_pgt) - __START_KERNEL_map + NUMBER(phys_base)} on
  *       x86_64 (4- or 5-level from {@code NUMBER(pgtable_l5_enabled)}), {@code
  *       SYMBOL(swapper_pg_dir) - PAGE_OFFSET} on i386 (PAE when {@code CONFIG_X86_PAE=y}).
@@ -34,6 +43,11 @@ import org.kexecsim.mmu.PagingState;
  * NXE is assumed set: Linux enables it wherever the CPU has it, and with NXE clear bit 63 would
  * be reserved and every NX mapping would fault. MAXPHYADDR is taken as 52, the architectural
  * maximum, so that no entry a real CPU accepted is refused for reserved bits.
+ *
+ * <p>Walks use {@link ReservedBitPolicy#REPORT}: a dump shows what its machine ran with (QEMU
+ * TCG sets A in PAE PDPTEs, which the SDM reserves), so reserved bits become findings rather
+ * than a refusal; {@link PagingContext#rootFindings} holds those of the PAE PDPTEs, which a CPU
+ * checks when CR3 is loaded.
  */
 public final class RootTableFinder {
   /** x86_64 __START_KERNEL_map (arch/x86/include/asm/page_64_types.h). */
@@ -57,6 +71,72 @@ public final class RootTableFinder {
    */
   public static PagingContext find(Dump dump, OptionalLong cr3, Optional<PagingMode> mode, int cpu) {
     return find(dump.physicalMemory(), dump.eMachine(), cpuState(dump, cpu), dump.vmcoreInfo(), cr3, mode, cpu);
+  }
+
+  /**
+   * The crashed kernel's own root (init_top_pgt / swapper_pg_dir) from {@code info}, walked over
+   * {@code dump}'s memory; empty when VMCOREINFO has no such symbol. {@code info} may come from
+   * another image of the same machine (a capture kernel's vmcore carries the crashed kernel's).
+   */
+  public static Optional<PagingContext> kernelRoot(Dump dump, Optional<VmcoreInfo> info, Optional<PagingMode> mode) {
+    if (info.isEmpty() || !hasRootSymbol(info.get())) {
+      return Optional.empty();
+    }
+    return Optional.of(find(dump.physicalMemory(), dump.eMachine(), Optional.empty(), info, OptionalLong.empty(), mode, 0));
+  }
+
+  /** CR3 of QEMU's note for {@code cpu}, with {@code info} as the PTI evidence; empty when the note has no CR3. */
+  public static Optional<PagingContext> cpuRoot(Dump dump, int cpu, Optional<VmcoreInfo> info, Optional<PagingMode> mode) {
+    Optional<QemuCpuState> q = cpuState(dump, cpu);
+    if (q.isEmpty() || !q.get().registers().has(Register.CR3)) {
+      return Optional.empty();
+    }
+    return Optional.of(find(dump.physicalMemory(), dump.eMachine(), q, info, OptionalLong.empty(), mode, cpu));
+  }
+
+  /** A root an analysis checks, and which one it is ("VMCOREINFO kernel root", "CPU 1 CR3"). */
+  public record LabeledRoot(String label, PagingContext paging) {}
+
+  /**
+   * Every root a dump names: the crashed kernel's (VMCOREINFO, from {@code info}) and each CPU's
+   * CR3 of QEMU's notes, in that order; a CPU whose root is one already listed adds its name to
+   * that one's label. A CPU with paging off (an offline vCPU QEMU never started, one parked in
+   * real mode) has no tables and is left out: see {@link #cpusWithoutPaging}. Empty when the dump
+   * names none.
+   */
+  public static List<LabeledRoot> allRoots(Dump dump, Optional<VmcoreInfo> info, Optional<PagingMode> mode) {
+    LinkedHashMap<String, LabeledRoot> roots = new LinkedHashMap<>();
+    kernelRoot(dump, info, mode).ifPresent(c -> roots.put(c.mode() + "@" + c.root(), new LabeledRoot("VMCOREINFO kernel root", c)));
+    for (int cpu = 0; cpu < dump.qemuCpuStates().size(); cpu++) {
+      Optional<PagingContext> c = cpuRoot(dump, cpu, info, mode);
+      if (c.isEmpty() || c.get().mode() == PagingMode.DISABLED) {
+        continue;
+      }
+      String name = "CPU " + cpu + " CR3";
+      String key = c.get().mode() + "@" + c.get().root();
+      LabeledRoot same = roots.get(key);
+      roots.put(key, same != null
+          ? new LabeledRoot(same.label() + " = " + name, same.paging())
+          : new LabeledRoot(name, c.get()));
+    }
+    return List.copyOf(roots.values());
+  }
+
+  /** The CPUs of QEMU's notes whose CR0.PG is clear: no page tables in use there. */
+  public static List<Integer> cpusWithoutPaging(Dump dump) {
+    List<Integer> out = new ArrayList<>();
+    for (int cpu = 0; cpu < dump.qemuCpuStates().size(); cpu++) {
+      var regs = dump.qemuCpuStates().get(cpu).registers();
+      if (regs.has(Register.CR0) && (regs.getOrZero(Register.CR0) & Cr0.PG) == 0) {
+        out.add(cpu);
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  private static boolean hasRootSymbol(VmcoreInfo v) {
+    return v.symbol("init_top_pgt").isPresent() || v.symbol("init_level4_pgt").isPresent()
+        || v.symbol("swapper_pg_dir").isPresent();
   }
 
   private static Optional<QemuCpuState> cpuState(Dump dump, int cpu) {
@@ -114,12 +194,19 @@ public final class RootTableFinder {
       rootSource = "--cr3";
     } else if (qemu.isPresent() && qemu.get().registers().has(Register.CR3)) {
       long raw = qemu.get().registers().getOrZero(Register.CR3);
-      if (mode.isLongMode()) {
-        root = raw & ~(PCID_MASK | PTI_USER_PGD);
-        rootSource = String.format("%s: CR3 0x%x, PCID bits 11:0 and PTI bit 12 masked", noteName, raw);
+      long table = mode.isLongMode() ? raw & ~PCID_MASK : raw;
+      OptionalLong kernel = info.isPresent() && hasRootSymbol(info.get())
+          ? OptionalLong.of(vmcoreInfoRoot(info.get(), mode)[0]) : OptionalLong.empty();
+      Optional<String> pti = ptiEvidence(memory, mode, table, kernel);
+      if (pti.isPresent()) {
+        root = table & ~PTI_USER_PGD;
+        rootSource = String.format("%s: CR3 0x%x, PTI user PGD bit 12 masked (%s)", noteName, raw, pti.get());
       } else {
-        root = raw;
-        rootSource = String.format("%s: CR3 0x%x", noteName, raw);
+        root = table;
+        rootSource = String.format("%s: CR3 0x%x used as is (%s)", noteName, raw,
+            kernel.isEmpty() ? "no VMCOREINFO kernel root to show PTI"
+                : (table & ~0xFFFL) == kernel.getAsLong() ? "it is the VMCOREINFO kernel root"
+                : String.format("no PTI evidence against VMCOREINFO kernel root 0x%x", kernel.getAsLong()));
       }
     } else if (info.isPresent()) {
       VmcoreInfo v = info.get();
@@ -141,12 +228,100 @@ public final class RootTableFinder {
           "no CR3: the image has no QEMU CPU note or VMCOREINFO; pass --cr3");
     }
 
-    ControlWrite w = ControlRegisterRules.establish(cr0, root, cr4, efer, memory, DUMP_FEATURES);
+    ControlWrite w = ControlRegisterRules.establish(cr0, root, cr4, efer, memory, DUMP_FEATURES, ReservedBitPolicy.REPORT);
     return switch (w) {
-      case ControlWrite.Accepted(ControlState s) -> new PagingContext(PagingState.of(s, DUMP_FEATURES), rootSource, modeSource);
+      case ControlWrite.Accepted(ControlState s) -> {
+        PagingState state = PagingState.of(s, DUMP_FEATURES, ReservedBitPolicy.REPORT);
+        yield new PagingContext(state, rootSource, modeSource, pdpteFindings(state));
+      }
       case ControlWrite.Refused r -> throw new AnalysisException(AnalysisException.Kind.BAD_INPUT,
           String.format("CR3 0x%x (%s) cannot be loaded in %s mode: %s", root, rootSource, mode.cliName(), r.rule()));
     };
+  }
+
+  /** {root, symbol VA} of the kernel's own page table named by VMCOREINFO, for {@code mode}. */
+  private static long[] vmcoreInfoRoot(VmcoreInfo v, PagingMode mode) {
+    if (mode.isLongMode()) {
+      String sym = v.symbol("init_top_pgt").isPresent() ? "init_top_pgt" : "init_level4_pgt";
+      long va = v.symbol(sym).orElse(START_KERNEL_MAP);
+      return new long[] {va - START_KERNEL_MAP + v.number("phys_base").orElse(0), va};
+    }
+    long va = v.symbol("swapper_pg_dir").orElse(PAGE_OFFSET_I386);
+    return new long[] {va - PAGE_OFFSET_I386, va};
+  }
+
+  /**
+   * Why CR3's table at {@code table} is the user half of a PTI pair, or empty when nothing shows
+   * PTI. With PTI the kernel allocates each PGD as an 8 KiB pair, the user copy 4 KiB above the
+   * kernel's, and CR3 bit 12 selects the user one (arch/x86/include/asm/pgtable.h
+   * PTI_PGTABLE_SWITCH_BIT, arch/x86/mm/pgtable.c PGD_ALLOCATION_ORDER). Evidence, given the
+   * kernel's root from VMCOREINFO, itself 8 KiB-aligned:
+   *
+   * <ul>
+   *   <li>CR3's table is that root + 0x1000 (the CPU was in user mode of a kernel thread's mm), or
+   *   <li>in long mode, the table 4 KiB below CR3's holds the kernel root's upper-half PML4
+   *       entries, which every process PGD copies (arch/x86/mm/pgtable.c pgd_ctor,
+   *       clone_pgd_range): so it is a process's kernel PGD and CR3 is its user twin.
+   * </ul>
+   *
+   * In long mode CR3's own table must not hold that same upper half: a PTI user copy gets the
+   * upper half of the kernel's user copy (arch/x86/include/asm/pgtable.h clone_pgd_range), which
+   * maps only the entry trampoline and the CPU entry area, through its own tables
+   * (arch/x86/mm/pti.c pti_user_pagetable_walk_p4d); without PTI two process PGDs can simply lie
+   * next to each other, each with the full cloned half.
+   */
+  static Optional<String> ptiEvidence(PhysicalMemory memory, PagingMode mode, long table, OptionalLong kernelRoot) {
+    if ((table & PTI_USER_PGD) == 0 || kernelRoot.isEmpty() || (kernelRoot.getAsLong() & 0x1FFF) != 0) {
+      return Optional.empty();
+    }
+    long kernel = kernelRoot.getAsLong();
+    long base = table & ~0xFFFL;
+    if (mode.isLongMode() && sameKernelHalf(memory, base, kernel)) {
+      return Optional.empty(); // CR3's table is itself a kernel-side PGD
+    }
+    if (base == kernel + PTI_USER_PGD) {
+      return Optional.of(String.format("VMCOREINFO kernel root 0x%x is 8 KiB-aligned and CR3 is it + 0x1000", kernel));
+    }
+    if (mode.isLongMode() && sameKernelHalf(memory, base - PTI_USER_PGD, kernel)) {
+      return Optional.of(String.format(
+          "the table at 0x%x, 4 KiB below, shares the upper-half PML4 entries of VMCOREINFO kernel root 0x%x",
+          base - PTI_USER_PGD, kernel));
+    }
+    return Optional.empty();
+  }
+
+  private static boolean sameKernelHalf(PhysicalMemory memory, long candidate, long kernel) {
+    var ram = memory.ramMap();
+    if (!ram.containsRange(candidate, PhysicalMemory.PAGE_SIZE) || !ram.containsRange(kernel, PhysicalMemory.PAGE_SIZE)) {
+      return false;
+    }
+    boolean any = false;
+    for (int i = 256; i < 512; i++) {
+      long k = memory.readU64(kernel + 8L * i);
+      if (k != memory.readU64(candidate + 8L * i)) {
+        return false;
+      }
+      any |= k != 0;
+    }
+    return any;
+  }
+
+  /** The PAE PDPTEs' reserved bits: what a CPU would #GP on when loading this CR3 (SDM §4.4.1). */
+  private static List<ReservedBitFinding> pdpteFindings(PagingState state) {
+    if (state.mode() != PagingMode.PAE) {
+      return List.of();
+    }
+    List<ReservedBitFinding> out = new ArrayList<>();
+    Pdptes p = state.control().pdptes();
+    for (int i = 0; i < 4; i++) {
+      long e = p.get(i);
+      long bits = (e & 1) != 0 ? state.reservedBits(3, e) : 0;
+      if (bits != 0) {
+        out.add(new ReservedBitFinding(PagingMode.PAE,
+            new WalkStep("PDPTE", 3, i, state.rootPhysical() + 8L * i, e, bits), bits));
+      }
+    }
+    return List.copyOf(out);
   }
 
   /** CR0/CR4/EFER as Linux runs in {@code mode}: paging, WP, PSE in 32-bit, PAE, LME and NXE where they exist. */

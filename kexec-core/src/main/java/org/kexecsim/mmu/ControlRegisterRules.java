@@ -84,6 +84,11 @@ public final class ControlRegisterRules {
 
   private static ControlWrite writeCr3(
       ControlState s, long value, PhysicalMemory memory, CpuFeatures features) {
+    return writeCr3(s, value, memory, features, ReservedBitPolicy.FAULT);
+  }
+
+  private static ControlWrite writeCr3(
+      ControlState s, long value, PhysicalMemory memory, CpuFeatures features, ReservedBitPolicy policy) {
     long cr3;
     if (s.longModeActive()) {
       long v = value;
@@ -100,7 +105,7 @@ public final class ControlRegisterRules {
     }
     ControlState next = new ControlState(s.cr0(), cr3, s.cr4(), s.efer(), s.pdptes());
     if (next.paePagingActive()) {
-      return loadPdptes(next, memory, features);
+      return loadPdptes(next, memory, features, policy);
     }
     return new ControlWrite.Accepted(next);
   }
@@ -151,12 +156,17 @@ public final class ControlRegisterRules {
    * with a reserved bit set makes the MOV fault with #GP(0) and nothing is loaded.
    */
   static ControlWrite loadPdptes(ControlState next, PhysicalMemory memory, CpuFeatures features) {
+    return loadPdptes(next, memory, features, ReservedBitPolicy.FAULT);
+  }
+
+  static ControlWrite loadPdptes(
+      ControlState next, PhysicalMemory memory, CpuFeatures features, ReservedBitPolicy policy) {
     long pdpt = next.cr3() & 0xFFFF_FFE0L;
     long reserved = PDPTE_RESERVED_LOW | -(1L << features.maxPhyAddr());
     long[] e = new long[4];
     for (int i = 0; i < 4; i++) {
       e[i] = memory.readU64(pdpt + 8L * i);
-      if ((e[i] & PageTableEntry.P) != 0 && (e[i] & reserved) != 0) {
+      if (policy.faults() && (e[i] & PageTableEntry.P) != 0 && (e[i] & reserved) != 0) {
         return gp(String.format(
             "PDPTE %d = 0x%016x at 0x%x sets reserved bits 0x%x (SDM §4.4.1)",
             i, e[i], pdpt + 8L * i, e[i] & reserved));
@@ -173,6 +183,16 @@ public final class ControlRegisterRules {
    */
   public static ControlWrite establish(
       long cr0, long cr3, long cr4, long efer, PhysicalMemory memory, CpuFeatures features) {
+    return establish(cr0, cr3, cr4, efer, memory, features, ReservedBitPolicy.FAULT);
+  }
+
+  /**
+   * As {@link #establish(long, long, long, long, PhysicalMemory, CpuFeatures)}; under {@link
+   * ReservedBitPolicy#REPORT} the PAE PDPTEs are loaded whatever reserved bits they set (the walk
+   * then records them), because a dump shows what its machine ran with.
+   */
+  public static ControlWrite establish(long cr0, long cr3, long cr4, long efer, PhysicalMemory memory,
+      CpuFeatures features, ReservedBitPolicy policy) {
     long lma = ((cr0 & Cr0.PG) != 0 && (efer & Efer.LME) != 0) ? Efer.LMA : 0;
     if (lma != 0 && (cr4 & Cr4.PAE) == 0) {
       return gp("CR0.PG with EFER.LME=1 and CR4.PAE=0 (SDM §9.8.5)");
@@ -187,7 +207,7 @@ public final class ControlRegisterRules {
     if ((efer & ~Efer.SUPPORTED) != 0) {
       return gp(String.format("EFER 0x%x sets reserved bits", efer));
     }
-    return writeCr3(s, cr3, memory, features);
+    return writeCr3(s, cr3, memory, features, policy);
   }
 
   private static ControlWrite gp(String rule) {

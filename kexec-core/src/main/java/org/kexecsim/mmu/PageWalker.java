@@ -25,6 +25,9 @@ import org.kexecsim.memory.PhysicalMemory;
  * <p>Check order (SDM §4.7): per level, present, then reserved bits (never checked when P=0);
  * rights are combined over all levels and checked after the walk. Accessed and dirty bits are
  * set, when asked, only for an access that succeeds (SDM §4.8).
+ *
+ * <p>What a reserved bit does depends on the state's {@link ReservedBitPolicy}: the CPU faults;
+ * an analyzer reads on as the machine did and finds the bits on the {@link WalkStep}s.
  */
 public final class PageWalker {
   /** Set in every value {@link #walk} returns for a fault. */
@@ -36,6 +39,7 @@ public final class PageWalker {
   private final long[] stepAddress = new long[5];
   private final long[] stepValue = new long[5];
   private final int[] stepLevel = new int[5];
+  private final long[] stepReserved = new long[5];
   private int depth;
   private int pageShift;
   private FaultCause cause;
@@ -208,11 +212,11 @@ public final class PageWalker {
         return pageFault(s, access, 0, FaultCause.NOT_PRESENT);
       }
       boolean leaf = level == 1 || (level <= 3 && (e & PS) != 0);
-      if ((e & (leaf ? s.reservedLeaf[level] : s.reservedTable[level])) != 0) {
+      if ((e & (leaf ? s.reservedLeaf[level] : s.reservedTable[level])) != 0 && reserved(s, e)) {
         return pageFault(s, access, PageFaultErrorCode.P | PageFaultErrorCode.RSVD, FaultCause.RESERVED_BIT);
       }
       rights &= e;
-      xd |= (e & XD) != 0; // with NXE=0 bit 63 was reserved and faulted above
+      xd |= (e & XD) != 0 && s.nxe; // with NXE=0 bit 63 is reserved, not execute-disable
       if (leaf) {
         long pageMask = (1L << shift) - 1;
         return finish(s, access, rights, xd, (e & s.frameMask & ~pageMask) | (la & pageMask), shift, setAd);
@@ -233,6 +237,9 @@ public final class PageWalker {
     if ((pdpte & P) == 0) {
       return pageFault(s, access, 0, FaultCause.NOT_PRESENT);
     }
+    if (!s.faultOnReserved) {
+      reserved(s, pdpte); // only a loaded register gets here under FAULT, and loading checked it
+    }
     long pdeAddress = (pdpte & s.frameMask) + (((la >>> 21) & 511) << 3);
     long pde = memory.readU64(pdeAddress);
     record(2, pdeAddress, pde);
@@ -240,11 +247,11 @@ public final class PageWalker {
       return pageFault(s, access, 0, FaultCause.NOT_PRESENT);
     }
     boolean large = (pde & PS) != 0; // PS is honoured in PAE paging whatever CR4.PSE says
-    if ((pde & (large ? s.paeReserved | 0x1F_E000L : s.paeReserved)) != 0) {
+    if ((pde & (large ? s.paeReserved | 0x1F_E000L : s.paeReserved)) != 0 && reserved(s, pde)) {
       return pageFault(s, access, PageFaultErrorCode.P | PageFaultErrorCode.RSVD, FaultCause.RESERVED_BIT);
     }
     long rights = pde & (RW | US);
-    boolean xd = (pde & XD) != 0;
+    boolean xd = (pde & XD) != 0 && s.nxe;
     if (large) {
       return finish(s, access, rights, xd, (pde & s.frameMask & ~0x1F_FFFFL) | (la & 0x1F_FFFFL), 21, setAd);
     }
@@ -254,11 +261,11 @@ public final class PageWalker {
     if ((pte & P) == 0) {
       return pageFault(s, access, 0, FaultCause.NOT_PRESENT);
     }
-    if ((pte & s.paeReserved) != 0) {
+    if ((pte & s.paeReserved) != 0 && reserved(s, pte)) {
       return pageFault(s, access, PageFaultErrorCode.P | PageFaultErrorCode.RSVD, FaultCause.RESERVED_BIT);
     }
     rights &= pte;
-    xd |= (pte & XD) != 0;
+    xd |= (pte & XD) != 0 && s.nxe;
     return finish(s, access, rights, xd, (pte & s.frameMask) | (la & 0xFFF), 12, setAd);
   }
 
@@ -273,7 +280,7 @@ public final class PageWalker {
     }
     long rights = pde & (RW | US);
     if ((pde & PS) != 0 && s.pse) { // PS is ignored when CR4.PSE=0 (§4.3)
-      if ((pde & s.pse4mReserved) != 0) {
+      if ((pde & s.pse4mReserved) != 0 && reserved(s, pde)) {
         return pageFault(s, access, PageFaultErrorCode.P | PageFaultErrorCode.RSVD, FaultCause.RESERVED_BIT);
       }
       long high = (pde >>> 13) & ((1L << s.pse36Bits) - 1); // PSE-36: PA[M-1:32]
@@ -333,6 +340,15 @@ public final class PageWalker {
     }
   }
 
+  /**
+   * The entry just recorded sets reserved bits: notes them on its step, and says whether the walk
+   * faults (the CPU) or reads on as if they were clear (an analyzer).
+   */
+  private boolean reserved(PagingState s, long entry) {
+    stepReserved[depth - 1] = s.reservedBits(stepLevel[depth - 1], entry);
+    return s.faultOnReserved;
+  }
+
   private long pageFault(PagingState s, int access, int bits, FaultCause why) {
     cause = why;
     int code = bits | (access & (Access.WRITE | Access.USER));
@@ -346,6 +362,7 @@ public final class PageWalker {
     stepLevel[depth] = level;
     stepAddress[depth] = address;
     stepValue[depth] = value;
+    stepReserved[depth] = 0;
     depth++;
   }
 
@@ -367,7 +384,7 @@ public final class PageWalker {
         tableBase = stepAddress[i] & ~0xFFFL;
       }
       int index = (int) ((stepAddress[i] - tableBase) / entrySize);
-      out.add(new WalkStep(name, level, index, stepAddress[i], stepValue[i]));
+      out.add(new WalkStep(name, level, index, stepAddress[i], stepValue[i], stepReserved[i]));
     }
     return List.copyOf(out);
   }

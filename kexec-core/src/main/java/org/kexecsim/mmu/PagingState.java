@@ -24,10 +24,17 @@ public final class PagingState {
   /** 32-bit paging: reserved bits of a 4 MiB PDE and how many PSE-36 high address bits exist. */
   final long pse4mReserved;
   final int pse36Bits;
+  /** PAE PDPTE: R/W, U/S, A, D, PS, G and 63:M (SDM §4.4.1, Table 4-8). */
+  final long pdpteReserved;
+  /** Whether reserved bits fault (the CPU) or are walked through and recorded (an analyzer). */
+  final boolean faultOnReserved;
+  private final ReservedBitPolicy policy;
   private final ControlState control;
   private final CpuFeatures features;
 
-  private PagingState(ControlState c, CpuFeatures f) {
+  private PagingState(ControlState c, CpuFeatures f, ReservedBitPolicy policy) {
+    this.policy = policy;
+    this.faultOnReserved = policy.faults();
     this.control = c;
     this.features = f;
     this.mode = c.mode();
@@ -53,6 +60,7 @@ public final class PagingState {
 
     // PAE (SDM §4.4, Tables 4-10 to 4-12): 62:M are reserved, unlike in 4-level paging.
     this.paeReserved = (Long.MAX_VALUE & -(1L << m)) | xdReserved;
+    this.pdpteReserved = ControlRegisterRules.PDPTE_RESERVED_LOW | -(1L << m);
 
     // 32-bit (SDM §4.3, Table 4-5): PSE-36 carries PA[M-1:32] in PDE[M-20:13], M capped at 40;
     // bit 21 and the bits above the PSE-36 field are reserved.
@@ -75,8 +83,39 @@ public final class PagingState {
     this.pdptes = new long[] {p.e0(), p.e1(), p.e2(), p.e3()};
   }
 
+  /** The CPU's view: reserved bits fault. */
   public static PagingState of(ControlState control, CpuFeatures features) {
-    return new PagingState(control, features);
+    return new PagingState(control, features, ReservedBitPolicy.FAULT);
+  }
+
+  public static PagingState of(ControlState control, CpuFeatures features, ReservedBitPolicy policy) {
+    return new PagingState(control, features, policy);
+  }
+
+  public ReservedBitPolicy reservedBitPolicy() {
+    return policy;
+  }
+
+  /**
+   * The reserved bits a present entry at {@code level} (1 = PTE) sets in this mode, 0 when it is
+   * well-formed: the one definition the walker and the table enumerators share (SDM §4.3, §4.4
+   * Tables 4-8 to 4-12, §4.5 Tables 4-14 to 4-20).
+   */
+  public long reservedBits(int level, long entry) {
+    return switch (mode) {
+      case DISABLED -> 0;
+      // 32-bit paging reserves bits only in a 4 MiB PDE, and PS counts only with CR4.PSE (§4.3).
+      case BITS32 -> level == 2 && pse && (entry & PageTableEntry.PS) != 0 ? entry & pse4mReserved : 0;
+      case PAE -> switch (level) {
+        case 3 -> entry & pdpteReserved;
+        case 2 -> entry & ((entry & PageTableEntry.PS) != 0 ? paeReserved | 0x1F_E000L : paeReserved);
+        default -> entry & paeReserved;
+      };
+      case LEVEL4, LEVEL5 -> {
+        boolean leaf = level == 1 || (level <= 3 && (entry & PageTableEntry.PS) != 0);
+        yield entry & (leaf ? reservedLeaf[level] : reservedTable[level]);
+      }
+    };
   }
 
   public PagingMode mode() {

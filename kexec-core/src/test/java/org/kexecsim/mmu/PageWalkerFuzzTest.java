@@ -18,7 +18,8 @@ import org.kexecsim.testing.Machines;
  * Translation, or a refused CR3 load, or a {@link PhysicalAccessException} naming the entry
  * outside RAM; never another Throwable and never a hang (a walk reads at most one entry per
  * level, whatever the tables point at: cycles and self-references included). The batched
- * {@link PageWalker#walkAll} must agree with walk for walk.
+ * {@link PageWalker#walkAll} must agree with walk for walk, under either reserved-bit policy; under
+ * {@link ReservedBitPolicy#REPORT} no walk faults for a reserved bit.
  */
 class PageWalkerFuzzTest {
 
@@ -39,23 +40,26 @@ class PageWalkerFuzzTest {
     long efer = control[2] ^ (data.consumeBoolean() ? data.consumeLong() & Efer.SUPPORTED : 0);
     long cr3 = machine.address(data);
 
-    ControlWrite load;
-    try {
-      load = ControlRegisterRules.establish(cr0, cr3, cr4, efer, memory, features);
-    } catch (PhysicalAccessException e) {
-      return; // the PAE PDPT lies outside RAM
-    }
-    if (!(load instanceof ControlWrite.Accepted accepted)) {
-      return;
-    }
-    PagingState state = PagingState.of(accepted.state(), features);
-    PageWalker walker = new PageWalker(memory);
     int access = data.consumeInt(0, 31) & (Access.WRITE | Access.USER | Access.FETCH);
     boolean setAd = data.consumeBoolean();
     long[] linear = new long[data.consumeInt(1, 20)];
     for (int i = 0; i < linear.length; i++) {
       linear[i] = data.consumeBoolean() ? data.consumeLong() : data.consumeInt() & 0xFFFF_FFFFL;
     }
+    // Consumed last, so the saved corpus keeps its meaning (an exhausted input reads false: FAULT).
+    ReservedBitPolicy policy = data.consumeBoolean() ? ReservedBitPolicy.REPORT : ReservedBitPolicy.FAULT;
+
+    ControlWrite load;
+    try {
+      load = ControlRegisterRules.establish(cr0, cr3, cr4, efer, memory, features, policy);
+    } catch (PhysicalAccessException e) {
+      return; // the PAE PDPT lies outside RAM
+    }
+    if (!(load instanceof ControlWrite.Accepted accepted)) {
+      return;
+    }
+    PagingState state = PagingState.of(accepted.state(), features, policy);
+    PageWalker walker = new PageWalker(memory);
 
     long[] oneByOne = new long[linear.length];
     boolean refused = false;
@@ -87,6 +91,9 @@ class PageWalkerFuzzTest {
         assertEquals(0, m.physical() >>> bits, () -> "physical address above MAXPHYADDR: " + m);
       }
       case Translation.Faulted f -> {
+        if (!state.reservedBitPolicy().faults()) {
+          assertTrue(f.cause() != FaultCause.RESERVED_BIT, () -> "REPORT walks through reserved bits: " + f.describe());
+        }
         if (f.writesCr2()) {
           assertEquals(ExceptionVector.PF, f.vector());
         }

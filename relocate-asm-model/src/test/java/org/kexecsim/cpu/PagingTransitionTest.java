@@ -115,6 +115,21 @@ class PagingTransitionTest {
   }
 
   @Test
+  void paeCr3LoadOfAPdpteWithOnlyTheAccessedBitQemuSetsIsStillGp() {
+    // QEMU TCG sets A (bit 5) in PAE PDPTEs and the analyzer reads such dumps; the CPU model must
+    // not: bit 5 is reserved in a PDPTE, so the MOV to CR3 faults (SDM §4.4.1, Table 4-8).
+    TestMachine m = TestMachine.pae();
+    m.memory.writeU64(0xD000, TestMachine.PAE_PD | 0x21);
+    RunResult r = m.run("""
+        mov $0xd000,%eax
+        mov %eax,%cr3
+        hlt
+        """);
+    assertEquals(GP, r.exceptions().get(0).vector());
+    assertEquals(TestMachine.PAE_PDPT, m.cpu.control().cr3(), "CR3 unchanged");
+  }
+
+  @Test
   void aStraddlingWriteTranslatesBothPagesBeforeStoringAnything() {
     TestMachine m = TestMachine.longMode();
     // unmap the 2 MiB page above 4 MiB so the qword at 4 MiB + 2 MiB - 4 straddles into a hole

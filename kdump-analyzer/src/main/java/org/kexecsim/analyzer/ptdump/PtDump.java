@@ -7,7 +7,9 @@ import static org.kexecsim.mmu.PageTableEntry.XD;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.kexecsim.analyzer.Findings;
 import org.kexecsim.analyzer.PageTables;
+import org.kexecsim.mmu.ReservedBitFinding;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.mmu.PageSize;
@@ -29,13 +31,15 @@ public final class PtDump {
     Coalescer c = new Coalescer(ctx.mode());
     PageTables.walk(memory, ctx.state(), c);
     c.flush();
-    return new PtDumpReport(ctx, List.copyOf(c.ranges), c.tables, List.copyOf(c.unreadable));
+    return new PtDumpReport(ctx, List.copyOf(c.ranges), c.tables, List.copyOf(c.unreadable), c.findings.listed(),
+        c.findings.total());
   }
 
   private static final class Coalescer implements PageTables.Visitor {
     private final PagingMode mode;
     final List<MappedRange> ranges = new ArrayList<>();
     final List<Long> unreadable = new ArrayList<>();
+    final Findings findings = new Findings();
     long tables;
     private boolean open;
     private long start;
@@ -59,6 +63,11 @@ public final class PtDump {
     @Override
     public void unreadable(long physical, int level, long linearBase) {
       unreadable.add(physical);
+    }
+
+    @Override
+    public void reserved(ReservedBitFinding f) {
+      findings.add(f);
     }
 
     @Override

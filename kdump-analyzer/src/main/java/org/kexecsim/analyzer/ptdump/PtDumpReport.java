@@ -3,7 +3,9 @@ package org.kexecsim.analyzer.ptdump;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import org.kexecsim.analyzer.Findings;
 import org.kexecsim.analyzer.Hex;
+import org.kexecsim.mmu.ReservedBitFinding;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.memory.ByteSize;
@@ -13,14 +15,18 @@ import org.kexecsim.memory.ByteSize;
  *
  * @param tables how many table pages the walk read
  * @param unreadableTables tables linked from the hierarchy that lie outside the image
+ * @param reservedBits present entries with reserved bits, walked through (the first {@link
+ *     Findings#MAX_LISTED}); {@code reservedBitEntries} counts them all
  */
-public record PtDumpReport(PagingContext paging, List<MappedRange> ranges, long tables, List<Long> unreadableTables) {
+public record PtDumpReport(PagingContext paging, List<MappedRange> ranges, long tables, List<Long> unreadableTables,
+    List<ReservedBitFinding> reservedBits, long reservedBitEntries) {
   public static final String FORMAT = "kexec-sim/ptdump/v1";
 
   public ObjectNode toJson() {
     ObjectNode n = ReportJson.object(FORMAT);
     ReportJson.paging(n, paging);
     n.put("tables", tables);
+    Findings.toJson(n, reservedBits, reservedBitEntries);
     ArrayNode u = n.putArray("unreadableTables");
     unreadableTables.forEach(pa -> u.add(Hex.of(pa)));
     ArrayNode arr = n.putArray("ranges");
@@ -45,8 +51,7 @@ public record PtDumpReport(PagingContext paging, List<MappedRange> ranges, long 
   /** dump_pagetables style: "---[ User Space ]---" then one line per range. */
   public String toText() {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format("paging: %s, root 0x%x (%s; mode from %s), %d tables%n", paging.mode().cliName(),
-        paging.root(), paging.rootSource(), paging.modeSource(), tables));
+    sb.append(String.format("paging: %s, %d tables%n", paging.describe(), tables));
     Boolean half = null;
     for (MappedRange r : ranges) {
       if (half == null || half != r.kernel()) {
@@ -59,6 +64,7 @@ public record PtDumpReport(PagingContext paging, List<MappedRange> ranges, long 
     for (long pa : unreadableTables) {
       sb.append(String.format("table at 0x%x is outside the image%n", pa));
     }
+    Findings.toText(sb, "", reservedBits, reservedBitEntries);
     return sb.toString();
   }
 }

@@ -3,48 +3,102 @@ package org.kexecsim.analyzer.verify;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
+import org.kexecsim.analyzer.Findings;
 import org.kexecsim.analyzer.Hex;
 import org.kexecsim.analyzer.PagingContext;
-import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.memory.ByteSize;
+import org.kexecsim.mmu.ReservedBitFinding;
 
 /**
- * Whether the page tables reachable from BEFORE's root survived into AFTER.
+ * The verdict on one root: whether the page tables reachable from it survived into AFTER, or,
+ * with a single image, whether they are there and consistent.
  *
+ * @param label which root: "VMCOREINFO kernel root", "CPU 1 CR3", "--cr3"
+ * @param singleImage no BEFORE/AFTER pair: the tables were checked in one image only
+ * @param strict byte identity required (A/D set by hardware walks count too)
  * @param tablesChecked table pages reachable from the root in BEFORE
  * @param leaves leaf mappings those tables define
  * @param changedTables how many table pages differ (or are missing) in AFTER
- * @param changes the first {@link PgdVerifier#MAX_REPORTED} of them, in walk order
+ * @param softwareChangedTables of those, how many software rewrote (or are missing); the rest
+ *     differ only in A/D bits a hardware walk set
+ * @param changes the first {@link PgdVerifier#MAX_REPORTED} changed tables, in walk order
  * @param unreadableInBefore tables BEFORE links to but does not contain
+ * @param reservedBits present entries with reserved bits the walk went through (first {@link Findings#MAX_LISTED})
+ * @param symbols single image: VMCOREINFO symbols translated through the root
  */
 public record PgdVerdict(
-    PagingContext paging, long tablesChecked, long leaves, long changedTables, List<TableChange> changes,
-    List<Long> unreadableInBefore) {
-  public static final String FORMAT = "kexec-sim/verify-pgd/v1";
+    String label, PagingContext paging, boolean singleImage, boolean strict, long tablesChecked, long leaves,
+    long changedTables, long softwareChangedTables, List<TableChange> changes, List<Long> unreadableInBefore,
+    List<ReservedBitFinding> reservedBits, long reservedBitEntries, List<SymbolCheck> symbols) {
 
-  /** Every table page identical, hence every translation they define unchanged. */
+  /**
+   * Two images: no table page rewritten by software (with {@code strict}: every table page
+   * byte-identical). One image: every table reachable is in the image and every symbol check
+   * passes — the most one image can show; it cannot tell the tables from the pre-crash ones.
+   */
   public boolean preserved() {
-    return changedTables == 0;
+    if (singleImage) {
+      return unreadableInBefore.isEmpty() && symbols.stream().allMatch(SymbolCheck::ok);
+    }
+    return strict ? changedTables == 0 : softwareChangedTables == 0;
   }
 
-  public ObjectNode toJson() {
-    ObjectNode n = ReportJson.object(FORMAT);
-    ReportJson.paging(n, paging);
-    n.put("preserved", preserved());
-    n.put("tablesChecked", tablesChecked);
-    n.put("leaves", leaves);
-    n.put("changedTables", changedTables);
-    ArrayNode u = n.putArray("unreadableInBefore");
+  /** Table pages whose only changes are A/D bits set by hardware walks. */
+  public long accessedDirtyOnlyTables() {
+    return changedTables - softwareChangedTables;
+  }
+
+  public String verdictWord() {
+    if (singleImage) {
+      return preserved() ? "INTACT" : "NOT INTACT";
+    }
+    return preserved() ? "PRESERVED" : "NOT PRESERVED";
+  }
+
+  public ObjectNode toJson(ObjectNode o) {
+    o.put("label", label);
+    ObjectNode p = o.putObject("paging");
+    p.put("mode", paging.mode().cliName());
+    p.put("root", Hex.of(paging.root()));
+    p.put("rootSource", paging.rootSource());
+    p.put("modeSource", paging.modeSource());
+    o.put("verdict", verdictWord());
+    o.put("preserved", preserved());
+    o.put("tablesChecked", tablesChecked);
+    o.put("leaves", leaves);
+    if (!singleImage) {
+      o.put("changedTables", changedTables);
+      o.put("softwareChangedTables", softwareChangedTables);
+      o.put("accessedDirtyOnlyTables", accessedDirtyOnlyTables());
+    }
+    ArrayNode u = o.putArray("unreadableTables");
     unreadableInBefore.forEach(pa -> u.add(Hex.of(pa)));
-    ArrayNode arr = n.putArray("changes");
+    Findings.toJson(o, reservedBits, reservedBitEntries);
+    if (singleImage) {
+      ArrayNode s = o.putArray("symbols");
+      for (SymbolCheck c : symbols) {
+        ObjectNode so = s.addObject();
+        so.put("symbol", c.symbol());
+        so.put("virtual", Hex.of(c.virtual()));
+        c.expected().ifPresent(e -> so.put("expected", Hex.of(e)));
+        c.physical().ifPresent(pa -> so.put("physical", Hex.of(pa)));
+        so.put("ok", c.ok());
+        if (!c.ok()) {
+          so.put("problem", c.problem());
+        }
+      }
+      return o;
+    }
+    ArrayNode arr = o.putArray("changes");
     for (TableChange t : changes) {
-      ObjectNode o = arr.addObject();
-      o.put("physical", Hex.of(t.physical()));
-      o.put("level", t.level());
-      o.put("table", t.table());
-      o.put("linearBase", Hex.of(t.linearBase()));
-      o.put("missing", t.missing());
-      ArrayNode es = o.putArray("entries");
+      ObjectNode to = arr.addObject();
+      to.put("physical", Hex.of(t.physical()));
+      to.put("level", t.level());
+      to.put("table", t.table());
+      to.put("linearBase", Hex.of(t.linearBase()));
+      to.put("missing", t.missing());
+      to.put("kind", t.software() ? "software" : "accessed-dirty");
+      ArrayNode es = to.putArray("entries");
       for (EntryChange e : t.entries()) {
         ObjectNode eo = es.addObject();
         eo.put("index", e.index());
@@ -54,32 +108,47 @@ public record PgdVerdict(
         eo.put("size", Hex.of(e.size()));
         eo.put("before", e.before());
         eo.put("after", e.after());
+        eo.put("kind", e.kind() == ChangeKind.SOFTWARE ? "software" : "accessed-dirty");
       }
     }
-    return n;
+    return o;
   }
 
   public String toText() {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format("paging: %s, root 0x%x (%s; mode from %s)%n", paging.mode().cliName(), paging.root(),
-        paging.rootSource(), paging.modeSource()));
-    sb.append(String.format("%s: %d table pages, %d leaf mappings checked; %d table pages changed%n",
-        preserved() ? "PRESERVED" : "NOT PRESERVED", tablesChecked, leaves, changedTables));
+    sb.append(String.format("%s: %s%n", label, paging.describe()));
+    if (singleImage) {
+      long bad = symbols.stream().filter(c -> !c.ok()).count();
+      sb.append(String.format("  %s: %d table pages, %d leaf mappings, all in the image: %s; %s%n",
+          verdictWord(), tablesChecked, leaves, unreadableInBefore.isEmpty() ? "yes" : "no", symbols.isEmpty()
+              ? "no VMCOREINFO symbols to translate (only the tables' presence was checked)"
+              : String.format("%d of %d VMCOREINFO symbols translate", symbols.size() - bad, symbols.size())));
+      for (SymbolCheck c : symbols) {
+        if (!c.ok()) {
+          sb.append(String.format("    %s 0x%x: %s%n", c.symbol(), c.virtual(), c.problem()));
+        }
+      }
+    } else {
+      sb.append(String.format("  %s: %d table pages, %d leaf mappings checked; %d table pages changed: %d by software, %d only A/D set by hardware walks%s%n",
+          verdictWord(), tablesChecked, leaves, changedTables, softwareChangedTables, accessedDirtyOnlyTables(),
+          strict ? " (--strict: any change counts)" : ""));
+    }
     for (TableChange t : changes) {
       if (t.missing()) {
-        sb.append(String.format("  %s table at 0x%x (linear 0x%x..): not in AFTER's RAM%n", t.table(), t.physical(), t.linearBase()));
+        sb.append(String.format("    %s table at 0x%x (linear 0x%x..): not in AFTER's RAM%n", t.table(), t.physical(), t.linearBase()));
         continue;
       }
-      sb.append(String.format("  %s table at 0x%x (linear 0x%x..): %d entries differ%n", t.table(), t.physical(),
-          t.linearBase(), t.entries().size()));
+      sb.append(String.format("    %s table at 0x%x (linear 0x%x..): %d entries differ (%s)%n", t.table(), t.physical(),
+          t.linearBase(), t.entries().size(), t.software() ? "software" : "A/D only"));
       for (EntryChange e : t.entries()) {
-        sb.append(String.format("    [%d] 0x%016x -> 0x%016x  linear 0x%x +%s: %s -> %s%n", e.index(), e.oldValue(),
-            e.newValue(), e.linear(), ByteSize.format(e.size()), e.before(), e.after()));
+        sb.append(String.format("      [%d] 0x%016x -> 0x%016x  linear 0x%x +%s: %s -> %s (%s)%n", e.index(), e.oldValue(),
+            e.newValue(), e.linear(), ByteSize.format(e.size()), e.before(), e.after(), e.kind().text()));
       }
     }
     for (long pa : unreadableInBefore) {
-      sb.append(String.format("  warning: BEFORE links a table at 0x%x outside its RAM%n", pa));
+      sb.append(String.format("    %s links a table at 0x%x outside its RAM%n", singleImage ? "the image" : "BEFORE", pa));
     }
+    Findings.toText(sb, "  ", reservedBits, reservedBitEntries);
     return sb.toString();
   }
 }

@@ -7,21 +7,38 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import org.kexecsim.analyzer.AnalysisException;
+import org.kexecsim.analyzer.Findings;
 import org.kexecsim.analyzer.PageTables;
 import org.kexecsim.analyzer.PagingContext;
+import org.kexecsim.dump.VmcoreInfo;
+import org.kexecsim.memory.PhysicalAccessException;
 import org.kexecsim.memory.PhysicalMemory;
+import org.kexecsim.mmu.Access;
 import org.kexecsim.mmu.PageSize;
 import org.kexecsim.mmu.PageTableEntry;
+import org.kexecsim.mmu.PageWalker;
 import org.kexecsim.mmu.PagingMode;
+import org.kexecsim.mmu.ReservedBitFinding;
+import org.kexecsim.mmu.Translation;
 
 /**
  * Proves (or refutes) that a crashed kernel's page tables survived a kexec: walks the hierarchy
- * reachable from the root in BEFORE, and requires every table page it reaches to be
- * byte-identical at the same physical address in AFTER. A translation depends only on the
- * entries of the tables on its path, so identical table pages mean every translation they define
- * is unchanged; a changed page is reported entry by entry with what the entry mapped before and
- * after.
+ * reachable from the root in BEFORE, and requires every table page it reaches to be unchanged at
+ * the same physical address in AFTER. A translation depends only on the entries of the tables on
+ * its path, so unchanged table pages mean every translation they define is unchanged; a changed
+ * page is reported entry by entry with what the entry mapped before and after, and each change is
+ * classified ({@link ChangeKind}): A/D bits set by the CPU's own walks of the old tables until the
+ * switch do not change a translation, so they are reported but, unless {@code strict}, do not make
+ * the verdict negative.
+ *
+ * <p>With a single image ({@link #inspect}) there is nothing to compare with: the check is that
+ * every table reachable from the root is in the image and that the kernel's VMCOREINFO symbols
+ * translate through it, the root's own symbol to the root.
+ *
+ * <p>Reserved bits are walked through and reported ({@link org.kexecsim.mmu.ReservedBitPolicy#REPORT}).
  */
 public final class PgdVerifier {
   /** Table changes listed in full; the count covers all of them. */
@@ -31,7 +48,101 @@ public final class PgdVerifier {
 
   private record TableRef(long physical, int bytes, int level, long linearBase) {}
 
+  private record Walked(Map<Long, TableRef> tables, long leaves, List<Long> unreadable, Findings findings) {}
+
+  /** BEFORE against AFTER, A/D set by hardware walks tolerated. */
   public static PgdVerdict verify(PhysicalMemory before, PhysicalMemory after, PagingContext ctx) {
+    return verify(before, after, ctx, "root", false);
+  }
+
+  public static PgdVerdict verify(PhysicalMemory before, PhysicalMemory after, PagingContext ctx, String label, boolean strict) {
+    Walked w = walk(before, ctx);
+    PagingMode mode = ctx.mode();
+    List<TableChange> changes = new ArrayList<>();
+    long changed = 0;
+    long software = 0;
+    for (TableRef t : w.tables().values()) {
+      String name = PageTables.entryName(mode, t.level());
+      TableChange change;
+      if (!after.ramMap().containsRange(t.physical(), t.bytes())) {
+        change = new TableChange(t.physical(), t.level(), name, canonical(mode, t.linearBase()), true, List.of());
+      } else {
+        if (t.bytes() == PhysicalMemory.PAGE_SIZE && before.pageEquals(t.physical(), after, t.physical())) {
+          continue;
+        }
+        byte[] a = new byte[t.bytes()];
+        byte[] b = new byte[t.bytes()];
+        before.read(t.physical(), a, 0, a.length);
+        after.read(t.physical(), b, 0, b.length);
+        if (java.util.Arrays.equals(a, b)) {
+          continue;
+        }
+        change = new TableChange(t.physical(), t.level(), name, canonical(mode, t.linearBase()), false, entries(mode, t, a, b));
+      }
+      changed++;
+      software += change.software() ? 1 : 0;
+      if (changes.size() < MAX_REPORTED) {
+        changes.add(change);
+      }
+    }
+    return new PgdVerdict(label, ctx, false, strict, w.tables().size(), w.leaves(), changed, software,
+        List.copyOf(changes), List.copyOf(w.unreadable()), w.findings().listed(), w.findings().total(), List.of());
+  }
+
+  /**
+   * One image: the tables reachable from the root are all there, and every kernel-half VMCOREINFO
+   * symbol translates through them; {@code kernelRoot}, when known, is where the root table's own
+   * symbol (init_top_pgt, swapper_pg_dir) must land.
+   */
+  public static PgdVerdict inspect(PhysicalMemory image, PagingContext ctx, String label, Optional<VmcoreInfo> info,
+      OptionalLong kernelRoot) {
+    Walked w = walk(image, ctx);
+    List<SymbolCheck> symbols = new ArrayList<>();
+    if (info.isPresent()) {
+      PageWalker walker = new PageWalker(image);
+      for (String key : info.get().entries().keySet()) {
+        if (!key.startsWith("SYMBOL(") || !key.endsWith(")")) {
+          continue;
+        }
+        String sym = key.substring(7, key.length() - 1);
+        long va = info.get().symbol(sym).orElse(0);
+        if (!kernelHalf(ctx.mode(), va)) {
+          continue; // not a kernel variable's address: nothing to expect of it
+        }
+        boolean isRoot = sym.equals("init_top_pgt") || sym.equals("init_level4_pgt") || sym.equals("swapper_pg_dir");
+        symbols.add(check(walker, image, ctx, sym, va, isRoot ? kernelRoot : OptionalLong.empty()));
+      }
+    }
+    return new PgdVerdict(label, ctx, true, false, w.tables().size(), w.leaves(), 0, 0, List.of(),
+        List.copyOf(w.unreadable()), w.findings().listed(), w.findings().total(), List.copyOf(symbols));
+  }
+
+  private static boolean kernelHalf(PagingMode mode, long va) {
+    return mode.isLongMode() ? va < 0 : Long.compareUnsigned(va, 0xC000_0000L) >= 0 && Long.compareUnsigned(va, 1L << 32) < 0;
+  }
+
+  private static SymbolCheck check(PageWalker walker, PhysicalMemory image, PagingContext ctx, String sym, long va,
+      OptionalLong expected) {
+    try {
+      Translation t = walker.translate(ctx.state(), va, Access.READ, false);
+      if (t instanceof Translation.Faulted f) {
+        return new SymbolCheck(sym, va, expected, OptionalLong.empty(), "not mapped: " + f.describe());
+      }
+      long pa = ((Translation.Mapped) t).physical();
+      if (expected.isPresent() && expected.getAsLong() != pa) {
+        return new SymbolCheck(sym, va, expected, OptionalLong.of(pa),
+            String.format("maps to 0x%x, not to the kernel root 0x%x", pa, expected.getAsLong()));
+      }
+      if (!image.ramMap().containsRange(pa, 1)) {
+        return new SymbolCheck(sym, va, expected, OptionalLong.of(pa), String.format("maps to 0x%x, outside the image", pa));
+      }
+      return new SymbolCheck(sym, va, expected, OptionalLong.of(pa), "");
+    } catch (PhysicalAccessException e) {
+      return new SymbolCheck(sym, va, expected, OptionalLong.empty(), "a table on the way is outside the image: " + e.getMessage());
+    }
+  }
+
+  private static Walked walk(PhysicalMemory before, PagingContext ctx) {
     if (ctx.mode() == PagingMode.DISABLED) {
       // Nothing to walk would make "preserved" vacuously true: refuse instead.
       throw new AnalysisException(AnalysisException.Kind.USAGE,
@@ -40,6 +151,7 @@ public final class PgdVerifier {
     Map<Long, TableRef> tables = new LinkedHashMap<>();
     List<Long> unreadable = new ArrayList<>();
     long[] leaves = {0};
+    Findings findings = new Findings();
     PageTables.walk(before, ctx.state(), new PageTables.Visitor() {
       @Override
       public void table(long physical, int bytes, int level, long linearBase) {
@@ -55,36 +167,13 @@ public final class PgdVerifier {
       public void unreadable(long physical, int level, long linearBase) {
         unreadable.add(physical);
       }
+
+      @Override
+      public void reserved(ReservedBitFinding f) {
+        findings.add(f);
+      }
     });
-    PagingMode mode = ctx.mode();
-    List<TableChange> changes = new ArrayList<>();
-    long changed = 0;
-    for (TableRef t : tables.values()) {
-      String name = PageTables.entryName(mode, t.level());
-      if (!after.ramMap().containsRange(t.physical(), t.bytes())) {
-        changed++;
-        if (changes.size() < MAX_REPORTED) {
-          changes.add(new TableChange(t.physical(), t.level(), name, canonical(mode, t.linearBase()), true, List.of()));
-        }
-        continue;
-      }
-      if (t.bytes() == PhysicalMemory.PAGE_SIZE && before.pageEquals(t.physical(), after, t.physical())) {
-        continue;
-      }
-      byte[] a = new byte[t.bytes()];
-      byte[] b = new byte[t.bytes()];
-      before.read(t.physical(), a, 0, a.length);
-      after.read(t.physical(), b, 0, b.length);
-      if (java.util.Arrays.equals(a, b)) {
-        continue;
-      }
-      changed++;
-      if (changes.size() < MAX_REPORTED) {
-        changes.add(new TableChange(t.physical(), t.level(), name, canonical(mode, t.linearBase()), false,
-            entries(mode, t, a, b)));
-      }
-    }
-    return new PgdVerdict(ctx, tables.size(), leaves[0], changed, List.copyOf(changes), List.copyOf(unreadable));
+    return new Walked(tables, leaves[0], unreadable, findings);
   }
 
   private static long canonical(PagingMode mode, long linear) {
@@ -101,7 +190,7 @@ public final class PgdVerifier {
       if (oldValue != newValue) {
         long linear = canonical(mode, t.linearBase() + ((long) i << shift));
         out.add(new EntryChange(i, oldValue, newValue, linear, 1L << shift, meaning(mode, t.level(), oldValue),
-            meaning(mode, t.level(), newValue)));
+            meaning(mode, t.level(), newValue), ChangeKind.of(mode, t.level(), oldValue, newValue)));
       }
     }
     return List.copyOf(out);

@@ -9,4 +9,10 @@ import java.util.List;
  * @param missing AFTER has no RAM there at all
  * @param entries the entries that differ, in index order (empty when missing)
  */
-public record TableChange(long physical, int level, String table, long linearBase, boolean missing, List<EntryChange> entries) {}
+public record TableChange(long physical, int level, String table, long linearBase, boolean missing, List<EntryChange> entries) {
+
+  /** Whether software rewrote something here: the table is gone or an entry changed other than by A/D. */
+  public boolean software() {
+    return missing || entries.stream().anyMatch(e -> e.kind() == ChangeKind.SOFTWARE);
+  }
+}

@@ -6,11 +6,23 @@ import java.util.List;
 import org.kexecsim.analyzer.Hex;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.ReportJson;
+import org.kexecsim.analyzer.Findings;
 import org.kexecsim.mmu.PageTableEntry;
+import org.kexecsim.mmu.ReservedBitFinding;
 import org.kexecsim.mmu.WalkStep;
 
 /** The translations of a vtop run and the paging context they used. */
 public record VtopReport(PagingContext paging, List<VtopResult> results) {
+  /** The reserved bits met: the root's (PAE PDPTEs) and every translation's, each entry once. */
+  public Findings findings() {
+    Findings f = new Findings();
+    f.addAll(paging.rootFindings());
+    for (VtopResult r : results) {
+      f.addAll(ReservedBitFinding.of(paging.mode(), r.steps()));
+    }
+    return f;
+  }
+
   public static final String FORMAT = "kexec-sim/vtop/v1";
 
   public boolean allMapped() {
@@ -20,6 +32,7 @@ public record VtopReport(PagingContext paging, List<VtopResult> results) {
   public ObjectNode toJson() {
     ObjectNode n = ReportJson.object(FORMAT);
     ReportJson.paging(n, paging);
+    findings().toJson(n);
     ArrayNode arr = n.putArray("translations");
     for (VtopResult r : results) {
       ObjectNode o = arr.addObject();
@@ -40,6 +53,9 @@ public record VtopReport(PagingContext paging, List<VtopResult> results) {
         st.put("entryPhysical", Hex.of(s.entryPhysical()));
         st.put("value", Hex.of(s.value()));
         st.put("flags", PageTableEntry.flags(s.value()));
+        if (s.reservedBits() != 0) {
+          st.put("reservedBits", Hex.of(s.reservedBits()));
+        }
       }
     }
     return n;
@@ -48,8 +64,7 @@ public record VtopReport(PagingContext paging, List<VtopResult> results) {
   /** One line per address; with {@code verbose}, each entry read on the way. */
   public String toText(boolean verbose) {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format("paging: %s, root 0x%x (%s; mode from %s)%n", paging.mode().cliName(), paging.root(),
-        paging.rootSource(), paging.modeSource()));
+    sb.append("paging: ").append(paging.describe()).append(System.lineSeparator());
     for (VtopResult r : results) {
       if (r.isMapped()) {
         sb.append(String.format("0x%016x -> 0x%x (%s page)%s%n", r.linear(), r.physical().getAsLong(), r.pageSize().get().label(),
@@ -63,6 +78,7 @@ public record VtopReport(PagingContext paging, List<VtopResult> results) {
         }
       }
     }
+    findings().toText(sb, "");
     return sb.toString();
   }
 }
