@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code kexec-sim vtop IMAGE VA...}. */
 @Command(name = "vtop", mixinStandardHelpOptions = true,
-    description = {"Translates virtual addresses through the page tables of a dump (ELF core or raw image).",
+    description = {"Translates virtual addresses through the page tables of a dump (ELF, kdump-compressed, flattened, split or raw).",
         "Exit 0 when every address is mapped, 1 when any is not."})
 final class VtopCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
