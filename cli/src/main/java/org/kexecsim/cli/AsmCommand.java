@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.kexecsim.input.RejectedInput;
-import org.kexecsim.isa.Assembler;
 import org.kexecsim.isa.Assembly;
-import org.kexecsim.isa.AssemblyException;
+import org.kexecsim.routine.CPreprocessor;
+import org.kexecsim.routine.RoutineFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,6 +48,12 @@ final class AsmCommand implements Callable<Integer> {
   @Option(names = "--json", description = "machine-readable output")
   boolean json;
 
+  @Option(names = "-D", paramLabel = "NAME[=VALUE]", description = "a macro for the C preprocessor (FILE.S goes through cpp, with -D__ASSEMBLY__)")
+  List<String> defines = new java.util.ArrayList<>();
+
+  @Option(names = "-I", paramLabel = "DIR", description = "an include directory for the C preprocessor")
+  List<Path> includes = new java.util.ArrayList<>();
+
   /** Bad source, located as FILE:LINE:COLUMN. */
   static final class SourceRejected extends RuntimeException implements RejectedInput {
     SourceRejected(String message, Throwable cause) {
@@ -60,13 +66,13 @@ final class AsmCommand implements Callable<Integer> {
     if (bits != 32 && bits != 64) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--bits must be 32 or 64, got " + bits);
     }
-    String text = Files.readString(source);
-    Assembly a;
-    try {
-      a = Assembler.assemble(text, bits, origin);
-    } catch (AssemblyException e) {
-      throw new SourceRejected(source + ":" + e.line() + ":" + e.column() + ": " + e.reason(), e);
+    if (!Files.isRegularFile(source)) {
+      throw new java.nio.file.NoSuchFileException(source.toString()); // I/O: exit 4
     }
+    CPreprocessor.Output pre = CPreprocessor.wantsPreprocessing(source)
+        ? CPreprocessor.run(source, new CPreprocessor.Options(defines, includes)) : null;
+    String text = pre != null ? pre.text() : Files.readString(source);
+    Assembly a = RoutineFile.assemble(source, text, bits, origin, pre);
     if (output != null) {
       Files.write(output, a.bytes());
     }
@@ -86,7 +92,7 @@ final class AsmCommand implements Callable<Integer> {
       }
       if (listing) {
         doc.put("listing", a.listing().stream().map(l -> Map.of(
-            "line", l.line(), "address", Json.hex(l.address()),
+            "line", pre != null ? pre.sourceLine(l.line()) : l.line(), "address", Json.hex(l.address()),
             "bytes", HexFormat.of().formatHex(a.bytes(), (int) (l.address() - origin), (int) (l.address() - origin) + l.length()),
             "source", l.source())).toList());
       }
@@ -94,7 +100,7 @@ final class AsmCommand implements Callable<Integer> {
       return ExitCode.OK;
     }
     if (listing) {
-      printListing(out, a);
+      printListing(out, a, pre);
     }
     out.printf("%s: %d bytes%s%n", source, a.size(), output == null ? "" : " written to " + output);
     a.symbols().entrySet().stream().sorted(Map.Entry.comparingByValue())
@@ -102,7 +108,7 @@ final class AsmCommand implements Callable<Integer> {
     return ExitCode.OK;
   }
 
-  private void printListing(PrintWriter out, Assembly a) {
+  private void printListing(PrintWriter out, Assembly a, CPreprocessor.Output pre) {
     byte[] bytes = a.bytes();
     HexFormat hex = HexFormat.ofDelimiter(" ");
     for (Assembly.ListingLine l : a.listing()) {
@@ -112,7 +118,7 @@ final class AsmCommand implements Callable<Integer> {
         chunks.add(l.length() == 0 ? "" : hex.formatHex(bytes, at + i, at + Math.min(l.length(), i + 8)));
       }
       for (int i = 0; i < chunks.size(); i++) {
-        out.printf("%5d  %08x  %-24s %s%n", l.line(), l.address() + 8L * i, chunks.get(i), i == 0 ? l.source() : "");
+        out.printf("%5d  %08x  %-24s %s%n", pre != null ? pre.sourceLine(l.line()) : l.line(), l.address() + 8L * i, chunks.get(i), i == 0 ? l.source() : "");
       }
     }
   }

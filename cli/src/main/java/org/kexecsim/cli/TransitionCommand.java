@@ -12,7 +12,10 @@ import org.kexecsim.cpu.StepTrace;
 import org.kexecsim.kimage.Arch;
 import org.kexecsim.kimage.ImageType;
 import org.kexecsim.memory.RamMap;
+import org.kexecsim.relocate.RelocateAbi;
 import org.kexecsim.relocate.TransitionImages;
+import org.kexecsim.routine.CPreprocessor;
+import org.kexecsim.routine.RoutineFile;
 import org.kexecsim.relocate.TransitionOutcome;
 import org.kexecsim.relocate.TransitionRequest;
 import org.kexecsim.relocate.TransitionResult;
@@ -29,7 +32,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Boots a synthetic kernel, loads a kexec image with one design's transition tables, crashes,",
-      "and runs our relocate routine instruction by instruction to the new kernel's entry.",
+      "and runs the relocate routine (ours, or --routine: a vmlinux, .o, .S or binary) instruction by",
+      "instruction to the new kernel's entry.",
       "Exit 0 when the new kernel was entered as its boot protocol expects (and, for kdump, the",
       "crashed kernel's page tables survived); 1 otherwise."
     })
@@ -69,6 +73,24 @@ final class TransitionCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "machine-readable output")
   boolean json;
+
+  @Option(names = "--routine", paramLabel = "FILE",
+      description = {"run this relocate code instead of the design's own: a vmlinux or .o with symbols (ELF32/ELF64;",
+          "relocate_kernel up to relocate_kernel_end or + kexec_control_code_size), a .S (through cpp),",
+          "a .s, or a flat binary"})
+  Path routine;
+
+  @Option(names = "--abi", description = "how machine_kexec calls the routine: 6.1 (mainline's, the default there) or own (the project's, for the older designs)")
+  String abi;
+
+  @Option(names = "--preserve-context", description = "kexec jump (normal images, 6.1): enter, return to the old kernel, enter again; every page checked after the return")
+  boolean preserveContext;
+
+  @Option(names = "-D", paramLabel = "NAME[=VALUE]", description = "a macro for the C preprocessor (.S routines)")
+  List<String> defines = new ArrayList<>();
+
+  @Option(names = "-I", paramLabel = "DIR", description = "an include directory for the C preprocessor (.S routines)")
+  List<Path> includes = new ArrayList<>();
 
   @Override
   public Integer call() throws Exception {
@@ -119,7 +141,31 @@ final class TransitionCommand implements Callable<Integer> {
     if (maxSteps <= 0) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--max-steps must be positive");
     }
-    return new TransitionRequest(a, d, RamMap.ofSize(ram), Optional.of(crashkernel), type, seed, false, false, false, maxSteps);
+    TransitionRequest req = new TransitionRequest(a, d, RamMap.ofSize(ram), Optional.of(crashkernel), type, seed, false, false, false, maxSteps);
+    if (abi != null) {
+      try {
+        req = req.withAbi(RelocateAbi.fromCliName(abi));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--abi: " + e.getMessage());
+      }
+      if ((req.effectiveAbi() == RelocateAbi.LINUX_6_1) != design.equals("mainline")) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--abi 6.1 goes with --design mainline (its control page layout), --abi own with the others");
+      }
+    }
+    if (preserveContext) {
+      if (req.effectiveAbi() != RelocateAbi.LINUX_6_1) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--preserve-context needs the 6.1 convention (--design mainline)");
+      }
+      if (type != ImageType.NORMAL) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--preserve-context needs --kexec normal (a crash image has no swap page)");
+      }
+      req = req.withPreserveContext();
+    }
+    if (routine != null) {
+      req = req.withRoutine(RoutineFile.load(routine, a.is64Bit() ? 64 : 32, new CPreprocessor.Options(defines, includes)));
+    }
+    return req;
   }
 
   /** Entered as the boot protocol expects; for kdump also the crashed kernel's tables intact. */
@@ -135,7 +181,7 @@ final class TransitionCommand implements Callable<Integer> {
     for (String s : r.steps()) {
       out.println("  " + s);
     }
-    out.printf("routine: %d of the control page's %d bytes%n", r.routine().size(), 4096);
+    out.printf("routine: %s, %d of the control page's %d bytes%n", r.routine().origin(), r.routine().size(), 4096);
     out.printf("table pages: %d%n", p.pages().size());
     for (AllocatedPage a : p.pages()) {
       out.printf("  0x%-12x %s (%s)%n", a.physical(), a.role(), a.origin().text());
@@ -150,6 +196,10 @@ final class TransitionCommand implements Callable<Integer> {
     if (r.pagesToCopy() > 0) {
       out.printf("pages copied intact: %d of %d%n", r.pagesCopiedIntact(), r.pagesToCopy());
     }
+    r.roundTrip().ifPresent(t -> out.printf("kexec jump: %s%n", !t.returned() ? "did NOT return to the old kernel"
+        : String.format("returned with re-entry point 0x%x; %d pages compared after the return (%d destination, %d source): %s",
+            t.reentry(), t.pagesCompared(), t.destinations(), t.sources(),
+            t.problems().isEmpty() ? "every one where it started" : t.problems().size() + " NOT")));
     for (String problem : r.problems()) {
       out.println("problem: " + problem);
     }
@@ -171,7 +221,19 @@ final class TransitionCommand implements Callable<Integer> {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("format", "kexec-sim/transition/v1");
     doc.put("prepare", r.prepare().toMap());
+    doc.put("routine", r.routine().origin());
     doc.put("routineBytes", r.routine().size());
+    doc.put("abi", r.request().effectiveAbi().cliName());
+    r.roundTrip().ifPresent(t -> {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("returned", t.returned());
+      m.put("reentry", Json.hex(t.reentry()));
+      m.put("pagesCompared", t.pagesCompared());
+      m.put("destinations", t.destinations());
+      m.put("sources", t.sources());
+      m.put("problems", t.problems());
+      doc.put("kexecJump", m);
+    });
     doc.put("steps", r.steps());
     doc.put("outcome", r.outcome().name().toLowerCase(java.util.Locale.ROOT));
     doc.put("detail", r.detail());

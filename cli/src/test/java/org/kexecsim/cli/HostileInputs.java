@@ -54,6 +54,21 @@ final class HostileInputs {
     });
   }
 
+  /**
+   * An ELF64 x86-64 header and three section headers at {@code shoff} (null, .symtab, .strtab);
+   * the symbol table claims {@code symSize} bytes at {@code symOffset}.
+   */
+  static byte[] routineElf(long shoff, int shnum, long symOffset, long symSize, boolean noSymtab) {
+    ByteBuffer b = ByteBuffer.allocate(0x40 + 3 * 64 + 0x100).order(ByteOrder.LITTLE_ENDIAN);
+    b.put(new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1});
+    b.putShort(16, (short) 2).putShort(18, (short) 62).putInt(20, 1);
+    b.putLong(40, shoff).putShort(52, (short) 64).putShort(58, (short) 64).putShort(60, (short) shnum);
+    int sh = 0x40;
+    b.putInt(sh + 64 + 4, noSymtab ? 1 : 2).putLong(sh + 64 + 24, symOffset).putLong(sh + 64 + 32, symSize).putInt(sh + 64 + 40, 2);
+    b.putInt(sh + 128 + 4, 3).putLong(sh + 128 + 24, 0x40 + 3 * 64).putLong(sh + 128 + 32, 16);
+    return b.array();
+  }
+
   static {
     CASES.put("elf-cr3-outside-ram", f -> Files.write(f, elfRam(0x4000, Map.of())));
     CASES.put("elf-pae-pdpt-outside-ram", f -> Files.write(f, elfRam(0x4000, Map.of())));
@@ -197,4 +212,12 @@ final class HostileInputs {
       e.getValue().write(dir.resolve(e.getKey()));
     }
   }
+  static {
+    // relocate routines for `transition --routine`: an ELF64 whose offsets and sizes lie
+    CASES.put("routine-elf-section-headers-beyond-file", f -> Files.write(f, routineElf(0x10000, 3, 0x100, 24, false)));
+    CASES.put("routine-elf-symtab-beyond-file", f -> Files.write(f, routineElf(0x40, 3, 0x7fff_ffff_0000L, 0x6000_0000L, false)));
+    CASES.put("routine-elf-without-symtab", f -> Files.write(f, routineElf(0x40, 3, 0x100, 24, true)));
+    CASES.put("routine-flat-binary-too-big", f -> Files.write(f, new byte[8192]));
+  }
+
 }

@@ -64,7 +64,18 @@ public final class KernelBoot {
 
   /** Boots with {@code crashkernel=} (or none when empty) and crashes. */
   public static CrashedKernel boot(Arch arch, RamMap ram, Optional<String> crashkernel, long seed) {
-    return new Builder(arch, ram, seed).boot(crashkernel);
+    return new Builder(arch, ram, seed).boot(crashkernel, java.util.OptionalLong.empty());
+  }
+
+  /**
+   * As {@link #boot(Arch, RamMap, Optional, long)} with relocate_kernel at {@code relocateVirtual}
+   * (page-aligned, inside kernel text): where a real vmlinux links it, for code that uses its
+   * own absolute kernel-text addresses (6.1's relocate_kernel_64.S returns through
+   * {@code $virtual_mapped}).
+   */
+  public static CrashedKernel boot(Arch arch, RamMap ram, Optional<String> crashkernel, long seed,
+      java.util.OptionalLong relocateVirtual) {
+    return new Builder(arch, ram, seed).boot(crashkernel, relocateVirtual);
   }
 
   private static final class Builder {
@@ -88,7 +99,7 @@ public final class KernelBoot {
       this.is64 = arch.is64Bit();
     }
 
-    CrashedKernel boot(Optional<String> crashkernel) {
+    CrashedKernel boot(Optional<String> crashkernel, java.util.OptionalLong relocateAt) {
       long textBytes = is64 ? 16 * MIB : 8 * MIB;
       long imageBytes = is64 ? 32 * MIB : 16 * MIB;
       long physLoad = choosePhysLoad(imageBytes);
@@ -118,6 +129,15 @@ public final class KernelBoot {
       long directMapBytes = mapKernel(kernel, text);
 
       long relocateVirtual = textVirtual + 4096L * (1 + random.nextInt((int) (textBytes / 4096) - 1));
+      if (relocateAt.isPresent()) {
+        long want = relocateAt.getAsLong();
+        if ((want & 0xFFF) != 0 || Long.compareUnsigned(want - textVirtual - 4096, textBytes - 4096) >= 0) {
+          throw new org.kexecsim.kimage.ImpossibleLayoutException(String.format(
+              "relocate_kernel at 0x%x is not a page of this kernel's text after its first, 0x%x-0x%x",
+              want, textVirtual, textVirtual + textBytes - 1));
+        }
+        relocateVirtual = want;
+      }
       fillRandom(text.physical(relocateVirtual), 4096);
 
       DescriptorTable gdt = writeGdt(gdtPa, text);

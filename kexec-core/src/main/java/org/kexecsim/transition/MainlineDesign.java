@@ -20,12 +20,17 @@ import org.kexecsim.mmu.Translation;
 import org.kexecsim.pagetable.PageTableBuilder;
 
 /**
- * Today's kernel. i386 (arch/x86/kernel/machine_kexec_32.c): page_table_a lives on as
- * kimage_arch {pgd, pmd0, pmd1, pte0, pte1}, ordinary kernel pages, filled by
- * machine_kexec_page_table_set_one() for __va(control) and for its PA. x86_64
- * (machine_kexec_64.c init_pgtable()): one identity table of control pages built by
- * kernel_ident_mapping_init() over every mapped RAM range, every segment and the ACPI tables,
- * then init_transition_pgtable() adds __va(control) → control with ordinary kernel pages.
+ * Today's kernel, as 6.1 (the Debian 12 kernel whose vmlinux the tests run) lays it out.
+ * i386 (arch/x86/kernel/machine_kexec_32.c): page_table_a lives on as kimage_arch {pgd, pmd0,
+ * pmd1, pte0, pte1}, ordinary kernel pages, filled by machine_kexec_page_table_set_one() for
+ * __va(control) and for its PA. x86_64 (machine_kexec_64.c): the control block is
+ * KEXEC_CONTROL_PAGE_SIZE = 8 KiB; its first page is the PGD (init_pgtable's level4p) and the
+ * code goes into the second (control_page = page_address(control_code_page) + PAGE_SIZE).
+ * kernel_ident_mapping_init() fills one identity table over every mapped RAM range, every
+ * segment and the ACPI tables, then init_transition_pgtable() maps relocate_kernel's own
+ * kernel-text VA onto the code page with ordinary kernel pages: machine_kexec calls
+ * relocate_kernel in kernel text, and after its CR3 load the same VA fetches the copy. (6.14
+ * moved that alias to __va(control), 4b5bc2ec9a23; the routines this models are 6.1's.)
  */
 public final class MainlineDesign implements TransitionDesign {
   static final MainlineDesign INSTANCE = new MainlineDesign();
@@ -35,6 +40,18 @@ public final class MainlineDesign implements TransitionDesign {
   @Override
   public String cliName() {
     return "mainline";
+  }
+
+  /** KEXEC_CONTROL_PAGE_SIZE: 8192 on x86_64 before 6.14 (PGD + code), 4096 on i386. */
+  @Override
+  public int controlCodePages(Arch arch) {
+    return arch == Arch.X86_64 ? 2 : 1;
+  }
+
+  /** x86_64: the code goes into the block's second page, after the PGD. */
+  @Override
+  public long codeOffset(Arch arch) {
+    return arch == Arch.X86_64 ? PhysicalMemory.PAGE_SIZE : 0;
   }
 
   @Override
@@ -90,11 +107,13 @@ public final class MainlineDesign implements TransitionDesign {
   private TransitionTables x86_64(TransitionContext c) {
     KImage image = c.image();
     PhysicalMemory m = image.host().memory();
-    long control = image.controlCodePage();
-    long va = c.switchVirtualOverride().orElse(image.arch().directMapVirtual(control));
+    long block = image.controlCodePage();
+    long control = block + codeOffset(Arch.X86_64);
+    long va = c.switchVirtualOverride().orElse(c.kernel().relocateKernelVirtual());
 
     TablePageLedger ledger = new TablePageLedger(image);
-    PageTableBuilder b = PageTableBuilder.create(m, PagingMode.LEVEL4, ledger.controlFrames());
+    // level4p = the control block's first page, cleared; the lower levels are control pages
+    PageTableBuilder b = PageTableBuilder.create(m, PagingMode.LEVEL4, ledger.controlFramesAfter(block));
     // init_pgtable(): pfn_mapped[] (the direct-mapped RAM), the segments, then the ACPI tables
     // (map_acpi_tables(); reserved ranges of the RAM map stand in for them).
     for (RamRange r : m.ramMap().ranges()) {
@@ -116,10 +135,10 @@ public final class MainlineDesign implements TransitionDesign {
     Translation before = PageWalker.translate(m, Paging.supervisor(m, image.arch(), c.kernel().cpu(), b.root()), va, Access.READ);
     if (before instanceof Translation.Mapped hit) {
       conflicts.add(new Conflict(Conflict.Kind.CONTROL_VA_IN_IDENTITY_RANGE, String.format(
-          "__va(control) 0x%x is already mapped by the identity table (a %s page at 0x%x)",
+          "relocate_kernel's VA 0x%x is already mapped by the identity table (a %s page at 0x%x)",
           va, hit.pageSize().label(), hit.physical() & ~(hit.pageSize().bytes() - 1))));
     }
-    // init_transition_pgtable(): get_zeroed_page() for each missing level, _KERNPG_TABLE links,
+    // init_transition_pgtable(): vaddr = relocate_kernel, paddr = the code page; get_zeroed_page() for each missing level, _KERNPG_TABLE links,
     // PAGE_KERNEL_EXEC_NOENC for the PTE, no check for large leaves on the way down.
     MappingWriter.Outcome o = MappingWriter.map(m, PagingMode.LEVEL4, b.root(), va, control,
         PAGE_KERNEL_EXEC, KERNPG_TABLE, KERNPG_TABLE, level -> {
@@ -133,8 +152,8 @@ public final class MainlineDesign implements TransitionDesign {
               + "0x%x into RAM at 0x%x", o.followedLeafAt(), va, o.pteAddress())));
     }
     List<RequiredMapping> required = List.of(
-        new RequiredMapping("control page at __va(control)", b.root(), va, control),
-        new RequiredMapping("control page at its physical address", b.root(), control, control));
+        new RequiredMapping("code page at relocate_kernel's VA", b.root(), va, control),
+        new RequiredMapping("code page at its physical address", b.root(), control, control));
     return new TransitionTables(ledger.pages(), b.root(), OptionalLong.of(b.root()), required, conflicts, b.splits());
   }
 }

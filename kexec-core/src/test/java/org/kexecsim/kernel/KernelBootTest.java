@@ -148,4 +148,17 @@ class KernelBootTest {
     }
     assertTrue(found);
   }
+
+  /** A vmlinux's relocate_kernel address is honoured when it is a page of kernel text, refused otherwise. */
+  @Test
+  void relocateKernelGoesWhereAVmlinuxLinkedIt() {
+    long linked = 0xffff_ffff_8107_8000L;
+    CrashedKernel k = KernelBoot.boot(Arch.X86_64, RamMap.ofSize(1L << 30), Optional.empty(), 3, java.util.OptionalLong.of(linked));
+    assertEquals(linked, k.relocateKernelVirtual());
+    assertEquals(k.text().physical(linked), k.relocateKernelPhysical());
+    for (long bad : new long[] {linked + 0x10, 0xffff_ffff_a000_0000L, k.text().virtualStart()}) {
+      org.junit.jupiter.api.Assertions.assertThrows(org.kexecsim.kimage.ImpossibleLayoutException.class,
+          () -> KernelBoot.boot(Arch.X86_64, RamMap.ofSize(1L << 30), Optional.empty(), 3, java.util.OptionalLong.of(bad)));
+    }
+  }
 }

@@ -109,6 +109,25 @@ class TransitionDesignTest {
     assertTrue(r.conflicts().stream().anyMatch(c -> c.sentence().contains("copy loop reaches page 0x1000000")), r.toText());
   }
 
+  /**
+   * 6.1's machine_kexec_64.c: an 8 KiB control block, the PGD in its first page and the code in
+   * the second; the transition mapping is relocate_kernel's kernel-text VA onto the code.
+   */
+  @Test
+  void mainlineX86_64LaysTheControlBlockOutAs61Does() {
+    org.kexecsim.kernel.CrashedKernel k = org.kexecsim.kernel.KernelBoot.boot(Arch.X86_64, RamMap.ofSize(4 * GIB),
+        java.util.Optional.of("128M"), 7);
+    PrepareReport r = Preparation.run(k, PrepareRequest.of(Arch.X86_64, MainlineDesign.INSTANCE, RamMap.ofSize(4 * GIB),
+        "128M", ImageType.NORMAL, 7));
+    assertEquals(r.switchRoot() + 4096, r.controlPage(), "code page = control_code_page + PAGE_SIZE, after the PGD");
+    assertEquals(k.relocateKernelVirtual(), r.switchVirtual(), "machine_kexec calls relocate_kernel in kernel text");
+    assertTrue(r.controlPageExecutableAtBothAddresses(), r.toText());
+    for (int i = 0; i < 4096; i += 8) {
+      assertEquals(k.memory().readU64(k.relocateKernelPhysical() + i), k.memory().readU64(r.controlPage() + i),
+          "the code page holds relocate_kernel's bytes");
+    }
+  }
+
   @Test
   void mainlineX86_64HasNoConflictAtTheRealVa() {
     PrepareReport r = run(Arch.X86_64, MainlineDesign.INSTANCE, 8 * GIB, ImageType.CRASH);

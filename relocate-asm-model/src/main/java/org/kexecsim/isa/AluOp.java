@@ -7,6 +7,8 @@ package org.kexecsim.isa;
 public enum AluOp {
   ADD(0),
   OR(1),
+  ADC(2),
+  SBB(3),
   AND(4),
   SUB(5),
   XOR(6),

@@ -21,7 +21,10 @@ public final class AttSyntax {
       case Instruction.Alu a -> line(suffixed(a.op().mnemonic(), a.size(), a.dst(), a.src()), a.src(), a.dst());
       case Instruction.IncDec i -> line(suffixed(i.increment() ? "inc" : "dec", i.size(), i.target(), null), i.target());
       case Instruction.Shift s -> {
-        String mn = suffixed(s.left() ? "shl" : "shr", s.size(), s.target(), null);
+        String mn = suffixed(s.op().mnemonic(), s.size(), s.target(), null);
+        if (s.byCl()) {
+          yield line(mn, new Gpr(Gpr.RCX, 1), s.target());
+        }
         yield s.count() == 1 ? line(mn, s.target()) : line(mn, new Imm(s.count()), s.target());
       }
       case Instruction.Lea l -> line("lea", l.src(), l.dst());
@@ -49,10 +52,11 @@ public final class AttSyntax {
       case Instruction.Iret ir -> ir.size() == 8 ? "iretq" : "iret";
       case Instruction.LoadTable lt -> line(lt.idt() ? "lidt" : "lgdt", lt.source());
       case Instruction.StringOp so -> {
-        String sfx = so.size() == 1 ? "b" : so.size() == 4 ? "l" : "q";
+        String sfx = suffix(so.size());
         String body = so.move() ? "movs" + sfx : "stos" + sfx;
         yield so.rep() ? "rep " + body : body;
       }
+      case Instruction.Nop n -> line(suffixed("nop", n.size(), n.target(), null), n.target());
       case Instruction.Simple s -> s.op().mnemonic();
       case Instruction.Undefined u -> "(bad)";
     } + ripComment(insn, address + length);
@@ -75,7 +79,16 @@ public final class AttSyntax {
     if (a instanceof Gpr || b instanceof Gpr) {
       return mn;
     }
-    return mn + (size == 8 ? "q" : "l");
+    return mn + suffix(size);
+  }
+
+  private static String suffix(int size) {
+    return switch (size) {
+      case 1 -> "b";
+      case 2 -> "w";
+      case 4 -> "l";
+      default -> "q";
+    };
   }
 
   private String line(String mn, Operand... ops) {

@@ -40,28 +40,35 @@ public final class Encoder {
       case Instruction.Alu a -> o.alu(a);
       case Instruction.IncDec i -> {
         o.checkSize(i.size());
-        if (bits == 32 && i.target() instanceof Gpr g) {
+        if (bits == 32 && i.target() instanceof Gpr g && i.size() != 1) {
+          o.operandSize(i.size());
           o.op((i.increment() ? 0x40 : 0x48) + g.number()); // one-byte forms exist only outside 64-bit mode
         } else {
-          o.rm(i.size() == 8, new int[] {0xFF}, i.increment() ? 0 : 1, i.target());
+          o.rm(i.size(), new int[] {i.size() == 1 ? 0xFE : 0xFF}, i.increment() ? 0 : 1, null, i.target());
         }
       }
       case Instruction.Shift s -> {
         o.checkSize(s.size());
-        int digit = s.left() ? 4 : 5;
-        if (s.count() == 1) {
-          o.rm(s.size() == 8, new int[] {0xD1}, digit, s.target());
+        int digit = s.op().digit;
+        int narrow = s.size() == 1 ? 1 : 0; // the byte forms are the even opcodes
+        if (s.byCl()) {
+          o.rm(s.size(), new int[] {0xD3 - narrow}, digit, null, s.target());
+        } else if (s.count() == 1) {
+          o.rm(s.size(), new int[] {0xD1 - narrow}, digit, null, s.target());
         } else {
           if (s.count() < 0 || s.count() > 255) {
             throw new EncodingException("shift count " + s.count() + " does not fit imm8");
           }
-          o.rm(s.size() == 8, new int[] {0xC1}, digit, s.target());
+          o.rm(s.size(), new int[] {0xC1 - narrow}, digit, null, s.target());
           o.b(s.count());
         }
       }
       case Instruction.Lea l -> {
         o.checkSize(l.size());
-        o.rm(l.size() == 8, new int[] {0x8D}, l.dst(), l.src());
+        if (l.size() == 1) {
+          throw new EncodingException("lea has no byte form");
+        }
+        o.rm(l.size(), new int[] {0x8D}, l.dst().field(), l.dst(), l.src());
       }
       case Instruction.Push p -> {
         o.checkStackSlot(p.size());
@@ -103,8 +110,13 @@ public final class Encoder {
         }
         if (s.other() instanceof Gpr g) {
           o.checkReg(g);
+          if (g.size() == 1) {
+            throw new EncodingException("segment moves take a 16-, 32- or 64-bit register");
+          }
         }
-        o.rm(false, new int[] {s.toSegment() ? 0x8E : 0x8C}, s.segment().ordinal(), s.other());
+        // GNU as adds 66 only for a 16-bit register destination; 32 and 64 bits both encode without prefix
+        int size = !s.toSegment() && s.other() instanceof Gpr g && g.size() == 2 ? 2 : 4;
+        o.rm(size, new int[] {s.toSegment() ? 0x8E : 0x8C}, s.segment().ordinal(), null, s.other());
       }
       case Instruction.Branch br -> o.branch(br, address, longBranch);
       case Instruction.IndirectBranch ib -> {
@@ -145,14 +157,20 @@ public final class Encoder {
       }
       case Instruction.LoadTable lt -> o.rm(false, new int[] {0x0F, 0x01}, lt.idt() ? 3 : 2, lt.source());
       case Instruction.StringOp so -> {
-        if (so.size() != 1) {
-          o.checkSize(so.size());
-        }
+        o.checkSize(so.size());
+        o.operandSize(so.size()); // GNU as puts 66 before REP
         if (so.rep()) {
           o.b(0xF3); // REP precedes REX: REX must be the byte right before the opcode
         }
         o.rexIf(so.size() == 8);
         o.op((so.move() ? 0xA4 : 0xAA) + (so.size() == 1 ? 0 : 1));
+      }
+      case Instruction.Nop n -> {
+        o.checkSize(n.size());
+        if (n.size() == 1 || n.target() instanceof Imm) {
+          throw new EncodingException("nop takes a 16-, 32- or 64-bit register or memory operand");
+        }
+        o.rm(n.size(), new int[] {0x0F, 0x1F}, 0, null, n.target());
       }
       case Instruction.Simple s -> {
         switch (s.op()) {
@@ -165,6 +183,7 @@ public final class Encoder {
           case UD2 -> o.op2(0x0B);
           case RDMSR -> o.op2(0x32);
           case WRMSR -> o.op2(0x30);
+          case CPUID -> o.op2(0xA2);
         }
       }
       case Instruction.Undefined u -> throw new EncodingException("cannot encode: " + u.reason());
@@ -228,7 +247,7 @@ public final class Encoder {
       if (size == 8 && bits != 64) {
         throw new EncodingException("64-bit operand size outside 64-bit mode");
       }
-      if (size != 4 && size != 8) {
+      if (size != 1 && size != 2 && size != 4 && size != 8) {
         throw new EncodingException("operand size " + size + " is outside the subset");
       }
     }
@@ -242,8 +261,14 @@ public final class Encoder {
     }
 
     void checkReg(Gpr g) {
-      if (bits != 64 && g.extended()) {
+      if (bits != 64 && g.needsRex()) {
         throw new EncodingException("%" + g.name() + " exists only in 64-bit mode");
+      }
+    }
+
+    void operandSize(int size) {
+      if (size == 2) {
+        b(0x66);
       }
     }
 
@@ -258,14 +283,30 @@ public final class Encoder {
 
     void mov(Instruction.Mov m) {
       checkSize(m.size());
+      int size = m.size();
+      int narrow = size == 1 ? 1 : 0;
       if (bits == 32 && moffs(m.src(), m.dst())) {
-        op(m.src() instanceof Mem ? 0xA1 : 0xA3); // GNU as uses the moffs forms for eax <-> absolute
+        operandSize(size);
+        op((m.src() instanceof Mem ? 0xA1 : 0xA3) - narrow); // GNU as uses the moffs forms for the accumulator <-> absolute
         imm32(((Mem) (m.src() instanceof Mem ? m.src() : m.dst())).disp(), false);
         return;
       }
       switch (m.src()) {
-        case Gpr s when m.dst() instanceof Gpr || m.dst() instanceof Mem -> rm(m.size() == 8, new int[] {0x89}, s, m.dst());
-        case Mem s when m.dst() instanceof Gpr d -> rm(m.size() == 8, new int[] {0x8B}, d, s);
+        case Gpr s when m.dst() instanceof Gpr || m.dst() instanceof Mem -> rm(size, new int[] {0x89 - narrow}, s.field(), s, m.dst());
+        case Mem s when m.dst() instanceof Gpr d -> rm(size, new int[] {0x8B - narrow}, d.field(), d, s);
+        case Imm i when size <= 2 && m.dst() instanceof Gpr d -> {
+          checkReg(d);
+          operandSize(size);
+          if (d.needsRex()) {
+            b(REX | (d.extended() ? REX_B : 0));
+          }
+          op((size == 1 ? 0xB0 : 0xB8) + (d.field() & 7));
+          immN(i.value(), size);
+        }
+        case Imm i when size <= 2 && m.dst() instanceof Mem d -> {
+          rm(size, new int[] {0xC7 - narrow}, 0, null, d);
+          immN(i.value(), size);
+        }
         case Imm i when m.dst() instanceof Gpr d -> {
           if (m.size() == 4) {
             shortReg(0xB8, d);
@@ -286,8 +327,25 @@ public final class Encoder {
     }
 
     static boolean moffs(Operand src, Operand dst) {
-      return (src instanceof Gpr g && g.number() == 0 && absolute(dst))
-          || (dst instanceof Gpr h && h.number() == 0 && absolute(src));
+      return (src instanceof Gpr g && g.number() == 0 && !g.high() && absolute(dst))
+          || (dst instanceof Gpr h && h.number() == 0 && !h.high() && absolute(src));
+    }
+
+    /** An 8- or 16-bit immediate; accepts the signed and the unsigned spelling of the value. */
+    void immN(long v, int size) {
+      long min = -(1L << (8 * size - 1));
+      long max = (1L << (8 * size)) - 1;
+      if (v < min || v > max) {
+        throw new EncodingException("value 0x" + Long.toHexString(v) + " does not fit " + 8 * size + " bits");
+      }
+      b((int) v);
+      if (size == 2) {
+        b((int) (v >>> 8));
+      }
+    }
+
+    static boolean accumulator(Operand o) {
+      return o instanceof Gpr g && g.number() == 0 && !g.high();
     }
 
     static boolean absolute(Operand o) {
@@ -296,25 +354,28 @@ public final class Encoder {
 
     void alu(Instruction.Alu a) {
       checkSize(a.size());
-      boolean w = a.size() == 8;
+      int size = a.size();
+      boolean w = size == 8;
+      int narrow = size == 1 ? 1 : 0;
       if (a.dst() instanceof Imm) {
         throw new EncodingException("destination cannot be an immediate");
       }
       if (a.op() == AluOp.TEST) {
         switch (a.src()) {
-          case Gpr s -> rm(w, new int[] {0x85}, s, a.dst());
+          case Gpr s -> rm(size, new int[] {0x85 - narrow}, s.field(), s, a.dst());
           case Imm i -> {
-            if (a.dst() instanceof Gpr d && d.number() == 0) {
+            if (accumulator(a.dst())) {
+              operandSize(size);
               rexIf(w);
-              op(0xA9);
+              op(0xA9 - narrow);
             } else {
-              rm(w, new int[] {0xF7}, 0, a.dst());
+              rm(size, new int[] {0xF7 - narrow}, 0, null, a.dst());
             }
-            imm32(i.value(), w);
+            imm(i.value(), size);
           }
           case Mem s -> {
             if (a.dst() instanceof Gpr d) {
-              rm(w, new int[] {0x85}, d, s); // test is symmetric; GNU as keeps the register in reg
+              rm(size, new int[] {0x85 - narrow}, d.field(), d, s); // test is symmetric; GNU as keeps the register in reg
             } else {
               throw new EncodingException("test needs a register operand");
             }
@@ -324,30 +385,56 @@ public final class Encoder {
       }
       int row = a.op().digit * 8;
       switch (a.src()) {
-        case Gpr s -> rm(w, new int[] {row + 1}, s, a.dst());
+        case Gpr s -> rm(size, new int[] {row + 1 - narrow}, s.field(), s, a.dst());
         case Mem s -> {
           if (!(a.dst() instanceof Gpr d)) {
             throw new EncodingException("two memory operands");
           }
-          rm(w, new int[] {row + 3}, d, s);
+          rm(size, new int[] {row + 3 - narrow}, d.field(), d, s);
         }
         case Imm i -> {
-          long v = a.size() == 4 ? (long) (int) i.value() : i.value();
-          if (a.size() == 4 && (i.value() < Integer.MIN_VALUE || i.value() > 0xFFFF_FFFFL)) {
+          if (size == 1) {
+            if (accumulator(a.dst())) {
+              op(row + 4); // AL, imm8
+            } else {
+              rm(1, new int[] {0x80}, a.op().digit, null, a.dst());
+            }
+            immN(i.value(), 1);
+            return;
+          }
+          long v = switch (size) {
+            case 2 -> (long) (short) i.value();
+            case 4 -> (long) (int) i.value();
+            default -> i.value();
+          };
+          if (size == 4 && (i.value() < Integer.MIN_VALUE || i.value() > 0xFFFF_FFFFL)) {
             throw new EncodingException("value 0x" + Long.toHexString(i.value()) + " does not fit 32 bits");
           }
+          if (size == 2 && (i.value() < Short.MIN_VALUE || i.value() > 0xFFFF)) {
+            throw new EncodingException("value 0x" + Long.toHexString(i.value()) + " does not fit 16 bits");
+          }
           if (!wideImm && fitsS8(v)) {
-            rm(w, new int[] {0x83}, a.op().digit, a.dst());
+            rm(size, new int[] {0x83}, a.op().digit, null, a.dst());
             b((int) v);
-          } else if (a.dst() instanceof Gpr d && d.number() == 0) {
+          } else if (accumulator(a.dst())) {
+            operandSize(size);
             rexIf(w);
             op(row + 5);
-            imm32(v, true);
+            imm(v, size);
           } else {
-            rm(w, new int[] {0x81}, a.op().digit, a.dst());
-            imm32(v, true);
+            rm(size, new int[] {0x81}, a.op().digit, null, a.dst());
+            imm(v, size);
           }
         }
+      }
+    }
+
+    /** The immediate of an ALU/TEST form: 8 or 16 bits, or 32 bits (sign-extended for 64-bit operands). */
+    void imm(long v, int size) {
+      if (size <= 2) {
+        immN(v, size);
+      } else {
+        imm32(v, true);
       }
     }
 
@@ -382,15 +469,30 @@ public final class Encoder {
     }
 
     void rm(boolean w, int[] opcode, Gpr reg, Operand rm) {
-      checkReg(reg);
-      rm(w, opcode, reg.number(), rm);
+      rm(w ? 8 : 0, opcode, reg.field(), reg, rm);
     }
 
-    /** REX, opcode, ModRM, SIB, displacement for reg field {@code reg} and r/m operand {@code rm}. */
     void rm(boolean w, int[] opcode, int reg, Operand rm) {
-      int rex = w ? REX_W : 0;
+      rm(w ? 8 : 0, opcode, reg, null, rm);
+    }
+
+    /**
+     * Prefixes, opcode, ModRM, SIB and displacement for reg field {@code reg} and r/m operand
+     * {@code rm}; {@code size} 2 adds 66, 8 sets REX.W (0: neither). {@code regOperand} is the
+     * register in the reg field, if any, for the byte-register REX rules (SDM Vol. 2 §2.2.1.2).
+     * Prefix order is GNU as's: segment override, 66, REX.
+     */
+    void rm(int size, int[] opcode, int reg, Gpr regOperand, Operand rm) {
+      int rex = size == 8 ? REX_W : 0;
       if (reg >= 8) {
         rex |= REX_R;
+      }
+      boolean forceRex = false;
+      boolean highByte = false;
+      if (regOperand != null) {
+        checkReg(regOperand);
+        forceRex |= regOperand.size() == 1 && regOperand.needsRex();
+        highByte |= regOperand.high();
       }
       ByteArrayOutputStream tail = new ByteArrayOutputStream(8);
       switch (rm) {
@@ -399,15 +501,21 @@ public final class Encoder {
           if (g.extended()) {
             rex |= REX_B;
           }
-          tail.write(0xC0 | (reg & 7) << 3 | (g.number() & 7));
+          forceRex |= g.size() == 1 && g.needsRex();
+          highByte |= g.high();
+          tail.write(0xC0 | (reg & 7) << 3 | (g.field() & 7));
         }
         case Mem m -> rex |= memory(m, reg & 7, tail);
         case Imm i -> throw new EncodingException("immediate where register or memory is needed");
       }
+      if (highByte && (rex != 0 || forceRex)) {
+        throw new EncodingException("%ah, %bh, %ch and %dh cannot be used in an instruction that needs a REX prefix");
+      }
       if (rm instanceof Mem m && m.segment() != null) {
         b(m.segment().overridePrefix());
       }
-      if (rex != 0) {
+      operandSize(size);
+      if (rex != 0 || forceRex) {
         if (bits != 64) {
           throw new EncodingException("needs a REX prefix, which exists only in 64-bit mode");
         }

@@ -35,6 +35,7 @@ sealed interface Expr {
       case Unary u -> switch (u.op()) {
         case '-' -> -u.operand().eval(scope);
         case '~' -> ~u.operand().eval(scope);
+        case '!' -> u.operand().eval(scope) == 0 ? 1 : 0;
         default -> u.operand().eval(scope);
       };
       case Binary b -> {
@@ -44,11 +45,35 @@ sealed interface Expr {
           case "+" -> l + r;
           case "-" -> l - r;
           case "*" -> l * r;
-          case "<<" -> l << r;
-          case ">>" -> l >> r; // GNU as shifts absolute values arithmetically
+          // GNU as computes in 64-bit unsigned (valueT): a count outside 0..63 gives 0 (with a
+          // warning), and >> is a logical shift (binutils gas/expr.c, O_left_shift/O_right_shift)
+          case "<<" -> Long.compareUnsigned(r, 63) > 0 ? 0 : l << r;
+          case ">>" -> Long.compareUnsigned(r, 63) > 0 ? 0 : l >>> r;
+          case "/" -> {
+            if (r == 0) {
+              throw new ArithmeticException("division by zero");
+            }
+            yield l / r; // signed, truncating, as GNU as (offsetT)
+          }
+          case "%" -> {
+            if (r == 0) {
+              throw new ArithmeticException("division by zero");
+            }
+            yield l % r;
+          }
           case "&" -> l & r;
           case "|" -> l | r;
           case "^" -> l ^ r;
+          case "!" -> l | ~r; // GNU as "or not"
+          // comparisons are signed and yield -1 for true (GNU as)
+          case "==" -> l == r ? -1 : 0;
+          case "!=", "<>" -> l != r ? -1 : 0;
+          case "<" -> l < r ? -1 : 0;
+          case ">" -> l > r ? -1 : 0;
+          case "<=" -> l <= r ? -1 : 0;
+          case ">=" -> l >= r ? -1 : 0;
+          case "&&" -> l != 0 && r != 0 ? 1 : 0;
+          case "||" -> l != 0 || r != 0 ? 1 : 0;
           default -> throw new IllegalStateException(b.op());
         };
       }

@@ -18,8 +18,15 @@ public sealed interface Instruction {
 
   record IncDec(boolean increment, int size, Operand target) implements Instruction {}
 
-  /** SHL/SHR by an immediate count. */
-  record Shift(boolean left, int size, Operand target, int count) implements Instruction {}
+  /**
+   * Shift or rotate by an immediate count ({@code byCl} false; a count of 1 uses the D0/D1 form)
+   * or by CL ({@code byCl} true, {@code count} unused).
+   */
+  record Shift(ShiftOp op, int size, Operand target, int count, boolean byCl) implements Instruction {
+    public Shift(ShiftOp op, int size, Operand target, int count) {
+      this(op, size, target, count, false);
+    }
+  }
 
   record Lea(int size, Gpr dst, Mem src) implements Instruction {}
 
@@ -60,8 +67,11 @@ public sealed interface Instruction {
   /** LGDT (idt=false) or LIDT from a pseudo-descriptor in memory. */
   record LoadTable(boolean idt, Mem source) implements Instruction {}
 
-  /** MOVS or STOS with element size 1, 4 or 8, optionally REP-prefixed. */
+  /** MOVS or STOS with element size 1, 2, 4 or 8, optionally REP-prefixed. */
   record StringOp(boolean move, int size, boolean rep) implements Instruction {}
+
+  /** NOP r/m (0F 1F /0): the multi-byte no-op; it does not access its operand (SDM Vol. 2 NOP). */
+  record Nop(int size, Operand target) implements Instruction {}
 
   /** Instructions without operands. */
   record Simple(SimpleOp op) implements Instruction {}
@@ -84,7 +94,8 @@ public sealed interface Instruction {
     WBINVD("wbinvd"),
     UD2("ud2"),
     RDMSR("rdmsr"),
-    WRMSR("wrmsr");
+    WRMSR("wrmsr"),
+    CPUID("cpuid");
 
     final String mnemonic;
 

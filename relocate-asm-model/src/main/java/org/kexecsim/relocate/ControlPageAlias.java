@@ -10,8 +10,8 @@ import org.kexecsim.pagetable.PageTableBuilder;
 
 /**
  * set_memory_x() on __va(control page), which mainline does when the image is loaded
- * (arch/x86/kernel/machine_kexec_64.c and machine_kexec_32.c, machine_kexec_prepare; ROX on
- * x86_64 since 5a82223e0743): the direct map is NX, and machine_kexec calls the relocation code
+ * (arch/x86/kernel/machine_kexec_32.c, machine_kexec_prepare; 6.1's x86_64 calls
+ * relocate_kernel in kernel text instead and needs no alias): the direct map is NX, and machine_kexec calls the relocation code
  * through that alias. Without NX (i386 without PAE) there is nothing to do. Like the
  * kernel's change_page_attr, it splits the 1 GiB / 2 MiB direct-map page around the control
  * page down to 4 KiB and clears XD in that one PTE. It happens at load time, long before the
@@ -38,7 +38,9 @@ final class ControlPageAlias {
     PagingMode mode = kernel.arch().pagingMode();
     long root = kernel.kernelPgd() & (mode == PagingMode.PAE ? ~0x1FL : ~0xFFFL);
     PageTableBuilder b = PageTableBuilder.onExisting(kernel.memory(), mode, root, frames);
-    long flags = PageTableEntry.PAGE_KERNEL_EXEC & ~PageTableEntry.RW; // ROX
+    // set_memory_x() clears NX and nothing else: the alias stays writable, and 6.1's
+    // relocate_kernel_32.S stores its saved state through it (page_list[VA_CONTROL_PAGE])
+    long flags = PageTableEntry.PAGE_KERNEL_EXEC;
     b.map(kernel.directMapVirtual(controlPage), controlPage, 4096, flags, PageSize.SIZE_4K);
     return b.splits();
   }

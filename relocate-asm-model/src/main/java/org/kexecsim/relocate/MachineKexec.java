@@ -29,36 +29,15 @@ final class MachineKexec {
   record Arguments(long head, long codePage, long entry, long table, long copyTable, boolean hasPae) {}
 
   static Cpu setUp(CrashedKernel kernel, PrepareReport prep, String design, Arguments args, long stackPhysical) {
-    PhysicalMemory memory = kernel.memory();
-    var r = kernel.registers();
-    ControlWrite w = ControlRegisterRules.establish(r.cr0(), r.cr3(), r.cr4(), r.efer(), memory, kernel.cpu());
-    if (!(w instanceof ControlWrite.Accepted accepted)) {
-      throw new IllegalStateException("the crashed kernel's own CR3 does not load: " + w);
-    }
-    Cpu cpu = new Cpu(memory, accepted.state(), kernel.cpu());
+    Cpu cpu = crashedCpu(kernel);
     Arch arch = kernel.arch();
-    cpu.setGdtr(kernel.gdt().virtual(), kernel.gdt().limit());
-    cpu.setIdtr(kernel.idt().virtual(), kernel.idt().limit());
-
-    // load_segments(): reload CS and the data segments from the GDT while it is still valid, so
-    // the descriptor caches stay usable after it is zapped (machine_kexec_64.c comment).
-    int cs = arch.is64Bit() ? SegmentDescriptors.X86_64_KERNEL_CS : SegmentDescriptors.I386_KERNEL_CS;
-    int ds = arch.is64Bit() ? SegmentDescriptors.X86_64_KERNEL_DS : SegmentDescriptors.I386_KERNEL_DS;
-    cpu.setSegment(Segment.CS, SegmentCache.fromDescriptor(cs, memory.readU64(kernel.gdt().physical() + cs)));
-    SegmentCache data = SegmentCache.fromDescriptor(ds, memory.readU64(kernel.gdt().physical() + ds));
-    for (Segment s : new Segment[] {Segment.DS, Segment.ES, Segment.SS, Segment.FS, Segment.GS}) {
-      cpu.setSegment(s, data);
-    }
-    cpu.setRflags(Rflags.FIXED); // local_irq_disable(): IF=0
-
-    if (zapsDescriptorTablesInC(design, arch)) {
-      // set_gdt(phys_to_virt(0), 0); set_idt(phys_to_virt(0), 0)
-      cpu.setGdtr(kernel.directMapVirtual(0), 0);
-      cpu.setIdtr(kernel.directMapVirtual(0), 0);
+    if (zapsDescriptorTablesInC(design, arch, RelocateAbi.OWN)) {
+      zapDescriptorTables(kernel, cpu);
     }
 
     // A stack in the crashed kernel's direct map; the call pushes a return address the
     // routine never uses.
+    PhysicalMemory memory = kernel.memory();
     long stackTopVirtual = kernel.directMapVirtual(stackPhysical) + PhysicalMemory.PAGE_SIZE - 64;
     long stackTopPhysical = stackPhysical + PhysicalMemory.PAGE_SIZE - 64;
     if (arch.is64Bit()) {
@@ -83,11 +62,106 @@ final class MachineKexec {
     return cpu;
   }
 
+  /** What the 6.1 machine_kexec passes (see {@link RelocateAbi#LINUX_6_1}). */
+  record Linux61Call(long head, long paControl, long vaControl, long table, long swapPage, long start,
+      boolean preserveContext) {}
+
+  /** The crashing CPU as machine_kexec finds it: the crashed kernel's registers, GDT and IDT, IF=0. */
+  static Cpu crashedCpu(CrashedKernel kernel) {
+    PhysicalMemory memory = kernel.memory();
+    var r = kernel.registers();
+    ControlWrite w = ControlRegisterRules.establish(r.cr0(), r.cr3(), r.cr4(), r.efer(), memory, kernel.cpu());
+    if (!(w instanceof ControlWrite.Accepted accepted)) {
+      throw new IllegalStateException("the crashed kernel's own CR3 does not load: " + w);
+    }
+    Cpu cpu = new Cpu(memory, accepted.state(), kernel.cpu());
+    loadKernelDescriptors(kernel, cpu);
+    cpu.setRflags(Rflags.FIXED); // local_irq_disable(): IF=0
+    return cpu;
+  }
+
   /**
-   * The C side zapped GDT and IDT itself in 2.6.16 (both arches) and in mainline i386; the
-   * 2006 patch moved that into the assembly, and mainline x86_64 does it in the assembly too.
+   * The kernel's GDT and IDT, and load_segments(): CS and the data segments reloaded from the GDT
+   * while it is still valid, so the descriptor caches stay usable after it is zapped
+   * (machine_kexec_64.c comment). After a kexec jump returns, restore_processor_state() does the
+   * same before the next machine_kexec.
    */
-  static boolean zapsDescriptorTablesInC(String design, Arch arch) {
-    return design.equals("legacy") || (design.equals("mainline") && !arch.is64Bit());
+  static void loadKernelDescriptors(CrashedKernel kernel, Cpu cpu) {
+    PhysicalMemory memory = kernel.memory();
+    Arch arch = kernel.arch();
+    cpu.setGdtr(kernel.gdt().virtual(), kernel.gdt().limit());
+    cpu.setIdtr(kernel.idt().virtual(), kernel.idt().limit());
+    int cs = arch.is64Bit() ? SegmentDescriptors.X86_64_KERNEL_CS : SegmentDescriptors.I386_KERNEL_CS;
+    int ds = arch.is64Bit() ? SegmentDescriptors.X86_64_KERNEL_DS : SegmentDescriptors.I386_KERNEL_DS;
+    cpu.setSegment(Segment.CS, SegmentCache.fromDescriptor(cs, memory.readU64(kernel.gdt().physical() + cs)));
+    SegmentCache data = SegmentCache.fromDescriptor(ds, memory.readU64(kernel.gdt().physical() + ds));
+    for (Segment s : new Segment[] {Segment.DS, Segment.ES, Segment.SS, Segment.FS, Segment.GS}) {
+      cpu.setSegment(s, data);
+    }
+  }
+
+  /** native_idt_invalidate(); native_gdt_invalidate(): base 0, limit 0. */
+  static void zapDescriptorTables(CrashedKernel kernel, Cpu cpu) {
+    cpu.setGdtr(kernel.directMapVirtual(0), 0);
+    cpu.setIdtr(kernel.directMapVirtual(0), 0);
+  }
+
+  /**
+   * The call at the end of 6.1's machine_kexec(): page_list[] as a local array on the kernel
+   * stack below the return address, the arguments in registers (x86_64, SysV) or pushed
+   * (i386, cdecl), and the call itself to {@code routineVirtual} with {@code returnVirtual} as
+   * the return address.
+   */
+  static void callLinux61(CrashedKernel kernel, Cpu cpu, Linux61Call c, long stackPhysical, long routineVirtual,
+      long returnVirtual) {
+    PhysicalMemory memory = kernel.memory();
+    boolean is64 = kernel.arch().is64Bit();
+    int word = is64 ? 8 : 4;
+    long topPhysical = stackPhysical + PhysicalMemory.PAGE_SIZE - 64;
+    long toVirtual = kernel.directMapVirtual(stackPhysical) - stackPhysical;
+    long pageList = topPhysical - (long) word * RelocateAbi.PAGES_NR;
+    long[] list = new long[RelocateAbi.PAGES_NR];
+    list[RelocateAbi.PA_CONTROL_PAGE] = c.paControl();
+    list[RelocateAbi.VA_CONTROL_PAGE] = c.vaControl();
+    list[RelocateAbi.PA_TABLE_PAGE] = c.table();
+    list[RelocateAbi.PA_SWAP_PAGE] = c.swapPage();
+    for (int i = 0; i < list.length; i++) {
+      write(memory, pageList + (long) word * i, list[i], word);
+    }
+    long sp;
+    if (is64) {
+      cpu.setRegister(Gpr.RDI, c.head());
+      cpu.setRegister(Gpr.RSI, pageList + toVirtual);
+      cpu.setRegister(Gpr.RDX, c.start());
+      cpu.setRegister(Gpr.RCX, c.preserveContext() ? 1 : 0);
+      cpu.setRegister(8, 0); // host_mem_enc_active: no SME here
+      sp = pageList - 8;
+      memory.writeU64(sp, returnVirtual);
+    } else {
+      // has_pae is boot_cpu_has(X86_FEATURE_PAE): a CPU feature, set on every CPU modelled here
+      long[] frame = {returnVirtual, c.head(), pageList + toVirtual, c.start(), 1, c.preserveContext() ? 1 : 0};
+      sp = pageList - 4L * frame.length;
+      for (int i = 0; i < frame.length; i++) {
+        memory.writeU32(sp + 4L * i, frame[i]);
+      }
+    }
+    cpu.setRegister(Gpr.RSP, sp + toVirtual);
+    cpu.setRip(routineVirtual);
+  }
+
+  private static void write(PhysicalMemory m, long pa, long v, int word) {
+    if (word == 8) {
+      m.writeU64(pa, v);
+    } else {
+      m.writeU32(pa, v);
+    }
+  }
+
+  /**
+   * The C side zapped GDT and IDT itself in 2.6.16 (both arches) and in 6.1 (both arches); the
+   * 2006 patch moved that into the assembly, and x86_64 since 6.14 does it in the assembly too.
+   */
+  static boolean zapsDescriptorTablesInC(String design, Arch arch, RelocateAbi abi) {
+    return abi == RelocateAbi.LINUX_6_1 || design.equals("legacy") || (design.equals("mainline") && !arch.is64Bit());
   }
 }

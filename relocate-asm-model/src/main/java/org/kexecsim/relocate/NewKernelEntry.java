@@ -15,7 +15,12 @@ public record NewKernelEntry(Arch arch, long entryPhysical, Assembly assembly) {
   public static final int MAGIC = 0x4345_584B;
 
   public static NewKernelEntry at(Arch arch, long entryPhysical) {
-    String source = RelocateRoutine.source(arch.is64Bit() ? "entry-64.S" : "entry-32.S");
+    return at(arch, entryPhysical, false);
+  }
+
+  /** With {@code jumpBack}, the kexec-jump peer of entry-jump-{32,64}.S: enters, returns, is entered again. */
+  public static NewKernelEntry at(Arch arch, long entryPhysical, boolean jumpBack) {
+    String source = RelocateRoutine.source((jumpBack ? "entry-jump-" : "entry-") + (arch.is64Bit() ? "64.S" : "32.S"));
     return new NewKernelEntry(arch, entryPhysical, Assembler.assemble(source, arch.is64Bit() ? 64 : 32, entryPhysical));
   }
 
@@ -28,9 +33,23 @@ public record NewKernelEntry(Arch arch, long entryPhysical, Assembly assembly) {
     return assembly.symbols().get("record");
   }
 
+  /** The jump-back program's second record (its re-entry); empty for the plain program. */
+  public java.util.Optional<EntryRecord> readSecond(PhysicalMemory memory) {
+    Long r = assembly.symbols().get("record2");
+    return r == null ? java.util.Optional.empty() : read(memory, r);
+  }
+
+  /** Bytes from the first record to the end of the program: what the program itself writes. */
+  public int recordBytes() {
+    return (int) (entryPhysical + assembly.size() - recordPhysical());
+  }
+
   /** The record the program wrote, or empty when it never completed. */
   public java.util.Optional<EntryRecord> read(PhysicalMemory memory) {
-    long r = recordPhysical();
+    return read(memory, recordPhysical());
+  }
+
+  private java.util.Optional<EntryRecord> read(PhysicalMemory memory, long r) {
     if (memory.readU32(r) != MAGIC) {
       return java.util.Optional.empty();
     }

@@ -18,6 +18,11 @@ import org.kexecsim.transition.TransitionDesign;
  *     identity map, which does not map the routine's kernel VA) as the first table to load: the
  *     mistake the 2006 review's rule forbids
  * @param maxSteps instructions before the run is called a hang
+ * @param routine a user's routine instead of the design's own
+ * @param abi how machine_kexec calls the routine; empty: the design's era ({@link RelocateAbi#forDesign})
+ * @param preserveContext kexec jump (KEXEC_PRESERVE_CONTEXT, normal images only): the new kernel
+ *     jumps back, the routine swaps the pages back and returns to machine_kexec, which then
+ *     jumps to the new kernel a second time
  */
 public record TransitionRequest(
     Arch arch,
@@ -29,7 +34,16 @@ public record TransitionRequest(
     boolean skipSetMemoryX,
     boolean paeKernpgTablePdptes,
     boolean switchToIdentityTable,
-    long maxSteps) {
+    long maxSteps,
+    Optional<RelocateRoutine> routine,
+    Optional<RelocateAbi> abi,
+    boolean preserveContext) {
+
+  public TransitionRequest(Arch arch, TransitionDesign design, RamMap ram, Optional<String> crashkernel, ImageType type,
+      long seed, boolean skipSetMemoryX, boolean paeKernpgTablePdptes, boolean switchToIdentityTable, long maxSteps) {
+    this(arch, design, ram, crashkernel, type, seed, skipSetMemoryX, paeKernpgTablePdptes, switchToIdentityTable, maxSteps,
+        Optional.empty(), Optional.empty(), false);
+  }
 
   public static final long DEFAULT_MAX_STEPS = 50_000_000L;
 
@@ -38,15 +52,35 @@ public record TransitionRequest(
   }
 
   public TransitionRequest withoutSetMemoryX() {
-    return new TransitionRequest(arch, design, ram, crashkernel, type, seed, true, paeKernpgTablePdptes, switchToIdentityTable, maxSteps);
+    return new TransitionRequest(arch, design, ram, crashkernel, type, seed, true, paeKernpgTablePdptes, switchToIdentityTable, maxSteps, routine, abi, preserveContext);
   }
 
   public TransitionRequest withKernpgTablePdptes() {
-    return new TransitionRequest(arch, design, ram, crashkernel, type, seed, skipSetMemoryX, true, switchToIdentityTable, maxSteps);
+    return new TransitionRequest(arch, design, ram, crashkernel, type, seed, skipSetMemoryX, true, switchToIdentityTable, maxSteps, routine, abi, preserveContext);
   }
 
   public TransitionRequest withSwitchToIdentityTable() {
-    return new TransitionRequest(arch, design, ram, crashkernel, type, seed, skipSetMemoryX, paeKernpgTablePdptes, true, maxSteps);
+    return new TransitionRequest(arch, design, ram, crashkernel, type, seed, skipSetMemoryX, paeKernpgTablePdptes, true, maxSteps, routine, abi, preserveContext);
+  }
+
+  public TransitionRequest withRoutine(RelocateRoutine r) {
+    return new TransitionRequest(arch, design, ram, crashkernel, type, seed, skipSetMemoryX, paeKernpgTablePdptes,
+        switchToIdentityTable, maxSteps, Optional.of(r), abi, preserveContext);
+  }
+
+  public TransitionRequest withAbi(RelocateAbi a) {
+    return new TransitionRequest(arch, design, ram, crashkernel, type, seed, skipSetMemoryX, paeKernpgTablePdptes,
+        switchToIdentityTable, maxSteps, routine, Optional.of(a), preserveContext);
+  }
+
+  public TransitionRequest withPreserveContext() {
+    return new TransitionRequest(arch, design, ram, crashkernel, type, seed, skipSetMemoryX, paeKernpgTablePdptes,
+        switchToIdentityTable, maxSteps, routine, abi, true);
+  }
+
+  /** The ABI in force: the one asked for, else the design's era. */
+  public RelocateAbi effectiveAbi() {
+    return abi.orElse(RelocateAbi.forDesign(design.cliName()));
   }
 
   PrepareRequest prepareRequest() {

@@ -18,6 +18,8 @@ import org.kexecsim.transition.PrepareReport;
  * @param problems why the entry state or the copies were not what the boot protocol expects
  * @param lastTrace the last instructions executed
  * @param pagesCopied pages the routine was to copy (normal kexec) and how many arrived intact
+ * @param roundTrip with preserve_context: the return to the old kernel and what it found
+ * @param cpuNanos wall time spent executing instructions (boot, load and checks excluded)
  */
 public record TransitionResult(
     TransitionRequest request,
@@ -37,7 +39,9 @@ public record TransitionResult(
     List<StepTrace> lastTrace,
     SparseMemory pre,
     SparseMemory post,
-    MachineState finalState) {
+    MachineState finalState,
+    Optional<TransitionRunner.RoundTrip> roundTrip,
+    long cpuNanos) {
 
   public TransitionResult {
     steps = List.copyOf(steps);

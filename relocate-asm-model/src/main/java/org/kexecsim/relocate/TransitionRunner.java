@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import org.kexecsim.cpu.Cpu;
 import org.kexecsim.cpu.RunState;
 import org.kexecsim.cpu.StepTrace;
+import org.kexecsim.isa.Gpr;
 import org.kexecsim.isa.Segment;
 import org.kexecsim.kernel.CrashedKernel;
 import org.kexecsim.kernel.KernelBoot;
@@ -43,19 +44,41 @@ public final class TransitionRunner {
     return run(req, null);
   }
 
-  /** As {@link #run(TransitionRequest)}, handing every executed instruction to {@code trace}. */
+  /**
+   * As {@link #run(TransitionRequest)}, handing every executed instruction to {@code trace}.
+   * Tracing costs most of the run (a snapshot and a diff per instruction, one change per element
+   * of a REP copy), so an untraced run goes without; the run is deterministic, so when it does
+   * not succeed it is replayed traced for its last instructions.
+   */
   public static TransitionResult run(TransitionRequest req, Consumer<StepTrace> trace) {
+    if (trace != null) {
+      return run(req, trace, true);
+    }
+    TransitionResult r = run(req, null, false);
+    // a hang is not replayed: its millions of traced steps would take minutes
+    boolean replay = !(r.outcome().success() && r.problems().isEmpty()) && r.outcome() != TransitionOutcome.HUNG;
+    return replay ? run(req, null, true) : r;
+  }
+
+  private static TransitionResult run(TransitionRequest req, Consumer<StepTrace> trace, boolean traced) {
     Arch arch = req.arch();
     String design = req.design().cliName();
+    RelocateAbi abi = req.effectiveAbi();
+    checkCombination(req, abi);
     List<String> steps = new ArrayList<>();
 
-    CrashedKernel kernel = KernelBoot.boot(arch, req.ram(), req.crashkernel(), req.seed());
+    RelocateRoutine routine = req.routine().orElseGet(() -> RelocateRoutine.of(design, arch));
+    CrashedKernel kernel = KernelBoot.boot(arch, req.ram(), req.crashkernel(), req.seed(), routine.linkVirtual());
     SparseMemory memory = kernel.memory();
-    RelocateRoutine routine = RelocateRoutine.of(design, arch);
-    memory.write(kernel.relocateKernelPhysical(), routine.bytes(), 0, routine.size());
-    steps.add(String.format("boot: %s kernel, %s of RAM, CR3 0x%x, relocate_kernel at 0x%x (%d bytes of ours)",
+    byte[] code = routine.bytesAt(kernel.relocateKernelVirtual());
+    memory.write(kernel.relocateKernelPhysical(), code, 0, code.length);
+    // 6.1's machine_kexec is a C function the routine returns to (kexec jump): a HLT in the
+    // kernel text page before relocate_kernel stands for its return point.
+    long returnVirtual = kernel.relocateKernelVirtual() - PhysicalMemory.PAGE_SIZE;
+    memory.write(kernel.text().physical(returnVirtual), RETURN_POINT, 0, RETURN_POINT.length);
+    steps.add(String.format("boot: %s kernel, %s of RAM, CR3 0x%x, relocate_kernel at 0x%x (%d bytes: %s)",
         arch.cliName(), ByteSize.format(memory.ramMap().usableBytes()), kernel.registers().cr3(),
-        kernel.relocateKernelVirtual(), routine.size()));
+        kernel.relocateKernelVirtual(), routine.size(), routine.origin()));
 
     // machine_kexec's own writes come after the crash snapshot; only the legacy design has any
     // (it wrote the live pgd and the kernel's static tables), so keep their bytes from before.
@@ -66,12 +89,12 @@ public final class TransitionRunner {
         prep.copyRoot().isPresent() ? String.format(", copy root 0x%x", prep.copyRoot().getAsLong()) : ""));
 
     IndirectionWalk walk = IndirectionWalk.read(memory, prep.indirectionHead(), arch.longBytes());
-    NewKernelEntry entry = NewKernelEntry.at(arch, prep.entry());
+    NewKernelEntry entry = NewKernelEntry.at(arch, prep.entry(), req.preserveContext());
     long entryHolder = entryHolder(prep, walk);
     memory.write(entryHolder, entry.bytes(), 0, entry.bytes().length);
 
     Set<Long> busy = busyPages(prep, walk);
-    if (design.equals("mainline") && arch.hasNx() && !req.skipSetMemoryX()) {
+    if (design.equals("mainline") && arch.hasNx() && !arch.is64Bit() && !req.skipSetMemoryX()) {
       int splits = ControlPageAlias.makeExecutable(kernel, prep.controlPage(), busy, req.seed() ^ 0x5e7_3e3L);
       steps.add(String.format("kexec_load: set_memory_x(__va(0x%x)) splits %d direct-map page(s)", prep.controlPage(), splits));
     }
@@ -101,45 +124,90 @@ public final class TransitionRunner {
     }
 
     long stack = stackPage(kernel, busy);
-    long table = design.equals("legacy") && arch.is64Bit() ? prep.copyRoot().orElseThrow() : prep.switchRoot();
-    if (req.switchToIdentityTable()) {
-      table = prep.copyRoot().orElseThrow(() -> new IllegalArgumentException(design + " on " + arch.cliName() + " has no separate identity table"));
-      steps.add(String.format("the routine is given the identity table 0x%x to switch to, which does not map its kernel VA", table));
+    Cpu cpu;
+    MachineKexec.Linux61Call call = null;
+    if (abi == RelocateAbi.LINUX_6_1) {
+      cpu = MachineKexec.crashedCpu(kernel);
+      MachineKexec.zapDescriptorTables(kernel, cpu);
+      call = new MachineKexec.Linux61Call(prep.indirectionHead(), prep.controlPage(),
+          kernel.directMapVirtual(prep.controlPage()), prep.switchRoot(), prep.swapPage().orElse(0),
+          prep.entry(), req.preserveContext());
+      MachineKexec.callLinux61(kernel, cpu, call, stack, prep.switchVirtual(), returnVirtual);
+      steps.add(String.format("machine_kexec (6.1): IF=0, segments loaded, GDT and IDT zapped; page_list {0x%x, 0x%x, 0x%x, 0x%x}; "
+          + "relocate_kernel(0x%x, page_list, 0x%x, %s) at 0x%x",
+          call.paControl(), call.vaControl(), call.table(), call.swapPage(), call.head(), call.start(),
+          arch.is64Bit() ? "preserve_context=" + (req.preserveContext() ? 1 : 0) + ", host_mem_enc_active=0"
+              : "has_pae=1, preserve_context=" + (req.preserveContext() ? 1 : 0),
+          prep.switchVirtual()));
+    } else {
+      long table = design.equals("legacy") && arch.is64Bit() ? prep.copyRoot().orElseThrow() : prep.switchRoot();
+      if (req.switchToIdentityTable()) {
+        table = prep.copyRoot().orElseThrow(() -> new IllegalArgumentException(design + " on " + arch.cliName() + " has no separate identity table"));
+        steps.add(String.format("the routine is given the identity table 0x%x to switch to, which does not map its kernel VA", table));
+      }
+      MachineKexec.Arguments args = new MachineKexec.Arguments(prep.indirectionHead(), prep.controlPage(),
+          prep.entry(), table, prep.copyRoot().orElse(0), arch == Arch.PAE);
+      cpu = MachineKexec.setUp(kernel, prep, design, args, stack);
+      steps.add(String.format("machine_kexec: IF=0, segments loaded%s, call relocate_new_kernel at 0x%x",
+          MachineKexec.zapsDescriptorTablesInC(design, arch, abi) ? ", GDT and IDT zapped" : "", prep.switchVirtual()));
     }
-    MachineKexec.Arguments args = new MachineKexec.Arguments(prep.indirectionHead(), prep.controlPage(),
-        prep.entry(), table, prep.copyRoot().orElse(0), arch == Arch.PAE);
-    Cpu cpu = MachineKexec.setUp(kernel, prep, design, args, stack);
-    steps.add(String.format("machine_kexec: IF=0, segments loaded%s, call relocate_new_kernel at 0x%x",
-        MachineKexec.zapsDescriptorTablesInC(design, arch) ? ", GDT and IDT zapped" : "", prep.switchVirtual()));
 
     ArrayDeque<StepTrace> tail = new ArrayDeque<>();
-    cpu.setTracer(t -> {
-      if (tail.size() == TRACE_TAIL) {
-        tail.removeFirst();
-      }
-      tail.addLast(t);
-      if (trace != null) {
-        trace.accept(t);
-      }
-    });
-    TransitionOutcome outcome = null;
-    String detail = "";
-    boolean reachedEntry = false;
-    while (cpu.state() == RunState.RUNNING && cpu.steps() < req.maxSteps()) {
-      cpu.step();
-      if (!reachedEntry && cpu.rip() == prep.entry()) {
-        reachedEntry = true;
-        steps.add(String.format("reached the new kernel's entry 0x%x after %d instructions, %s",
-            prep.entry(), cpu.steps(), cpu.modeName()));
-      }
-      if (!cpu.exceptions().isEmpty() && cpu.state() == RunState.RUNNING) {
-        outcome = TransitionOutcome.FAULTED;
-        detail = "delivered to the crashed kernel's handler at 0x" + Long.toHexString(cpu.rip()) + ": " + cpu.exceptions().getFirst();
-        break;
+    if (traced) {
+      cpu.setTracer(t -> {
+        if (tail.size() == TRACE_TAIL) {
+          tail.removeFirst();
+        }
+        tail.addLast(t);
+        if (trace != null) {
+          trace.accept(t);
+        }
+      });
+    }
+    List<String> problems = new ArrayList<>();
+    long cpuStart = System.nanoTime();
+    Phase first = runPhase(cpu, req.maxSteps(), prep.entry(), "", steps);
+    long cpuNanos = System.nanoTime() - cpuStart;
+    Phase last = first;
+    Optional<RoundTrip> roundTrip = Optional.empty();
+    if (req.preserveContext()) {
+      boolean returned = first.outcome() == null && cpu.state() == RunState.HALTED
+          && cpu.rip() == returnVirtual + 1;
+      if (returned) {
+        long reentry = arch.is64Bit() ? cpu.register(Gpr.RAX) : cpu.register(Gpr.RAX) & 0xFFFF_FFFFL;
+        steps.add(String.format("returned to machine_kexec after %d instructions, %s: image->start = 0x%x (the new kernel's re-entry point)",
+            cpu.steps(), cpu.modeName(), reentry));
+        List<String> tripProblems = new ArrayList<>();
+        tripProblems.addAll(restoredState(kernel, cpu));
+        Set<Long> scratch = new HashSet<>(List.of(prep.controlPage(), stack));
+        prep.swapPage().ifPresent(scratch::add);
+        int[] verified = verifyRoundTrip(pre, memory, scratch, walk, entryHolder, entry, tripProblems);
+        steps.add(String.format("round trip: %d pages compared with the crash snapshot (%d destination, %d source), %s",
+            verified[0], verified[1], verified[2], tripProblems.isEmpty() ? "every one where it started" : tripProblems.size() + " problem(s)"));
+        problems.addAll(tripProblems);
+        // restore_processor_state(), then the next kexec jump: machine_kexec again, start = the re-entry point
+        MachineKexec.loadKernelDescriptors(kernel, cpu);
+        MachineKexec.zapDescriptorTables(kernel, cpu);
+        MachineKexec.callLinux61(kernel, cpu, new MachineKexec.Linux61Call(call.head(), call.paControl(), call.vaControl(),
+            call.table(), call.swapPage(), reentry, true), stack, prep.switchVirtual(), returnVirtual);
+        cpu.resume();
+        steps.add(String.format("machine_kexec again (kexec jump back to the new kernel): relocate_kernel(0x%x, page_list, 0x%x, 1)",
+            call.head(), reentry));
+        long again = System.nanoTime();
+        last = runPhase(cpu, req.maxSteps(), reentry, "re-", steps);
+        cpuNanos += System.nanoTime() - again;
+        roundTrip = Optional.of(new RoundTrip(true, reentry, verified[0], verified[1], verified[2], List.copyOf(tripProblems)));
+      } else {
+        roundTrip = Optional.of(new RoundTrip(false, 0, 0, 0, 0, List.of()));
+        if (first.outcome() == null) {
+          problems.add("the routine did not return to machine_kexec after the new kernel jumped back (" + cpu.state() + " at 0x"
+              + Long.toHexString(cpu.rip()) + ")");
+        }
       }
     }
+    TransitionOutcome outcome = last.outcome();
+    String detail = last.detail();
     Optional<NewKernelEntry.EntryRecord> record = entry.read(memory);
-    List<String> problems = new ArrayList<>();
     int[] copied = verifyCopies(req.type(), walk, pre, memory, prep.entry(), entry, problems);
     if (outcome == null) {
       switch (cpu.state()) {
@@ -156,13 +224,19 @@ public final class TransitionRunner {
           detail = "no entry after " + cpu.steps() + " instructions";
         }
         case HALTED -> {
-          if (record.isEmpty()) {
+          Optional<NewKernelEntry.EntryRecord> second = entry.readSecond(memory);
+          if (record.isEmpty() || (req.preserveContext() && (second.isEmpty() || roundTrip.map(t -> !t.returned()).orElse(true)))) {
             outcome = TransitionOutcome.STOPPED;
-            detail = "halted at 0x" + Long.toHexString(cpu.rip()) + " before the new kernel's entry ran";
+            detail = "halted at 0x" + Long.toHexString(cpu.rip()) + (record.isEmpty() ? " before the new kernel's entry ran"
+                : req.preserveContext() ? " without the round trip: entered, returned, entered again" : "");
           } else {
-            problems.addAll(0, entryProblems(arch, record.get(), cpu, prep));
+            List<String> entryState = new ArrayList<>(entryProblems(arch, record.get(), cpu, prep));
+            if (req.preserveContext()) {
+              entryProblems(arch, second.get(), cpu, prep).forEach(p -> entryState.add("at the second entry: " + p));
+            }
+            problems.addAll(0, entryState);
             outcome = problems.isEmpty() ? TransitionOutcome.ENTERED : TransitionOutcome.ENTERED_WRONG_STATE;
-            detail = describe(record.get());
+            detail = describe(req.preserveContext() ? second.get() : record.get());
           }
         }
       }
@@ -172,7 +246,140 @@ public final class TransitionRunner {
     TransitionResult.PgdVerdict pgd = pgdVerdict(kernel, pre, memory);
     return new TransitionResult(req, kernel, prep, routine, steps, outcome, detail, cpu.steps(),
         cpu.exceptions(), record, problems, copied[0], copied[1], pgd, List.copyOf(tail), pre, memory,
-        finalState(cpu));
+        finalState(cpu), roundTrip, cpuNanos);
+  }
+
+  /** HLT; JMP back to it. */
+  private static final byte[] RETURN_POINT = {(byte) 0xF4, (byte) 0xEB, (byte) 0xFD};
+
+  /**
+   * A kexec jump's return trip.
+   *
+   * @param returned whether the routine came back to machine_kexec
+   * @param reentry the new kernel's re-entry point it returned (image->start for the next jump)
+   * @param pagesCompared frames compared with the crash snapshot, of which destinations and sources
+   */
+  public record RoundTrip(boolean returned, long reentry, int pagesCompared, int destinations, int sources,
+      List<String> problems) {}
+
+  /** How one run of the CPU ended: a null outcome means it halted or stopped and is judged by the caller. */
+  private record Phase(TransitionOutcome outcome, String detail) {}
+
+  private static Phase runPhase(Cpu cpu, long maxSteps, long entry, String prefix, List<String> steps) {
+    boolean reachedEntry = false;
+    long limit = cpu.steps() + maxSteps;
+    while (cpu.state() == RunState.RUNNING && cpu.steps() < limit) {
+      cpu.step();
+      if (!reachedEntry && cpu.rip() == entry) {
+        reachedEntry = true;
+        steps.add(String.format("reached the new kernel's %sentry 0x%x after %d instructions, %s",
+            prefix, entry, cpu.steps(), cpu.modeName()));
+      }
+      if (!cpu.exceptions().isEmpty() && cpu.state() == RunState.RUNNING) {
+        return new Phase(TransitionOutcome.FAULTED,
+            "delivered to the crashed kernel's handler at 0x" + Long.toHexString(cpu.rip()) + ": " + cpu.exceptions().getFirst());
+      }
+    }
+    return new Phase(null, "");
+  }
+
+  /** 6.1 rules for the combinations: its layout is mainline's, and a kexec jump needs a swap page. */
+  private static void checkCombination(TransitionRequest req, RelocateAbi abi) {
+    String design = req.design().cliName();
+    if (abi == RelocateAbi.LINUX_6_1 && !design.equals("mainline")) {
+      throw new org.kexecsim.kimage.ImpossibleLayoutException(
+          "the 6.1 calling convention needs the mainline design's control page layout, not " + design);
+    }
+    if (abi == RelocateAbi.OWN && design.equals("mainline")) {
+      throw new org.kexecsim.kimage.ImpossibleLayoutException(
+          "the mainline design calls its routine the 6.1 way; --abi own is for legacy, page-table-a and single-table");
+    }
+    if (req.preserveContext() && (abi != RelocateAbi.LINUX_6_1 || req.type() != ImageType.NORMAL)) {
+      throw new org.kexecsim.kimage.ImpossibleLayoutException(
+          "preserve_context (kexec jump) needs a normal image (it has the swap page) and the 6.1 calling convention");
+    }
+    int bits = req.arch().is64Bit() ? 64 : 32;
+    if (req.routine().isPresent() && req.routine().get().bits() != bits) {
+      throw new org.kexecsim.kimage.ImpossibleLayoutException(String.format("the routine %s is %d-bit code; %s runs %d-bit",
+          req.routine().get().origin(), req.routine().get().bits(), req.arch().cliName(), bits));
+    }
+  }
+
+  /** virtual_mapped's work: CR0, CR3, CR4 back as they were at the call, paging and mode too. */
+  private static List<String> restoredState(CrashedKernel kernel, Cpu cpu) {
+    List<String> p = new ArrayList<>();
+    var want = kernel.registers();
+    var c = cpu.control();
+    if (c.cr3() != want.cr3()) {
+      p.add(String.format("CR3 0x%x after the return, not the old kernel's 0x%x", c.cr3(), want.cr3()));
+    }
+    if (c.cr0() != want.cr0()) {
+      p.add(String.format("CR0 0x%x after the return, not 0x%x", c.cr0(), want.cr0()));
+    }
+    if (c.cr4() != want.cr4()) {
+      p.add(String.format("CR4 0x%x after the return, not 0x%x", c.cr4(), want.cr4()));
+    }
+    return p;
+  }
+
+  /**
+   * After a kexec jump came back, every page must hold what it held at the crash: the
+   * destinations the old kernel's memory, the sources the new kernel's image (with the bytes the
+   * new kernel wrote into its own record). Only machine_kexec's stack, the control page (saved
+   * registers and the routine's stack) and the swap page are scratch.
+   */
+  private static int[] verifyRoundTrip(SparseMemory pre, SparseMemory post, Set<Long> scratch, IndirectionWalk walk,
+      long entryHolder, NewKernelEntry program, List<String> problems) {
+    Set<Long> frames = new java.util.TreeSet<>();
+    for (long pfn : pre.presentFrameNumbers()) {
+      frames.add(pfn << PhysicalMemory.PAGE_SHIFT);
+    }
+    for (long pfn : post.presentFrameNumbers()) {
+      frames.add(pfn << PhysicalMemory.PAGE_SHIFT);
+    }
+    Set<Long> destinations = new HashSet<>();
+    Set<Long> sources = new HashSet<>();
+    for (IndirectionWalk.PageCopy c : walk.copies()) {
+      destinations.add(c.destination());
+      sources.add(c.source());
+    }
+    long holderPage = entryHolder & ~0xFFFL;
+    long recordFrom = program.recordPhysical() - program.entryPhysical() + entryHolder;
+    long recordTo = recordFrom + program.recordBytes();
+    int compared = 0;
+    int dst = 0;
+    int src = 0;
+    for (long pa : frames) {
+      if (scratch.contains(pa)) {
+        continue;
+      }
+      boolean same;
+      if (pa == holderPage) {
+        same = rangeEquals(pre, post, pa, recordFrom) && rangeEquals(pre, post, recordTo, pa + PhysicalMemory.PAGE_SIZE);
+      } else {
+        same = post.pageEquals(pa, pre, pa);
+      }
+      compared++;
+      dst += destinations.contains(pa) ? 1 : 0;
+      src += sources.contains(pa) ? 1 : 0;
+      if (!same && problems.size() < 8) {
+        problems.add(String.format("after the round trip page 0x%x is not what it was at the crash%s", pa,
+            destinations.contains(pa) ? " (a destination)" : sources.contains(pa) ? " (a source)" : ""));
+      }
+    }
+    return new int[] {compared, dst, src};
+  }
+
+  private static boolean rangeEquals(SparseMemory a, SparseMemory b, long from, long to) {
+    int n = (int) (to - from);
+    if (n <= 0) {
+      return true;
+    }
+    byte[] x = new byte[n];
+    byte[] y = new byte[n];
+    a.read(from, x, 0, n);
+    b.read(from, y, 0, n);
+    return java.util.Arrays.equals(x, y);
   }
 
   /** Where the entry program's bytes go: the purgatory page itself, or its source page. */

@@ -1,28 +1,176 @@
-# relocate_kernel as mainline x86_64 does it today (arch/x86/kernel/relocate_kernel_64.S,
-# machine_kexec_64.c): machine_kexec calls this at __va(control page), the direct-map alias
-# made executable when the image was loaded, with the crashed kernel's CR3 live. The single
-# transition table identity maps RAM and maps __va(control page) too. We zap the IDT and GDT
-# (the segment caches keep working), load the table, clear CR4.PGE so no global translation
-# of the old kernel survives, move to the identity alias, copy and enter.
+# relocate_kernel as Linux 6.1 runs it on x86_64 (arch/x86/kernel/relocate_kernel_64.S,
+# machine_kexec_64.c), written for this project: the same steps, the same saved-state layout
+# and the same calling convention, so the transition runs what the kernel runs.
 #
-# In: %rdi list head, %rsi control page PA, %rdx entry point, %rcx the table
+# machine_kexec() calls us at our kernel-text VA with the old CR3 live, IF=0, the GDT and IDT
+# zapped (the segment caches stay usable) and
+#   %rdi indirection list head    %rsi page_list (a VA)    %rdx the new kernel's entry
+#   %rcx preserve_context         %r8  host_mem_enc_active (SME)
+# page_list[]: 0 PA of this control page, 1 its VA, 2 PA of the identity table, 3 PA of the
+# swap page (normal images). The identity table also maps our kernel-text VA onto this page.
+# The upper half of the control page (2048, KEXEC_CONTROL_CODE_MAX_SIZE) holds what a kexec
+# jump needs to come back: +0 RSP, +8 CR0, +0x10 CR3, +0x18 CR4, +0x20 table PA, +0x28 swap
+# page PA, +0x30 list head, +0x38 our kernel-text VA (6.1 uses the link-time $virtual_mapped
+# instead; keeping the VA makes the code run wherever the kernel put it).
 	.code64
 	.text
-relocate_new_kernel:
-	pushq	$0
-	pushq	$0
-	lidt	(%rsp)			# limit 0
-	lgdt	(%rsp)			# limit 0: loaded segments stay usable until reloaded
-	addq	$16, %rsp
-	pushq	$0			# IF=0
-	popfq
-	movq	%rcx, %cr3
+relocate_kernel:
+	pushq	%rbx			# the C callee-saved registers and flags, for the way back
+	pushq	%rbp
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	pushfq
+	movq	8(%rsi), %r11		# this page through the old kernel's direct map
+	movq	%rsp, 0x800(%r11)
+	movq	%cr0, %rax
+	movq	%rax, 0x808(%r11)
+	movq	%cr3, %rax
+	movq	%rax, 0x810(%r11)
 	movq	%cr4, %rax
-	andq	$-129, %rax		# clear PGE (bit 7)
-	movq	%rax, %cr4
-	leaq	4096(%rsi), %rsp
-	leaq	(identity_mapped - relocate_new_kernel)(%rsi), %rax
+	movq	%rax, 0x818(%r11)
+	movq	%rax, %r13		# the old CR4 decides LA57 below
+	pushq	$0			# RFLAGS: IF=0, DF=0, nothing else
+	popfq
+	movq	%r8, %r12		# SME: flush caches before copying
+	movq	(%rsi), %r8		# PA of this page, while page_list is still reachable
+	movq	16(%rsi), %r9		# PA of the identity table
+	movq	24(%rsi), %r10		# PA of the swap page
+	movq	%r9, 0x820(%r11)
+	movq	%r10, 0x828(%r11)
+	movq	%rdi, 0x830(%r11)
+	leaq	relocate_kernel(%rip), %rax
+	movq	%rax, 0x838(%r11)
+	movq	%r9, %cr3		# our VA now fetches the control page copy
+	leaq	4096(%r8), %rsp		# stack at the top of the control page (identity mapped)
+	leaq	(identity_mapped - relocate_kernel)(%r8), %rax
 	jmp	*%rax
+
 identity_mapped:
-	movq	%rdi, %rbx
-	jmp	copy_and_enter
+	pushq	$0			# the new kernel's return address when nothing comes back
+	pushq	%rdx			# its entry, for the ret at the end
+	movq	%cr4, %rax
+	andq	$-8388609, %rax		# CR4.CET off (bit 23), or CR0.WP could not be cleared
+	movq	%rax, %cr4
+	movq	%cr0, %rax
+	andq	$-327693, %rax		# CR0 known state: AM, WP, TS, EM off (~0x5000c) ...
+	orl	$0x80000001, %eax	# ... PG and PE on
+	movq	%rax, %cr0
+	movl	$0x20, %eax		# CR4 known state: PAE ...
+	testq	$0x1000, %r13
+	jz	cr4_ready
+	orl	$0x1000, %eax		# ... and LA57 if the old kernel ran 5-level paging
+cr4_ready:
+	movq	%rax, %cr4
+	movq	%r9, %cr3		# flush the TLB
+	testq	%r12, %r12
+	jz	caches_clean
+	wbinvd				# SME: no stale encrypted lines over the copies
+caches_clean:
+	movq	%rcx, %r11		# preserve_context survives swap_pages in r11
+	call	swap_pages
+	movq	%cr3, %rax		# serialise after writing what we will execute
+	movq	%rax, %cr3
+	testq	%r11, %r11
+	jnz	jump_and_come_back
+	xorl	%eax, %eax		# the new kernel trusts no register but RSP
+	xorl	%ebx, %ebx
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	xorl	%esi, %esi
+	xorl	%edi, %edi
+	xorl	%ebp, %ebp
+	xorl	%r8d, %r8d
+	xorl	%r9d, %r9d
+	xorl	%r10d, %r10d
+	xorl	%r11d, %r11d
+	xorl	%r12d, %r12d
+	xorl	%r13d, %r13d
+	xorl	%r14d, %r14d
+	xorl	%r15d, %r15d
+	ret				# to the entry pushed above
+
+# kexec jump: call the new kernel with the stack on the swap page. It comes back by calling
+# the address our call pushed; its own re-entry point is then at 0(%rsp).
+jump_and_come_back:
+	popq	%rdx
+	leaq	4096(%r10), %rsp
+	call	*%rdx
+	movq	(%rsp), %rbp		# the peer's re-entry point: what machine_kexec returns
+	leaq	relocate_kernel(%rip), %r8	# PA of this page (we run identity mapped)
+	movq	0x828(%r8), %r10
+	movq	0x830(%r8), %rdi
+	movq	0x820(%r8), %rax
+	movq	%rax, %cr3
+	leaq	4096(%r8), %rsp
+	call	swap_pages		# every page back where it was
+	movq	0x838(%r8), %rax
+	addq	$(virtual_mapped - relocate_kernel), %rax
+	jmp	*%rax			# to our kernel-text VA, still under the identity table
+
+virtual_mapped:
+	movq	0x800(%r8), %rsp
+	movq	0x818(%r8), %rax
+	movq	%rax, %cr4
+	movq	0x810(%r8), %rax
+	movq	0x808(%r8), %r8
+	movq	%rax, %cr3		# the old kernel's tables: this VA is its kernel text again
+	movq	%r8, %cr0
+	movq	%rbp, %rax
+	popfq
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbp
+	popq	%rbx
+	ret
+
+# swap_pages: walks the indirection list at %rdi (entries PA | 1 destination, 2 indirection,
+# 4 done, 8 source; kernel/kexec_core.c) and exchanges each source page with its destination
+# through the swap page at %r10: source -> swap, destination -> source, swap -> destination.
+# A crash image's list is just DONE. Clobbers rax, rbx, rcx, rdx, rsi, rdi.
+swap_pages:
+	movq	%rdi, %rcx
+	xorl	%edi, %edi
+	xorl	%esi, %esi
+	jmp	swap_entry
+swap_next:
+	movq	(%rbx), %rcx
+	addq	$8, %rbx
+swap_entry:
+	testq	$1, %rcx
+	jz	swap_not_dest
+	movq	%rcx, %rdi
+	andq	$-4096, %rdi
+	jmp	swap_next
+swap_not_dest:
+	testq	$2, %rcx
+	jz	swap_not_ind
+	movq	%rcx, %rbx
+	andq	$-4096, %rbx
+	jmp	swap_next
+swap_not_ind:
+	testq	$4, %rcx
+	jnz	swap_done
+	testq	$8, %rcx
+	jz	swap_next		# no flag: skip the entry
+	movq	%rcx, %rsi
+	andq	$-4096, %rsi
+	movq	%rdi, %rdx		# destination
+	movq	%rsi, %rax		# source
+	movq	%r10, %rdi
+	movl	$512, %ecx
+	rep movsq			# source -> swap
+	movq	%rax, %rdi
+	movq	%rdx, %rsi
+	movl	$512, %ecx
+	rep movsq			# destination -> source
+	movq	%rdx, %rdi
+	movq	%r10, %rsi
+	movl	$512, %ecx
+	rep movsq			# swap -> destination; %rdi is now the next destination
+	jmp	swap_next
+swap_done:
+	ret

@@ -30,7 +30,7 @@ class FaultRulesTest {
     "64 | mov %cr4,%rax\\nand $~0x20,%eax\\nmov %rax,%cr4 | GP | 0x0 | clearing CR4.PAE in IA-32e mode is #GP(0)",
     "64 | pushq $0x4002\\npopfq\\niretq | GP | 0x0 | IRET with NT=1 in IA-32e mode is #GP(0)",
     "64 | ud2 | UD | 0x0 | ud2 is #UD",
-    "32 | lea 0x10(%eax),%eax\\n.byte 0x0f,0xa2 | UD | 0x0 | cpuid is outside the subset: #UD",
+    "32 | lea 0x10(%eax),%eax\\n.byte 0x0f,0x31 | UD | 0x0 | rdtsc is outside the subset: #UD",
   })
   void firstExceptionFollowsTheRule(int bits, String code, String vector, String errorCode, String rule) {
     TestMachine m = bits == 64 ? TestMachine.longMode() : TestMachine.protectedFlat();

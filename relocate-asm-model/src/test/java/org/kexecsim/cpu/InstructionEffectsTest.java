@@ -205,7 +205,7 @@ class InstructionEffectsTest {
   @Test
   void undefinedOpcodesRaiseUdNotAJavaException() {
     TestMachine m = TestMachine.longMode();
-    m.memory.write(TestMachine.CODE, new byte[] {(byte) 0x0F, (byte) 0xA2}, 0, 2); // cpuid: outside the subset
+    m.memory.write(TestMachine.CODE, new byte[] {(byte) 0x0F, (byte) 0x31}, 0, 2); // rdtsc: outside the subset
     RunResult r = m.cpu.run(10);
     assertEquals(org.kexecsim.mmu.ExceptionVector.UD, r.exceptions().get(0).vector());
     assertEquals(RunState.TRIPLE_FAULT, r.state());

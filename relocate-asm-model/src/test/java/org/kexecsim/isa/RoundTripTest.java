@@ -69,10 +69,20 @@ class RoundTripTest {
         f.add(g -> { int s = g.size(); return new Instruction.Alu(op, s, g.gpr(s), g.mem()); });
       }
       f.add(g -> { int s = g.size(); return new Instruction.Alu(op, s, g.rm(s), new Imm(g.immediate())); });
+      // 8- and 16-bit forms; a register-register byte form may not mix AH..BH with a REX register
+      f.add(g -> { int s = g.narrow(); Gpr r = g.gpr(s); return new Instruction.Alu(op, s, g.rm(s, r), r); });
+      f.add(g -> { int s = g.narrow(); return new Instruction.Alu(op, s, g.rm(s), new Imm(g.narrowImm(s))); });
     }
+    f.add(g -> { int s = g.narrow(); Gpr r = g.gpr(s); return new Instruction.Mov(s, g.rm(s, r), r); });
+    f.add(g -> { int s = g.narrow(); return new Instruction.Mov(s, g.gpr(s), g.mem()); });
+    f.add(g -> { int s = g.narrow(); return new Instruction.Mov(s, g.rm(s), new Imm(g.narrowImm(s))); });
     f.add(g -> { int s = g.size(); return new Instruction.IncDec(g.rnd.nextBoolean(), s, g.rm(s)); });
-    f.add(g -> { int s = g.size(); return new Instruction.Shift(g.rnd.nextBoolean(), s, g.rm(s), g.rnd.nextInt(256)); });
+    f.add(g -> { int s = g.narrow(); return new Instruction.IncDec(g.rnd.nextBoolean(), s, g.rm(s)); });
+    f.add(g -> { int s = g.anySize(); return new Instruction.Shift(ShiftOp.values()[g.rnd.nextInt(ShiftOp.values().length)], s, g.rm(s), g.rnd.nextInt(256)); });
+    f.add(g -> { int s = g.anySize(); return new Instruction.Shift(ShiftOp.values()[g.rnd.nextInt(ShiftOp.values().length)], s, g.rm(s), 0, true); });
     f.add(g -> { int s = g.size(); return new Instruction.Lea(s, g.gpr(s), g.mem()); });
+    f.add(g -> new Instruction.Lea(2, g.gpr(2), g.mem()));
+    f.add(g -> { int s = g.rnd.nextBoolean() ? 2 : g.size(); return new Instruction.Nop(s, g.rm(s)); });
     f.add(g -> new Instruction.Push(bits / 8, g.gpr(bits / 8)));
     f.add(g -> new Instruction.Push(bits / 8, new Imm(g.immediate())));
     f.add(g -> new Instruction.Pop(bits / 8, g.gpr(bits / 8)));
@@ -96,7 +106,7 @@ class RoundTripTest {
     f.add(g -> new Instruction.FarReturn(bits == 64 && g.rnd.nextBoolean() ? 8 : 4));
     f.add(g -> new Instruction.Iret(bits == 64 && g.rnd.nextBoolean() ? 8 : 4));
     f.add(g -> new Instruction.LoadTable(g.rnd.nextBoolean(), g.mem()));
-    f.add(g -> new Instruction.StringOp(g.rnd.nextBoolean(), new int[] {1, 4, 8}[g.rnd.nextInt(bits == 64 ? 3 : 2)], g.rnd.nextBoolean()));
+    f.add(g -> new Instruction.StringOp(g.rnd.nextBoolean(), new int[] {1, 2, 4, 8}[g.rnd.nextInt(bits == 64 ? 4 : 3)], g.rnd.nextBoolean()));
     for (Instruction.SimpleOp op : Instruction.SimpleOp.values()) {
       f.add(g -> new Instruction.Simple(op));
     }
@@ -118,7 +128,29 @@ class RoundTripTest {
     }
 
     Gpr gpr(int size) {
+      if (size == 1) {
+        // AH..BH in 32-bit code; in 64-bit code the REX-only byte registers instead, so any
+        // memory operand (which may need REX.B/X) can go with them
+        return bits == 32 ? Gpr.byteRegister(rnd.nextInt(8), false) : new Gpr(rnd.nextInt(16), 1);
+      }
       return new Gpr(rnd.nextInt(bits == 64 ? 16 : 8), size);
+    }
+
+    int narrow() {
+      return rnd.nextBoolean() ? 1 : 2;
+    }
+
+    int anySize() {
+      return rnd.nextBoolean() ? narrow() : size();
+    }
+
+    /** An 8- or 16-bit immediate as the decoder reports it: zero-extended. */
+    long narrowImm(int size) {
+      return rnd.nextLong() & ((1L << (8 * size)) - 1);
+    }
+
+    Operand rm(int size, Gpr other) {
+      return rnd.nextBoolean() ? gpr(size) : mem();
     }
 
     Instruction movRegReg() {

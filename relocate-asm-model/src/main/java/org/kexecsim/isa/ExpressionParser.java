@@ -1,0 +1,148 @@
+package org.kexecsim.isa;
+
+import java.util.Locale;
+
+/** Parses GNU as expressions into {@link Expr} trees (evaluated later, when symbols have values). */
+final class ExpressionParser {
+  private final Cursor c;
+
+  ExpressionParser(Cursor c) {
+    this.c = c;
+  }
+
+  // (+ - == <> != < > <= >=) > && > ||
+  Expr expression() {
+    c.skipSpace();
+    Expr left = logicalAnd();
+    while (true) {
+      c.skipSpace();
+      if (c.s.startsWith("||", c.pos)) {
+        c.pos += 2;
+        left = new Expr.Binary("||", left, logicalAnd());
+      } else {
+        return left;
+      }
+    }
+  }
+
+  Expr logicalAnd() {
+    Expr left = additive();
+    while (true) {
+      c.skipSpace();
+      if (c.s.startsWith("&&", c.pos)) {
+        c.pos += 2;
+        left = new Expr.Binary("&&", left, additive());
+      } else {
+        return left;
+      }
+    }
+  }
+
+  Expr additive() {
+    c.skipSpace();
+    Expr left = bitwise();
+    while (true) {
+      c.skipSpace();
+      String op = null;
+      for (String o : new String[] {"==", "!=", "<>", "<=", ">="}) {
+        if (c.s.startsWith(o, c.pos)) {
+          op = o;
+          break;
+        }
+      }
+      char ch = c.peek();
+      if (op == null && (ch == '+' || ch == '-')) {
+        op = String.valueOf(ch);
+      } else if (op == null && (ch == '<' || ch == '>') && !c.s.startsWith("<<", c.pos) && !c.s.startsWith(">>", c.pos)) {
+        op = String.valueOf(ch);
+      }
+      if (op == null) {
+        return left;
+      }
+      c.pos += op.length();
+      left = new Expr.Binary(op, left, bitwise());
+    }
+  }
+
+  Expr bitwise() {
+    Expr left = term();
+    while (true) {
+      c.skipSpace();
+      char ch = c.peek();
+      boolean logical = c.s.startsWith("&&", c.pos) || c.s.startsWith("||", c.pos) || c.s.startsWith("!=", c.pos);
+      if (!logical && (ch == '|' || ch == '&' || ch == '^' || ch == '!')) {
+        c.pos++;
+        left = new Expr.Binary(String.valueOf(ch), left, term());
+      } else {
+        return left;
+      }
+    }
+  }
+
+  Expr term() {
+    Expr left = unary();
+    while (true) {
+      c.skipSpace();
+      if (c.s.startsWith("<<", c.pos) || c.s.startsWith(">>", c.pos)) {
+        String op = c.s.substring(c.pos, c.pos + 2);
+        c.pos += 2;
+        left = new Expr.Binary(op, left, unary());
+      } else if (c.peek() == '*' || c.peek() == '/' || c.peek() == '%') {
+        String op = String.valueOf(c.peek());
+        c.pos++;
+        left = new Expr.Binary(op, left, unary());
+      } else {
+        return left;
+      }
+    }
+  }
+
+  Expr unary() {
+    c.skipSpace();
+    char ch = c.peek();
+    if (ch == '-' || ch == '~' || ch == '+' || ch == '!') {
+      c.pos++;
+      return new Expr.Unary(ch, unary());
+    }
+    if (c.accept('(')) {
+      Expr e = expression();
+      c.expect(')');
+      return e;
+    }
+    int st = c.pos;
+    if (Character.isDigit(ch)) {
+      while (c.pos < c.s.length() && Character.isLetterOrDigit(c.s.charAt(c.pos))) {
+        c.pos++;
+      }
+      String tok = c.s.substring(st, c.pos);
+      if (tok.matches("[0-9]+[bf]")) {
+        String digits = tok.substring(0, tok.length() - 1);
+        String name = c.symbols.localReference(digits, tok.endsWith("b"));
+        if (name == null) {
+          throw new AssemblyException(c.line, c.col(st), "no earlier local label " + digits + ":");
+        }
+        return new Expr.Sym(name, c.col(st));
+      }
+      try {
+        String lt = tok.toLowerCase(Locale.ROOT);
+        if (lt.startsWith("0x")) {
+          return new Expr.Num(Long.parseUnsignedLong(lt.substring(2), 16));
+        }
+        if (lt.startsWith("0b")) {
+          return new Expr.Num(Long.parseUnsignedLong(lt.substring(2), 2));
+        }
+        if (lt.length() > 1 && lt.startsWith("0")) {
+          return new Expr.Num(Long.parseUnsignedLong(lt.substring(1), 8));
+        }
+        return new Expr.Num(Long.parseUnsignedLong(lt));
+      } catch (NumberFormatException e) {
+        throw new AssemblyException(c.line, c.col(st), "bad number " + tok);
+      }
+    }
+    if (Cursor.identStart(ch) && ch != '$') {
+      String name = c.word();
+      return new Expr.Sym(name, c.col(st));
+    }
+    throw c.error(c.atEnd() ? "expression expected" : "unexpected '" + ch + "' in expression");
+  }
+}

@@ -1,0 +1,187 @@
+package org.kexecsim.isa;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.kexecsim.isa.SourceOperand.MemOp;
+import org.kexecsim.isa.Statement.AlignStmt;
+import org.kexecsim.isa.Statement.DataStmt;
+import org.kexecsim.isa.Statement.FillStmt;
+import org.kexecsim.isa.Statement.InsnStmt;
+import org.kexecsim.isa.Statement.LabelStmt;
+import org.kexecsim.isa.Statement.SetStmt;
+
+/** The parser: source lines to {@link Statement}s (labels, directives, instructions with their operands). */
+final class SourceParser {
+  private final SymbolTable symbols;
+  private final List<Statement> stmts = new ArrayList<>();
+
+  SourceParser(SymbolTable symbols) {
+    this.symbols = symbols;
+  }
+
+  List<Statement> parse(String source, int initialBits) {
+    int bits = initialBits;
+    boolean data = false;
+    String[] lines = SourceText.blankCComments(source).split("\n", -1);
+    for (int ln = 0; ln < lines.length; ln++) {
+      String raw = lines[ln];
+      String code = SourceText.stripComment(raw);
+      int partStart = 0;
+      for (String part : SourceText.splitStatements(code)) {
+        Cursor c = new Cursor(part, ln + 1, partStart, symbols);
+        partStart += part.length() + 1;
+        c.skipSpace();
+        // labels: name: or N:
+        while (true) {
+          int save = c.pos;
+          String name = c.identifier();
+          c.skipSpace();
+          if (name != null && c.peek() == ':') {
+            c.pos++;
+            stmts.add(new LabelStmt(symbols.defineLabel(name, ln + 1, c.col(save), stmts.size()), ln + 1, c.col(save), data));
+            c.skipSpace();
+            continue;
+          }
+          c.pos = save;
+          break;
+        }
+        if (c.atEnd()) {
+          continue;
+        }
+        int stmtCol = c.col(c.pos);
+        if (SourceText.isRep(c.s.substring(c.pos).strip())) {
+          // "rep ; movsq": GNU as emits the prefix byte as a statement of its own, so it comes
+          // before any 66/REX prefix of the next instruction
+          stmts.add(new DataStmt(1, List.of(new Expr.Num(0xF3)), ln + 1, stmtCol, data, part.strip()));
+          continue;
+        }
+        String word = c.word();
+        if (word == null) {
+          throw c.error("expected a mnemonic, directive or label");
+        }
+        String lw = word.toLowerCase(Locale.ROOT);
+        c.skipSpace();
+        if (c.peek() == '=' && !lw.startsWith(".")) {
+          c.pos++;
+          symbols.defineConstant(word, c.expression(), stmts.size());
+          stmts.add(new SetStmt(word, symbols.constant(word), ln + 1, stmtCol, data));
+          c.expectEnd();
+          continue;
+        }
+        String text = part.strip();
+        switch (lw) {
+          case ".text" -> {
+            data = false;
+            symbols.endFrag();
+          }
+          case ".data" -> {
+            data = true;
+            symbols.endFrag();
+          }
+          case ".code32" -> bits = 32;
+          case ".code64" -> bits = 64;
+          case ".globl", ".global" -> {
+            if (c.identifier() == null) {
+              throw c.error(word + " needs a symbol name");
+            }
+          }
+          case ".set", ".equ" -> {
+            String name = c.identifier();
+            if (name == null) {
+              throw c.error(word + " needs a symbol name");
+            }
+            c.skipSpace();
+            c.expect(',');
+            Expr e = c.expression();
+            symbols.defineConstant(name, e, stmts.size());
+            stmts.add(new SetStmt(name, e, ln + 1, stmtCol, data));
+          }
+          case ".byte", ".word", ".short", ".long", ".int", ".quad" -> {
+            int width = switch (lw) {
+              case ".byte" -> 1;
+              case ".word", ".short" -> 2;
+              case ".long", ".int" -> 4;
+              default -> 8;
+            };
+            List<Expr> values = new ArrayList<>();
+            do {
+              c.skipSpace();
+              values.add(c.expression());
+              c.skipSpace();
+            } while (c.accept(','));
+            stmts.add(new DataStmt(width, values, ln + 1, stmtCol, data, text));
+          }
+          case ".fill" -> {
+            Expr count = c.expression();
+            Expr size = new Expr.Num(1);
+            Expr value = new Expr.Num(0);
+            c.skipSpace();
+            if (c.accept(',')) {
+              size = c.expression();
+              c.skipSpace();
+              if (c.accept(',')) {
+                value = c.expression();
+              }
+            }
+            stmts.add(new FillStmt(count, size, value, ln + 1, stmtCol, data, text));
+          }
+          case ".align", ".balign", ".p2align" -> {
+            Expr n = c.expression();
+            Expr fill = null;
+            c.skipSpace();
+            if (c.accept(',')) {
+              c.skipSpace();
+              if (c.peek() != ',') {
+                fill = c.expression();
+              }
+              c.skipSpace();
+              if (c.accept(',')) {
+                throw c.error("the maximum-skip operand of " + word + " is not supported");
+              }
+            }
+            stmts.add(new AlignStmt(n, lw.equals(".p2align"), fill, bits, ln + 1, stmtCol, data, text));
+            symbols.endFrag();
+          }
+          default -> {
+            if (lw.startsWith(".")) {
+              throw new AssemblyException(ln + 1, stmtCol, "unknown directive " + word);
+            }
+            boolean rep = false;
+            if (SourceText.isRep(lw)) {
+              rep = true;
+              c.skipSpace();
+              stmtCol = c.col(c.pos);
+              word = c.word();
+              if (word == null) {
+                throw c.error("rep needs a string instruction");
+              }
+              lw = word.toLowerCase(Locale.ROOT);
+              c.skipSpace();
+            }
+            List<SourceOperand> ops = new ArrayList<>();
+            if (!c.atEnd()) {
+              do {
+                c.skipSpace();
+                ops.add(c.operand(bits));
+                c.skipSpace();
+              } while (c.accept(','));
+            }
+            stmts.add(new InsnStmt(lw, rep, ops, bits, ln + 1, stmtCol, data, text, symbols.frag()));
+            if (relaxable(lw, ops)) {
+              symbols.endFrag();
+            }
+          }
+        }
+        c.expectEnd();
+      }
+    }
+    return stmts;
+  }
+
+  /** jmp/jcc to a label: GNU as may grow them, so the frag ends there. */
+  private static boolean relaxable(String mnemonic, List<SourceOperand> ops) {
+    boolean jump = mnemonic.equals("jmp") || (mnemonic.startsWith("j") && Condition.parse(mnemonic.substring(1)) != null);
+    return jump && ops.size() == 1 && ops.get(0) instanceof MemOp m && m.bare();
+  }
+}
