@@ -83,14 +83,17 @@ public record KdumpHeader(
     }
     // block_size is the page size; its place tells the writer's layout: 428 after an 8-aligned
     // timeval (LP64), 416 after a 4-aligned one (ILP32).
-    boolean wide;
-    if (bytes.u32(428) == PAGE) {
-      wide = true;
-    } else if (bytes.u32(416) == PAGE) {
-      wide = false;
-    } else {
+    boolean wideFits = bytes.u32(428) == PAGE;
+    boolean narrowFits = bytes.u32(416) == PAGE;
+    if (!wideFits && !narrowFits) {
       throw bytes.bad(428, String.format("block_size 0x%x (or 0x%x in the 32-bit layout) is not the 4 KiB x86 page size",
           bytes.u32(428), bytes.u32(416)));
+    }
+    boolean wide = wideFits;
+    if (wideFits && narrowFits && version >= 6 && bytes.fits(PAGE, 80)) {
+      // 4096 at both places: a 32-bit header whose max_mapnr is 4096 (then max_mapnr_64 of the
+      // 32-bit sub-header repeats it), or a 64-bit one whose tv_usec happens to be 4096
+      wide = bytes.u64(PAGE + 72) != bytes.u32(428);
     }
     long at = wide ? 424 : 412;
     long status = bytes.u32(at);

@@ -167,6 +167,28 @@ class KdumpReaderTest {
     assertTrue(alone.getMessage().startsWith(p1 + ": offset 0x"), alone.getMessage());
   }
 
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void theLayoutOfA32BitMakedumpfileReadsToo(boolean sixteenMiB) throws IOException {
+    if (sixteenMiB) { // max_mapnr 4096 sits where the 64-bit layout keeps block_size
+      memory = new SparseMemory(RamMap.ofSize(16L << 20));
+      memory.writeU64(0x1000, 0x1122334455667788L);
+    }
+    for (boolean narrow : new boolean[] {true, false}) {
+      KdumpTestWriter w = KdumpTestWriter.of(memory).machine("i686").vmcoreinfo(VMCOREINFO);
+      Path f = write("i686-" + narrow, (narrow ? w.narrow() : w).file());
+      try (Dump d = DumpFiles.open(List.of(f), Optional.empty(), null)) {
+        assertEquals(Dump.EM_386, d.eMachine());
+        assertEquals("6.16.0-test", d.vmcoreInfo().orElseThrow().osRelease().orElseThrow());
+        assertSameMemory(d.physicalMemory());
+      }
+    }
+    List<byte[]> parts = KdumpTestWriter.of(memory).narrow().split(2);
+    try (Dump d = DumpFiles.open(List.of(write("n.1", parts.get(0)), write("n.2", parts.get(1))), Optional.empty(), null)) {
+      assertEquals(0x1122334455667788L, d.physicalMemory().readU64(0x1000));
+    }
+  }
+
   @Test
   void twoCompressedDumpsComparePageByPage() throws IOException {
     Path a = write("a", KdumpTestWriter.of(memory).codec(PageCodec.ZLIB).file());

@@ -26,6 +26,7 @@ import org.kexecsim.memory.PhysicalMemory;
 public final class KdumpTestWriter {
   static final int PAGE = 4096;
   static final int SUB_HEADER = 104; // sizeof(struct kdump_sub_header), LP64
+  static final int SUB_HEADER_32 = 80; // ILP32
 
   private final PhysicalMemory memory;
   private PageCodec codec = PageCodec.ZLIB;
@@ -35,6 +36,7 @@ public final class KdumpTestWriter {
   private int dumpLevel = 0;
   private String machine = "x86_64";
   private long timestamp = 1_700_000_000L;
+  private boolean narrow;
 
   private KdumpTestWriter(PhysicalMemory memory) {
     this.memory = memory;
@@ -68,6 +70,12 @@ public final class KdumpTestWriter {
 
   public KdumpTestWriter machine(String m) {
     machine = m;
+    return this;
+  }
+
+  /** The ILP32 layout a 32-bit makedumpfile writes (4-byte longs and timeval fields, off_t 8 bytes 4-aligned). */
+  public KdumpTestWriter narrow() {
+    narrow = true;
     return this;
   }
 
@@ -116,36 +124,57 @@ public final class KdumpTestWriter {
     putString(h, 12, "Linux");
     putString(h, 12 + 2 * 65, "6.16.0-test");
     putString(h, 12 + 4 * 65, machine);
-    h.putLong(408, timestamp);
-    h.putInt(424, codec.flag());
-    h.putInt(428, PAGE);
-    h.putInt(432, (int) subBlocks);
-    h.putInt(436, (int) bitmapBlocks);
-    h.putInt(440, (int) Math.min(max, 0xFFFF_FFFFL));
-    h.putInt(460, 1);
+    int at = narrow ? 412 : 424; // status: after a 4- or 8-aligned timeval
+    if (narrow) {
+      h.putInt(404, (int) timestamp);
+    } else {
+      h.putLong(408, timestamp);
+    }
+    h.putInt(at, codec.flag());
+    h.putInt(at + 4, PAGE);
+    h.putInt(at + 8, (int) subBlocks);
+    h.putInt(at + 12, (int) bitmapBlocks);
+    h.putInt(at + 16, (int) Math.min(max, 0xFFFF_FFFFL));
+    h.putInt(at + 36, 1);
+    int sub = narrow ? SUB_HEADER_32 : SUB_HEADER;
+    // field offsets in struct kdump_sub_header, LP64 and ILP32
+    int split0 = narrow ? 8 : 12;
+    int vmci = narrow ? 20 : 32;
+    int note = narrow ? 32 : 48;
+    int pfn64 = narrow ? 56 : 80;
     ByteBuffer s = le((int) (subBlocks * PAGE));
-    s.putInt(8, dumpLevel);
+    s.putInt(narrow ? 4 : 8, dumpLevel);
     if (version >= 2 && split) {
-      s.putInt(12, 1);
-      s.putLong(16, startPfn);
-      s.putLong(24, endPfn);
+      s.putInt(split0, 1);
+      if (narrow) {
+        s.putInt(split0 + 4, (int) startPfn);
+        s.putInt(split0 + 8, (int) endPfn);
+      } else {
+        s.putLong(16, startPfn);
+        s.putLong(24, endPfn);
+      }
     }
-    if (version >= 4) {
-      s.put(SUB_HEADER, notes);
-      s.putLong(48, PAGE + SUB_HEADER);
-      s.putLong(56, notes.length);
+    if (version >= 3 && notes.length > 0) {
+      s.put(sub, notes);
+      s.putLong(vmci, PAGE + sub + 24); // the note's desc: after its 12-byte header and "VMCOREINFO\0" padded to 12
+      if (narrow) {
+        s.putInt(vmci + 8, vmcoreinfo.length());
+      } else {
+        s.putLong(vmci + 8, vmcoreinfo.length());
+      }
     }
-    if (version >= 3 && !vmcoreinfo.isEmpty()) {
-      s.putLong(32, PAGE + SUB_HEADER + 24); // the note's desc: after its 12-byte header and "VMCOREINFO\0" padded to 12
-      s.putLong(40, vmcoreinfo.length());
-      if (version == 3) {
-        s.put(SUB_HEADER, notes);
+    if (version >= 4 && notes.length > 0) {
+      s.putLong(note, PAGE + sub);
+      if (narrow) {
+        s.putInt(note + 8, notes.length);
+      } else {
+        s.putLong(note + 8, notes.length);
       }
     }
     if (version >= 6) {
-      s.putLong(80, split ? startPfn : 0);
-      s.putLong(88, split ? endPfn : 0);
-      s.putLong(96, max);
+      s.putLong(pfn64, split ? startPfn : 0);
+      s.putLong(pfn64 + 8, split ? endPfn : 0);
+      s.putLong(pfn64 + 16, max);
     }
     byte[] b1 = new byte[(int) half];
     byte[] b2 = new byte[(int) half];
