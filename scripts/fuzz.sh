@@ -16,6 +16,7 @@ TARGETS=(
   "kexec-core:org.kexecsim.kimage.SegmentRulesFuzzTest#anyCrashkernelValueParsesOrIsRefused"
   "kexec-core:org.kexecsim.dump.ElfCoreReaderFuzzTest#anyFileOpensAsADumpOrNamesTheOffsetThatIsWrong"
   "kexec-core:org.kexecsim.dump.ElfCoreReaderFuzzTest#anyVmcoreinfoTextParsesOrNamesTheLine"
+  "kexec-core:org.kexecsim.dump.kdump.KdumpReaderFuzzTest#anyCorruptedKdumpFileOpensOrNamesTheFileAndOffset"
   "relocate-asm-model:org.kexecsim.isa.AssemblerFuzzTest#anyTextAssemblesOrSaysWhereItIsWrong"
   "relocate-asm-model:org.kexecsim.isa.DecoderFuzzTest#anyBytesDecodeToAnInstructionOfAtMost15Bytes"
 )

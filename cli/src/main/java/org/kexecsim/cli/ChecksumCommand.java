@@ -26,11 +26,13 @@ import picocli.CommandLine.Parameters;
 final class ChecksumCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "IMAGE", description = "ELF core or raw image")
+  @Parameters(index = "0", paramLabel = "IMAGE", description = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw)")
   Path image;
 
   @Option(names = "--ram-map", description = "RAM ranges of a raw image")
   String ramMap;
+
+  @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
 
   @Option(names = "--algo", defaultValue = "blake3", description = "blake3 or sha256 (default: ${DEFAULT-VALUE})")
   String algo;
@@ -78,7 +80,7 @@ final class ChecksumCommand implements Callable<Integer> {
         throw new BadDigestList(verify + ": " + e.getMessage().lines().findFirst().orElse("unreadable"));
       }
     }
-    try (Dump dump = DumpImages.open(image, ramMap);
+    try (Dump dump = DumpImages.open(spec.commandLine(), image, ramMap, format);
         Progress progress = Progress.onTerminal("checksum", total(dump))) {
       var out = spec.commandLine().getOut();
       if (saved != null) {

@@ -42,6 +42,8 @@ final class DiffCommand implements Callable<Integer> {
   @Option(names = "--ram-map", description = "RAM ranges of raw images")
   String ramMap;
 
+  @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
+
   @Option(names = "--crash-region", description = "the crashkernel= reservation, START+SIZE or START-LAST")
   String crashRegion;
 
@@ -53,7 +55,7 @@ final class DiffCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (Dump da = DumpImages.open(a, ramMap); Dump db = DumpImages.open(b, ramMap)) {
+    try (Dump da = DumpImages.open(spec.commandLine(), a, ramMap, format); Dump db = DumpImages.open(spec.commandLine(), b, ramMap, format)) {
       DiffOptions options = DiffOptions.NONE.withThreads(threads);
       if (crashRegion != null) {
         List<RamRange> r = RamMap.parse(crashRegion).ranges();

@@ -3,25 +3,59 @@ package org.kexecsim.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 import org.kexecsim.dump.Dump;
-import org.kexecsim.dump.ElfCoreReader;
-import org.kexecsim.dump.RawImage;
+import org.kexecsim.dump.DumpFiles;
+import org.kexecsim.dump.DumpFormat;
 import org.kexecsim.memory.RamMap;
-import org.kexecsim.memory.RamRange;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
 
-/** Opens what the analysis commands take: an ELF core, or a raw image with an optional RAM map. */
+/**
+ * Opens what the analysis commands take, by the file's magic: ELF core, kdump-compressed,
+ * flattened, or a split dump named as {@code PART1:PART2:...}; a raw image only with
+ * {@code --format raw}.
+ */
 final class DumpImages {
   private DumpImages() {}
 
-  /**
-   * An ELF core when the file starts with the ELF magic; otherwise a raw image whose RAM is
-   * {@code ramMap} (RamMap.parse syntax), or the whole file when none is given.
-   */
-  static Dump open(Path file, String ramMap) throws IOException {
-    if (ElfCoreReader.looksLikeElf(file)) {
-      return ElfCoreReader.open(file);
+  /** {@code --format}: forces one reader instead of sniffing. */
+  static final class FormatOption {
+    @Option(names = "--format", paramLabel = "FORMAT",
+        description = "elf, kdump-compressed, flattened, split or raw (default: from the file's magic; raw images need raw)")
+    String format;
+
+    Optional<DumpFormat> parsed(CommandLine cl) {
+      if (format == null) {
+        return Optional.empty();
+      }
+      try {
+        return Optional.of(DumpFormat.ofCliName(format));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(cl, "--format: " + e.getMessage());
+      }
     }
-    RamMap map = ramMap != null ? RamMap.parse(ramMap) : RamMap.of(RamRange.usable(0, Math.max(1, Files.size(file))));
-    return RawImage.open(file, map);
+  }
+
+  /**
+   * Opens {@code image}: one file, or the parts of a split dump joined with ':' (when no file
+   * has that whole name). {@code ramMap} (RamMap.parse syntax) is the RAM of a raw image.
+   */
+  static Dump open(CommandLine cl, Path image, String ramMap, FormatOption format) throws IOException {
+    Optional<DumpFormat> f = format.parsed(cl);
+    if (ramMap != null && f.orElse(null) != DumpFormat.RAW) {
+      throw new CommandLine.ParameterException(cl, "--ram-map describes a raw image: add --format raw");
+    }
+    return DumpFiles.open(parts(image), f, ramMap == null ? null : RamMap.parse(ramMap));
+  }
+
+  static List<Path> parts(Path image) {
+    String s = image.toString();
+    if (Files.exists(image) || !s.contains(":")) {
+      return List.of(image);
+    }
+    return Arrays.stream(s.split(":")).filter(p -> !p.isEmpty()).map(Path::of).toList();
   }
 }

@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
 final class PtdumpCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "IMAGE", description = "ELF core or raw image")
+  @Parameters(index = "0", paramLabel = "IMAGE", description = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw)")
   Path image;
 
   @Mixin PagingOptions paging;
@@ -27,12 +27,14 @@ final class PtdumpCommand implements Callable<Integer> {
   @Option(names = "--ram-map", description = "RAM ranges of a raw image")
   String ramMap;
 
+  @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
+
   @Option(names = "--json", description = "machine-readable output")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
-    try (Dump dump = DumpImages.open(image, ramMap)) {
+    try (Dump dump = DumpImages.open(spec.commandLine(), image, ramMap, format)) {
       PtDumpReport report;
       try {
         report = PtDump.dump(dump.physicalMemory(), paging.resolve(spec.commandLine(), dump));

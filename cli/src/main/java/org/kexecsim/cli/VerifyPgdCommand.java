@@ -46,6 +46,8 @@ final class VerifyPgdCommand implements Callable<Integer> {
   @Option(names = "--ram-map", description = "RAM ranges of raw images")
   String ramMap;
 
+  @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
+
   @Option(names = "--strict", description = "require byte-identical table pages (A/D bits set by hardware walks count as changes)")
   boolean strict;
 
@@ -56,7 +58,7 @@ final class VerifyPgdCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PgdVerification v;
     if (after == null) {
-      try (Dump image = DumpImages.open(before, ramMap)) {
+      try (Dump image = DumpImages.open(spec.commandLine(), before, ramMap, format)) {
         Optional<VmcoreInfo> info = image.vmcoreInfo();
         OptionalLong kernel = RootTableFinder.kernelRoot(image, info, Optional.empty())
             .map(c -> OptionalLong.of(c.root())).orElse(OptionalLong.empty());
@@ -67,7 +69,7 @@ final class VerifyPgdCommand implements Callable<Integer> {
         v = new PgdVerification(true, false, verdicts, skipped(image));
       }
     } else {
-      try (Dump b = DumpImages.open(before, ramMap); Dump a = DumpImages.open(after, ramMap)) {
+      try (Dump b = DumpImages.open(spec.commandLine(), before, ramMap, format); Dump a = DumpImages.open(spec.commandLine(), after, ramMap, format)) {
         Optional<VmcoreInfo> info = b.vmcoreInfo().or(a::vmcoreInfo); // a capture kernel's vmcore carries the crashed kernel's
         List<PgdVerdict> verdicts = new ArrayList<>();
         for (RootTableFinder.LabeledRoot r : paging.resolveAll(spec.commandLine(), b, info)) {

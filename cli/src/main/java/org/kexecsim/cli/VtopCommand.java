@@ -17,12 +17,12 @@ import picocli.CommandLine.Parameters;
 
 /** {@code kexec-sim vtop IMAGE VA...}. */
 @Command(name = "vtop", mixinStandardHelpOptions = true,
-    description = {"Translates virtual addresses through the page tables of a dump (ELF core or raw image).",
+    description = {"Translates virtual addresses through the page tables of a dump (ELF, kdump-compressed, flattened, split or raw).",
         "Exit 0 when every address is mapped, 1 when any is not."})
 final class VtopCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "IMAGE", description = "ELF core (vmcore, QEMU dump) or raw image")
+  @Parameters(index = "0", paramLabel = "IMAGE", description = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw)")
   Path image;
 
   @Parameters(index = "1..*", arity = "1..*", paramLabel = "VA", converter = Numbers.class, description = "virtual addresses")
@@ -33,6 +33,8 @@ final class VtopCommand implements Callable<Integer> {
   @Option(names = "--ram-map", description = "RAM ranges of a raw image, e.g. 0-0x9ffff,0x100000+1G")
   String ramMap;
 
+  @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
+
   @Option(names = "--verbose", description = "print each entry read on the way")
   boolean verbose;
 
@@ -41,7 +43,7 @@ final class VtopCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (Dump dump = DumpImages.open(image, ramMap)) {
+    try (Dump dump = DumpImages.open(spec.commandLine(), image, ramMap, format)) {
       PagingContext ctx = paging.resolve(spec.commandLine(), dump);
       VtopReport report = Vtop.translate(dump.physicalMemory(), ctx, addresses);
       PrintWriter out = spec.commandLine().getOut();

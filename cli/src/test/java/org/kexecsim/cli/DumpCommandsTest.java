@@ -208,13 +208,18 @@ class DumpCommandsTest {
       }
       ch.write(ByteBuffer.allocate(1), (64L << 20) - 1);
     }
-    CliRun missing = CliRun.of("vtop", raw.toString(), "0xffff888000123008");
+    CliRun unasked = CliRun.of("vtop", raw.toString(), "0xffff888000123008");
+    assertEquals(3, unasked.exitCode(), "raw memory is read only with --format raw: " + unasked.err());
+    assertTrue(unasked.err().contains("--format raw"), unasked.err());
+    CliRun mapWithoutFormat = CliRun.of("vtop", raw.toString(), "--ram-map", "0+64M", "0x0");
+    assertEquals(2, mapWithoutFormat.exitCode(), mapWithoutFormat.err());
+    CliRun missing = CliRun.of("vtop", raw.toString(), "--format", "raw", "0xffff888000123008");
     assertEquals(2, missing.exitCode(), missing.err());
     assertTrue(missing.err().contains("pass --mode"), missing.err());
-    CliRun ok = CliRun.of("vtop", raw.toString(), "--ram-map", "0+64M", "--cr3", Long.toString(cr3), "--mode", "4level",
-        "0xffff888000123008");
+    CliRun ok = CliRun.of("vtop", raw.toString(), "--format", "raw", "--ram-map", "0+64M", "--cr3", Long.toString(cr3),
+        "--mode", "4level", "0xffff888000123008");
     assertEquals(0, ok.exitCode(), ok.err());
-    CliRun same = CliRun.of("checksum", raw.toString(), "--ram-map", "0+64M");
+    CliRun same = CliRun.of("checksum", raw.toString(), "--format", "raw", "--ram-map", "0+64M");
     assertEquals(CliRun.of("checksum", before.toString()).out(), same.out(), "raw and ELF of one memory: one digest");
   }
 }

@@ -128,6 +128,75 @@ final class HostileInputs {
     return elf;
   }
 
+  // kdump-compressed files (makedumpfile's layout, see KdumpTestWriter): 64 KiB of RAM, 16 pages,
+  // no notes, so: header block 0, sub-header block 1, 1st bitmap 0x2000, 2nd bitmap 0x3000,
+  // 16 page descriptors of 24 bytes from 0x4000, page data from 0x4180.
+  static final int DESC0 = 0x4000;
+
+  static {
+    CASES.put("kdump-signature-only", f -> {
+      byte[] b = new byte[4096];
+      System.arraycopy("KDUMP   ".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, b, 0, 8);
+      Files.write(f, b);
+    });
+    CASES.put("kdump-block-size-lie", f -> Files.write(f, kdump(b -> b.putInt(428, 0x10000))));
+    CASES.put("kdump-bitmap-blocks-past-eof", f -> Files.write(f, kdump(b -> b.putInt(436, 0x1000))));
+    CASES.put("kdump-max-mapnr-lie", f -> Files.write(f, kdump(b -> b.putLong(4096 + 96, 1L << 41))));
+    CASES.put("kdump-descriptor-size-lie", f -> Files.write(f, kdump(b -> b.putInt(DESC0 + 8, 0x100000))));
+    CASES.put("kdump-descriptor-offset-past-eof", f -> Files.write(f, kdump(b -> b.putLong(DESC0, 0x7fff_ffff_0000_0000L))));
+    CASES.put("kdump-zlib-bomb", f -> {
+      // 1 MiB of zeros deflates to about 1 KiB: smaller than a page, so only the decoder can tell
+      java.util.zip.Deflater d = new java.util.zip.Deflater(1);
+      d.setInput(new byte[1 << 20]);
+      d.finish();
+      byte[] bomb = new byte[4096];
+      int n = d.deflate(bomb);
+      d.end();
+      byte[] file = kdump(b -> {});
+      byte[] out = java.util.Arrays.copyOf(file, file.length + n);
+      System.arraycopy(bomb, 0, out, file.length, n);
+      ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN).putLong(DESC0, file.length).putInt(DESC0 + 8, n).putInt(DESC0 + 12, 1);
+      Files.write(f, out);
+    });
+    CASES.put("kdump-truncated-descriptors", f -> Files.write(f, java.util.Arrays.copyOf(kdump(b -> {}), DESC0 + 100)));
+    CASES.put("flattened-without-end-marker", f -> {
+      byte[] flat = org.kexecsim.dump.kdump.KdumpTestWriter.flatten(kdump(b -> {}), 4096, 1);
+      Files.write(f, java.util.Arrays.copyOf(flat, flat.length - 16));
+    });
+    CASES.put("flattened-record-past-end", f -> {
+      byte[] flat = org.kexecsim.dump.kdump.KdumpTestWriter.flatten(kdump(b -> {}), 4096, 1);
+      ByteBuffer.wrap(flat).order(ByteOrder.BIG_ENDIAN).putLong(4096 + 8, 1L << 40);
+      Files.write(f, flat);
+    });
+    CASES.put("split-part-missing", f -> Files.write(f, kdumpWriter(0).split(2).get(1)));
+    CASES.put("split-part-from-another-dump", f -> {
+      Files.write(f, kdumpWriter(0).split(2).get(0));
+      Files.write(Path.of(f + ".2"), kdumpWriter(1).split(2).get(1));
+    });
+    CASES.put("unrecognized-file", f -> Files.write(f, new java.util.SplittableRandom(5).ints(2048).collect(
+        java.io.ByteArrayOutputStream::new, (o, i) -> o.write(i), (a, b) -> {}).toByteArray()));
+    CASES.put("raw-image-with-format-raw", f -> raw(f, 16 << 10, Map.of(0x1000L, 0x1122334455667788L)));
+  }
+
+  interface Patch {
+    void apply(ByteBuffer b);
+  }
+
+  private static org.kexecsim.dump.kdump.KdumpTestWriter kdumpWriter(long time) {
+    org.kexecsim.memory.SparseMemory m = new org.kexecsim.memory.SparseMemory(org.kexecsim.memory.RamMap.ofSize(64 << 10));
+    for (long pa = 0; pa < (64 << 10); pa += 8) {
+      m.writeU64(pa, pa * 0x9E37_79B9_7F4A_7C15L);
+    }
+    return org.kexecsim.dump.kdump.KdumpTestWriter.of(m).codec(org.kexecsim.dump.kdump.PageCodec.ZLIB).timestamp(time);
+  }
+
+  /** A valid kdump-compressed file of 64 KiB of RAM, then {@code patch}ed. */
+  private static byte[] kdump(Patch patch) {
+    byte[] b = kdumpWriter(0).file();
+    patch.apply(ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN));
+    return b;
+  }
+
   /** A raw image of {@code size} bytes, zero but for the given 64-bit words. */
   private static void raw(Path file, int size, Map<Long, Long> words) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);

@@ -17,6 +17,7 @@ import org.kexecsim.mmu.Cr0;
 import org.kexecsim.mmu.Cr4;
 import org.kexecsim.mmu.CpuFeatures;
 import org.kexecsim.mmu.Efer;
+import org.kexecsim.mmu.PageTableEntry;
 import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
 import org.kexecsim.mmu.Pdptes;
@@ -269,25 +270,86 @@ public final class RootTableFinder {
    * maps only the entry trampoline and the CPU entry area, through its own tables
    * (arch/x86/mm/pti.c pti_user_pagetable_walk_p4d); without PTI two process PGDs can simply lie
    * next to each other, each with the full cloned half.
+   *
+   * <p>Without a VMCOREINFO root (QEMU's dumps carry none unless the guest had a vmcoreinfo
+   * device), the pair itself is the evidence: see {@link #userHalfMirrored}.
    */
   static Optional<String> ptiEvidence(PhysicalMemory memory, PagingMode mode, long table, OptionalLong kernelRoot) {
-    if ((table & PTI_USER_PGD) == 0 || kernelRoot.isEmpty() || (kernelRoot.getAsLong() & 0x1FFF) != 0) {
+    if ((table & PTI_USER_PGD) == 0 || (table & 0xFFF & ~flagBits(mode)) != 0) {
       return Optional.empty();
     }
-    long kernel = kernelRoot.getAsLong();
     long base = table & ~0xFFFL;
-    if (mode.isLongMode() && sameKernelHalf(memory, base, kernel)) {
-      return Optional.empty(); // CR3's table is itself a kernel-side PGD
+    long below = base - PTI_USER_PGD;
+    if (kernelRoot.isPresent() && (kernelRoot.getAsLong() & 0x1FFF) == 0) {
+      long kernel = kernelRoot.getAsLong();
+      if (mode.isLongMode() && sameKernelHalf(memory, base, kernel)) {
+        return Optional.empty(); // CR3's table is itself a kernel-side PGD
+      }
+      if (base == kernel + PTI_USER_PGD) {
+        return Optional.of(String.format("VMCOREINFO kernel root 0x%x is 8 KiB-aligned and CR3 is it + 0x1000", kernel));
+      }
+      if (mode.isLongMode() && sameKernelHalf(memory, below, kernel)) {
+        return Optional.of(String.format(
+            "the table at 0x%x, 4 KiB below, shares the upper-half PML4 entries of VMCOREINFO kernel root 0x%x",
+            below, kernel));
+      }
     }
-    if (base == kernel + PTI_USER_PGD) {
-      return Optional.of(String.format("VMCOREINFO kernel root 0x%x is 8 KiB-aligned and CR3 is it + 0x1000", kernel));
-    }
-    if (mode.isLongMode() && sameKernelHalf(memory, base - PTI_USER_PGD, kernel)) {
+    if (userHalfMirrored(memory, mode, below, base)) {
       return Optional.of(String.format(
-          "the table at 0x%x, 4 KiB below, shares the upper-half PML4 entries of VMCOREINFO kernel root 0x%x",
-          base - PTI_USER_PGD, kernel));
+          "the table at 0x%x, 4 KiB below, repeats CR3's user-half entries but not its kernel half, as a PTI pair does",
+          below));
     }
     return Optional.empty();
+  }
+
+  /** CR3 bits below the page that are not address bits: 11:0 in long mode (PCID), 4:0 otherwise (SDM §4.4, §4.5); a PTI pgd starts its page. */
+  private static long flagBits(PagingMode mode) {
+    return mode.isLongMode() ? PCID_MASK : 0x1F;
+  }
+
+  /**
+   * Whether {@code kernel} and {@code user} look like the two halves of a PTI pgd pair: with PTI
+   * the kernel mirrors every user-half top-level entry into the user copy
+   * (arch/x86/mm/pti.c __pti_set_user_pgtbl), while the user copy's kernel half maps only the
+   * entry code (pti_clone_*). So: the same present user-half entries (A and D aside, which each
+   * copy's own walks set), at least one of them, and a kernel half that differs. Two pgds of
+   * different processes never share their user-half entries; threads share one pgd.
+   */
+  private static boolean userHalfMirrored(PhysicalMemory memory, PagingMode mode, long kernel, long user) {
+    if (kernel < 0 || (kernel & 0x1FFF) != 0) {
+      return false;
+    }
+    var ram = memory.ramMap();
+    if (!ram.containsRange(kernel, PhysicalMemory.PAGE_SIZE) || !ram.containsRange(user, PhysicalMemory.PAGE_SIZE)) {
+      return false;
+    }
+    int width = mode == PagingMode.BITS32 ? 4 : 8;
+    int entries = switch (mode) {
+      case PAE -> 4;
+      case BITS32 -> 1024;
+      default -> 512;
+    };
+    int userEntries = switch (mode) {
+      case PAE -> 3; // PDPTEs 0-2: below PAGE_OFFSET 0xc0000000
+      case BITS32 -> 768;
+      default -> 256;
+    };
+    long ad = PageTableEntry.A | PageTableEntry.D;
+    int present = 0;
+    boolean kernelHalfDiffers = false;
+    for (int i = 0; i < entries; i++) {
+      long k = width == 4 ? memory.readU32(kernel + 4L * i) : memory.readU64(kernel + 8L * i);
+      long u = width == 4 ? memory.readU32(user + 4L * i) : memory.readU64(user + 8L * i);
+      if (i < userEntries) {
+        if (((k ^ u) & ~ad) != 0) {
+          return false;
+        }
+        present += (u & PageTableEntry.P) != 0 ? 1 : 0;
+      } else {
+        kernelHalfDiffers |= ((k ^ u) & ~ad) != 0;
+      }
+    }
+    return present > 0 && kernelHalfDiffers;
   }
 
   private static boolean sameKernelHalf(PhysicalMemory memory, long candidate, long kernel) {

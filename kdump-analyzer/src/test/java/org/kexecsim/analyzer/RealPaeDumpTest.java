@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.kexecsim.analyzer.ptdump.PtDump;
 import org.kexecsim.analyzer.ptdump.PtDumpReport;
@@ -31,10 +30,9 @@ import org.kexecsim.testing.RealDumps;
  * Debian's 686-pae kernel that really panicked under qemu-system-i386 ({@link RealDumps#pae()}):
  * QEMU's ELF dump of it running, and the capture kernel's own ELF32 /proc/vmcore.
  *
- * <p>Tests tagged {@code needs-analyzer-policy} walk the PAE tables and therefore FAIL until the
- * analyzer-policy branch (issue 12, item 4) merges: QEMU's TCG walker sets the Accessed bit (bit
- * 5) in PAE PDPTEs, which the SDM marks reserved (4.4.1, Table 4-8), and today's analyzer refuses
- * such a root. They assert what a correct analyzer answers; the untagged ones hold today.
+ * <p>QEMU's TCG walker sets the Accessed bit (bit 5) in PAE PDPTEs, which the SDM marks reserved
+ * (4.4.1, Table 4-8): the analyzer walks through them (ReservedBitPolicy.REPORT) and reports each
+ * one; the CPU model would #GP on loading them.
  */
 class RealPaeDumpTest {
   /** i386 PAGE_OFFSET with the default 3G/1G split (arch/x86/include/asm/page_32_types.h). */
@@ -129,7 +127,6 @@ class RealPaeDumpTest {
   }
 
   @Test
-  @Tag("needs-analyzer-policy")
   void qemusDumpTranslatesThroughTheCr3OfItsNoteDespiteTcgsPdpteBit() throws Exception {
     try (Dump qemu = ElfCoreReader.open(real.qemuElf())) {
       PagingContext ctx = RootTableFinder.find(qemu, OptionalLong.empty(), Optional.empty(), 0);
@@ -137,11 +134,13 @@ class RealPaeDumpTest {
       for (String name : List.of("linux_banner", "_stext", "init_uts_ns", "swapper_pg_dir")) {
         assertEquals(lowmemPa(sym.get(name)), translate(qemu, ctx, sym.get(name)), name);
       }
+      assertTrue(!ctx.rootFindings().isEmpty()
+          && ctx.rootFindings().stream().allMatch(f -> f.paePdpte() && f.bits() == PDPTE_ACCESSED),
+          () -> "each PDPTE TCG marked is a finding: " + ctx.rootFindings());
     }
   }
 
   @Test
-  @Tag("needs-analyzer-policy")
   void theVmcoresRootIsSwapperPgDirFromVmcoreinfoAndTranslatesTheBanner() throws Exception {
     try (Dump vmcore = ElfCoreReader.open(real.vmcore())) {
       PagingContext ctx = RootTableFinder.find(vmcore, OptionalLong.empty(), Optional.empty(), 0);
@@ -151,11 +150,14 @@ class RealPaeDumpTest {
       assertEquals(lowmemPa(sym.get("linux_banner")), pa);
       String banner = new String(read(vmcore, pa, 80), StandardCharsets.US_ASCII);
       assertTrue(banner.startsWith("Linux version " + release(vmcore) + " "), banner);
+      // The vmcore alone (verify-pgd with one image): the kernel's tables whole, its symbols mapped.
+      PgdVerdict alone = PgdVerifier.inspect(vmcore.physicalMemory(), ctx, "kernel", vmcore.vmcoreInfo(),
+          OptionalLong.of(ctx.root()));
+      assertTrue(alone.preserved() && alone.symbols().size() > 4, alone::toText);
     }
   }
 
   @Test
-  @Tag("needs-analyzer-policy")
   void ptdumpSeesThePaeKernelTextExecutableAndReadOnly() throws Exception {
     try (Dump vmcore = ElfCoreReader.open(real.vmcore())) {
       PtDumpReport pt = PtDump.dump(vmcore.physicalMemory(), RootTableFinder.find(vmcore, OptionalLong.empty(), Optional.empty(), 0));
@@ -173,7 +175,6 @@ class RealPaeDumpTest {
 
   /** As {@link RealKdumpVmcoreTest}: the root and the kernel text kept, up to A/D bits (and TCG's PDPTE bit 5). */
   @Test
-  @Tag("needs-analyzer-policy")
   void verifyPgdFindsTheRootAndTheKernelTextKeptUpToHardwareAccessedDirtyBits() throws Exception {
     try (Dump vmcore = ElfCoreReader.open(real.vmcore()); Dump qemu = ElfCoreReader.open(real.qemuElf())) {
       PagingContext ctx = RootTableFinder.find(vmcore, OptionalLong.empty(), Optional.empty(), 0);

@@ -127,10 +127,43 @@ class RootTableFinderTest {
     }
   }
 
+  @Test
+  void withoutVmcoreinfoAPaePtiPairIsRecognisedByItsMirroredUserHalf() throws Exception {
+    // x86-32 PTI: an 8 KiB pgd pair, CR3 at the user copy while in user mode; the user copy has
+    // the same user-half PDPTEs and its own PDPTE 3 (arch/x86/mm/pti.c). A real 686-pae guest under
+    // QEMU dumps exactly that whenever CPU 0 was in user mode.
+    SimulatedMachine machine = SimulatedMachine.build(PagingMode.PAE, 15);
+    long kernel = 140L << 20;
+    long user = kernel + 0x1000;
+    for (int i = 0; i < 4; i++) {
+      long e = machine.memory().readU64(machine.cr3() + 8L * i);
+      machine.memory().writeU64(kernel + 8L * i, e);
+      machine.memory().writeU64(user + 8L * i, i < 3 ? e | org.kexecsim.mmu.PageTableEntry.A : 0);
+    }
+    try (Dump d = qemuWithInfo(machine, user, Optional.empty(), "pae-pti", ElfClass.ELF32)) {
+      PagingContext ctx = RootTableFinder.find(d, OptionalLong.empty(), Optional.empty(), 0);
+      assertEquals(kernel, ctx.root(), ctx.rootSource());
+      assertTrue(ctx.rootSource().contains("repeats CR3's user-half entries but not its kernel half"), ctx.rootSource());
+      long text = SimulatedMachine.textVa(PagingMode.PAE);
+      assertEquals(SimulatedMachine.TEXT_PA, org.kexecsim.analyzer.vtop.Vtop.translate(d.physicalMemory(), ctx,
+          java.util.List.of(text)).results().getFirst().physical().orElseThrow(), "the kernel half is the kernel's");
+    }
+    // user halves differ (another PMD under PDPTE 0): two unrelated pgds side by side
+    machine.memory().writeU64(user, machine.memory().readU64(user) ^ 0x10_0000L);
+    try (Dump d = qemuWithInfo(machine, user, Optional.empty(), "pae-two", ElfClass.ELF32)) {
+      assertEquals(user, RootTableFinder.find(d, OptionalLong.empty(), Optional.empty(), 0).root());
+    }
+  }
+
   private Dump qemuWithInfo(SimulatedMachine machine, long cr3, Optional<VmcoreInfo> info, String name) throws Exception {
+    return qemuWithInfo(machine, cr3, info, name, ElfClass.ELF64);
+  }
+
+  private Dump qemuWithInfo(SimulatedMachine machine, long cr3, Optional<VmcoreInfo> info, String name, ElfClass cls)
+      throws Exception {
     Path out = dir.resolve(name);
-    org.kexecsim.dump.ElfCoreWriter.write(machine.memory(), org.kexecsim.dump.CoreSpec.qemu(ElfClass.ELF64,
-        org.kexecsim.dump.PrStatus.Arch.X86_64, machine.memory().ramMap().ranges(),
+    org.kexecsim.dump.ElfCoreWriter.write(machine.memory(), org.kexecsim.dump.CoreSpec.qemu(cls,
+        cls == ElfClass.ELF64 ? org.kexecsim.dump.PrStatus.Arch.X86_64 : org.kexecsim.dump.PrStatus.Arch.I386, machine.memory().ramMap().ranges(),
         java.util.List.of(new org.kexecsim.dump.CpuSnapshot(1, machine.registers().with(Register.CR3, cr3))), info), out, false);
     return ElfCoreReader.open(out);
   }

@@ -8,10 +8,12 @@ import org.kexecsim.memory.PhysicalMemory;
 
 /**
  * A memory image and what its file says about the machine: the physical memory (read-only,
- * mapped from the file), the per-CPU notes and VMCOREINFO. Closing unmaps the file; the memory
+ * mapped from the file or decompressed page by page), the per-CPU notes and VMCOREINFO. Closing unmaps the file; the memory
  * must not be used afterwards.
  *
- * @param elfClass empty for a raw image
+ * @param path the file, or the first part of a split dump
+ * @param format how the file stores the memory
+ * @param elfClass empty for anything but an ELF core
  * @param eMachine EM_386 (3), EM_X86_64 (62), or 0 for a raw image
  * @param kernelTextLoads PT_LOADs that alias RAM through the kernel text mapping (kexec-tools
  *     adds one on x86_64); kept out of the physical memory so that they cannot be mistaken for
@@ -19,9 +21,10 @@ import org.kexecsim.memory.PhysicalMemory;
  */
 public record Dump(
     Path path,
+    DumpFormat format,
     Optional<ElfClass> elfClass,
     int eMachine,
-    MappedFileMemory memory,
+    PhysicalMemory memory,
     List<ProgramHeader> loads,
     List<ProgramHeader> kernelTextLoads,
     List<Note> notes,

@@ -7,7 +7,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -30,10 +29,6 @@ public final class ElfCoreReader {
   /** SDM Vol. 3A §4.1.4: MAXPHYADDR is at most 52, so no physical address reaches 2^52. */
   static final long PHYSICAL_LIMIT = 1L << 52;
 
-  /** Longest note name read; the known ones ("CORE", "QEMU", "VMCOREINFO") are far shorter. */
-  static final long MAX_NAME = 64;
-  /** VMCOREINFO is at most 4096 bytes (include/linux/vmcore_info.h); anything over 1 MiB is not one. */
-  static final long MAX_VMCOREINFO = 1 << 20;
   /** QEMU writes one PT_LOAD per guest memory block, the kernel one per RAM range: thousands at most. */
   static final long MAX_PHNUM = 1 << 20;
 
@@ -134,44 +129,12 @@ public final class ElfCoreReader {
         (textAlias ? textLoads : loads).add(ph);
       } else if (ph.pType() == PT_NOTE) {
         checkFileRange(ph, "PT_NOTE");
-        for (Note n : notes(ph)) {
-          notes.add(n);
-          switch (n.name()) {
-            case "CORE" -> {
-              if (n.nType() == NT_PRSTATUS) {
-                PrStatus.Arch arch = PrStatus.Arch.ofDescSize(n.nDescsz());
-                if (arch == null) {
-                  throw bad(n.headerOffset() + 4, String.format(
-                      "NT_PRSTATUS n_descsz 0x%x is neither the x86_64 (336) nor the i386 (144) elf_prstatus", n.nDescsz()));
-                }
-                prStatus.add(PrStatus.read(file, n.descOffset(), arch));
-              }
-            }
-            case "QEMU" -> {
-              if (n.nDescsz() < QemuCpuState.SIZE) {
-                throw bad(n.headerOffset() + 4, String.format(
-                    "QEMU note n_descsz 0x%x is shorter than QEMUCPUState (%d bytes)", n.nDescsz(), QemuCpuState.SIZE));
-              }
-              QemuCpuState s = QemuCpuState.read(file, n.descOffset());
-              if (s.version() != QemuCpuState.VERSION) {
-                throw bad(n.descOffset(), "QEMUCPUState version " + s.version() + ", expected 1");
-              }
-              qemu.add(s);
-            }
-            case VmcoreInfo.NOTE_NAME -> {
-              if (n.nDescsz() > MAX_VMCOREINFO) {
-                throw bad(n.headerOffset() + 4, String.format(
-                    "VMCOREINFO n_descsz 0x%x is over 1 MiB; the kernel writes at most %d bytes", n.nDescsz(), VmcoreInfo.MAX_BYTES));
-              }
-              byte[] text = file.asSlice(n.descOffset(), n.nDescsz()).toArray(ValueLayout.JAVA_BYTE);
-              int len = 0;
-              while (len < text.length && text[len] != 0) {
-                len++;
-              }
-              vmcoreInfo = VmcoreInfo.parse(new String(text, 0, len, StandardCharsets.US_ASCII), name, n.descOffset());
-            }
-            default -> {}
-          }
+        ElfNotes found = ElfNotes.parse(name, file, ph.pOffset(), ph.pFilesz(), 0);
+        notes.addAll(found.notes());
+        prStatus.addAll(found.prStatus());
+        qemu.addAll(found.qemuCpuStates());
+        if (found.vmcoreInfo().isPresent()) {
+          vmcoreInfo = found.vmcoreInfo().get();
         }
       }
     }
@@ -192,7 +155,7 @@ public final class ElfCoreReader {
       }
       extents.add(new MappedFileMemory.Extent(ph.pPaddr(), ph.pMemsz(), ph.pOffset(), ph.pFilesz()));
     }
-    return new Dump(path, Optional.of(elfClass), eMachine, new MappedFileMemory(file, extents), List.copyOf(loads),
+    return new Dump(path, DumpFormat.ELF, Optional.of(elfClass), eMachine, new MappedFileMemory(file, extents, FileDataExtents.of(path, size).orElse(null)), List.copyOf(loads),
         List.copyOf(textLoads), List.copyOf(notes), List.copyOf(prStatus), List.copyOf(qemu),
         Optional.ofNullable(vmcoreInfo), arena);
   }
@@ -234,43 +197,6 @@ public final class ElfCoreReader {
       throw bad(ph.headerOffset(), String.format(
           "%s p_offset 0x%x + p_filesz 0x%x is past the end of the file (size 0x%x)", what, ph.pOffset(), ph.pFilesz(), size));
     }
-  }
-
-  /**
-   * The notes of one PT_NOTE. Like fs/proc/vmcore.c (update_note_header_size_elf64) the list
-   * ends at a note with n_namesz 0: the kernel closes each CPU's crash notes with an empty one.
-   */
-  private List<Note> notes(ProgramHeader ph) {
-    List<Note> out = new ArrayList<>();
-    long pos = ph.pOffset();
-    long end = ph.pOffset() + ph.pFilesz();
-    while (end - pos >= NOTE_HEADER) {
-      long nNamesz = u32(pos);
-      long nDescsz = u32(pos + 4);
-      int nType = (int) u32(pos + 8);
-      if (nNamesz == 0) {
-        break;
-      }
-      long room = end - pos - NOTE_HEADER;
-      if (align4(nNamesz) > room) {
-        throw bad(pos, String.format("PT_NOTE n_namesz 0x%x exceeds the segment", nNamesz));
-      }
-      if (align4(nDescsz) > room - align4(nNamesz)) {
-        throw bad(pos + 4, String.format("PT_NOTE n_descsz 0x%x exceeds the segment", nDescsz));
-      }
-      // Names of the notes we know are short ("VMCOREINFO" is the longest); a longer one is read
-      // as empty so that a hostile n_namesz cannot make us copy gigabytes.
-      byte[] nameBytes = nNamesz > MAX_NAME ? new byte[0]
-          : file.asSlice(pos + NOTE_HEADER, nNamesz).toArray(ValueLayout.JAVA_BYTE);
-      int len = nameBytes.length;
-      while (len > 0 && nameBytes[len - 1] == 0) {
-        len--;
-      }
-      long descOffset = pos + NOTE_HEADER + align4(nNamesz);
-      out.add(new Note(pos, new String(nameBytes, 0, len, StandardCharsets.US_ASCII), nType, descOffset, nDescsz));
-      pos = descOffset + align4(nDescsz);
-    }
-    return out;
   }
 
   /** Whether {@code [offset, offset+length)} lies inside the file; unsigned, no wrap. */

@@ -36,12 +36,19 @@ public final class MappedFileMemory implements PhysicalMemory {
   private final long[] fileOffsets;
   private final long[] fileSizes;
   private final RamMap ramMap;
+  /** Where the file holds data (SEEK_DATA/SEEK_HOLE), or null when unknown: then all of it may. */
+  private final FileDataExtents data;
   /** Last extent hit; an int is read and written atomically, and every use re-checks bounds. */
   private int hint;
 
   /** Extents must be sorted by physical address, non-overlapping, and inside {@code file}. */
   MappedFileMemory(MemorySegment file, List<Extent> sortedExtents) {
+    this(file, sortedExtents, null);
+  }
+
+  MappedFileMemory(MemorySegment file, List<Extent> sortedExtents, FileDataExtents data) {
     this.file = file;
+    this.data = data;
     this.extents = List.copyOf(sortedExtents);
     int n = extents.size();
     starts = new long[n];
@@ -72,6 +79,12 @@ public final class MappedFileMemory implements PhysicalMemory {
   @Override
   public boolean writable() {
     return false;
+  }
+
+  /** A shared-arena mapping is safe for concurrent readers. */
+  @Override
+  public boolean concurrentReads() {
+    return true;
   }
 
   /** Index of the extent holding {@code physical}, or -1. */
@@ -185,7 +198,7 @@ public final class MappedFileMemory implements PhysicalMemory {
     return PhysicalMemory.super.pageEquals(physical, other, otherPhysical);
   }
 
-  /** False only for pages wholly in a zero-filled tail or outside RAM. */
+  /** False only for pages wholly in a zero-filled tail, a hole of a sparse file, or outside RAM. */
   @Override
   public boolean mayBeNonZero(long physical) {
     long page = physical & -PAGE_SIZE;
@@ -195,8 +208,14 @@ public final class MappedFileMemory implements PhysicalMemory {
         pa = nextStart(pa);
         continue;
       }
-      if (pa - starts[i] < fileSizes[i]) {
-        return true;
+      long off = pa - starts[i];
+      if (off < fileSizes[i]) {
+        long len = Math.min(page + PAGE_SIZE - pa, fileSizes[i] - off);
+        if (data == null || data.hasData(fileOffsets[i] + off, len)) {
+          return true;
+        }
+        pa += len;
+        continue;
       }
       pa = starts[i] + memSizes[i];
       if (pa == 0) {

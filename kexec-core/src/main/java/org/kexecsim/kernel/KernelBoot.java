@@ -56,6 +56,10 @@ public final class KernelBoot {
   /** KERNEL_IMAGE_SIZE with KASLR configured: 1 GiB (arch/x86/include/asm/page_64_types.h). */
   private static final long KERNEL_IMAGE_SIZE = 1L << 30;
   private static final String OSRELEASE = "6.16.0-kexecsim";
+  /** x86_64 vmemmap base with 4-level paging (Documentation/arch/x86/x86_64/mm.rst). */
+  private static final long VMEMMAP_START = 0xFFFF_EA00_0000_0000L;
+  /** __NEW_UTS_LEN + 1. */
+  private static final int UTS_FIELD = 65;
   private static final String[] COMMS = {"systemd", "sshd", "bash", "postgres", "nginx", "kworker/u8:2"};
 
   /** The synthetic kernel's linux_banner text, without its NUL. */
@@ -169,7 +173,15 @@ public final class KernelBoot {
         notes.add(writeCrashNote(frames, cpu == crashingCpu ? current.pid() : 0, text, cpu == crashingCpu));
       }
       long vmcoreinfoPa = frames.allocateFrame();
-      byte[] vmcoreinfo = vmcoreinfo(text, kernelPgd, physBase).note().withFinalNote();
+      long utsPa = frames.allocateFrame();
+      writeUtsname(utsPa);
+      long memMapPa = frames.allocateFrame();
+      // mem_map (FLATMEM's struct page array pointer): makedumpfile's get_mem_map needs a memory
+      // model to start at all, though at dump level 0 it never reads a struct page. It points
+      // where x86_64 keeps the page array (VMEMMAP_START, Documentation/arch/x86/x86_64/mm.rst).
+      memory.writeU64(memMapPa, is64 ? VMEMMAP_START : arch.directMapVirtual(0));
+      byte[] vmcoreinfo = vmcoreinfo(text, kernelPgd, physBase, text.virtual(utsPa), text.virtual(memMapPa))
+          .note().withFinalNote();
       memory.write(vmcoreinfoPa, vmcoreinfo, 0, vmcoreinfo.length);
 
       CrashedKernel k = new CrashedKernel(
@@ -442,7 +454,23 @@ public final class KernelBoot {
       return pa;
     }
 
-    private VmcoreInfoText vmcoreinfo(KernelText text, long kernelPgd, long physBase) {
+    /**
+     * init_uts_ns.name, a struct new_utsname (include/uapi/linux/utsname.h: six 65-byte strings),
+     * at OFFSET(uts_namespace.name) = 0 of SYMBOL(init_uts_ns). makedumpfile reads its release and
+     * refuses a dump whose release differs from VMCOREINFO's OSRELEASE (makedumpfile.c
+     * check_release), so the dump tools' oracle needs it.
+     */
+    private void writeUtsname(long pa) {
+      String[] fields = {"Linux", "kexec-sim", OSRELEASE, "#1 SMP kexec-sim", is64 ? "x86_64" : "i686", "(none)"};
+      byte[] uts = new byte[6 * UTS_FIELD];
+      for (int i = 0; i < fields.length; i++) {
+        byte[] f = fields[i].getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        System.arraycopy(f, 0, uts, i * UTS_FIELD, f.length);
+      }
+      memory.write(pa, uts, 0, uts.length);
+    }
+
+    private VmcoreInfoText vmcoreinfo(KernelText text, long kernelPgd, long physBase, long utsVirtual, long memMapVirtual) {
       StringBuilder buildId = new StringBuilder();
       SplittableRandom idRandom = new SplittableRandom(seed ^ 0x5EED);
       for (int i = 0; i < 20; i++) {
@@ -453,11 +481,19 @@ public final class KernelBoot {
           .osRelease(OSRELEASE)
           .buildId(buildId.toString())
           .pageSize(PhysicalMemory.PAGE_SIZE)
-          .symbol("init_uts_ns", text.virtualStart() + text.textBytes() + 0x10_0000L)
+          .symbol("init_uts_ns", utsVirtual)
           .offset("uts_namespace.name", 0)
           .symbol("node_online_map", text.virtualStart() + text.textBytes() + 0x10_2000L)
           .symbol("swapper_pg_dir", pgdVirtual)
-          .symbol("_stext", text.virtualStart());
+          .symbol("_stext", text.virtualStart())
+          // What makedumpfile's initial() requires before it writes anything (get_nodes_online,
+          // get_mem_type: FLATMEM); struct page offsets as in Linux 6.1's include/linux/mm_types.h.
+          .symbol("mem_map", memMapVirtual)
+          .line("SIZE(nodemask_t)=8")
+          .line("SIZE(page)=" + (is64 ? 64 : 32))
+          .offset("page.flags", 0)
+          .offset("page.mapping", is64 ? 24 : 12)
+          .offset("page._refcount", is64 ? 52 : 28);
       if (is64) {
         // arch/x86/kernel/machine_kexec_64.c arch_crash_save_vmcoreinfo
         v.number("phys_base", physBase)

@@ -2,8 +2,12 @@ package org.kexecsim.memory;
 
 import org.kexecsim.input.RejectedInput;
 
-/** An access to a physical address that does not exist in the machine's RAM map, or wraps. */
-public final class PhysicalAccessException extends RuntimeException implements RejectedInput {
+/**
+ * An access to a physical address that does not exist in the machine's RAM map, or wraps; or,
+ * as {@link PageExcludedException}, RAM whose content the image does not hold.
+ */
+public sealed class PhysicalAccessException extends RuntimeException implements RejectedInput
+    permits PageExcludedException {
   private final long physical;
 
   public PhysicalAccessException(long physical, String message) {

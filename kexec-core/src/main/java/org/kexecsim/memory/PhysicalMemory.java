@@ -80,4 +80,23 @@ public interface PhysicalMemory {
   default boolean mayBeNonZero(long physical) {
     return true;
   }
+
+  /**
+   * Whether the page holding {@code physical} is RAM whose content this image does not hold: a
+   * kdump-compressed dump leaves out the pages its dump level ({@code makedumpfile -d}) excluded.
+   * Reading such a page throws {@link PageExcludedException}; it is never read as zeros.
+   */
+  default boolean isExcluded(long physical) {
+    return false;
+  }
+
+  /** Bytes of RAM, in whole pages, that {@link #isExcluded} says the image does not hold. */
+  default long excludedBytes() {
+    return 0;
+  }
+
+  /** Whether several threads may read at once (file-backed dumps); a simulated memory may not. */
+  default boolean concurrentReads() {
+    return false;
+  }
 }

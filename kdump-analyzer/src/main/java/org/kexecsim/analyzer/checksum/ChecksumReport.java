@@ -15,9 +15,11 @@ import org.kexecsim.memory.ByteSize;
  *
  * @param scheme e.g. "blake3-tree-4M": algorithm, combination and chunk size
  * @param pages per-page digests, empty unless asked for
+ * @param excludedBytes RAM the dump does not hold (makedumpfile's dump level excluded it): the
+ *     digests cover only the pages it holds, and excluded pages have no page digest
  */
 public record ChecksumReport(DigestAlgorithm algorithm, String scheme, long chunkSize, String image,
-    List<RangeDigest> ranges, List<PageDigest> pages) {
+    List<RangeDigest> ranges, List<PageDigest> pages, long excludedBytes) {
   public static final String FORMAT = "kexec-sim/checksum/v1";
 
   /** One RAM range: {@code [start, start+size)}. */
@@ -32,6 +34,7 @@ public record ChecksumReport(DigestAlgorithm algorithm, String scheme, long chun
     n.put("scheme", scheme);
     n.put("chunkSize", chunkSize);
     n.put("image", image);
+    n.put("excludedBytes", excludedBytes);
     ArrayNode rs = n.putArray("ranges");
     for (RangeDigest r : ranges) {
       rs.addObject().put("start", Hex.of(r.start())).put("size", Hex.of(r.size())).put("digest", r.digest());
@@ -58,7 +61,8 @@ public record ChecksumReport(DigestAlgorithm algorithm, String scheme, long chun
         pages.add(new PageDigest(Hex.parse(p.path("physical").asText()), p.path("digest").asText()));
       }
       return new ChecksumReport(DigestAlgorithm.fromCliName(n.path("algorithm").asText()), n.path("scheme").asText(),
-          n.path("chunkSize").asLong(), n.path("image").asText(), List.copyOf(ranges), List.copyOf(pages));
+          n.path("chunkSize").asLong(), n.path("image").asText(), List.copyOf(ranges), List.copyOf(pages),
+          n.path("excludedBytes").asLong(0));
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("digest list has a malformed address: " + e.getMessage());
     }
@@ -67,7 +71,8 @@ public record ChecksumReport(DigestAlgorithm algorithm, String scheme, long chun
   /** sha256sum-like lines: digest, then what it covers. */
   public String toText() {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format("%s:%s  image (%s)%n", scheme, image, "all ranges"));
+    sb.append(String.format("%s:%s  image (%s)%n", scheme, image, excludedBytes == 0 ? "all ranges"
+        : "all ranges; covers only the pages the dump holds: " + ByteSize.format(excludedBytes) + " excluded by its dump level"));
     for (RangeDigest r : ranges) {
       sb.append(String.format("%s:%s  range 0x%x-0x%x (%s)%n", scheme, r.digest(), r.start(), r.start() + r.size() - 1,
           ByteSize.format(r.size())));

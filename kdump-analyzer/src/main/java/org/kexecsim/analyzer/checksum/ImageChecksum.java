@@ -14,7 +14,6 @@ import org.kexecsim.analyzer.FrameIndex;
 import org.kexecsim.analyzer.Progress;
 import org.kexecsim.analyzer.checksum.ChecksumReport.PageDigest;
 import org.kexecsim.analyzer.checksum.ChecksumReport.RangeDigest;
-import org.kexecsim.dump.MappedFileMemory;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.memory.RamRange;
 
@@ -35,13 +34,16 @@ import org.kexecsim.memory.RamRange;
  * RAM range at once (the usual x86 map has one range holding nearly all RAM, so spreading whole
  * ranges over threads would leave one core idle); and a chunk the image cannot hold data in
  * (a hole of a sparse dump) costs one cached digest of zeros instead of hashing gigabytes of
- * zeros. The range and image digests therefore differ from {@code b3sum}/{@code sha256sum} of
+ * zeros. A page the dump excluded (makedumpfile's dump level) is left out of its leaf and has no
+ * page digest; the report states how many bytes that was, since its digests then cover less
+ * than the RAM map. The range and image digests therefore differ from {@code b3sum}/{@code sha256sum} of
  * the raw bytes; the page digests equal {@code sha256sum} of each page.
  */
 public final class ImageChecksum {
   public static final long CHUNK = 4L << 20;
   private static final int PAGE = PhysicalMemory.PAGE_SIZE;
   private static final byte[] ZEROS = new byte[(int) CHUNK];
+  private static final ThreadLocal<byte[]> CHUNK_BUFFER = ThreadLocal.withInitial(() -> new byte[(int) CHUNK]);
 
   private ImageChecksum() {}
 
@@ -82,7 +84,7 @@ public final class ImageChecksum {
           progress.advance(t.length());
           return r;
         },
-        memory instanceof MappedFileMemory ? threads : 1);
+        memory.concurrentReads() ? threads : 1);
 
     List<RangeDigest> rangeDigests = new ArrayList<>();
     List<PageDigest> pages = new ArrayList<>();
@@ -104,7 +106,7 @@ public final class ImageChecksum {
       rangeDigests.add(new RangeDigest(range.start(), range.size(), Hex.toHexString(rangeDigest)));
     }
     return new ChecksumReport(algorithm, scheme(algorithm), CHUNK, Hex.toHexString(finish(image)),
-        List.copyOf(rangeDigests), List.copyOf(pages));
+        List.copyOf(rangeDigests), List.copyOf(pages), memory.excludedBytes());
   }
 
   /** Recomputes with the saved list's algorithm (and per-page digests if it has them) and compares. */
@@ -121,6 +123,10 @@ public final class ImageChecksum {
     List<String> mismatches = new ArrayList<>();
     if (!now.image().equals(saved.image())) {
       mismatches.add("image");
+    }
+    if (now.excludedBytes() != saved.excludedBytes()) {
+      mismatches.add(String.format("coverage: the image leaves out %d bytes, the digest list %d", now.excludedBytes(),
+          saved.excludedBytes()));
     }
     Map<Long, RangeDigest> nowRanges = new HashMap<>();
     now.ranges().forEach(r -> nowRanges.put(r.start(), r));
@@ -147,14 +153,17 @@ public final class ImageChecksum {
 
   private static Result hashChunk(PhysicalMemory memory, DigestAlgorithm algorithm, Task t, boolean perPage,
       Map<Long, byte[]> zeroLeaves) {
-    byte[] buf = new byte[t.length()];
-    memory.read(t.start(), buf, 0, buf.length);
-    if (Arrays.mismatch(buf, 0, buf.length, ZEROS, 0, buf.length) < 0) {
-      // All zeros: comparing is ~30x faster than hashing, and a dump file cannot tell us about its holes.
+    if (memory.excludedBytes() > 0 && anyExcluded(memory, t)) {
+      return heldPagesOnly(memory, algorithm, t, perPage);
+    }
+    byte[] buf = CHUNK_BUFFER.get(); // one per worker: a pass over the image allocates no chunk buffers
+    memory.read(t.start(), buf, 0, t.length());
+    if (Arrays.mismatch(buf, 0, t.length(), ZEROS, 0, t.length()) < 0) {
+      // All zeros: comparing is ~30x faster than hashing (holes the file system reports never get here).
       return zeroChunk(algorithm, t, perPage, zeroLeaves);
     }
     Digest d = algorithm.newDigest();
-    d.update(buf, 0, buf.length);
+    d.update(buf, 0, t.length());
     List<PageDigest> pages = new ArrayList<>();
     if (perPage) {
       Digest pd = algorithm.newDigest();
@@ -163,6 +172,38 @@ public final class ImageChecksum {
         pages.add(new PageDigest(pa, Hex.toHexString(finish(pd))));
       });
     }
+    return new Result(finish(d), pages);
+  }
+
+  private static boolean anyExcluded(PhysicalMemory memory, Task t) {
+    for (long p = t.start() & -PAGE; p < t.start() + t.length(); p += PAGE) {
+      if (memory.isExcluded(p)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A chunk with pages the dump excluded: the leaf hashes the pages it holds, in address order,
+   * and an excluded page gets no page digest. Unknown content is never hashed as zeros.
+   */
+  private static Result heldPagesOnly(PhysicalMemory memory, DigestAlgorithm algorithm, Task t, boolean perPage) {
+    Digest d = algorithm.newDigest();
+    Digest pd = algorithm.newDigest();
+    byte[] page = new byte[PAGE];
+    List<PageDigest> pages = new ArrayList<>();
+    eachPage(t, (pa, n) -> {
+      if (memory.isExcluded(pa)) {
+        return;
+      }
+      memory.read(pa, page, 0, n);
+      d.update(page, 0, n);
+      if (perPage) {
+        pd.update(page, 0, n);
+        pages.add(new PageDigest(pa, Hex.toHexString(finish(pd))));
+      }
+    });
     return new Result(finish(d), pages);
   }
 

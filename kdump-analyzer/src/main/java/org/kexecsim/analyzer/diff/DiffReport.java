@@ -20,8 +20,18 @@ public record DiffReport(List<DiffRange> ranges, long comparedBytes, long differ
     long onlyInABytes, long onlyInBBytes) {
   public static final String FORMAT = "kexec-sim/diff/v1";
 
+  /** No range differs; ranges a dump excluded were not compared and do not count. */
   public boolean identical() {
-    return ranges.isEmpty();
+    return ranges.stream().allMatch(DiffReport::excluded);
+  }
+
+  private static boolean excluded(DiffRange r) {
+    return r.tags().stream().anyMatch(DiffTag::excluded);
+  }
+
+  /** Bytes present in both images' RAM that one of the dumps does not hold, so were not compared. */
+  public long excludedBytes() {
+    return ranges.stream().filter(DiffReport::excluded).mapToLong(DiffRange::size).sum();
   }
 
   public ObjectNode toJson() {
@@ -32,6 +42,7 @@ public record DiffReport(List<DiffRange> ranges, long comparedBytes, long differ
     n.put("differingBytes", differingBytes);
     n.put("onlyInABytes", onlyInABytes);
     n.put("onlyInBBytes", onlyInBBytes);
+    n.put("excludedBytes", excludedBytes());
     ArrayNode arr = n.putArray("ranges");
     for (DiffRange r : ranges) {
       ObjectNode o = arr.addObject();
@@ -50,9 +61,11 @@ public record DiffReport(List<DiffRange> ranges, long comparedBytes, long differ
       sb.append(String.format("0x%012x-0x%012x %8s %s%n", r.start(), r.end(), ByteSize.format(r.size()),
           r.tags().stream().sorted().map(t -> t.name().toLowerCase(Locale.ROOT).replace('_', '-')).toList()));
     }
-    sb.append(String.format("%s: %d ranges, %d differing pages (%s), compared %s; only in A %s, only in B %s%n",
+    long excluded = excludedBytes();
+    sb.append(String.format("%s: %d ranges, %d differing pages (%s), compared %s; only in A %s, only in B %s%s%n",
         identical() ? "IDENTICAL" : "DIFFERENT", ranges.size(), differingPages, ByteSize.format(differingBytes),
-        ByteSize.format(comparedBytes), ByteSize.format(onlyInABytes), ByteSize.format(onlyInBBytes)));
+        ByteSize.format(comparedBytes - excluded), ByteSize.format(onlyInABytes), ByteSize.format(onlyInBBytes),
+        excluded == 0 ? "" : "; not compared, excluded from a dump, " + ByteSize.format(excluded)));
     return sb.toString();
   }
 }

@@ -10,5 +10,13 @@ public enum DiffTag {
   KERNEL_TEXT,
   /** RAM that only A has (e.g. the crash region a /proc/vmcore leaves out). */
   ONLY_IN_A,
-  ONLY_IN_B
+  ONLY_IN_B,
+  /** RAM that A's dump file leaves out (makedumpfile's dump level excluded it): not compared, not a difference. */
+  EXCLUDED_IN_A,
+  EXCLUDED_IN_B;
+
+  /** Whether a range with this tag was left uncompared rather than found different. */
+  public boolean excluded() {
+    return this == EXCLUDED_IN_A || this == EXCLUDED_IN_B;
+  }
 }

@@ -25,6 +25,11 @@ import org.kexecsim.memory.RamRange;
  */
 public final class ImageDiff {
   static final long CHUNK = 64L << 20;
+  /** Within a chunk of two file mappings, the unit whose holes are skipped. */
+  static final long SPAN = 2L << 20;
+  /** Piece codes of pages a dump excluded (makedumpfile -d): bit 2 for A, bit 3 for B. */
+  private static final int EXCLUDED_A = 4;
+  private static final int EXCLUDED_B = 8;
   private static final int PAGE = PhysicalMemory.PAGE_SIZE;
 
   private ImageDiff() {}
@@ -61,6 +66,10 @@ public final class ImageDiff {
     // Merge the one-sided spans and the differing pieces in address order.
     List<long[]> pieces = new ArrayList<>();
     for (long[] d : differing) {
+      if (d.length == 3) { // excluded from a dump: tagged, not counted as differing
+        pieces.add(d);
+        continue;
+      }
       pieces.add(new long[] {d[0], d[1], 0});
       pages++;
       bytes += d[1] - d[0];
@@ -77,6 +86,13 @@ public final class ImageDiff {
         tags.add(DiffTag.ONLY_IN_A);
       } else if (p[2] == 2) {
         tags.add(DiffTag.ONLY_IN_B);
+      } else if (p[2] == EXCLUDED_A) {
+        tags.add(DiffTag.EXCLUDED_IN_A);
+      } else if (p[2] == EXCLUDED_B) {
+        tags.add(DiffTag.EXCLUDED_IN_B);
+      } else if (p[2] == (EXCLUDED_A | EXCLUDED_B)) {
+        tags.add(DiffTag.EXCLUDED_IN_A);
+        tags.add(DiffTag.EXCLUDED_IN_B);
       }
       if (options.crashRegion().isPresent() && overlaps(options.crashRegion().get(), p[0], p[1])) {
         tags.add(DiffTag.CRASH_REGION);
@@ -166,7 +182,7 @@ public final class ImageDiff {
 
   private static List<long[]> compareAll(PhysicalMemory a, PhysicalMemory b, List<long[]> work, int threads,
       org.kexecsim.analyzer.Progress progress) {
-    boolean parallel = a instanceof MappedFileMemory && b instanceof MappedFileMemory;
+    boolean parallel = a.concurrentReads() && b.concurrentReads();
     int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     List<long[]> out = new ArrayList<>();
     if (!parallel || n == 1 || work.size() == 1) {
@@ -180,9 +196,14 @@ public final class ImageDiff {
       }
       return out;
     }
+    FrameIndex fa = FrameIndex.of(a);
+    FrameIndex fb = FrameIndex.of(b);
     for (List<long[]> local : org.kexecsim.analyzer.Workers.map(work, n, "diff", w -> {
       List<long[]> found = new ArrayList<>();
-      compareChunk(a, b, w[0], w[1], found);
+      // holes of sparse files on both sides are equal without reading them
+      if (fa.mayHaveData(w[0], w[1]) || fb.mayHaveData(w[0], w[1])) {
+        compareChunk(a, b, w[0], w[1], found);
+      }
       progress.advance(w[1] - w[0]);
       return found;
     })) {
@@ -191,10 +212,25 @@ public final class ImageDiff {
     return out;
   }
 
-  /** Appends {start, end} of every differing page piece of {@code [start, end)}. */
+  /**
+   * Appends {start, end} of every differing page piece of {@code [start, end)}, and {start, end,
+   * code} of every page one side's dump excluded: those are not read at all.
+   */
   static void compareChunk(PhysicalMemory a, PhysicalMemory b, long start, long end, List<long[]> out) {
     Optional<MemorySegment> sa = a instanceof MappedFileMemory ma ? ma.fileBacked(start, end - start) : Optional.empty();
     Optional<MemorySegment> sb = b instanceof MappedFileMemory mb ? mb.fileBacked(start, end - start) : Optional.empty();
+    if (sa.isPresent() && sb.isPresent() && end - start > SPAN) {
+      // a sparse file maps its holes as zero pages: compare only the spans where either side has data
+      FrameIndex ia = FrameIndex.of(a);
+      FrameIndex ib = FrameIndex.of(b);
+      for (long s = start; s < end; s += SPAN) {
+        long e = Math.min(end, s + SPAN);
+        if (ia.mayHaveData(s, e) || ib.mayHaveData(s, e)) {
+          compareChunk(a, b, s, e, out);
+        }
+      }
+      return;
+    }
     if (sa.isPresent() && sb.isPresent()) {
       MemorySegment x = sa.get();
       MemorySegment y = sb.get();
@@ -219,11 +255,18 @@ public final class ImageDiff {
     for (long p = start; p < end; ) {
       long pageEnd = Math.min((p & -PAGE) + PAGE, end);
       int n = (int) (pageEnd - p);
+      int excluded = (a.isExcluded(p) ? EXCLUDED_A : 0) | (b.isExcluded(p) ? EXCLUDED_B : 0);
+      if (excluded != 0) {
+        out.add(new long[] {p, pageEnd, excluded});
+        p = pageEnd;
+        continue;
+      }
       boolean equal;
       if (!a.mayBeNonZero(p) && !b.mayBeNonZero(p)) {
         equal = true;
       } else if (n == PAGE) {
-        equal = a.pageEquals(p, b, p);
+        // the decoding side compares against the mapped one without copying it
+        equal = a instanceof MappedFileMemory ? b.pageEquals(p, a, p) : a.pageEquals(p, b, p);
       } else {
         a.read(p, pa, 0, n);
         b.read(p, pb, 0, n);

@@ -2,6 +2,7 @@ package org.kexecsim.analyzer.vtop;
 
 import java.util.List;
 import org.kexecsim.analyzer.PagingContext;
+import org.kexecsim.memory.PageExcludedException;
 import org.kexecsim.memory.PhysicalAccessException;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.mmu.Access;
@@ -18,20 +19,21 @@ public final class Vtop {
 
   public static VtopReport translate(PhysicalMemory memory, PagingContext ctx, List<Long> linear) {
     PageWalker walker = new PageWalker(memory);
-    List<VtopResult> results = linear.stream().map(va -> one(walker, ctx, va)).toList();
+    List<VtopResult> results = linear.stream().map(va -> one(walker, memory, ctx, va)).toList();
     return new VtopReport(ctx, results);
   }
 
-  static VtopResult one(PageWalker walker, PagingContext ctx, long va) {
+  static VtopResult one(PageWalker walker, PhysicalMemory memory, PagingContext ctx, long va) {
     try {
       Translation t = walker.translate(ctx.state(), va, Access.READ, false);
       return switch (t) {
-        case Translation.Mapped m -> VtopResult.mapped(va, m.physical(), m.pageSize(), m.steps());
+        case Translation.Mapped m -> VtopResult.mapped(va, m.physical(), m.pageSize(), m.steps(), !memory.isExcluded(m.physical()));
         case Translation.Faulted f -> VtopResult.faulted(va, f.describe(), f.steps());
       };
     } catch (PhysicalAccessException e) {
       List<org.kexecsim.mmu.WalkStep> steps = walker.steps(ctx.state());
-      return VtopResult.faulted(va, "page table outside the image: " + e.getMessage(), steps);
+      return VtopResult.faulted(va, (e instanceof PageExcludedException ? "page table not in the dump: " : "page table outside the image: ")
+          + e.getMessage(), steps);
     }
   }
 }

@@ -40,6 +40,9 @@ public record VtopReport(PagingContext paging, List<VtopResult> results) {
       o.put("mapped", r.isMapped());
       r.physical().ifPresent(pa -> o.put("physical", Hex.of(pa)));
       r.pageSize().ifPresent(s -> o.put("pageSize", s.label()));
+      if (r.isMapped()) {
+        o.put("inDump", r.inDump());
+      }
       r.fault().ifPresent(f -> o.put("fault", f));
       ArrayNode steps = o.putArray("steps");
       for (WalkStep s : r.steps()) {
@@ -64,7 +67,8 @@ public record VtopReport(PagingContext paging, List<VtopResult> results) {
     sb.append("paging: ").append(paging.describe()).append(System.lineSeparator());
     for (VtopResult r : results) {
       if (r.isMapped()) {
-        sb.append(String.format("0x%016x -> 0x%x (%s page)%n", r.linear(), r.physical().getAsLong(), r.pageSize().get().label()));
+        sb.append(String.format("0x%016x -> 0x%x (%s page)%s%n", r.linear(), r.physical().getAsLong(), r.pageSize().get().label(),
+            r.inDump() ? "" : "; that page is not in the dump (excluded by the dump level)"));
       } else {
         sb.append(String.format("0x%016x -> not mapped: %s%n", r.linear(), r.fault().get()));
       }

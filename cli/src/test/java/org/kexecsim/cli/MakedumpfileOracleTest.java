@@ -1,0 +1,128 @@
+package org.kexecsim.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.kexecsim.dump.kdump.KdumpTestWriter;
+import org.kexecsim.dump.kdump.PageCodec;
+
+/**
+ * The real makedumpfile as the oracle: the project's own vmcore (a crashed synthetic kernel) is
+ * converted by makedumpfile into each form it writes, and every analysis command must answer on
+ * the converted file exactly as on the ELF vmcore it came from. Snappy and zstd pages, which
+ * Debian's makedumpfile 1.7.2 cannot write, are the real -c file's pages re-encoded in place.
+ * Skipped when makedumpfile is not installed; KdumpReaderTest checks the same rules on files the
+ * tests lay out themselves.
+ */
+class MakedumpfileOracleTest {
+  static final String TEXT = "0xffffffff81000000";
+  static final String DIRECT = "0xffff888000100000";
+
+  @TempDir static Path dir;
+  static Path vmcore;
+  static Path pre;
+
+  @BeforeAll
+  static void crashAndConvert() throws Exception {
+    assumeTrue(onPath("makedumpfile"), "makedumpfile is not installed (Debian package makedumpfile)");
+    Path out = dir.resolve("run");
+    CliRun r = CliRun.of("transition", "--arch", "x86_64", "--design", "mainline", "--ram", "256M", "--crashkernel", "64M",
+        "--out", out.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    vmcore = out.resolve("vmcore");
+    pre = out.resolve("pre.core");
+    for (String level : List.of("0", "1")) {
+      for (String c : List.of("-c", "-l", "-p", "-z")) {
+        makedumpfile(dir.resolve("d" + level + c), c, "-d", level, vmcore.toString(), dir.resolve("d" + level + c).toString());
+      }
+    }
+    makedumpfile(dir.resolve("flat"), "-F", "-c", "-d", "0", vmcore.toString());
+    makedumpfile(null, "--split", "-c", "-d", "1", vmcore.toString(), part(2, 1), part(2, 2));
+    makedumpfile(null, "--split", "-l", "-d", "0", vmcore.toString(), part(3, 1), part(3, 2), part(3, 3));
+    byte[] real = Files.readAllBytes(dir.resolve("d0-c"));
+    Files.write(dir.resolve("d0-snappy"), KdumpTestWriter.recompress(real, PageCodec.SNAPPY));
+    Files.write(dir.resolve("d0-zstd"), KdumpTestWriter.recompress(real, PageCodec.ZSTD));
+  }
+
+  static String part(int of, int i) {
+    return dir.resolve("split" + of + "." + i).toString();
+  }
+
+  static boolean onPath(String tool) {
+    return Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
+  }
+
+  /** Runs makedumpfile; with {@code stdout}, its standard output (the flattened stream) goes there. */
+  static void makedumpfile(Path stdout, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("makedumpfile"));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
+    boolean toFile = stdout != null && args[0].equals("-F");
+    pb.redirectOutput(toFile ? ProcessBuilder.Redirect.to(stdout.toFile()) : ProcessBuilder.Redirect.DISCARD);
+    Process p = pb.start();
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "makedumpfile timed out");
+    assertEquals(0, p.exitValue(), "makedumpfile " + cmd + " failed");
+  }
+
+  static Stream<String> converted() {
+    return Stream.of("d0-c", "d0-l", "d0-p", "d0-z", "d1-c", "d1-l", "d1-p", "d1-z", "flat", "d0-snappy", "d0-zstd",
+        "split2.1:split2.2", "split3.3:split3.1:split3.2");
+  }
+
+  static String path(String name) {
+    return String.join(":", Stream.of(name.split(":")).map(n -> dir.resolve(n).toString()).toList());
+  }
+
+  /** Runs the command on the ELF vmcore and on {@code name}: same exit code, same output. */
+  static void sameAnswer(String name, String... argsWithImage) {
+    String[] onElf = argsWithImage.clone();
+    String[] onConverted = argsWithImage.clone();
+    for (int i = 0; i < onElf.length; i++) {
+      if (onElf[i].equals("IMAGE")) {
+        onElf[i] = vmcore.toString();
+        onConverted[i] = path(name);
+      }
+    }
+    CliRun a = CliRun.of(onElf);
+    CliRun b = CliRun.of(onConverted);
+    assertTrue(a.exitCode() == 0 || a.exitCode() == 1, a.err());
+    assertEquals(a.exitCode(), b.exitCode(), name + ": " + b.err());
+    assertEquals(a.out(), b.out(), name + ": " + String.join(" ", argsWithImage));
+  }
+
+  @ParameterizedTest
+  @MethodSource("converted")
+  void vtopPtdumpVerifyPgdDiffAndChecksumAnswerAsOnTheElfVmcore(String name) {
+    sameAnswer(name, "vtop", "IMAGE", TEXT, DIRECT, "0xffff888004000000", "--verbose");
+    sameAnswer(name, "ptdump", "IMAGE");
+    sameAnswer(name, "verify-pgd", pre.toString(), "IMAGE");
+    sameAnswer(name, "diff", pre.toString(), "IMAGE");
+    sameAnswer(name, "checksum", "IMAGE", "--per-page", "--json");
+  }
+
+  @Test
+  void theConvertedFilesAreWhatTheyClaim() {
+    CliRun flat = CliRun.of("checksum", path("flat"), "--format", "flattened");
+    assertEquals(0, flat.exitCode(), flat.err());
+    CliRun wrong = CliRun.of("checksum", path("d0-c"), "--format", "elf");
+    assertEquals(3, wrong.exitCode(), "a kdump file forced through the ELF reader is refused");
+    assertEquals(1, wrong.err().lines().count(), wrong.err());
+    CliRun half = CliRun.of("vtop", path("split3.2:split3.3"), TEXT);
+    assertEquals(3, half.exitCode(), "a split dump with a part missing");
+    assertTrue(half.err().contains("split dump part missing"), half.err());
+    assertEquals(1, half.err().lines().count(), half.err());
+  }
+}
