@@ -154,7 +154,6 @@ public final class KernelBoot {
       DescriptorTable idt = writeIdt(idtPa, text);
 
       List<Long> vmalloc = mapVmalloc(kernel, frames);
-      long bannerVirtual = writeBanner(frames, text);
 
       List<KernelProcess> processes = new ArrayList<>();
       int nproc = 2 + random.nextInt(2);
@@ -184,6 +183,7 @@ public final class KernelBoot {
           .note().withFinalNote();
       memory.write(vmcoreinfoPa, vmcoreinfo, 0, vmcoreinfo.length);
 
+      long bannerVirtual = writeBanner(frames, text); // last, so nothing allocated before it moves
       CrashedKernel k = new CrashedKernel(
           arch, seed, memory, crashFinal, regs, kernelPgd, text, physBase, relocateVirtual, gdt, idt,
           processes, current.pid(), notes, vmcoreinfoPa, vmcoreinfo.length, vmalloc, image, directMapBytes, cpu(),
