@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * headers and tail, the one an uninterrupted run writes.
  */
 class KilledWriteTest {
-  private static final List<String> IMAGES = List.of("pre.core", "post.core", "vmcore");
+  private static final List<String> IMAGES = List.of("pre.core", "post.core", "vmcore", "System.map");
   private static final int HEAD = 64 << 10;
   private static final int TAIL = 4 << 10;
 

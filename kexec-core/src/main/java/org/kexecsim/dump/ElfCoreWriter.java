@@ -116,7 +116,7 @@ public final class ElfCoreWriter {
   }
 
   /** Renames {@code tmp} to {@code out}; without force, a hard link refuses to replace an existing file atomically. */
-  private static void publish(Path tmp, Path out, boolean force) throws IOException {
+  public static void publish(Path tmp, Path out, boolean force) throws IOException {
     if (force) {
       Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       return;

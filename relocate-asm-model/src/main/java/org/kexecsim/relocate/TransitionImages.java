@@ -104,7 +104,14 @@ public final class TransitionImages {
         })
         .forEach(e -> b.append(String.format(width, e.getValue()[0])).append(' ')
             .append((char) e.getValue()[1]).append(' ').append(e.getKey()).append('\n'));
-    Files.writeString(out, b.toString(), StandardCharsets.US_ASCII);
+    // Atomic like the images: a killed run leaves a temp file, never a partial System.map.
+    Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), "." + out.getFileName() + ".", ".tmp");
+    try {
+      Files.writeString(tmp, b.toString(), StandardCharsets.US_ASCII);
+      ElfCoreWriter.publish(tmp, out, force);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
   }
 
   /**
