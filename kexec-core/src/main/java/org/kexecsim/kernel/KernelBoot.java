@@ -58,6 +58,8 @@ public final class KernelBoot {
   private static final String OSRELEASE = "6.16.0-kexecsim";
   /** x86_64 vmemmap base with 4-level paging (Documentation/arch/x86/x86_64/mm.rst). */
   private static final long VMEMMAP_START = 0xFFFF_EA00_0000_0000L;
+  /** Where node_online_map sits in the page that holds the mem_map pointer. */
+  private static final long NODE_ONLINE_MAP_OFFSET = 8;
   /** __NEW_UTS_LEN + 1. */
   private static final int UTS_FIELD = 65;
   private static final String[] COMMS = {"systemd", "sshd", "bash", "postgres", "nginx", "kworker/u8:2"};
@@ -179,6 +181,9 @@ public final class KernelBoot {
       // model to start at all, though at dump level 0 it never reads a struct page. It points
       // where x86_64 keeps the page array (VMEMMAP_START, Documentation/arch/x86/x86_64/mm.rst).
       memory.writeU64(memMapPa, is64 ? VMEMMAP_START : arch.directMapVirtual(0));
+      // node_online_map (mm/page_alloc.c node_states[N_ONLINE]): one node, node 0, online; kept
+      // in the same data page, right after the mem_map pointer, so nothing else moves.
+      memory.writeU64(memMapPa + NODE_ONLINE_MAP_OFFSET, 1L);
       byte[] vmcoreinfo = vmcoreinfo(text, kernelPgd, physBase, text.virtual(utsPa), text.virtual(memMapPa))
           .note().withFinalNote();
       memory.write(vmcoreinfoPa, vmcoreinfo, 0, vmcoreinfo.length);
@@ -483,7 +488,7 @@ public final class KernelBoot {
           .pageSize(PhysicalMemory.PAGE_SIZE)
           .symbol("init_uts_ns", utsVirtual)
           .offset("uts_namespace.name", 0)
-          .symbol("node_online_map", text.virtualStart() + text.textBytes() + 0x10_2000L)
+          .symbol("node_online_map", memMapVirtual + NODE_ONLINE_MAP_OFFSET)
           .symbol("swapper_pg_dir", pgdVirtual)
           .symbol("_stext", text.virtualStart())
           // What makedumpfile's initial() requires before it writes anything (get_nodes_online,

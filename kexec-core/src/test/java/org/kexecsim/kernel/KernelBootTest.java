@@ -3,6 +3,7 @@ package org.kexecsim.kernel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -112,6 +113,11 @@ class KernelBootTest {
       assertEquals(String.valueOf(k.physBase()), info.get("NUMBER(phys_base)"));
       assertEquals(info.get("SYMBOL(swapper_pg_dir)"), info.get("SYMBOL(init_top_pgt)"));
     }
+    // What VMCOREINFO says is there, is there: one node online, and mem_map holds a pointer.
+    long nodesVa = Long.parseUnsignedLong(info.get("SYMBOL(node_online_map)"), 16);
+    assertEquals(1L, k.memory().readU64(mapped(k, k.currentPgd(), nodesVa, Access.READ).physical()), "node 0 online");
+    long memMapVa = Long.parseUnsignedLong(info.get("SYMBOL(mem_map)"), 16);
+    assertNotEquals(0L, k.memory().readU64(mapped(k, k.currentPgd(), memMapVa, Access.READ).physical()), "mem_map set");
     assertEquals(0, b.getInt(24 + ((descsz + 3) & ~3)), "a final empty note follows");
     assertArrayEquals(desc, k.vmcoreinfoData());
   }
