@@ -21,7 +21,7 @@ import org.kexecsim.memory.RamRange;
  * <p>Nothing is copied to the heap; a read touches only the file pages it needs. Safe for
  * concurrent readers when the segment's arena is shared.
  */
-public final class MappedFileMemory implements PhysicalMemory {
+public final class MappedFileMemory implements DumpMemory {
   private static final ValueLayout.OfLong U64 = ElfConstants.U64;
   private static final ValueLayout.OfInt U32 = ElfConstants.U32;
   private static final ValueLayout.OfShort U16 = ElfConstants.U16;
@@ -74,11 +74,6 @@ public final class MappedFileMemory implements PhysicalMemory {
 
   public List<Extent> extents() {
     return extents;
-  }
-
-  @Override
-  public boolean writable() {
-    return false;
   }
 
   /** A shared-arena mapping is safe for concurrent readers. */
@@ -195,7 +190,7 @@ public final class MappedFileMemory implements PhysicalMemory {
         return MemorySegment.mismatch(file, a, a + PAGE_SIZE, o.file, b, b + PAGE_SIZE) < 0;
       }
     }
-    return PhysicalMemory.super.pageEquals(physical, other, otherPhysical);
+    return DumpMemory.super.pageEquals(physical, other, otherPhysical);
   }
 
   /** False only for pages wholly in a zero-filled tail, a hole of a sparse file, or outside RAM. */
@@ -235,49 +230,10 @@ public final class MappedFileMemory implements PhysicalMemory {
   }
 
   private void check(long physical, long length) {
-    if (length > 0 && Long.compareUnsigned(physical + length - 1, physical) < 0) {
-      throw new PhysicalAccessException(physical, String.format("physical range 0x%x + 0x%x wraps past 2^64", physical, length));
-    }
-    if (!ramMap.containsRange(physical, length)) {
-      throw outside(physical, length);
-    }
+    DumpMemory.checkRange(ramMap, physical, length);
   }
 
   private static PhysicalAccessException outside(long physical, long length) {
-    return new PhysicalAccessException(physical, String.format("physical address 0x%x (%d bytes) is not in the dump", physical, length));
-  }
-
-  @Override
-  public void writeU8(long physical, int value) {
-    throw readOnly();
-  }
-
-  @Override
-  public void writeU16(long physical, int value) {
-    throw readOnly();
-  }
-
-  @Override
-  public void writeU32(long physical, long value) {
-    throw readOnly();
-  }
-
-  @Override
-  public void writeU64(long physical, long value) {
-    throw readOnly();
-  }
-
-  @Override
-  public void write(long physical, byte[] src, int offset, int length) {
-    throw readOnly();
-  }
-
-  @Override
-  public void copyPage(long srcPhysical, long dstPhysical) {
-    throw readOnly();
-  }
-
-  private static UnsupportedOperationException readOnly() {
-    return new UnsupportedOperationException("a dump is read-only");
+    return DumpMemory.outside(physical, length);
   }
 }

@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.kexecsim.dump.DumpMemory;
 import org.kexecsim.dump.MappedFileMemory;
 import org.kexecsim.memory.PageExcludedException;
 import org.kexecsim.memory.PhysicalAccessException;
@@ -23,7 +24,7 @@ import org.kexecsim.memory.RamRange;
  * ({@link #isExcluded}) and reading it throws {@link PageExcludedException}. Safe for concurrent
  * readers.
  */
-public final class CompressedMemory implements PhysicalMemory {
+public final class CompressedMemory implements DumpMemory {
   static final int DESC_SIZE = 24;
   private static final int PAGE = PAGE_SIZE;
   private static final int CACHE = 256; // 1 MiB of decoded pages
@@ -79,11 +80,6 @@ public final class CompressedMemory implements PhysicalMemory {
   @Override
   public RamMap ramMap() {
     return ramMap;
-  }
-
-  @Override
-  public boolean writable() {
-    return false;
   }
 
   @Override
@@ -275,49 +271,10 @@ public final class CompressedMemory implements PhysicalMemory {
   }
 
   private void check(long physical, long length) {
-    if (length > 0 && Long.compareUnsigned(physical + length - 1, physical) < 0) {
-      throw new PhysicalAccessException(physical, String.format("physical range 0x%x + 0x%x wraps past 2^64", physical, length));
-    }
-    if (!ramMap.containsRange(physical, length)) {
-      throw outside(physical, length);
-    }
+    DumpMemory.checkRange(ramMap, physical, length);
   }
 
   private static PhysicalAccessException outside(long physical, long length) {
-    return new PhysicalAccessException(physical, String.format("physical address 0x%x (%d bytes) is not in the dump", physical, length));
-  }
-
-  @Override
-  public void writeU8(long physical, int value) {
-    throw readOnly();
-  }
-
-  @Override
-  public void writeU16(long physical, int value) {
-    throw readOnly();
-  }
-
-  @Override
-  public void writeU32(long physical, long value) {
-    throw readOnly();
-  }
-
-  @Override
-  public void writeU64(long physical, long value) {
-    throw readOnly();
-  }
-
-  @Override
-  public void write(long physical, byte[] src, int offset, int length) {
-    throw readOnly();
-  }
-
-  @Override
-  public void copyPage(long srcPhysical, long dstPhysical) {
-    throw readOnly();
-  }
-
-  private static UnsupportedOperationException readOnly() {
-    return new UnsupportedOperationException("a dump is read-only");
+    return DumpMemory.outside(physical, length);
   }
 }
