@@ -233,4 +233,22 @@ final class HostileInputs {
     CASES.put("asm-100k-nested-parentheses", f -> Files.writeString(f, "nop\n.quad " + "(".repeat(100_000) + "1" + ")".repeat(100_000) + "\n"));
     CASES.put("asm-200k-unary-minuses", f -> Files.writeString(f, ".quad " + "-".repeat(200_000) + "1\n"));
   }
+
+  // Special files as dumps (issue 15 item 3): refused by their type, before any open.
+  static {
+    CASES.put("fifo-without-writer", f -> {
+      Files.deleteIfExists(f);
+      try {
+        if (new ProcessBuilder("mkfifo", f.toString()).start().waitFor() != 0) {
+          throw new IOException("mkfifo " + f + " failed");
+        }
+      } catch (InterruptedException e) {
+        throw new IOException(e);
+      }
+    });
+    CASES.put("directory-as-dump", f -> {
+      Files.deleteIfExists(f);
+      Files.createDirectory(f);
+    });
+  }
 }
