@@ -104,6 +104,12 @@ public final class Main implements Runnable {
         });
     int code = cl.execute(args);
     out.flush();
+    // PrintWriter never throws: a failed write to stdout (a full disk, /dev/full, a closed pipe)
+    // only shows in checkError(), and the output the user asked for is incomplete
+    if (out.checkError()) {
+      err.println("kexec-sim: standard output: write failed (disk full or the reader closed it); the output is incomplete");
+      code = ExitCode.IO;
+    }
     err.flush();
     return code;
   }
