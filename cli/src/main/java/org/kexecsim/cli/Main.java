@@ -63,7 +63,30 @@ public final class Main implements Runnable {
 
   /** Runs the command line with the given streams; returns the exit code. Tests call this. */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(new Main());
+    return execute(new CommandLine(new Main()), args, out, err);
+  }
+
+  /**
+   * Runs {@code cl}. picocli hands only Exceptions to the execution-exception handler; an Error
+   * (a StackOverflowError, an InternalError from a truncated mapped file, an OutOfMemoryError)
+   * would escape with a long stack trace, so it is caught here last: one line, exit 70.
+   */
+  static int execute(CommandLine cl, String[] args, PrintWriter out, PrintWriter err) {
+    try {
+      return run(cl, args, out, err);
+    } catch (Error e) {
+      err.println("kexec-sim: internal error: " + e.getClass().getName()
+          + (e.getMessage() == null ? "" : ": " + firstLine(e.getMessage()))
+          + (System.getenv("KEXEC_SIM_DEBUG") == null ? " (set KEXEC_SIM_DEBUG=1 for the stack trace)" : ""));
+      if (System.getenv("KEXEC_SIM_DEBUG") != null) {
+        e.printStackTrace(err);
+      }
+      err.flush();
+      return ExitCode.INTERNAL;
+    }
+  }
+
+  private static int run(CommandLine cl, String[] args, PrintWriter out, PrintWriter err) {
     cl.setOut(out);
     cl.setErr(err);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -81,6 +104,12 @@ public final class Main implements Runnable {
         });
     int code = cl.execute(args);
     out.flush();
+    // PrintWriter never throws: a failed write to stdout (a full disk, /dev/full, a closed pipe)
+    // only shows in checkError(), and the output the user asked for is incomplete
+    if (out.checkError()) {
+      err.println("kexec-sim: standard output: write failed (disk full or the reader closed it); the output is incomplete");
+      code = ExitCode.IO;
+    }
     err.flush();
     return code;
   }

@@ -220,4 +220,35 @@ final class HostileInputs {
     CASES.put("routine-flat-binary-too-big", f -> Files.write(f, new byte[8192]));
   }
 
+  // Assembler sources whose evaluation would recurse without bound (issue 15 item 2).
+  static {
+    CASES.put("asm-equ-refers-to-itself", f -> Files.writeString(f, "nop\n.equ a, a+1\n.quad a\n"));
+    CASES.put("asm-equ-chain-100k-deep", f -> {
+      StringBuilder s = new StringBuilder(".equ s0, 1\n");
+      for (int i = 1; i <= 100_000; i++) {
+        s.append(".equ s").append(i).append(", s").append(i - 1).append("+1\n");
+      }
+      Files.writeString(f, s.append(".quad s100000\n"));
+    });
+    CASES.put("asm-100k-nested-parentheses", f -> Files.writeString(f, "nop\n.quad " + "(".repeat(100_000) + "1" + ")".repeat(100_000) + "\n"));
+    CASES.put("asm-200k-unary-minuses", f -> Files.writeString(f, ".quad " + "-".repeat(200_000) + "1\n"));
+  }
+
+  // Special files as dumps (issue 15 item 3): refused by their type, before any open.
+  static {
+    CASES.put("fifo-without-writer", f -> {
+      Files.deleteIfExists(f);
+      try {
+        if (new ProcessBuilder("mkfifo", f.toString()).start().waitFor() != 0) {
+          throw new IOException("mkfifo " + f + " failed");
+        }
+      } catch (InterruptedException e) {
+        throw new IOException(e);
+      }
+    });
+    CASES.put("directory-as-dump", f -> {
+      Files.deleteIfExists(f);
+      Files.createDirectory(f);
+    });
+  }
 }

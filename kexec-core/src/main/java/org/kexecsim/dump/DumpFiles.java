@@ -24,6 +24,32 @@ public final class DumpFiles {
   /** What sniffing tried, for the refusal message. */
   public static final String TRIED = "ELF core (\\x7fELF), kdump-compressed (\"KDUMP   \"), flattened (\"makedumpfile\")";
 
+  /**
+   * Refuses, before opening it, a file that is not a regular file or a block device: opening a
+   * FIFO with no writer blocks forever, and a directory or socket has no bytes to read. The type
+   * is the st_mode S_IFMT field (POSIX sys/stat.h: S_IFREG 0100000, S_IFBLK 0060000).
+   */
+  static void requireReadableKind(Path path) throws IOException {
+    int mode;
+    try {
+      mode = (Integer) java.nio.file.Files.getAttribute(path, "unix:mode");
+    } catch (UnsupportedOperationException | IllegalArgumentException e) {
+      return; // no POSIX modes here: opening will tell
+    }
+    String kind = switch (mode & 0170000) {
+      case 0100000, 0060000 -> null;
+      case 0010000 -> "a FIFO";
+      case 0040000 -> "a directory";
+      case 0140000 -> "a socket";
+      case 0020000 -> "a character device";
+      default -> "not a regular file";
+    };
+    if (kind != null) {
+      throw new MalformedDumpException(path.toString(), 0,
+          "is " + kind + "; a dump is read from a regular file or a block device");
+    }
+  }
+
   /** The format {@code path}'s first bytes announce, if any (split parts read as KDUMP_COMPRESSED). */
   public static Optional<DumpFormat> sniff(Path path) throws IOException {
     byte[] head = new byte[16];
@@ -53,6 +79,9 @@ public final class DumpFiles {
    * when {@code format} is empty. {@code rawRamMap} is the RAM of a raw image (null: the whole file).
    */
   public static Dump open(List<Path> files, Optional<DumpFormat> format, RamMap rawRamMap) throws IOException {
+    for (Path p : files) {
+      requireReadableKind(p);
+    }
     Path first = files.getFirst();
     DumpFormat f = format.isPresent() ? format.get() : sniff(first).orElseThrow(() -> new MalformedDumpException(
         first.toString(), 0, "not a dump format this tool recognizes (tried " + TRIED

@@ -104,7 +104,13 @@ final class Cursor {
 
   /** An expression (GNU as syntax) starting here. */
   Expr expression() {
-    return new ExpressionParser(this).expression();
+    int st = pos;
+    Expr e = new ExpressionParser(this).expression();
+    if (ExpressionParser.depth(e) > ExpressionParser.MAX_DEPTH) {
+      throw new AssemblyException(line, col(st),
+          "expression nests deeper than " + ExpressionParser.MAX_DEPTH + " levels");
+    }
+    return e;
   }
 
   /** An AT&T operand starting here, for {@code bits}-bit code. */

@@ -1,7 +1,5 @@
 package org.kexecsim.isa;
 
-import java.util.Map;
-
 /** An assembler expression: constants, symbols and the operators GNU as evaluates for absolute values. */
 sealed interface Expr {
   record Num(long value) implements Expr {}
@@ -12,16 +10,6 @@ sealed interface Expr {
   record Unary(char op, Expr operand) implements Expr {}
 
   record Binary(String op, Expr left, Expr right) implements Expr {}
-
-  /** Whether the value depends on a label's address (which GNU as cannot fix in its first pass). */
-  default boolean usesLabel(Map<String, Expr> constants) {
-    return switch (this) {
-      case Num n -> false;
-      case Sym s -> !constants.containsKey(s.name()) || constants.get(s.name()).usesLabel(constants);
-      case Unary u -> u.operand().usesLabel(constants);
-      case Binary b -> b.left().usesLabel(constants) || b.right().usesLabel(constants);
-    };
-  }
 
   /** Symbol lookup for evaluation: returns the value or throws naming the symbol. */
   interface Scope {

@@ -1,10 +1,20 @@
 package org.kexecsim.isa;
 
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Locale;
 
 /** Parses GNU as expressions into {@link Expr} trees (evaluated later, when symbols have values). */
 final class ExpressionParser {
+  /**
+   * How deep one expression may nest (parentheses, unary operators, operator chains). GNU as
+   * takes deeper ones, but evaluation here recurses over the tree: a bound keeps a hostile line
+   * an error naming it rather than a stack overflow.
+   */
+  static final int MAX_DEPTH = 500;
+
   private final Cursor c;
+  private int nesting;
 
   ExpressionParser(Cursor c) {
     this.c = c;
@@ -99,6 +109,46 @@ final class ExpressionParser {
 
   Expr unary() {
     c.skipSpace();
+    if (++nesting > MAX_DEPTH) {
+      throw c.error("expression nests deeper than " + MAX_DEPTH + " levels");
+    }
+    try {
+      return primary();
+    } finally {
+      nesting--;
+    }
+  }
+
+  /** The height of an expression tree, walked without recursion (the tree may be hostile). */
+  static int depth(Expr root) {
+    Deque<Expr> nodes = new ArrayDeque<>();
+    Deque<Integer> depths = new ArrayDeque<>();
+    nodes.push(root);
+    depths.push(1);
+    int max = 0;
+    while (!nodes.isEmpty()) {
+      Expr e = nodes.pop();
+      int d = depths.pop();
+      max = Math.max(max, d);
+      switch (e) {
+        case Expr.Num n -> {}
+        case Expr.Sym s -> {}
+        case Expr.Unary u -> {
+          nodes.push(u.operand());
+          depths.push(d + 1);
+        }
+        case Expr.Binary b -> {
+          nodes.push(b.left());
+          depths.push(d + 1);
+          nodes.push(b.right());
+          depths.push(d + 1);
+        }
+      }
+    }
+    return max;
+  }
+
+  private Expr primary() {
     char ch = c.peek();
     if (ch == '-' || ch == '~' || ch == '+' || ch == '!') {
       c.pos++;

@@ -47,12 +47,14 @@ final class OperandResolver {
 
   /** A value GNU as cannot fix in its first pass: it takes the 32-bit form. */
   boolean symbolic(Expr e) {
+    symbols.atLine(in.line());
     List<String> names = new ArrayList<>();
     symbols.collectLabels(e, names);
     return !names.isEmpty() && !symbols.fixedAtParse(names, in.frag(), index);
   }
 
   long eval(Expr e) {
+    symbols.atLine(in.line());
     if (!strict && symbols.usesLabel(e)) {
       resolved &= symbols.allDefined(e);
     }
@@ -199,6 +201,7 @@ final class OperandResolver {
 
   long target(SourceOperand op) {
     if (op instanceof MemOp m && m.bare()) {
+      symbols.atLine(in.line());
       if (!symbols.usesLabel(m.disp())) {
         throw error(op, "branch targets must be labels in this subset");
       }

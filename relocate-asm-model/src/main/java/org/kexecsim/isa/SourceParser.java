@@ -64,7 +64,7 @@ final class SourceParser {
         c.skipSpace();
         if (c.peek() == '=' && !lw.startsWith(".")) {
           c.pos++;
-          symbols.defineConstant(word, c.expression(), stmts.size());
+          symbols.defineConstant(word, c.expression(), stmts.size(), c.line);
           stmts.add(new SetStmt(word, symbols.constant(word), ln + 1, stmtCol, data));
           c.expectEnd();
           continue;
@@ -94,7 +94,7 @@ final class SourceParser {
             c.skipSpace();
             c.expect(',');
             Expr e = c.expression();
-            symbols.defineConstant(name, e, stmts.size());
+            symbols.defineConstant(name, e, stmts.size(), c.line);
             stmts.add(new SetStmt(name, e, ln + 1, stmtCol, data));
           }
           case ".byte", ".word", ".short", ".long", ".int", ".quad" -> {

@@ -25,6 +25,34 @@ final class SymbolTable {
   /** Label addresses, as the current layout pass has them. */
   final Map<String, Long> labels = new HashMap<>();
   private int frag;
+  /** Each constant's own tree depth, what expanding it costs against {@link #EXPANSION_BUDGET}. */
+  private final Map<String, Integer> constantDepths = new HashMap<>();
+  /**
+   * How deep a value may nest once .set/.equ symbols are expanded. GNU as resolves much deeper
+   * chains, but the evaluator here recurses; a cycle ({@code .equ a, a+1}) is an endless chain.
+   */
+  static final int EXPANSION_BUDGET = 500;
+  private int expansion;
+  /** The source line being processed, for the "nests too deep" error. */
+  private int line;
+
+  void atLine(int line) {
+    this.line = line;
+  }
+
+  /** Enters constant {@code name} during a walk; fails with one line past the budget (or on a cycle). */
+  private void enter(String name, int column) {
+    expansion += constantDepths.getOrDefault(name, 1);
+    if (expansion > EXPANSION_BUDGET) {
+      expansion = 0;
+      throw new AssemblyException(line, column, "symbol " + name
+          + " refers to itself or nests .set/.equ definitions deeper than " + EXPANSION_BUDGET + " levels");
+    }
+  }
+
+  private void leave(String name) {
+    expansion = Math.max(0, expansion - constantDepths.getOrDefault(name, 1));
+  }
 
   int frag() {
     return frag;
@@ -39,10 +67,12 @@ final class SymbolTable {
   }
 
   /** Defines a .set/.equ/= symbol at statement {@code stmtIndex}. */
-  void defineConstant(String name, Expr e, int stmtIndex) {
+  void defineConstant(String name, Expr e, int stmtIndex, int line) {
+    atLine(line);
     List<String> names = new ArrayList<>();
     collectLabels(e, names);
     constants.put(name, e);
+    constantDepths.put(name, ExpressionParser.depth(e));
     if (names.isEmpty() || fixedAtParse(names, frag, stmtIndex)) {
       fixedConstants.add(name);
     } else {
@@ -119,7 +149,12 @@ final class SymbolTable {
           return; // already a number for GNU as
         }
         if (c != null) {
-          collectLabels(c, out);
+          enter(sym.name(), sym.column());
+          try {
+            collectLabels(c, out);
+          } finally {
+            leave(sym.name());
+          }
         } else {
           out.add(sym.name());
         }
@@ -134,15 +169,44 @@ final class SymbolTable {
 
   /** Whether the value depends on a label's address. */
   boolean usesLabel(Expr e) {
-    return e.usesLabel(constants);
+    return switch (e) {
+      case Expr.Num n -> false;
+      case Expr.Sym s -> {
+        Expr c = constants.get(s.name());
+        if (c == null) {
+          yield true;
+        }
+        enter(s.name(), s.column());
+        try {
+          yield usesLabel(c);
+        } finally {
+          leave(s.name());
+        }
+      }
+      case Expr.Unary u -> usesLabel(u.operand());
+      case Expr.Binary b -> usesLabel(b.left()) || usesLabel(b.right());
+    };
   }
 
   /** Whether every symbol of {@code e} has a value in the current pass. */
   boolean allDefined(Expr e) {
     return switch (e) {
       case Expr.Num n -> true;
-      case Expr.Sym s -> s.name().equals(".") || labels.containsKey(s.name())
-          || (constants.containsKey(s.name()) && allDefined(constants.get(s.name())));
+      case Expr.Sym s -> {
+        if (s.name().equals(".") || labels.containsKey(s.name())) {
+          yield true;
+        }
+        Expr c = constants.get(s.name());
+        if (c == null) {
+          yield false;
+        }
+        enter(s.name(), s.column());
+        try {
+          yield allDefined(c);
+        } finally {
+          leave(s.name());
+        }
+      }
       case Expr.Unary u -> allDefined(u.operand());
       case Expr.Binary b -> allDefined(b.left()) && allDefined(b.right());
     };
@@ -156,7 +220,13 @@ final class SymbolTable {
     }
     Expr c = constants.get(name);
     if (c != null) {
-      return c.eval(s -> lookup(s, line, here, strict));
+      atLine(line);
+      enter(name, sym.column());
+      try {
+        return c.eval(s -> lookup(s, line, here, strict));
+      } finally {
+        leave(name);
+      }
     }
     Long v = labels.get(name);
     if (v != null) {
