@@ -45,7 +45,7 @@ public final class DumpFiles {
       default -> "not a regular file";
     };
     if (kind != null) {
-      throw new MalformedDumpException(path.toString(), 0,
+      throw MalformedDumpException.ofFile(path.toString(),
           "is " + kind + "; a dump is read from a regular file or a block device");
     }
   }

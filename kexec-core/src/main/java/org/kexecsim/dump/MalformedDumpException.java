@@ -14,10 +14,19 @@ public final class MalformedDumpException extends RuntimeException implements Re
   private final String problem;
 
   public MalformedDumpException(String file, long offset, String problem) {
-    super(String.format("%s: offset 0x%x: %s", file, offset, problem), null, false, false);
+    this(String.format("%s: offset 0x%x: %s", file, offset, problem), file, offset, problem);
+  }
+
+  private MalformedDumpException(String message, String file, long offset, String problem) {
+    super(message, null, false, false);
     this.file = file;
     this.offset = offset;
     this.problem = problem;
+  }
+
+  /** A problem with the file as a whole (its type, say), where no offset means anything. */
+  public static MalformedDumpException ofFile(String file, String problem) {
+    return new MalformedDumpException(String.format("%s: %s", file, problem), file, 0, problem);
   }
 
   /** The file's name as the user gave it. */
