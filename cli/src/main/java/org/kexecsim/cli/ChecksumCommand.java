@@ -51,7 +51,7 @@ final class ChecksumCommand implements Callable<Integer> {
   @Option(names = "--verify", paramLabel = "FILE", description = "a saved --json digest list to check the image against")
   Path verify;
 
-  @Option(names = "--threads", defaultValue = "0", description = "hashing workers (default: one per core)")
+  @Option(names = "--threads", defaultValue = "0", converter = WorkerCount.class, description = "hashing workers (default: one per core)")
   int threads;
 
   @Option(names = "--json", description = "machine-readable output (also the digest-list format)")

@@ -47,7 +47,7 @@ final class DiffCommand implements Callable<Integer> {
   @Option(names = "--crash-region", description = "the crashkernel= reservation, START+SIZE or START-LAST")
   String crashRegion;
 
-  @Option(names = "--threads", defaultValue = "0", description = "compare workers (default: one per core)")
+  @Option(names = "--threads", defaultValue = "0", converter = WorkerCount.class, description = "compare workers (default: one per core)")
   int threads;
 
   @Option(names = "--json", description = "machine-readable output")

@@ -90,6 +90,14 @@ public final class Main implements Runnable {
     cl.setOut(out);
     cl.setErr(err);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    // Bad usage is one line naming what is wrong and where help is, not a page of usage text.
+    cl.setParameterExceptionHandler(
+        (ex, badArgs) -> {
+          err.println("kexec-sim: " + firstLine(ex.getMessage())
+              + " (see: " + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
+          err.flush();
+          return ExitCode.USAGE;
+        });
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
           int code = exitCodeFor(ex);

@@ -28,6 +28,7 @@ final class PagingOptions {
   int cpu;
 
   PagingContext resolve(CommandLine cl, Dump dump) {
+    requireCpu(cl, dump);
     Optional<PagingMode> m = mode(cl);
     PagingContext ctx = guarded(cl, dump,
         () -> RootTableFinder.find(dump, cr3 == null ? OptionalLong.empty() : OptionalLong.of(cr3), m, cpu));
@@ -51,6 +52,18 @@ final class PagingOptions {
     }
     roots.forEach(r -> requireRootInRam(dump, r.paging()));
     return roots;
+  }
+
+  /** --cpu names a CPU whose note the dump holds; no silent fallback to another CPU's CR3. */
+  private void requireCpu(CommandLine cl, Dump dump) {
+    if (cpu < 0) {
+      throw new CommandLine.ParameterException(cl, "--cpu " + cpu + ": a CPU number is 0 or more");
+    }
+    int notes = dump.qemuCpuStates().size();
+    if (cr3 == null && notes > 0 && cpu >= notes) {
+      throw new CommandLine.ParameterException(cl, String.format(
+          "--cpu %d: %s has QEMU CPU notes for CPUs 0-%d", cpu, dump.name(), notes - 1));
+    }
   }
 
   private Optional<PagingMode> mode(CommandLine cl) {

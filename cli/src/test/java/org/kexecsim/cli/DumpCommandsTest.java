@@ -198,6 +198,29 @@ class DumpCommandsTest {
   }
 
   @Test
+  void badOptionValuesAreOneUsageLineNamingTheOption() {
+    CliRun absentCpu = CliRun.of("vtop", before.toString(), "--cpu", "999", "0x1000");
+    assertEquals(2, absentCpu.exitCode(), absentCpu.err());
+    assertEquals("kexec-sim: --cpu 999: " + before + " has QEMU CPU notes for CPUs 0-0 (see: kexec-sim vtop --help)"
+        + System.lineSeparator(), absentCpu.err(), "no silent fallback to CPU 0");
+    CliRun negativeCpu = CliRun.of("ptdump", before.toString(), "--cpu", "-3");
+    assertEquals(2, negativeCpu.exitCode(), negativeCpu.err());
+    assertEquals(1, negativeCpu.err().lines().count(), negativeCpu.err());
+    assertTrue(negativeCpu.err().startsWith("kexec-sim: --cpu -3: a CPU number is 0 or more"), negativeCpu.err());
+    for (String command : List.of("checksum", "diff")) {
+      List<String> args = new java.util.ArrayList<>(List.of(command, before.toString()));
+      if (command.equals("diff")) {
+        args.add(before.toString());
+      }
+      args.addAll(List.of("--threads", "-1"));
+      CliRun r = CliRun.of(args.toArray(String[]::new));
+      assertEquals(2, r.exitCode(), r.err());
+      assertEquals(1, r.err().lines().count(), "one line, no usage page: " + r.err());
+      assertTrue(r.err().contains("a worker count is 0 (one per core) or more"), r.err());
+    }
+  }
+
+  @Test
   void aRawImageNeedsCr3AndModeOrItIsAUsageError() throws IOException {
     Path raw = dir.resolve("raw.img");
     try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
