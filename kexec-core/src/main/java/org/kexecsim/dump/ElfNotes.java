@@ -82,8 +82,10 @@ public record ElfNotes(List<Note> notes, List<PrStatus> prStatus, List<QemuCpuSt
   }
 
   /**
-   * The notes of one region. Like fs/proc/vmcore.c (update_note_header_size_elf64) the list
-   * ends at a note with n_namesz 0: the kernel closes each CPU's crash notes with an empty one.
+   * The notes of one region, by the ELF gABI: a note may have no name (n_namesz 0) and is then
+   * skipped over, not taken as the end, so that what follows it is still read. An all-zero
+   * header (the empty note the kernel closes each CPU's crash notes with, kernel/crash_core.c
+   * final_note, or padding) carries nothing and is passed over too.
    */
   private static List<Note> list(String file, MemorySegment seg, long start, long length, long fileBase) {
     List<Note> out = new ArrayList<>();
@@ -93,9 +95,6 @@ public record ElfNotes(List<Note> notes, List<PrStatus> prStatus, List<QemuCpuSt
       long nNamesz = seg.get(ElfConstants.U32, pos) & 0xFFFF_FFFFL;
       long nDescsz = seg.get(ElfConstants.U32, pos + 4) & 0xFFFF_FFFFL;
       int nType = seg.get(ElfConstants.U32, pos + 8);
-      if (nNamesz == 0) {
-        break;
-      }
       long room = end - pos - NOTE_HEADER;
       if (align4(nNamesz) > room) {
         throw new MalformedDumpException(file, pos + fileBase, String.format("PT_NOTE n_namesz 0x%x exceeds the segment", nNamesz));
@@ -110,6 +109,10 @@ public record ElfNotes(List<Note> notes, List<PrStatus> prStatus, List<QemuCpuSt
         len--;
       }
       long descOffset = pos + NOTE_HEADER + align4(nNamesz);
+      if (nNamesz == 0 && nDescsz == 0 && nType == 0) {
+        pos = descOffset;
+        continue;
+      }
       out.add(new Note(pos, new String(nameBytes, 0, len, StandardCharsets.US_ASCII), nType, descOffset, nDescsz));
       pos = descOffset + align4(nDescsz);
     }

@@ -2,6 +2,7 @@ package org.kexecsim.dump;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -120,6 +121,25 @@ class HostileDumpTest {
   void noteDescriptorLargerThanItsSegment() throws IOException {
     patch32(FIRST_NOTE + 4, 0x7fffffff);
     assertEquals(core + ": offset 0xec: PT_NOTE n_descsz 0x7fffffff exceeds the segment", error());
+  }
+
+  @Test
+  void aNoteWithoutANameIsSkippedAndTheNotesAfterItAreStillRead() throws IOException {
+    // gABI: n_namesz 0 is a legal, nameless note. The first note (CORE, name padded to 8 bytes)
+    // becomes one whose descriptor also spans the old name, so the next note stays in place.
+    long descsz;
+    try (FileChannel ch = FileChannel.open(core, StandardOpenOption.READ)) {
+      ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+      ch.read(b, FIRST_NOTE + 4);
+      descsz = b.getInt(0) & 0xFFFF_FFFFL;
+    }
+    patch32(FIRST_NOTE, 0);
+    patch32(FIRST_NOTE + 4, (int) (descsz + 8));
+    try (Dump d = ElfCoreReader.open(core)) {
+      assertTrue(d.prStatus().isEmpty(), "the nameless note is no NT_PRSTATUS");
+      assertEquals(1, d.qemuCpuStates().size(), "the QEMU note after it is read");
+      assertEquals(0x1000, d.qemuCpuStates().getFirst().registers().getOrZero(Register.CR3));
+    }
   }
 
   @Test
