@@ -48,11 +48,7 @@ final class AsmCommand implements Callable<Integer> {
   @Option(names = "--json", description = "machine-readable output")
   boolean json;
 
-  @Option(names = "-D", paramLabel = "NAME[=VALUE]", description = "a macro for the C preprocessor (FILE.S goes through cpp, with -D__ASSEMBLY__)")
-  List<String> defines = new java.util.ArrayList<>();
-
-  @Option(names = "-I", paramLabel = "DIR", description = "an include directory for the C preprocessor")
-  List<Path> includes = new java.util.ArrayList<>();
+  @CommandLine.Mixin PreprocessorOptions cpp = new PreprocessorOptions();
 
   /** Bad source, located as FILE:LINE:COLUMN. */
   static final class SourceRejected extends RuntimeException implements RejectedInput {
@@ -70,7 +66,7 @@ final class AsmCommand implements Callable<Integer> {
       throw new java.nio.file.NoSuchFileException(source.toString()); // I/O: exit 4
     }
     CPreprocessor.Output pre = CPreprocessor.wantsPreprocessing(source)
-        ? CPreprocessor.run(source, new CPreprocessor.Options(defines, includes)) : null;
+        ? CPreprocessor.run(source, cpp.options()) : null;
     String text = pre != null ? pre.text() : Files.readString(source);
     Assembly a = RoutineFile.assemble(source, text, bits, origin, pre);
     if (output != null) {

@@ -14,7 +14,6 @@ import org.kexecsim.kimage.ImageType;
 import org.kexecsim.memory.RamMap;
 import org.kexecsim.relocate.RelocateAbi;
 import org.kexecsim.relocate.TransitionImages;
-import org.kexecsim.routine.CPreprocessor;
 import org.kexecsim.routine.RoutineFile;
 import org.kexecsim.relocate.TransitionOutcome;
 import org.kexecsim.relocate.TransitionRequest;
@@ -86,11 +85,7 @@ final class TransitionCommand implements Callable<Integer> {
   @Option(names = "--preserve-context", description = "kexec jump (normal images, 6.1): enter, return to the old kernel, enter again; every page checked after the return")
   boolean preserveContext;
 
-  @Option(names = "-D", paramLabel = "NAME[=VALUE]", description = "a macro for the C preprocessor (.S routines)")
-  List<String> defines = new ArrayList<>();
-
-  @Option(names = "-I", paramLabel = "DIR", description = "an include directory for the C preprocessor (.S routines)")
-  List<Path> includes = new ArrayList<>();
+  @CommandLine.Mixin PreprocessorOptions cpp = new PreprocessorOptions();
 
   @Override
   public Integer call() throws Exception {
@@ -163,7 +158,7 @@ final class TransitionCommand implements Callable<Integer> {
       req = req.withPreserveContext();
     }
     if (routine != null) {
-      req = req.withRoutine(RoutineFile.load(routine, a.is64Bit() ? 64 : 32, new CPreprocessor.Options(defines, includes)));
+      req = req.withRoutine(RoutineFile.load(routine, a.is64Bit() ? 64 : 32, cpp.options()));
     }
     return req;
   }

@@ -25,6 +25,19 @@ public interface DumpMemory extends PhysicalMemory {
     }
   }
 
+  /**
+   * A little-endian value of {@code bytes} bytes read byte by byte: for reads that straddle a
+   * page, an extent or a zero-filled tail, where no single slice of the file holds them.
+   */
+  default long readStraddling(long physical, int bytes) {
+    checkRange(ramMap(), physical, bytes);
+    long v = 0;
+    for (int i = bytes - 1; i >= 0; i--) {
+      v = (v << 8) | readU8(physical + i);
+    }
+    return v;
+  }
+
   static PhysicalAccessException outside(long physical, long length) {
     return new PhysicalAccessException(physical, String.format("physical address 0x%x (%d bytes) is not in the dump", physical, length));
   }

@@ -127,29 +127,19 @@ public final class MappedFileMemory implements DumpMemory {
   @Override
   public int readU16(long physical) {
     long at = fileOffsetOf(physical, 2);
-    return at >= 0 ? file.get(U16, at) & 0xffff : (int) readSlow(physical, 2);
+    return at >= 0 ? file.get(U16, at) & 0xffff : (int) readStraddling(physical, 2);
   }
 
   @Override
   public long readU32(long physical) {
     long at = fileOffsetOf(physical, 4);
-    return at >= 0 ? file.get(U32, at) & 0xFFFF_FFFFL : readSlow(physical, 4);
+    return at >= 0 ? file.get(U32, at) & 0xFFFF_FFFFL : readStraddling(physical, 4);
   }
 
   @Override
   public long readU64(long physical) {
     long at = fileOffsetOf(physical, 8);
-    return at >= 0 ? file.get(U64, at) : readSlow(physical, 8);
-  }
-
-  /** Reads that straddle extents or the zero-filled tail, byte by byte. */
-  private long readSlow(long physical, int bytes) {
-    check(physical, bytes);
-    long v = 0;
-    for (int i = bytes - 1; i >= 0; i--) {
-      v = (v << 8) | readU8(physical + i);
-    }
-    return v;
+    return at >= 0 ? file.get(U64, at) : readStraddling(physical, 8);
   }
 
   @Override

@@ -204,28 +204,19 @@ public final class CompressedMemory implements DumpMemory {
   @Override
   public int readU16(long physical) {
     int off = (int) (physical & (PAGE - 1));
-    return off <= PAGE - 2 ? MemorySegment.ofArray(pageAt(physical, 2)).get(U16, off) & 0xffff : (int) readSlow(physical, 2);
+    return off <= PAGE - 2 ? MemorySegment.ofArray(pageAt(physical, 2)).get(U16, off) & 0xffff : (int) readStraddling(physical, 2);
   }
 
   @Override
   public long readU32(long physical) {
     int off = (int) (physical & (PAGE - 1));
-    return off <= PAGE - 4 ? MemorySegment.ofArray(pageAt(physical, 4)).get(U32, off) & 0xFFFF_FFFFL : readSlow(physical, 4);
+    return off <= PAGE - 4 ? MemorySegment.ofArray(pageAt(physical, 4)).get(U32, off) & 0xFFFF_FFFFL : readStraddling(physical, 4);
   }
 
   @Override
   public long readU64(long physical) {
     int off = (int) (physical & (PAGE - 1));
-    return off <= PAGE - 8 ? MemorySegment.ofArray(pageAt(physical, 8)).get(U64, off) : readSlow(physical, 8);
-  }
-
-  private long readSlow(long physical, int bytes) {
-    check(physical, bytes);
-    long v = 0;
-    for (int i = bytes - 1; i >= 0; i--) {
-      v = (v << 8) | readU8(physical + i);
-    }
-    return v;
+    return off <= PAGE - 8 ? MemorySegment.ofArray(pageAt(physical, 8)).get(U64, off) : readStraddling(physical, 8);
   }
 
   @Override
