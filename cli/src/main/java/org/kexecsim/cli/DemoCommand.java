@@ -62,6 +62,11 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--json", description = "machine-readable output")
   boolean json;
 
+  @Option(names = "--html", paramLabel = "DIR", description = "also draw each run as an HTML page in DIR, with DIR/index.html linking them")
+  Path html;
+
+  private org.kexecsim.cli.html.DemoPictures pictures;
+
   record Row(String arch, String design, TransitionResult result, PgdVerdict imageVerdict, boolean asExpected) {}
 
   @Override
@@ -69,6 +74,7 @@ final class DemoCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Path dir = outDir != null ? outDir : Files.createTempDirectory("kexec-sim-demo");
     List<Row> rows = new ArrayList<>();
+    pictures = html == null ? null : new org.kexecsim.cli.html.DemoPictures(html);
     try {
       if (!json) {
         out.printf("kdump transition, RAM %s, crashkernel=%s, seed %d; images checked with verify-pgd%n%n",
@@ -90,6 +96,9 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
     boolean allAsExpected = rows.stream().allMatch(Row::asExpected);
+    if (pictures != null) {
+      pictures.finish();
+    }
     if (json) {
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("format", "kexec-sim/demo/v1");
@@ -125,8 +134,9 @@ final class DemoCommand implements Callable<Integer> {
 
   private Row run(Arch arch, TransitionDesign d, Path dir) throws IOException {
     long machineRam = arch == Arch.I386 ? Math.min(ram, 3L << 30) : ram; // keep i386 lowmem plausible
-    TransitionResult r = TransitionRunner.run(
-        TransitionRequest.of(arch, d, RamMap.ofSize(machineRam), crashkernel, ImageType.CRASH, seed));
+    var trace = new org.kexecsim.cli.html.TransitionTrace();
+    TransitionRequest req = TransitionRequest.of(arch, d, RamMap.ofSize(machineRam), crashkernel, ImageType.CRASH, seed);
+    TransitionResult r = pictures == null ? TransitionRunner.run(req) : TransitionRunner.run(req, trace);
     TransitionImages.Written w = TransitionImages.write(r, dir, true);
     PgdVerdict verdict;
     try (Dump pre = ElfCoreReader.open(w.pre()); Dump post = ElfCoreReader.open(w.post())) {
@@ -137,6 +147,9 @@ final class DemoCommand implements Callable<Integer> {
     boolean expected = r.outcome().success()
         && r.oldPgd().preserved() != legacy
         && verdict.preserved() != legacy;
+    if (pictures != null) {
+      pictures.add(arch.cliName(), d.cliName(), r, trace, verdict, expected);
+    }
     return new Row(arch.cliName(), d.cliName(), r, verdict, expected);
   }
 

@@ -53,6 +53,9 @@ final class DiffCommand implements Callable<Integer> {
   @Option(names = "--json", description = "machine-readable output")
   boolean json;
 
+  @Option(names = "--html", paramLabel = "FILE", description = "also draw the physical address space, ranges coloured by tag, as one self-contained HTML page")
+  Path html;
+
   @Override
   public Integer call() throws Exception {
     try (Dump da = DumpImages.open(spec.commandLine(), a, ramMap, format); Dump db = DumpImages.open(spec.commandLine(), b, ramMap, format)) {
@@ -77,6 +80,10 @@ final class DiffCommand implements Callable<Integer> {
       }
       // Which root the page-table tags came from, like every command that walks tables.
       Optional<PagingContext> tagged = options.oldKernelPaging();
+      if (html != null) {
+        org.kexecsim.cli.html.DiffPicture.write(html, report, a.toString(), b.toString(), da.physicalMemory().ramMap(),
+            db.physicalMemory().ramMap(), tagged.map(PagingContext::describe));
+      }
       if (json) {
         ObjectNode n = report.toJson();
         tagged.ifPresent(ctx -> ReportJson.paging(n, ctx));

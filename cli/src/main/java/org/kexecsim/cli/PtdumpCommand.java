@@ -32,6 +32,9 @@ final class PtdumpCommand implements Callable<Integer> {
   @Option(names = "--json", description = "machine-readable output")
   boolean json;
 
+  @Option(names = "--html", paramLabel = "FILE", description = "also draw the virtual address space by size and rights (W+X flagged) as one self-contained HTML page")
+  Path html;
+
   @Override
   public Integer call() throws Exception {
     try (Dump dump = DumpImages.open(spec.commandLine(), image, ramMap, format)) {
@@ -40,6 +43,9 @@ final class PtdumpCommand implements Callable<Integer> {
         report = PtDump.dump(dump.physicalMemory(), paging.resolve(spec.commandLine(), dump));
       } catch (AnalysisException e) { // tables too large to enumerate: say which file
         throw PagingOptions.naming(dump, e);
+      }
+      if (html != null) {
+        org.kexecsim.cli.html.PtdumpPicture.write(html, report, image.toString());
       }
       spec.commandLine().getOut().print(json ? ReportJson.write(report.toJson()) + System.lineSeparator() : report.toText());
       return ExitCode.OK;

@@ -87,12 +87,22 @@ final class TransitionCommand implements Callable<Integer> {
 
   @CommandLine.Mixin PreprocessorOptions cpp = new PreprocessorOptions();
 
+  @Option(names = "--html", paramLabel = "FILE", description = "also draw the run as one self-contained HTML page: the table sets and a timeline of the routine")
+  Path html;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     TransitionRequest req = request();
     List<String> traceLines = new ArrayList<>();
-    TransitionResult r = TransitionRunner.run(req, trace ? t -> {
+    var pictured = new org.kexecsim.cli.html.TransitionTrace();
+    TransitionResult r = TransitionRunner.run(req, trace || html != null ? t -> {
+      if (html != null) {
+        pictured.accept(t);
+      }
+      if (!trace) {
+        return;
+      }
       if (json) {
         traceLines.add(t.toString());
       } else {
@@ -102,6 +112,9 @@ final class TransitionCommand implements Callable<Integer> {
     Optional<TransitionImages.Written> written = Optional.empty();
     if (outDir != null) {
       written = Optional.of(TransitionImages.write(r, outDir, force));
+    }
+    if (html != null) {
+      org.kexecsim.cli.html.TransitionPicture.write(html, r, pictured);
     }
     if (json) {
       Map<String, Object> doc = document(r, written);

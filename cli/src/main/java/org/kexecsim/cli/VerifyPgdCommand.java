@@ -54,6 +54,9 @@ final class VerifyPgdCommand implements Callable<Integer> {
   @Option(names = "--json", description = "machine-readable output")
   boolean json;
 
+  @Option(names = "--html", paramLabel = "FILE", description = "also draw the changed table entries, before and after, as one self-contained HTML page")
+  Path html;
+
   @Override
   public Integer call() throws Exception {
     PgdVerification v;
@@ -77,6 +80,9 @@ final class VerifyPgdCommand implements Callable<Integer> {
         }
         v = new PgdVerification(false, strict, verdicts, skipped(b));
       }
+    }
+    if (html != null) {
+      org.kexecsim.cli.html.VerifyPgdPicture.write(html, v, before.toString(), after == null ? null : after.toString());
     }
     spec.commandLine().getOut().print(json ? ReportJson.write(v.toJson()) + System.lineSeparator() : v.toText());
     return v.preserved() ? ExitCode.OK : ExitCode.NEGATIVE;

@@ -1,0 +1,26 @@
+package org.kexecsim.cli.html;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.kexecsim.dump.ElfCoreWriter;
+
+/**
+ * Where every {@code --html} page is written: built under a temporary name beside the target and
+ * renamed over it, so a killed run never leaves half a page (the same publish the images use).
+ */
+public final class HtmlFile {
+  private HtmlFile() {}
+
+  public static void write(Path out, String page) throws IOException {
+    Path dir = out.toAbsolutePath().getParent();
+    Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".tmp");
+    try {
+      Files.writeString(tmp, page, StandardCharsets.UTF_8);
+      ElfCoreWriter.publish(tmp, out, true);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+}
