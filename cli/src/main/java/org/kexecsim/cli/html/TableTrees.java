@@ -71,8 +71,8 @@ final class TableTrees {
           fault = true;
           notes.add(t.name() + " (0x" + Long.toHexString(t.virtual()) + "): " + ((Translation.Faulted) tr).describe());
         }
-        long before = s.table().equals("PDPTE") && state.mode() == PagingMode.PAE ? s.value()
-            : state.mode() == PagingMode.BITS32 ? pre.readU32(s.entryPhysical()) : pre.readU64(s.entryPhysical());
+        // as the crash left it in memory (a PAE PDPTE too: where MOV CR3 loaded it from)
+        long before = state.mode() == PagingMode.BITS32 ? pre.readU32(s.entryPhysical()) : pre.readU64(s.entryPhysical());
         Entry old = n.entries().get(s.index());
         List<Integer> ts = old == null ? new ArrayList<>() : old.targets();
         if (!ts.contains(t.index())) {

@@ -31,6 +31,8 @@ public final class TransitionPicture {
   private static final int ROW = 17;
   private static final int HEAD = 34;
   private static final int GAP = 14;
+  /** The fills of .entry.m0/.m1/.m2 in page.css, for the legend. */
+  private static final String[] MAPPING_COLORS = {"#d5e6ff", "#d8f2dc", "#ffe0cc"};
 
   private TransitionPicture() {}
 
@@ -44,9 +46,9 @@ public final class TransitionPicture {
     Html h = HtmlPage.begin("kexec-sim transition: " + p.arch() + " / " + p.design(),
         String.format("%s image, RAM %s, seed %d, routine %s (%d bytes)", p.kexecType(), ByteSize.format(p.ramBytes()), p.seed(),
             r.routine().origin(), r.routine().size()));
-    boolean ok = r.outcome() == TransitionOutcome.ENTERED && (!p.kexecType().equals("crash") || r.oldPgd().preserved());
-    h.raw("<p id=\"verdict\"").attr("class", r.outcome().success() ? "ok" : "bad").attr("data-outcome", r.outcome().name().toLowerCase(java.util.Locale.ROOT))
-        .raw(">").text(r.outcome().text() + " after " + r.instructions() + " instructions; old pgd "
+    boolean ok = r.outcome() == TransitionOutcome.ENTERED && (r.request().type() != org.kexecsim.kimage.ImageType.CRASH || r.oldPgd().preserved());
+    h.raw("<p id=\"verdict\"").attr("class", ok ? "ok" : "bad").attr("data-outcome", r.outcome().name().toLowerCase(java.util.Locale.ROOT))
+        .raw(">").text((ok ? "OK: " : "FAILED: ") + r.outcome().text() + " after " + r.instructions() + " instructions; old pgd "
             + (r.oldPgd().preserved() ? "preserved" : "WRITTEN (" + r.oldPgd().changedPages().size() + " table pages changed)"))
         .raw("</p>\n");
     h.raw("<ol class=\"steps\">");
@@ -63,7 +65,6 @@ public final class TransitionPicture {
       h.el("h2", null, "verify-pgd on the images written from this run");
       VerifyPgdPicture.section(h, List.of(v));
     });
-    h.el("p", "sub", "verdict: " + (ok ? "OK" : "FAILED"));
     return HtmlPage.end(h);
   }
 
@@ -76,7 +77,7 @@ public final class TransitionPicture {
     for (int i = 0; i < maps.size(); i++) {
       MappingCheck m = maps.get(i);
       targets.add(new TableTrees.Target(i, m.name(), m.virtual(), m.expectedPhysical()));
-      h.raw("<span class=\"mapping\"").attr("data-mapping", i).raw("><i").attr("style", "background:" + (i % 2 == 0 ? "#d5e6ff" : "#d8f2dc"))
+      h.raw("<span class=\"mapping\"").attr("data-mapping", i).raw("><i").attr("style", "background:" + MAPPING_COLORS[i % 3])
           .raw("></i>").text(String.format("%s: VA 0x%x → 0x%x, %s", m.name(), m.virtual(), m.expectedPhysical(), m.outcome()))
           .raw("</span>");
     }
@@ -144,9 +145,7 @@ public final class TransitionPicture {
       int ey = y + HEAD;
       for (TableTrees.Entry e : n.entries().values()) {
         StringBuilder c = new StringBuilder("entry");
-        for (int t : e.targets()) {
-          c.append(" m").append(t % 2);
-        }
+        c.append(e.targets().size() > 1 ? " multi" : " m" + (e.targets().getFirst() % 3));
         if (e.fault()) {
           c.append(" fault");
         }

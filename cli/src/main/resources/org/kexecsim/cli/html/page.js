@@ -178,7 +178,8 @@
       for (let t = Math.ceil(lo / step) * step; t <= hi; t += step) {
         const x = px(t);
         svgEl("line", { x1: x, x2: x, y1: TOP + BAR, y2: TOP + BAR + 6, class: "tick" }, svg);
-        const label = svgEl("text", { x: Math.min(Math.max(x, 2), W - 110), y: TOP + BAR + 18, class: "tick-label" }, svg);
+        if (x > W - 150) continue; // the last labels would run off the map
+        const label = svgEl("text", { x: Math.max(x, 2), y: TOP + BAR + 18, class: "tick-label" }, svg);
         label.textContent = fullHex(t, m);
       }
       const pages = (hi - lo) / 4096;
