@@ -221,5 +221,6 @@
       target.zoomTo(s - pad, e + pad);
     });
   });
+  document.body.setAttribute("data-ready-ms", String(performance.now()));
   document.body.setAttribute("data-ready", "1");
 })();
