@@ -61,28 +61,48 @@ final class AddressMap {
     return items.size();
   }
 
-  /** Merges neighbours across the smallest power-of-two gap that leaves at most {@code max} items. */
+  /**
+   * Merges items that share an aligned bucket of the smallest power-of-two size (at least a page)
+   * that leaves at most {@code max} items: resolution degrades evenly over the whole space, a
+   * range larger than a bucket keeps its bounds, and each merged item counts what it holds.
+   */
   static List<long[]> aggregate(List<long[]> in, int max) {
-    List<long[]> out = in;
-    for (long gap = 4096; out.size() > max; gap <<= 1) {
-      List<long[]> next = new ArrayList<>();
-      long[] cur = null;
-      for (long[] it : out) {
-        if (cur != null && it[0] - cur[1] <= gap) {
-          cur[1] = Math.max(cur[1], it[1]);
-          if (it[2] < cur[2]) {
-            cur[2] = it[2];
-            cur[3] = it[3];
-          }
-          cur[4] += it[4];
-        } else {
-          cur = it.clone();
-          next.add(cur);
-        }
-      }
-      out = next;
+    if (in.size() <= max) {
+      return in;
     }
-    return out;
+    int shift = 12;
+    while (shift < 63 && marks(in, shift) > max) {
+      shift++;
+    }
+    List<long[]> next = new ArrayList<>();
+    long[] cur = null;
+    for (long[] it : in) {
+      if (cur != null && (it[0] >>> shift) == ((cur[1] - 1) >>> shift)) {
+        cur[1] = Math.max(cur[1], it[1]);
+        if (it[2] < cur[2]) {
+          cur[2] = it[2];
+          cur[3] = it[3];
+        }
+        cur[4] += it[4];
+      } else {
+        cur = it.clone();
+        next.add(cur);
+      }
+    }
+    return next;
+  }
+
+  /** How many items {@link #aggregate} leaves with buckets of {@code 1 << shift} bytes. */
+  private static int marks(List<long[]> in, int shift) {
+    int n = 0;
+    long lastBucket = -1;
+    for (long[] it : in) {
+      if (n == 0 || (it[0] >>> shift) != lastBucket) {
+        n++;
+      }
+      lastBucket = (it[1] - 1) >>> shift;
+    }
+    return n;
   }
 
   /** The map's host element, its data, and the legend. */
@@ -105,7 +125,7 @@ final class AddressMap {
     }
     h.raw("</div>\n");
     if (shown.size() < items.size()) {
-      h.el("p", "sub", String.format("%d ranges merged into %d marks for this page (neighbours closer than a few pages); zoom in for the boundaries, the totals count every range.",
+      h.el("p", "sub", String.format("%d ranges merged into %d marks for this page (ranges sharing an aligned block); a mark's tooltip counts its ranges, the totals count every range.",
           items.size(), shown.size()));
     }
     h.raw("<div class=\"scroll\"").attr("id", id).attr("data-map", id + "-data").raw("></div>\n");

@@ -60,15 +60,19 @@ public final class DiffPicture {
     addRam(map, ramA, ramB);
     EnumMap<DiffTag, Long> perTag = new EnumMap<>(DiffTag.class);
     long untagged = 0;
+    Map<java.util.Set<DiffTag>, String> detailOf = new java.util.HashMap<>(); // a few tag sets, a million ranges
     for (DiffRange r : report.ranges()) {
-      List<String> names = r.tags().stream().sorted().map(DiffPicture::tagName).toList();
       int kind = ORDER.size();
       for (int i = ORDER.size() - 1; i >= 0; i--) {
         if (r.tags().contains(ORDER.get(i))) {
           kind = i;
         }
       }
-      map.item(r.start(), r.end(), kind, names.isEmpty() ? "untagged" : String.join(", ", names));
+      String detail = detailOf.computeIfAbsent(r.tags(), tags -> {
+        List<String> names = tags.stream().sorted().map(DiffPicture::tagName).toList();
+        return names.isEmpty() ? "untagged" : String.join(", ", names);
+      });
+      map.item(r.start(), r.end(), kind, detail);
       for (DiffTag t : r.tags()) {
         perTag.merge(t, r.size(), Long::sum);
       }

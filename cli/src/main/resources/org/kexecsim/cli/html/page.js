@@ -150,15 +150,17 @@
       for (let i = firstEndingAfter(m.items, lo); i < m.items.length && m.items[i][0] < hi; i++) {
         const it = m.items[i];
         const x0 = Math.max(0, Math.floor(px(it[0]))), x1 = Math.min(W, Math.max(Math.ceil(px(it[1])), x0 + 1));
-        if (run && x0 < run.x1 && (run.k === it[2] || x0 + 1 >= run.x1)) {
-          // shares the run's last pixel column: one mark, the higher-priority kind shown
+        if (run && x0 < run.x1 && (run.k === it[2] || x1 <= run.x1)) {
+          // within the run's pixels: one mark, the higher-priority kind shown
           run.x1 = Math.max(run.x1, x1);
           run.e = Math.max(run.e, it[1]);
           run.n += it[4] || 1;
-          if (it[2] < run.k) { run.k = it[2]; run.d = it[3]; }
+          if (it[2] < run.k && run.x1 - run.x0 <= 1) { run.k = it[2]; run.d = it[3]; } // a wide mark keeps its own kind
           if (run.ds.indexOf(it[3]) < 0) run.ds.push(it[3]);
         } else {
-          run = { x0: x0, x1: x1, s: it[0], e: it[1], k: it[2], d: it[3], ds: [it[3]], n: it[4] || 1 };
+          // a new mark; a wider item of another kind starts after the pixel it shares
+          const from = run && x0 < run.x1 ? run.x1 : x0;
+          run = { x0: from, x1: Math.max(x1, from + 1), s: it[0], e: it[1], k: it[2], d: it[3], ds: [it[3]], n: it[4] || 1 };
           runs.push(run);
         }
       }
