@@ -26,8 +26,8 @@ import org.kexecsim.transition.PrepareReport;
  * per instruction, with the control-register changes, paging off, the table switch and any fault.
  */
 public final class TransitionPicture {
-  private static final int COL = 250;
-  private static final int BOX_W = 220;
+  private static final int COL = 215;
+  private static final int BOX_W = 196;
   private static final int ROW = 17;
   private static final int HEAD = 34;
   private static final int GAP = 14;
@@ -140,7 +140,7 @@ public final class TransitionPicture {
               written ? "\nWRITTEN by the transition (the crashed kernel's table changed)" : ""))
           .raw(">");
       body.raw("<rect").attr("class", cls).attr("x", x).attr("y", y).attr("width", BOX_W).attr("height", height).attr("rx", 4).raw("/>");
-      body.raw("<text").attr("x", x + 6).attr("y", y + 14).attr("font-weight", "600").raw(">").text(clip(role, 30)).raw("</text>");
+      body.raw("<text").attr("x", x + 6).attr("y", y + 14).attr("font-weight", "600").raw(">").text(clip(role, 27)).raw("</text>");
       body.raw("<text").attr("x", x + 6).attr("y", y + 28).raw(">").text(String.format("%s 0x%x%s", n.kind(), n.table(), written ? "  WRITTEN" : "")).raw("</text>");
       int ey = y + HEAD;
       for (TableTrees.Entry e : n.entries().values()) {
@@ -158,7 +158,7 @@ public final class TransitionPicture {
                 e.value() != e.before() ? String.format("%nwas 0x%x at the crash: written by the transition", e.before()) : ""))
             .raw(">");
         body.raw("<rect").attr("x", x + 4).attr("y", ey).attr("width", BOX_W - 8).attr("height", ROW - 2).attr("rx", 2).raw("/>");
-        body.raw("<text").attr("x", x + 8).attr("y", ey + 12).raw(">").text(clip(String.format("[%d] %s", e.index(), what), 32)).raw("</text></g>");
+        body.raw("<text").attr("x", x + 8).attr("y", ey + 12).raw(">").text(clip(String.format("[%d] %s", e.index(), what), 28)).raw("</text></g>");
         ey += ROW;
       }
       body.raw("</g>\n");
@@ -172,7 +172,7 @@ public final class TransitionPicture {
       body.raw("<g").attr("class", "leaf" + (l.controlPage() ? " cp" : "")).attr("data-leaf", l.label())
           .attr("data-tip", l.label() + (l.controlPage() ? "\nholds the control page" : "")).raw(">")
           .raw("<rect").attr("x", x).attr("y", y).attr("width", BOX_W).attr("height", 28).attr("rx", 4).raw("/>")
-          .raw("<text").attr("x", x + 6).attr("y", y + 18).raw(">").text(l.label() + (l.controlPage() ? " (control page)" : "")).raw("</text></g>\n");
+          .raw("<text").attr("x", x + 6).attr("y", y + 18).raw(">").text(clip(l.label().replace(" page ", " ") + (l.controlPage() ? " control page" : ""), 28)).raw("</text></g>\n");
     }
     // links: from each entry's row to the table or page it points at
     StringBuilder links = new StringBuilder();

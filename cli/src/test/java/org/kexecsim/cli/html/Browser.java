@@ -101,7 +101,12 @@ public final class Browser implements AutoCloseable {
    * system property kexecsim.screenshots when set (scripts/html-screenshots.sh: docs/img).
    */
   public Path screenshot(String name) throws IOException {
+    // the whole page from the top up to a README-sized height, then back to the usual window
+    js("window.scrollTo(0, 0); document.getElementById('tip').style.display = 'none';");
+    long height = ((Number) js("return document.documentElement.scrollHeight")).longValue();
+    driver.manage().window().setSize(new org.openqa.selenium.Dimension(1100, (int) Math.min(Math.max(height + 20, 400), 1500)));
     byte[] png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES);
+    driver.manage().window().setSize(new org.openqa.selenium.Dimension(1100, 820));
     Path dir = Path.of("target", "html-screens");
     Files.createDirectories(dir);
     Path out = dir.resolve(name + ".png");
