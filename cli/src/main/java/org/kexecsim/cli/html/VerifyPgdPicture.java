@@ -48,7 +48,7 @@ public final class VerifyPgdPicture {
       h.raw("<table class=\"facts\"><tr><th>table pages checked</th><td>").text(r.tablesChecked())
           .raw("</td></tr><tr><th>leaf mappings</th><td>").text(r.leaves()).raw("</td></tr>");
       if (!r.singleImage()) {
-        h.raw("<tr><th>changed by software</th><td class=\"bad\">").text(r.softwareChangedTables())
+        h.raw("<tr><th>changed by software</th><td").attr("class", r.softwareChangedTables() == 0 ? "ok" : "bad").raw(">").text(r.softwareChangedTables())
             .raw("</td></tr><tr><th>only A/D bits set (hardware walks)</th><td>").text(r.accessedDirtyOnlyTables()).raw("</td></tr>");
       }
       h.raw("</table>\n");

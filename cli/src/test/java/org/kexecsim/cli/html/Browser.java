@@ -104,7 +104,8 @@ public final class Browser implements AutoCloseable {
     // the whole page from the top up to a README-sized height, then back to the usual window
     js("window.scrollTo(0, 0); document.getElementById('tip').style.display = 'none';");
     long height = ((Number) js("return document.documentElement.scrollHeight")).longValue();
-    driver.manage().window().setSize(new org.openqa.selenium.Dimension(1100, (int) Math.min(Math.max(height + 20, 400), 1500)));
+    long chrome = ((Number) js("return window.outerHeight - window.innerHeight")).longValue(); // headless still has some
+    driver.manage().window().setSize(new org.openqa.selenium.Dimension(1100, (int) (Math.min(Math.max(height, 400), 1400) + chrome)));
     byte[] png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES);
     driver.manage().window().setSize(new org.openqa.selenium.Dimension(1100, 820));
     Path dir = Path.of("target", "html-screens");
