@@ -15,6 +15,9 @@ public final class HtmlFile {
 
   public static void write(Path out, String page) throws IOException {
     Path dir = out.toAbsolutePath().getParent();
+    if (!Files.isDirectory(dir)) { // else the error would name the temporary file
+      throw new java.nio.file.NoSuchFileException(out.toString(), null, "no such directory " + dir);
+    }
     Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".tmp");
     try {
       Files.writeString(tmp, page, StandardCharsets.UTF_8);
