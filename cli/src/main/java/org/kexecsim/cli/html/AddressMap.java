@@ -39,14 +39,6 @@ final class AddressMap {
     this.kinds = List.copyOf(kinds);
   }
 
-  String id() {
-    return id;
-  }
-
-  List<Kind> kinds() {
-    return kinds;
-  }
-
   void span(long start, long end, String label) {
     spans.add(new Object[] {start, end, label});
   }
@@ -55,10 +47,6 @@ final class AddressMap {
   void item(long start, long end, int kind, String detail) {
     int d = details.computeIfAbsent(detail, k -> details.size());
     items.add(new long[] {start, end, kind, d, 1});
-  }
-
-  int itemCount() {
-    return items.size();
   }
 
   /**

@@ -53,20 +53,9 @@ public final class Html {
     return this;
   }
 
-  public int length() {
-    return sb.length();
-  }
-
   @Override
   public String toString() {
     return sb.toString();
-  }
-
-  /** The escaped form of {@code s}, for text and quoted attribute values alike. */
-  public static String escape(String s) {
-    StringBuilder b = new StringBuilder(s.length() + 16);
-    escapeInto(b, s);
-    return b.toString();
   }
 
   private static void escapeInto(StringBuilder b, String s) {

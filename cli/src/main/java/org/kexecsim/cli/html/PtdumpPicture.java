@@ -55,7 +55,7 @@ public final class PtdumpPicture {
       case LEVEL4 -> 48;
       default -> 32;
     };
-    long mask = bits == 64 ? -1L : (1L << bits) - 1;
+    long mask = (1L << bits) - 1; // a sign-extended address as its offset in the space
     long top = 1L << bits;
     Html h = HtmlPage.begin("kexec-sim ptdump", imageName + ": " + report.paging().describe());
     long wx = report.ranges().stream().filter(r -> kind(r) == 0).count();
@@ -75,18 +75,17 @@ public final class PtdumpPicture {
     h.el("h2", null, "Virtual address space");
     h.el("p", "sub", "Grey: the user and the kernel half. Scroll on the map to zoom, drag to pan, double-click a mark to zoom to it.");
     map.emit(h, MAX_MARKS, 16 * 4096);
-    blocks(h, sorted, mask);
+    blocks(h, sorted);
     wxList(h, sorted);
     return HtmlPage.end(h);
   }
 
   /** Every range in address order as a block whose width grows with log2 of its size. */
-  private static void blocks(Html h, List<MappedRange> ranges, long mask) {
+  private static void blocks(Html h, List<MappedRange> ranges) {
     h.el("h2", null, "Ranges by size" + (ranges.size() > MAX_BLOCKS ? " (first " + MAX_BLOCKS + " of " + ranges.size() + ")" : ""));
     h.el("p", "sub", "One block per range in address order; width from 4 KiB (narrowest) doubling per step; red outline: W+X.");
     final int width = 1000;
     final int rowH = 26;
-    StringBuilder body = new StringBuilder();
     Html b = new Html();
     int x = 0;
     int y = 0;
@@ -110,9 +109,8 @@ public final class PtdumpPicture {
           .raw("/>");
       x += w;
     }
-    body.append(b);
     h.raw("<div class=\"scroll\"><svg class=\"blocks\"").attr("width", width).attr("height", y + rowH)
-        .attr("viewBox", "0 0 " + width + " " + (y + rowH)).raw(">").raw(body.toString()).raw("</svg></div>\n");
+        .attr("viewBox", "0 0 " + width + " " + (y + rowH)).raw(">").raw(b.toString()).raw("</svg></div>\n");
   }
 
   private static void wxList(Html h, List<MappedRange> ranges) {

@@ -223,10 +223,9 @@ public final class TransitionPicture {
     Html events = new Html();
     int evCount = 0;
     Integer pagingOffAt = null;
-    long n0 = 1;
     for (int i = 0; i < shown.size(); i++) {
       StepTrace t = shown.get(i);
-      long ordinal = i < trace.first().size() ? n0 + i : trace.total() - (shown.size() - i) + 1;
+      long ordinal = i < trace.first().size() ? i + 1 : trace.total() - (shown.size() - i) + 1;
       int x = 30 + i * w + (gapAt >= 0 && i >= gapAt ? 40 : 0);
       List<List<String>> changes = new ArrayList<>();
       List<String> other = new ArrayList<>();
