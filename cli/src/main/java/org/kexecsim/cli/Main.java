@@ -38,6 +38,7 @@ import picocli.CommandLine.Command;
       VerifyPgdCommand.class,
       DiffCommand.class,
       ChecksumCommand.class,
+      DmesgCommand.class,
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

@@ -1,0 +1,85 @@
+package org.kexecsim.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.kexecsim.analyzer.ReportJson;
+import org.kexecsim.analyzer.dmesg.KernelLog;
+import org.kexecsim.analyzer.dmesg.LogEntry;
+import org.kexecsim.analyzer.dmesg.MakedumpfileText;
+import org.kexecsim.dump.Dump;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code kexec-sim dmesg IMAGE...}. */
+@Command(name = "dmesg", mixinStandardHelpOptions = true,
+    description = {"Prints the crashed kernel's log from a dump, as makedumpfile --dump-dmesg writes it:",
+        "the lockless printk ring buffer (5.10+), log_buf records (3.5-5.9) or log_buf text (older),",
+        "found through VMCOREINFO and read through the kernel's page tables.",
+        "Several IMAGEs (or a directory, or @LIST) are read one after another in this one process."})
+final class DmesgCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(arity = "1..*", paramLabel = "IMAGE",
+      description = "ELF core, kdump-compressed, flattened, or split as PART1:PART2:...; a directory of them; or @FILE listing them")
+  List<Path> images;
+
+  @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
+
+  @Option(names = "--json", description = "machine-readable output: each record's timestamp, sequence number and text")
+  boolean json;
+
+  @Option(names = "--jsonl", description = "one JSON object per dump per line, streamed, then a summary line")
+  boolean jsonl;
+
+  @Override
+  public Integer call() throws Exception {
+    List<Path> all = DumpBatch.expand(images);
+    if (jsonl || DumpBatch.isBatch(images, all)) {
+      return DumpBatch.run(spec.commandLine(), all, jsonl, "dmesg", this::one);
+    }
+    DumpBatch.Outcome o = one(all.getFirst());
+    spec.commandLine().getOut().print(o.text());
+    return o.exitCode();
+  }
+
+  private DumpBatch.Outcome one(Path image) throws Exception {
+    try (Dump dump = DumpImages.open(spec.commandLine(), image, null, format)) {
+      KernelLog log = KernelLog.of(dump);
+      // Decoded in full before anything is printed: a corrupt record found half-way is one
+      // error line, not half a log.
+      StringBuilder text = new StringBuilder();
+      ObjectNode doc = ReportJson.object("kexec-sim/dmesg/v1");
+      doc.put("image", dump.name());
+      doc.put("logFormat", log.format().label());
+      ReportJson.paging(doc, log.paging());
+      ArrayNode records = doc.putArray("records");
+      boolean wantJson = json || jsonl;
+      log.forEach(e -> {
+        if (wantJson) {
+          ObjectNode r = records.addObject();
+          switch (e) {
+            case LogEntry.Record rec -> {
+              r.put("timestampNs", Long.toUnsignedString(rec.timestampNanos()));
+              r.put("time", MakedumpfileText.timestamp(rec.timestampNanos()).trim());
+              if (rec.sequence() != LogEntry.NO_SEQUENCE) {
+                r.put("seq", rec.sequence());
+              }
+              r.put("text", new String(rec.text(), StandardCharsets.UTF_8));
+            }
+            case LogEntry.PlainText p -> r.put("text", new String(p.bytes(), StandardCharsets.UTF_8));
+          }
+        } else {
+          text.append(MakedumpfileText.render(e));
+        }
+      });
+      doc.put("entries", records.size());
+      return new DumpBatch.Outcome(ExitCode.OK, doc, json ? ReportJson.write(doc) + System.lineSeparator() : text.toString());
+    }
+  }
+}
