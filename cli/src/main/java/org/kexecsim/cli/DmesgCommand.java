@@ -55,8 +55,7 @@ final class DmesgCommand implements Callable<Integer> {
       // error line, not half a log.
       StringBuilder text = new StringBuilder();
       ObjectNode doc = ReportJson.object("kexec-sim/dmesg/v1");
-      doc.put("image", dump.name());
-      doc.put("logFormat", log.format().label());
+            doc.put("logFormat", log.format().label());
       ReportJson.paging(doc, log.paging());
       ArrayNode records = doc.putArray("records");
       boolean wantJson = json || jsonl;

@@ -25,7 +25,7 @@ import picocli.CommandLine;
  *
  * <p>With {@code --jsonl} each dump gives one compact JSON object on its own line, written and
  * flushed as soon as that dump is done, then one summary line; a dump that fails gives an object
- * with {@code "error"} and its exit code instead. The process exits with the worst code.
+ * with {@code "error"}, its exit code and its class instead. Every line starts with {@code "dump"}: its path. The process exits with the worst code.
  */
 final class DumpBatch {
   static final String SUMMARY_FORMAT = "kexec-sim/batch-summary/v1";
@@ -110,7 +110,7 @@ final class DumpBatch {
         o = failure(image, ExitCode.USAGE, e.getMessage());
       } catch (Exception e) {
         int code = Main.exitCodeFor(e);
-        o = failure(image, code, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        o = failure(image, code, describe(e));
       } catch (OutOfMemoryError | StackOverflowError e) {
         o = failure(image, ExitCode.INTERNAL, e.getClass().getName() + " while reading this dump");
       }
@@ -122,14 +122,10 @@ final class DumpBatch {
         ok++;
       }
       if (jsonl) {
-        if (!o.json().has("image")) {
-          ObjectNode withImage = ReportJson.MAPPER.createObjectNode();
-          withImage.put("image", image.toString());
-          withImage.setAll(o.json());
-          out.println(compact(withImage));
-        } else {
-          out.println(compact(o.json()));
-        }
+        ObjectNode line = ReportJson.MAPPER.createObjectNode();
+        line.put("dump", image.toString()); // first, so a reader can tell the dumps apart at a glance
+        line.setAll(o.json());
+        out.println(compact(line));
       } else if (error) {
         err.println("kexec-sim: " + o.json().get("error").asText());
         err.flush();
@@ -152,12 +148,21 @@ final class DumpBatch {
     return worst;
   }
 
+  /** What went wrong, in words: the JDK's file errors carry only the path as their message. */
+  private static String describe(Exception e) {
+    return switch (e) {
+      case java.nio.file.NoSuchFileException n -> n.getFile() + ": no such file";
+      case java.nio.file.AccessDeniedException a -> a.getFile() + ": permission denied";
+      default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    };
+  }
+
   /** The error object of a dump that failed, with its exit code and what class of failure it is. */
   static Outcome failure(Path image, int code, String message) {
     String line = message.lines().findFirst().orElse(message);
     String first = line.startsWith(image.toString()) ? line : image + ": " + line;
     ObjectNode n = ReportJson.MAPPER.createObjectNode();
-    n.put("image", image.toString());
+    n.put("dump", image.toString());
     n.put("error", first);
     n.put("exitCode", code);
     n.put("errorClass", switch (code) {
