@@ -87,14 +87,7 @@ final class ChecksumCommand implements Callable<Integer> {
       }
     }
     ChecksumReport expected = saved;
-    List<Path> all = DumpBatch.expand(images);
-    DumpBatch.Job job = image -> one(image, algorithm, expected);
-    if (jsonl || DumpBatch.isBatch(images, all)) {
-      return DumpBatch.run(spec.commandLine(), all, jsonl, "checksum", job);
-    }
-    DumpBatch.Outcome o = job.run(all.getFirst());
-    spec.commandLine().getOut().print(o.text());
-    return o.exitCode();
+    return DumpBatch.execute(spec.commandLine(), images, jsonl, "checksum", image -> one(image, algorithm, expected));
   }
 
   private DumpBatch.Outcome one(Path image, DigestAlgorithm algorithm, ChecksumReport saved) throws Exception {

@@ -39,13 +39,7 @@ final class DmesgCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<Path> all = DumpBatch.expand(images);
-    if (jsonl || DumpBatch.isBatch(images, all)) {
-      return DumpBatch.run(spec.commandLine(), all, jsonl, "dmesg", this::one);
-    }
-    DumpBatch.Outcome o = one(all.getFirst());
-    spec.commandLine().getOut().print(o.text());
-    return o.exitCode();
+    return DumpBatch.execute(spec.commandLine(), images, jsonl, "dmesg", this::one);
   }
 
   private DumpBatch.Outcome one(Path image) throws Exception {

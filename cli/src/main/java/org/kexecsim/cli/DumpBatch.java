@@ -36,10 +36,10 @@ final class DumpBatch {
   /** What one dump's analysis produced: its exit code, its JSON document, its text. */
   record Outcome(int exitCode, ObjectNode json, String text) {}
 
-  /** One analysis of one dump. */
+  /** One analysis of one dump (or of one pair, for verify-pgd --pairs). */
   @FunctionalInterface
-  interface Job {
-    Outcome run(Path image) throws Exception;
+  interface Job<T> {
+    Outcome run(T item) throws Exception;
   }
 
   /** A list file or directory that cannot be read or holds nothing. */
@@ -93,19 +93,40 @@ final class DumpBatch {
   }
 
   /**
+   * What an analysis command does with its IMAGE arguments: one plain dump without {@code
+   * --jsonl} prints that dump's text and returns its exit code, failures propagating as for any
+   * command; anything else is a {@link #run batch}.
+   */
+  static int execute(CommandLine cl, List<Path> args, boolean jsonl, String command, Job<Path> job) throws Exception {
+    List<Path> all = expand(args);
+    if (jsonl || isBatch(args, all)) {
+      return run(cl, all, jsonl, command, job);
+    }
+    Outcome o = job.run(all.getFirst());
+    cl.getOut().print(o.text());
+    return o.exitCode();
+  }
+
+  /**
    * Runs {@code job} on each image: as JSON Lines ({@code jsonl}), else as text with a {@code
    * ==> IMAGE <==} header per dump and each failure's one line on stderr. Returns the worst exit code.
    */
-  static int run(CommandLine cl, List<Path> images, boolean jsonl, String command, Job job) {
+  static int run(CommandLine cl, List<Path> images, boolean jsonl, String command, Job<Path> job) {
+    return run(cl, images, Path::toString, jsonl, command, job);
+  }
+
+  /** {@link #run} over any items, each named by {@code name} in the output. */
+  static <T> int run(CommandLine cl, List<T> images, java.util.function.Function<T, String> name, boolean jsonl, String command, Job<T> job) {
     PrintWriter out = cl.getOut();
     PrintWriter err = cl.getErr();
     int worst = ExitCode.OK;
     int ok = 0;
     int failed = 0;
-    for (Path image : images) {
+    for (T item : images) {
+      String image = name.apply(item);
       Outcome o;
       try {
-        o = job.run(image);
+        o = job.run(item);
       } catch (CommandLine.ParameterException e) {
         o = failure(image, ExitCode.USAGE, e.getMessage());
       } catch (Exception e) {
@@ -123,7 +144,7 @@ final class DumpBatch {
       }
       if (jsonl) {
         ObjectNode line = ReportJson.MAPPER.createObjectNode();
-        line.put("dump", image.toString()); // first, so a reader can tell the dumps apart at a glance
+        line.put("dump", image); // first, so a reader can tell the dumps apart at a glance
         line.setAll(o.json());
         out.println(compact(line));
       } else if (error) {
@@ -158,11 +179,11 @@ final class DumpBatch {
   }
 
   /** The error object of a dump that failed, with its exit code and what class of failure it is. */
-  static Outcome failure(Path image, int code, String message) {
+  static Outcome failure(String image, int code, String message) {
     String line = message.lines().findFirst().orElse(message);
-    String first = line.startsWith(image.toString()) ? line : image + ": " + line;
+    String first = line.startsWith(image) ? line : image + ": " + line;
     ObjectNode n = ReportJson.MAPPER.createObjectNode();
-    n.put("dump", image.toString());
+    n.put("dump", image);
     n.put("error", first);
     n.put("exitCode", code);
     n.put("errorClass", switch (code) {
