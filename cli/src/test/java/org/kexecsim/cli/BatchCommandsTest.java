@@ -151,4 +151,42 @@ class BatchCommandsTest {
     assertEquals(3, j.exitCode());
     assertEquals(2, j.out().lines().count(), j.out());
   }
+
+  @Test
+  void everyAnalysisCommandTakesTheBatch() throws Exception {
+    List<Path> cores = dumps(dir.resolve("all"), 4);
+    String all = dir.resolve("all").toString();
+    // the PML4 at 0x1000 is zero: nothing maps, so vtop's verdict is negative for every dump
+    CliRun vtop = CliRun.of("vtop", all, "--cr3", "0x1000", "--mode", "4level", "--jsonl", "0x0");
+    assertEquals(1, vtop.exitCode(), vtop.err());
+    List<String> lines = vtop.out().lines().toList();
+    assertEquals(5, lines.size(), vtop.out());
+    for (int i = 0; i < 4; i++) {
+      JsonNode n = ReportJson.MAPPER.readTree(lines.get(i));
+      assertEquals(cores.get(i).toString(), n.get("dump").asText());
+      assertEquals("kexec-sim/vtop/v1", n.get("format").asText());
+    }
+    assertEquals(1, ReportJson.MAPPER.readTree(lines.get(4)).get("exitCode").asInt());
+
+    CliRun ptdump = CliRun.of("ptdump", all, "--cr3", "0x1000", "--mode", "4level", "--jsonl");
+    assertEquals(0, ptdump.exitCode(), ptdump.err());
+    assertEquals(5, ptdump.out().lines().count(), ptdump.out());
+
+    CliRun single = CliRun.of("verify-pgd", "--jsonl", all, "--cr3", "0x1000", "--mode", "4level");
+    assertEquals(5, single.out().lines().count(), single.out());
+    assertTrue(single.out().lines().limit(4).allMatch(l -> l.contains("\"format\":\"kexec-sim/verify-pgd/")), single.out());
+
+    CliRun pairs = CliRun.of("verify-pgd", "--pairs", "--jsonl", all, "--cr3", "0x1000", "--mode", "4level");
+    List<String> p = pairs.out().lines().toList();
+    assertEquals(3, p.size(), pairs.out());
+    assertEquals(cores.get(0) + " " + cores.get(1), ReportJson.MAPPER.readTree(p.get(0)).get("dump").asText());
+    assertEquals(cores.get(2) + " " + cores.get(3), ReportJson.MAPPER.readTree(p.get(1)).get("dump").asText());
+
+    CliRun odd = CliRun.of("verify-pgd", "--pairs", cores.get(0).toString(), cores.get(1).toString(), cores.get(2).toString());
+    assertEquals(2, odd.exitCode());
+    assertTrue(odd.err().contains("--pairs: 3 dumps do not make BEFORE AFTER pairs"), odd.err());
+
+    CliRun pair = CliRun.of("verify-pgd", cores.get(0).toString(), cores.get(1).toString(), "--cr3", "0x1000", "--mode", "4level");
+    assertFalse(pair.out().contains("==>"), "two plain files stay one BEFORE AFTER check: " + pair.out());
+  }
 }
