@@ -18,10 +18,11 @@ import picocli.CommandLine.Parameters;
 
 /** {@code kexec-sim dmesg IMAGE...}. */
 @Command(name = "dmesg", mixinStandardHelpOptions = true,
-    description = {"Prints the crashed kernel's log from a dump, as makedumpfile --dump-dmesg writes it:",
-        "the lockless printk ring buffer (5.10+), log_buf records (3.5-5.9) or log_buf text (older),",
-        "found through VMCOREINFO and read through the kernel's page tables.",
-        "Several IMAGEs (or a directory, or @LIST) are read one after another in this one process."})
+    description = {"Prints the crashed kernel's log from a dump, as makedumpfile --dump-dmesg",
+        "writes it: the lockless printk ring buffer (5.10+), log_buf records (3.5-5.9)",
+        "or log_buf text (older), found through VMCOREINFO and read through the",
+        "kernel's page tables. Several IMAGEs (or a directory, or @LIST) are read one",
+        "after another in this one process."})
 final class DmesgCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -59,7 +60,7 @@ final class DmesgCommand implements Callable<Integer> {
           switch (e) {
             case LogEntry.Record rec -> {
               r.put("timestampNs", Long.toUnsignedString(rec.timestampNanos()));
-              r.put("time", MakedumpfileText.timestamp(rec.timestampNanos()).trim());
+              r.put("time", MakedumpfileText.timestamp(rec.timestampNanos()).replaceAll("[\\[\\] ]", "")); // seconds.micros
               if (rec.sequence() != LogEntry.NO_SEQUENCE) {
                 r.put("seq", rec.sequence());
               }

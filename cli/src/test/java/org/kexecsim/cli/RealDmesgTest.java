@@ -85,8 +85,11 @@ class RealDmesgTest {
     assertEquals("printk_ringbuffer", doc.get("logFormat").asText());
     assertEquals("pae", doc.get("paging").get("mode").asText());
     assertEquals(r.out().lines().filter(l -> l.startsWith("[")).count(), doc.get("records").size(), "one record per unindented line");
+    List<String> stamps = r.out().lines().filter(l -> l.startsWith("[")).map(l -> l.substring(1, l.indexOf(']')).strip()).toList();
     long prev = -1;
+    int i = 0;
     for (JsonNode rec : doc.get("records")) {
+      assertEquals(stamps.get(i++), rec.get("time").asText(), "the text's timestamp");
       assertTrue(rec.get("seq").asLong() > prev, "sequence numbers increase");
       prev = rec.get("seq").asLong();
     }
