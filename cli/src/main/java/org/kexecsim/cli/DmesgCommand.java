@@ -35,6 +35,10 @@ final class DmesgCommand implements Callable<Integer> {
   @Option(names = "--json", description = "machine-readable output: each record's timestamp, sequence number and text")
   boolean json;
 
+  @Option(names = "--since-clear",
+      description = "only what the last dmesg -C left: records from clear_seq (5.10+) or clear_idx (3.5-5.9, makedumpfile --partial-dmesg)")
+  boolean sinceClear;
+
   @Option(names = "--jsonl", description = "one JSON object per dump per line, streamed, then a summary line")
   boolean jsonl;
 
@@ -45,12 +49,14 @@ final class DmesgCommand implements Callable<Integer> {
 
   private DumpBatch.Outcome one(Path image) throws Exception {
     try (Dump dump = DumpImages.open(spec.commandLine(), image, null, format)) {
-      KernelLog log = KernelLog.of(dump);
+      KernelLog all = KernelLog.of(dump);
+      KernelLog log = sinceClear ? all.sinceClear() : all;
       // Decoded in full before anything is printed: a corrupt record found half-way is one
       // error line, not half a log.
       StringBuilder text = new StringBuilder();
       ObjectNode doc = ReportJson.object("kexec-sim/dmesg/v1");
             doc.put("logFormat", log.format().label());
+      doc.put("sinceClear", sinceClear);
       ReportJson.paging(doc, log.paging());
       ArrayNode records = doc.putArray("records");
       boolean wantJson = json || jsonl;

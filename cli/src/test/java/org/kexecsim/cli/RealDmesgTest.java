@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kexecsim.analyzer.ReportJson;
+import org.kexecsim.testing.ExternalOracles;
 import org.kexecsim.testing.RealDumps;
 
 /**
@@ -59,6 +60,41 @@ class RealDmesgTest {
     CliRun r = CliRun.of("dmesg", split[0] + ":" + split[1] + ":" + split[2]);
     assertEquals(oracle, r.out(), "split into three files");
     assertConsoleLinesIn(real, r.out());
+  }
+
+  /** drgn's printk helper (get_printk_records, with the vmlinux's types) reads the same records and clear_seq. */
+  @Test
+  void recordsAndClearSeqAgreeWithDrgn() throws Exception {
+    assumeTrue(ExternalOracles.python3Module("drgn"), "python3-drgn is not installed");
+    RealDumps.Set real = RealDumps.x86_64();
+    assumeTrue(real.vmlinux().isPresent(), "no vmlinux with debug info");
+    String oracle = ExternalOracles.python3("""
+        import drgn, json, sys
+        from drgn.helpers.linux.printk import get_printk_records
+        p = drgn.Program(); p.set_core_dump(sys.argv[1]); p.load_debug_info([sys.argv[2]])
+        c = p['clear_seq']
+        clear = c.val[c.latch.seqcount.sequence.value_() & 1].value_()
+        print(json.dumps({'clear': clear, 'records': [[r.seq, r.timestamp, r.text.hex()] for r in get_printk_records(p)]}))
+        """, real.vmcore().toString(), real.vmlinux().get().toString());
+    JsonNode drgn = ReportJson.MAPPER.readTree(oracle);
+    CliRun r = CliRun.of("dmesg", "--json", real.vmcore().toString());
+    assertEquals(0, r.exitCode(), r.err());
+    JsonNode ours = ReportJson.MAPPER.readTree(r.out()).get("records");
+    assertEquals(drgn.get("records").size(), ours.size(), "record count");
+    for (int i = 0; i < ours.size(); i++) {
+      JsonNode d = drgn.get("records").get(i);
+      JsonNode o = ours.get(i);
+      assertEquals(d.get(0).asLong(), o.get("seq").asLong(), "seq of record " + i);
+      assertEquals(d.get(1).asText(), o.get("timestampNs").asText(), "ts_nsec of record " + i);
+      assertEquals(new String(java.util.HexFormat.of().parseHex(d.get(2).asText()), StandardCharsets.UTF_8), o.get("text").asText(), "text of record " + i);
+    }
+    long clear = drgn.get("clear").asLong();
+    long expected = 0;
+    for (JsonNode d : drgn.get("records")) {
+      expected += d.get(0).asLong() >= clear ? 1 : 0;
+    }
+    JsonNode since = ReportJson.MAPPER.readTree(CliRun.of("dmesg", "--json", "--since-clear", real.vmcore().toString()).out());
+    assertEquals(expected, since.get("records").size(), "records from clear_seq " + clear);
   }
 
   @Test

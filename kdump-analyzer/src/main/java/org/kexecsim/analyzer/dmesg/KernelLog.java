@@ -37,11 +37,22 @@ public final class KernelLog {
   private final KernelVirtualMemory memory;
   private final LogLayout layout;
   private final LogFormat format;
+  private final boolean sinceClear;
 
-  private KernelLog(KernelVirtualMemory memory, LogLayout layout, LogFormat format) {
+  private KernelLog(KernelVirtualMemory memory, LogLayout layout, LogFormat format, boolean sinceClear) {
     this.memory = memory;
     this.layout = layout;
     this.format = format;
+    this.sinceClear = sinceClear;
+  }
+
+  /**
+   * The same log without what {@code dmesg -C} (syslog action 5) cleared: records from {@code
+   * clear_seq} (5.10+) or {@code clear_idx} (3.5-5.9, as makedumpfile --partial-dmesg). Visiting
+   * a plain pre-3.5 buffer this way is BAD_INPUT: it keeps no clear position in VMCOREINFO.
+   */
+  public KernelLog sinceClear() {
+    return new KernelLog(memory, layout, format, true);
   }
 
   /**
@@ -71,7 +82,7 @@ public final class KernelLog {
     } else {
       format = LogBuffer.isPlainText(layout) ? LogFormat.LOG_BUF_TEXT : LogFormat.LOG_BUF_RECORDS;
     }
-    return new KernelLog(memory, layout, format);
+    return new KernelLog(memory, layout, format, false);
   }
 
   public LogFormat format() {
@@ -86,9 +97,21 @@ public final class KernelLog {
   /** Visits every entry, oldest first. */
   public void forEach(Consumer<LogEntry> sink) {
     switch (format) {
-      case PRINTK_RINGBUFFER -> new LocklessRing(memory, layout).forEach(sink);
-      case LOG_BUF_RECORDS -> new LogBuffer(memory, layout).forEachRecord(sink);
-      case LOG_BUF_TEXT -> new LogBuffer(memory, layout).forEachText(logEndIsLong(layout.info()), sink);
+      case PRINTK_RINGBUFFER -> {
+        LocklessRing ring = new LocklessRing(memory, layout);
+        if (sinceClear) {
+          ring.forEachSinceClear(sink);
+        } else {
+          ring.forEach(sink);
+        }
+      }
+      case LOG_BUF_RECORDS -> new LogBuffer(memory, layout).forEachRecord(sinceClear, sink);
+      case LOG_BUF_TEXT -> {
+        if (sinceClear) {
+          throw layout.corrupt("a log_buf of plain text (before 3.5) keeps no clear position for --since-clear");
+        }
+        new LogBuffer(memory, layout).forEachText(logEndIsLong(layout.info()), sink);
+      }
     }
   }
 

@@ -79,6 +79,32 @@ final class LocklessRing {
     }
   }
 
+  /**
+   * {@code clear_seq}: the first sequence number not cleared by {@code dmesg -C} / syslog(5).
+   * Since 5.13 a {@code struct latched_seq { seqcount_latch_t latch; u64 val[2]; }} whose current
+   * value is {@code val[latch.sequence & 1]} (kernel/printk/printk.c latched_seq_read_nolock;
+   * the seqcount is the first member); before, a plain u64.
+   */
+  long clearSeq() {
+    long at = layout.symbol("clear_seq");
+    if (layout.optionalSize("latched_seq").isEmpty()) {
+      return mem.readU64(at, "clear_seq");
+    }
+    long sequence = mem.readU32(at, "clear_seq.latch.seqcount.sequence");
+    return mem.readU64(mem.addressAdd(at, layout.offset("latched_seq.val") + 8 * (sequence & 1)), "clear_seq.val");
+  }
+
+  /** The records from {@code clear_seq} on; needs OFFSET(printk_info.seq). */
+  void forEachSinceClear(Consumer<LogEntry> sink) {
+    layout.offset("printk_info.seq");
+    long clear = clearSeq();
+    forEach(e -> {
+      if (e instanceof LogEntry.Record r && Long.compareUnsigned(r.sequence(), clear) >= 0) {
+        sink.accept(e);
+      }
+    });
+  }
+
   void forEach(Consumer<LogEntry> sink) {
     long id = tailId;
     while (id != headId) {

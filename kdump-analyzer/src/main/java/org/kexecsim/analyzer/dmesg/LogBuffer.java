@@ -50,25 +50,30 @@ final class LogBuffer {
     return layout.hasSymbol("log_end");
   }
 
-  void forEachRecord(Consumer<LogEntry> sink) {
+  /**
+   * @param sinceClear start at {@code clear_idx}, where the last {@code dmesg -C} left it, as
+   *     makedumpfile --partial-dmesg does, instead of {@code log_first_idx}
+   */
+  void forEachRecord(boolean sinceClear, Consumer<LogEntry> sink) {
     String struct = layout.optionalSize("printk_log").isPresent() ? "printk_log" : "log";
     long header = layout.size(struct);
     long offLen = layout.offset(struct + ".len");
     long offTextLen = layout.offset(struct + ".text_len");
     long offTs = layout.offset(struct + ".ts_nsec");
-    long first = mem.readU32(layout.symbol("log_first_idx"), "log_first_idx");
+    String firstName = sinceClear ? "clear_idx" : "log_first_idx";
+    long first = mem.readU32(layout.symbol(firstName), firstName);
     long next = mem.readU32(layout.symbol("log_next_idx"), "log_next_idx");
     if (header == 0 || header > len) {
       throw layout.corrupt("SIZE(" + struct + ")=" + header + " does not fit log_buf_len " + len);
     }
-    requireIndex("log_first_idx", first, header);
+    requireIndex(firstName, first, header);
     requireIndex("log_next_idx", next, header);
     // Each record is at least a header long, so a walk of more steps than this has looped.
     long maxSteps = len / header + 2;
     long ptr = first;
     for (long steps = 0; ptr != next; steps++) {
       if (steps > maxSteps) {
-        throw layout.corrupt("log_buf records from log_first_idx " + first + " never reach log_next_idx " + next + " (a cycle)");
+        throw layout.corrupt("log_buf records from " + firstName + " " + first + " never reach log_next_idx " + next + " (a cycle)");
       }
       long recLen = u16(ptr + offLen, "record at index " + ptr + " len");
       long rec = ptr;

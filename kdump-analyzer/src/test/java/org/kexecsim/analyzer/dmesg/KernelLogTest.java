@@ -131,6 +131,28 @@ class KernelLogTest {
   }
 
   @Test
+  void sinceClearStartsAtTheLatchedClearSeq() {
+    ring(18, 19);
+    desc(18, 18, 2, 0, 16, 1_000L, 5);
+    block(0, 18, b("older"));
+    desc(19, 19, 2, 16, 32, 2_000L, 5);
+    block(16, 19, b("newer"));
+    long clearSeq = 0x35_0000;
+    // latched_seq: the seqcount is odd, so readers take val[1] (latched_seq_read_nolock)
+    mem.writeU32(clearSeq, 3);
+    mem.writeU64(clearSeq + 8, 0); // val[0]: the copy being written
+    mem.writeU64(clearSeq + 16, 1019); // val[1]: printk_info.seq of "newer" (the test writes id + 1000)
+    VmcoreInfo info = ringInfo().symbol("clear_seq", va(clearSeq)).size("latched_seq", 24).offset("latched_seq.val", 8).build();
+    assertEquals("[    0.000001] older\n[    0.000002] newer\n", render(log(info)));
+    assertEquals("[    0.000002] newer\n", render(log(info).sinceClear()));
+    mem.writeU32(clearSeq, 4); // even: val[0]
+    assertEquals("[    0.000001] older\n[    0.000002] newer\n", render(log(info).sinceClear()));
+    // before 5.13 clear_seq was a plain u64
+    mem.writeU64(clearSeq, 1019);
+    assertEquals("[    0.000002] newer\n", render(log(ringInfo().symbol("clear_seq", va(clearSeq)).build()).sinceClear()));
+  }
+
+  @Test
   void locklessRingFieldsAreCheckedBeforeUse() {
     ring(13, 19);
     desc(19, 19, 2, 0, 20, 0, 4);
@@ -220,6 +242,21 @@ class KernelLogTest {
       assertEquals(LogFormat.LOG_BUF_RECORDS, log.format());
       assertEquals("[    0.001500] older one\n[    2.000000] old\n[    3.000001] newest\n", render(log), struct);
     }
+  }
+
+  @Test
+  void logBufSinceClearStartsAtClearIdx() {
+    long second = record(0, 1_000_000L, "before the clear", "");
+    long next = record(second, 2_000_000L, "after the clear", "");
+    logBuf(136, 0, next);
+    long clearIdx = 0x37_0050;
+    mem.writeU32(clearIdx, second);
+    VmcoreInfo info = recordsInfo("printk_log").symbol("clear_idx", va(clearIdx)).build();
+    assertEquals("[    0.001000] before the clear\n[    0.002000] after the clear\n", render(log(info)));
+    assertEquals("[    0.002000] after the clear\n", render(log(info).sinceClear()));
+    mem.writeU32(clearIdx, 1000);
+    AnalysisException e = assertThrows(AnalysisException.class, () -> log(info).sinceClear().forEach(x -> {}));
+    assertEquals("test.core: clear_idx 1000 is outside log_buf (136 bytes)", e.getMessage());
   }
 
   @Test
