@@ -89,7 +89,12 @@ final class DumpBatch {
 
   /** Whether {@code args} is more than one plain dump (so output is per dump). */
   static boolean isBatch(List<Path> args, List<Path> expanded) {
-    return expanded.size() > 1 || args.stream().anyMatch(a -> a.toString().startsWith("@") || Files.isDirectory(a));
+    return expanded.size() > 1 || args.stream().anyMatch(DumpBatch::namesMany);
+  }
+
+  /** Whether an argument is a directory or an {@code @LIST} rather than one dump. */
+  static boolean namesMany(Path arg) {
+    return Files.isDirectory(arg) || arg.toString().startsWith("@") && !Files.exists(arg);
   }
 
   /**

@@ -64,13 +64,16 @@ final class VerifyPgdCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<Path> all = DumpBatch.expand(images);
-    boolean batch = jsonl || pairs || all.size() > 2 || DumpBatch.isBatch(images, all) && !(images.size() == 2 && all.size() == 2);
-    if (!batch) {
+    boolean named = images.stream().anyMatch(DumpBatch::namesMany);
+    // Two plain IMAGEs are BEFORE AFTER, with or without --jsonl; a directory or @LIST, or three
+    // or more IMAGEs, are dumps checked alone unless --pairs.
+    boolean asPairs = pairs || !named && all.size() == 2;
+    if (!jsonl && !named && all.size() <= 2) {
       DumpBatch.Outcome o = one(all.get(0), all.size() == 2 ? all.get(1) : null);
       spec.commandLine().getOut().print(o.text());
       return o.exitCode();
     }
-    if (!pairs) {
+    if (!asPairs) {
       return DumpBatch.run(spec.commandLine(), all, jsonl, "verify-pgd", image -> one(image, null));
     }
     if (all.size() % 2 != 0) {

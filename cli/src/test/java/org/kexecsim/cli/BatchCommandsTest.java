@@ -188,5 +188,8 @@ class BatchCommandsTest {
 
     CliRun pair = CliRun.of("verify-pgd", cores.get(0).toString(), cores.get(1).toString(), "--cr3", "0x1000", "--mode", "4level");
     assertFalse(pair.out().contains("==>"), "two plain files stay one BEFORE AFTER check: " + pair.out());
+    CliRun pairJsonl = CliRun.of("verify-pgd", "--jsonl", cores.get(0).toString(), cores.get(1).toString(), "--cr3", "0x1000", "--mode", "4level");
+    assertEquals(2, pairJsonl.out().lines().count(), pairJsonl.out());
+    assertEquals(cores.get(0) + " " + cores.get(1), ReportJson.MAPPER.readTree(pairJsonl.out().lines().findFirst().orElseThrow()).get("dump").asText());
   }
 }
