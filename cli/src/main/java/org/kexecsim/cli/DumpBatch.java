@@ -33,8 +33,12 @@ final class DumpBatch {
 
   private DumpBatch() {}
 
-  /** What one dump's analysis produced: its exit code, its JSON document, its text. */
-  record Outcome(int exitCode, ObjectNode json, String text) {}
+  /** What one dump's analysis produced: its exit code, its JSON document, its text; or that it failed. */
+  record Outcome(int exitCode, ObjectNode json, String text, boolean failed) {
+    Outcome(int exitCode, ObjectNode json, String text) {
+      this(exitCode, json, text, false);
+    }
+  }
 
   /** One analysis of one dump (or of one pair, for verify-pgd --pairs). */
   @FunctionalInterface
@@ -141,7 +145,7 @@ final class DumpBatch {
         o = failure(image, ExitCode.INTERNAL, e.getClass().getName() + " while reading this dump");
       }
       worst = Math.max(worst, o.exitCode());
-      boolean error = o.json().has("error");
+      boolean error = o.failed();
       if (error) {
         failed++;
       } else {
@@ -197,7 +201,7 @@ final class DumpBatch {
       case ExitCode.IO -> "io";
       default -> "internal";
     });
-    return new Outcome(code, n, "");
+    return new Outcome(code, n, "", true);
   }
 
   static String compact(ObjectNode n) {
