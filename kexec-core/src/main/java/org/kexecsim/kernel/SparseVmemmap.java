@@ -132,9 +132,8 @@ public final class SparseVmemmap {
     List<PhysicalRange> out = new ArrayList<>();
     out.add(new PhysicalRange(memmapBase, sections.length * SECTION_MAP_BYTES));
     out.add(new PhysicalRange(rootArray, (long) NR_SECTION_ROOTS * 8));
-    for (long p : rootPages) {
-      out.add(new PhysicalRange(p, PhysicalMemory.PAGE_SIZE));
-    }
+    // the root pages, handed out downwards from one block (place)
+    out.add(new PhysicalRange(sortedRootPages[0], (long) sortedRootPages.length * PhysicalMemory.PAGE_SIZE));
     return out;
   }
 
@@ -143,7 +142,7 @@ public final class SparseVmemmap {
         || Long.compareUnsigned(physical - rootArray, (long) NR_SECTION_ROOTS * 8) < 0) {
       return true;
     }
-    return Arrays.binarySearch(sortedRootPages, physical & -PhysicalMemory.PAGE_SIZE) >= 0;
+    return Long.compareUnsigned(physical - sortedRootPages[0], (long) sortedRootPages.length * PhysicalMemory.PAGE_SIZE) < 0;
   }
 
   /** Physical address of the root array, whose direct-map address is VMCOREINFO's SYMBOL(mem_section). */
