@@ -39,7 +39,10 @@ import org.kexecsim.pagetable.PageTableBuilder;
  * image, crash notes and VMCOREINFO in kernel memory.
  *
  * <p>Only the page tables and the pages the kernel wrote are materialised, so a machine with tens
- * of TiB costs a few hundred table pages (1 GiB leaves in the direct map).
+ * of TiB costs a few hundred table pages (1 GiB leaves in the direct map), plus on x86_64 the
+ * memmap's bookkeeping: a mem_section root page per 16 GiB and a vmemmap table page per 64 GiB of
+ * RAM. The struct pages themselves are written only for pages that are something (see
+ * StructPages); the rest stay all-zero holes.
  */
 public final class KernelBoot {
   private KernelBoot() {}
