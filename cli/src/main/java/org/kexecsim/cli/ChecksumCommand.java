@@ -3,6 +3,7 @@ package org.kexecsim.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.kexecsim.analyzer.Progress;
 import org.kexecsim.analyzer.ReportJson;
@@ -18,16 +19,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code kexec-sim checksum IMAGE}. */
+/** {@code kexec-sim checksum IMAGE...}. */
 @Command(name = "checksum", mixinStandardHelpOptions = true,
     description = {"Digests the physical memory of an image (not its file bytes): the same memory as ELF",
         "and as raw gives the same digests. Scheme: ALGO-tree-4M, see ImageChecksum.",
-        "Save the --json output and pass it to --verify later: exit 0 matches, 1 mismatch."})
+        "Save the --json output and pass it to --verify later: exit 0 matches, 1 mismatch.",
+        "Several IMAGEs (or a directory, or @LIST) are digested one after another in this one process."})
 final class ChecksumCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "IMAGE", description = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw)")
-  Path image;
+  @Parameters(arity = "1..*", paramLabel = "IMAGE",
+      description = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw); a directory of them; or @FILE listing them")
+  List<Path> images;
 
   @Option(names = "--ram-map", description = "RAM ranges of a raw image")
   String ramMap;
@@ -57,6 +60,9 @@ final class ChecksumCommand implements Callable<Integer> {
   @Option(names = "--json", description = "machine-readable output (also the digest-list format)")
   boolean json;
 
+  @Option(names = "--jsonl", description = "one JSON object per dump per line, streamed, then a summary line")
+  boolean jsonl;
+
   /** A digest list that is not one. */
   static final class BadDigestList extends RuntimeException implements RejectedInput {
     BadDigestList(String message) {
@@ -80,17 +86,20 @@ final class ChecksumCommand implements Callable<Integer> {
         throw new BadDigestList(verify + ": " + e.getMessage().lines().findFirst().orElse("unreadable"));
       }
     }
+    ChecksumReport expected = saved;
+    return DumpBatch.execute(spec.commandLine(), images, jsonl, "checksum", image -> one(image, algorithm, expected));
+  }
+
+  private DumpBatch.Outcome one(Path image, DigestAlgorithm algorithm, ChecksumReport saved) throws Exception {
     try (Dump dump = DumpImages.open(spec.commandLine(), image, ramMap, format);
         Progress progress = Progress.onTerminal("checksum", total(dump))) {
-      var out = spec.commandLine().getOut();
       if (saved != null) {
         ChecksumVerification v = ImageChecksum.verify(dump.physicalMemory(), saved, threads, progress);
-        out.print(json ? ReportJson.write(v.toJson()) + System.lineSeparator() : v.toText());
-        return v.matches() ? ExitCode.OK : ExitCode.NEGATIVE;
+        return new DumpBatch.Outcome(v.matches() ? ExitCode.OK : ExitCode.NEGATIVE, v.toJson(),
+            json ? ReportJson.write(v.toJson()) + System.lineSeparator() : v.toText());
       }
       ChecksumReport r = ImageChecksum.compute(dump.physicalMemory(), algorithm, granularity.perPage, threads, progress);
-      out.print(json ? ReportJson.write(r.toJson()) + System.lineSeparator() : r.toText());
-      return ExitCode.OK;
+      return new DumpBatch.Outcome(ExitCode.OK, r.toJson(), json ? ReportJson.write(r.toJson()) + System.lineSeparator() : r.toText());
     }
   }
 

@@ -38,6 +38,7 @@ import picocli.CommandLine.Command;
       VerifyPgdCommand.class,
       DiffCommand.class,
       ChecksumCommand.class,
+      DmesgCommand.class,
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -90,6 +91,9 @@ public final class Main implements Runnable {
     cl.setOut(out);
     cl.setErr(err);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    // @FILE names a list of dumps (DumpBatch), read by the commands themselves, with paths
+    // relative to the list; picocli's own @-expansion would splice its lines in as arguments.
+    cl.setExpandAtFiles(false);
     // Bad usage is one line naming what is wrong and where help is, not a page of usage text.
     cl.setParameterExceptionHandler(
         (ex, badArgs) -> {

@@ -1,6 +1,7 @@
 package org.kexecsim.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.kexecsim.analyzer.AnalysisException;
 import org.kexecsim.analyzer.ReportJson;
@@ -13,14 +14,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code kexec-sim ptdump IMAGE}. */
+/** {@code kexec-sim ptdump IMAGE...}. */
 @Command(name = "ptdump", mixinStandardHelpOptions = true,
-    description = "Prints every mapped range reachable from the root table, coalesced like the kernel's dump_pagetables.")
+    description = {"Prints every mapped range reachable from the root table, coalesced like the kernel's dump_pagetables.",
+        "Several IMAGEs (or a directory, or @LIST) are dumped one after another in this one process."})
 final class PtdumpCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "IMAGE", description = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw)")
-  Path image;
+  @Parameters(arity = "1..*", paramLabel = "IMAGE",
+      description = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw); a directory of them; or @FILE listing them")
+  List<Path> images;
 
   @Mixin PagingOptions paging;
 
@@ -32,11 +35,21 @@ final class PtdumpCommand implements Callable<Integer> {
   @Option(names = "--json", description = "machine-readable output")
   boolean json;
 
-  @Option(names = "--html", paramLabel = "FILE", description = "also draw the virtual address space by size and rights (W+X flagged) as one self-contained HTML page")
+  @Option(names = "--jsonl", description = "one JSON object per dump per line, streamed, then a summary line")
+  boolean jsonl;
+
+  @Option(names = "--html", paramLabel = "FILE", description = "also draw the virtual address space by size and rights (W+X flagged) as one self-contained HTML page (one IMAGE)")
   Path html;
 
   @Override
   public Integer call() throws Exception {
+    if (html != null && (images.size() > 1 || DumpBatch.namesMany(images.getFirst()))) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--html draws one IMAGE, not a batch");
+    }
+    return DumpBatch.execute(spec.commandLine(), images, jsonl, "ptdump", this::one);
+  }
+
+  private DumpBatch.Outcome one(Path image) throws Exception {
     try (Dump dump = DumpImages.open(spec.commandLine(), image, ramMap, format)) {
       PtDumpReport report;
       try {
@@ -47,8 +60,8 @@ final class PtdumpCommand implements Callable<Integer> {
       if (html != null) {
         org.kexecsim.cli.html.PtdumpPicture.write(html, report, image.toString());
       }
-      spec.commandLine().getOut().print(json ? ReportJson.write(report.toJson()) + System.lineSeparator() : report.toText());
-      return ExitCode.OK;
+      return new DumpBatch.Outcome(ExitCode.OK, report.toJson(),
+          json ? ReportJson.write(report.toJson()) + System.lineSeparator() : report.toText());
     }
   }
 }

@@ -31,15 +31,22 @@ import picocli.CommandLine.Parameters;
       "that only set A/D bits (hardware walks) are reported, tolerated unless --strict.",
       "With one image: checks that its roots' tables are all there and the kernel's",
       "VMCOREINFO symbols translate (INTACT); it cannot compare with pre-crash tables.",
-      "Exit 0 preserved/intact, 1 not."})
+      "Exit 0 preserved/intact, 1 not.",
+      "Many dumps in one process: a directory, @LIST, or three or more IMAGEs each checked",
+      "alone; with --pairs taken two by two as BEFORE AFTER."})
 final class VerifyPgdCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "BEFORE", description = "image of the old kernel (its root tables are walked); alone: the vmcore to check")
-  Path before;
+  @Parameters(arity = "1..*", paramLabel = "BEFORE [AFTER]",
+      description = {"image of the old kernel (its root tables are walked) and the image after the transition;",
+          "alone: the vmcore to check; a directory or @FILE: many dumps"})
+  List<Path> images;
 
-  @Parameters(index = "1", arity = "0..1", paramLabel = "AFTER", description = "image after the transition")
-  Path after;
+  @Option(names = "--pairs", description = "a batch's dumps are BEFORE AFTER pairs, in order")
+  boolean pairs;
+
+  @Option(names = "--jsonl", description = "one JSON object per dump (or pair) per line, streamed, then a summary line")
+  boolean jsonl;
 
   @Mixin PagingOptions paging;
 
@@ -59,6 +66,33 @@ final class VerifyPgdCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    List<Path> all = DumpBatch.expand(images);
+    boolean named = images.stream().anyMatch(DumpBatch::namesMany);
+    // Two plain IMAGEs are BEFORE AFTER, with or without --jsonl; a directory or @LIST, or three
+    // or more IMAGEs, are dumps checked alone unless --pairs.
+    boolean asPairs = pairs || !named && all.size() == 2;
+    if (html != null && (jsonl || named || all.size() > 2)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--html draws one BEFORE [AFTER], not a batch");
+    }
+    if (!jsonl && !named && all.size() <= 2) {
+      DumpBatch.Outcome o = one(all.get(0), all.size() == 2 ? all.get(1) : null);
+      spec.commandLine().getOut().print(o.text());
+      return o.exitCode();
+    }
+    if (!asPairs) {
+      return DumpBatch.run(spec.commandLine(), all, jsonl, "verify-pgd", image -> one(image, null));
+    }
+    if (all.size() % 2 != 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--pairs: " + all.size() + " dumps do not make BEFORE AFTER pairs");
+    }
+    List<Path[]> pairList = new ArrayList<>();
+    for (int i = 0; i < all.size(); i += 2) {
+      pairList.add(new Path[] {all.get(i), all.get(i + 1)});
+    }
+    return DumpBatch.run(spec.commandLine(), pairList, p -> p[0] + " " + p[1], jsonl, "verify-pgd", p -> one(p[0], p[1]));
+  }
+
+  private DumpBatch.Outcome one(Path before, Path after) throws Exception {
     PgdVerification v;
     if (after == null) {
       try (Dump image = DumpImages.open(spec.commandLine(), before, ramMap, format)) {
@@ -84,8 +118,8 @@ final class VerifyPgdCommand implements Callable<Integer> {
     if (html != null) {
       org.kexecsim.cli.html.VerifyPgdPicture.write(html, v, before.toString(), after == null ? null : after.toString());
     }
-    spec.commandLine().getOut().print(json ? ReportJson.write(v.toJson()) + System.lineSeparator() : v.toText());
-    return v.preserved() ? ExitCode.OK : ExitCode.NEGATIVE;
+    return new DumpBatch.Outcome(v.preserved() ? ExitCode.OK : ExitCode.NEGATIVE, v.toJson(),
+        json ? ReportJson.write(v.toJson()) + System.lineSeparator() : v.toText());
   }
 
   /** The CPUs left out without --cr3 because they had paging off. */

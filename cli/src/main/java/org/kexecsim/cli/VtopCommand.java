@@ -1,6 +1,5 @@
 package org.kexecsim.cli;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -18,11 +17,13 @@ import picocli.CommandLine.Parameters;
 /** {@code kexec-sim vtop IMAGE VA...}. */
 @Command(name = "vtop", mixinStandardHelpOptions = true,
     description = {"Translates virtual addresses through the page tables of a dump (ELF, kdump-compressed, flattened, split or raw).",
-        "Exit 0 when every address is mapped, 1 when any is not."})
+        "Exit 0 when every address is mapped, 1 when any is not.",
+        "IMAGE may be a directory or @LIST: the same addresses are translated in each dump, in this one process."})
 final class VtopCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "IMAGE", description = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw)")
+  @Parameters(index = "0", paramLabel = "IMAGE",
+      description = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw); a directory of them; or @FILE listing them")
   Path image;
 
   @Parameters(index = "1..*", arity = "1..*", paramLabel = "VA", converter = Numbers.class, description = "virtual addresses")
@@ -41,14 +42,20 @@ final class VtopCommand implements Callable<Integer> {
   @Option(names = "--json", description = "machine-readable output")
   boolean json;
 
+  @Option(names = "--jsonl", description = "one JSON object per dump per line, streamed, then a summary line")
+  boolean jsonl;
+
   @Override
   public Integer call() throws Exception {
+    return DumpBatch.execute(spec.commandLine(), List.of(image), jsonl, "vtop", this::one);
+  }
+
+  private DumpBatch.Outcome one(Path image) throws Exception {
     try (Dump dump = DumpImages.open(spec.commandLine(), image, ramMap, format)) {
       PagingContext ctx = paging.resolve(spec.commandLine(), dump);
       VtopReport report = Vtop.translate(dump.physicalMemory(), ctx, addresses);
-      PrintWriter out = spec.commandLine().getOut();
-      out.print(json ? ReportJson.write(report.toJson()) + System.lineSeparator() : report.toText(verbose));
-      return report.allMapped() ? ExitCode.OK : ExitCode.NEGATIVE;
+      return new DumpBatch.Outcome(report.allMapped() ? ExitCode.OK : ExitCode.NEGATIVE, report.toJson(),
+          json ? ReportJson.write(report.toJson()) + System.lineSeparator() : report.toText(verbose));
     }
   }
 }

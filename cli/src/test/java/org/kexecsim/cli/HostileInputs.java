@@ -80,6 +80,56 @@ final class HostileInputs {
     CASES.put("elf-self-map-entry", f -> Files.write(f, elfRam(0x2000, Map.of(0x1000L, 0x1003L))));
   }
 
+  // dmesg: 32 KiB of RAM whose kernel text mapping (PML4 0x1000 -> PDPT 0x2000 -> PD 0x3000, one
+  // 2 MiB page) puts 0xffffffff80000000 + x at physical x, and VMCOREINFO (6.1's offsets) naming prb.
+  static final long KTEXT = 0xffff_ffff_8000_0000L;
+
+  static Map<Long, Long> kernelMapping() {
+    return Map.of(0x1000L + 8 * 511, 0x2003L, 0x2000L + 8 * 510, 0x3003L, 0x3000L, 0x83L);
+  }
+
+  static String ringVmcoreinfo() {
+    return """
+        OSRELEASE=6.1.0-hostile
+        SYMBOL(init_top_pgt)=ffffffff80001000
+        NUMBER(phys_base)=0
+        SYMBOL(prb)=ffffffff80004000
+        SIZE(printk_ringbuffer)=88
+        OFFSET(printk_ringbuffer.desc_ring)=0
+        OFFSET(printk_ringbuffer.text_data_ring)=48
+        OFFSET(prb_desc_ring.count_bits)=0
+        OFFSET(prb_desc_ring.descs)=8
+        OFFSET(prb_desc_ring.infos)=16
+        OFFSET(prb_desc_ring.head_id)=24
+        OFFSET(prb_desc_ring.tail_id)=32
+        SIZE(prb_desc)=24
+        OFFSET(prb_desc.state_var)=0
+        OFFSET(prb_desc.text_blk_lpos)=8
+        OFFSET(prb_data_blk_lpos.begin)=0
+        OFFSET(prb_data_blk_lpos.next)=8
+        SIZE(printk_info)=88
+        OFFSET(printk_info.ts_nsec)=8
+        OFFSET(printk_info.text_len)=16
+        OFFSET(prb_data_ring.size_bits)=0
+        OFFSET(prb_data_ring.data)=8
+        OFFSET(atomic_long_t.counter)=0
+        """;
+  }
+
+  /** An x86_64 vmcore: a VMCOREINFO note with {@code info}, and RAM [0, 32 KiB) zero but for {@code words}. */
+  static byte[] vmcore(String info, Map<Long, Long> words) {
+    byte[] text = info.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    int noteBytes = 12 + 12 + ((text.length + 3) & ~3);
+    int ram = 0x8000;
+    int loadAt = 0xB0 + noteBytes;
+    byte[] core = elf(List.of(noteHeader(0xB0, noteBytes), load(loadAt, 0, ram, ram)), noteBytes + ram);
+    note(core, 0xB0, 11, text.length, "VMCOREINFO");
+    System.arraycopy(text, 0, core, 0xB0 + 24, text.length);
+    ByteBuffer b = ByteBuffer.wrap(core).order(ByteOrder.LITTLE_ENDIAN);
+    words.forEach((at, value) -> b.putLong(loadAt + Math.toIntExact(at), value));
+    return core;
+  }
+
   /** An x86_64 core whose one PT_LOAD is RAM {@code [0, bytes)}, zero but for the given words. */
   static byte[] elfRam(int bytes, Map<Long, Long> words) {
     byte[] core = elf(List.of(load(0x78, 0, bytes, bytes)), bytes);
@@ -250,5 +300,14 @@ final class HostileInputs {
       Files.deleteIfExists(f);
       Files.createDirectory(f);
     });
+  }
+
+  static {
+    Map<Long, Long> ring = new java.util.HashMap<>(kernelMapping());
+    ring.put(0x4000L, KTEXT + 0x4100); // prb -> printk_rb_static
+    ring.put(0x4100L, 99L); // desc_ring.count_bits
+    CASES.put("dmesg-ring-count-bits-99", f -> Files.write(f, vmcore(ringVmcoreinfo(), ring)));
+    CASES.put("dmesg-prb-unmapped", f -> Files.write(f, vmcore(ringVmcoreinfo().replace("SYMBOL(prb)=ffffffff80004000", "SYMBOL(prb)=ffffffffc0000000"), ring)));
+    CASES.put("dmesg-without-vmcoreinfo", f -> Files.write(f, elfRam(0x4000, Map.of())));
   }
 }

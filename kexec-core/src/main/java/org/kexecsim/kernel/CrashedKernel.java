@@ -27,6 +27,8 @@ import org.kexecsim.mmu.CpuFeatures;
  * @param imageRange the physical range of the kernel image (memblock-reserved)
  * @param cpu what the CPU reports: MAXPHYADDR grows with the RAM map beyond QEMU's default 40
  * @param linuxBanner the virtual address of linux_banner, the NUL-terminated version line
+ * @param pageRoles what each RAM page is, as its struct page and contents say
+ * @param memmap the physical ranges of the struct pages and mem_section (x86_64; memblock-reserved)
  */
 public record CrashedKernel(
     Arch arch,
@@ -49,9 +51,12 @@ public record CrashedKernel(
     PhysicalRange imageRange,
     long directMapBytes,
     CpuFeatures cpu,
-    long linuxBanner) {
+    long linuxBanner,
+    PageRoles pageRoles,
+    List<PhysicalRange> memmap) {
 
   public CrashedKernel {
+    memmap = List.copyOf(memmap);
     processes = List.copyOf(processes);
     crashNotes = List.copyOf(crashNotes);
     vmallocPages = List.copyOf(vmallocPages);
@@ -107,6 +112,7 @@ public record CrashedKernel(
     List<PhysicalRange> reserved = new ArrayList<>();
     reserved.add(imageRange);
     crashRegion.ifPresent(r -> reserved.add(r.range()));
+    reserved.addAll(memmap);
     return new KexecHost(
         arch, memory, totalRamPages(), crashRegion, new RandomFreePages(memory, reserved, allocatorSeed));
   }

@@ -39,7 +39,10 @@ import org.kexecsim.pagetable.PageTableBuilder;
  * image, crash notes and VMCOREINFO in kernel memory.
  *
  * <p>Only the page tables and the pages the kernel wrote are materialised, so a machine with tens
- * of TiB costs a few hundred table pages (1 GiB leaves in the direct map).
+ * of TiB costs a few hundred table pages (1 GiB leaves in the direct map), plus on x86_64 the
+ * memmap's bookkeeping: a mem_section root page per 16 GiB and a vmemmap table page per 64 GiB of
+ * RAM. The struct pages themselves are written only for pages that are something (see
+ * StructPages); the rest stay all-zero holes.
  */
 public final class KernelBoot {
   private KernelBoot() {}
@@ -56,8 +59,6 @@ public final class KernelBoot {
   /** KERNEL_IMAGE_SIZE with KASLR configured: 1 GiB (arch/x86/include/asm/page_64_types.h). */
   private static final long KERNEL_IMAGE_SIZE = 1L << 30;
   private static final String OSRELEASE = "6.16.0-kexecsim";
-  /** x86_64 vmemmap base with 4-level paging (Documentation/arch/x86/x86_64/mm.rst). */
-  private static final long VMEMMAP_START = 0xFFFF_EA00_0000_0000L;
   /** Where node_online_map sits in the page that holds the mem_map pointer. */
   private static final long NODE_ONLINE_MAP_OFFSET = 8;
   /** __NEW_UTS_LEN + 1. */
@@ -123,12 +124,23 @@ public final class KernelBoot {
         crash = CrashRegion.reserve(spec, ram, arch, List.of(new PhysicalRange(0, MIB), image));
       }
       Optional<CrashRegion> crashFinal = crash;
+      // x86_64's struct pages (SPARSEMEM_VMEMMAP): placed top-down now, as memblock does early
+      // in boot, so nothing else lands there; filled in at the end (writeStructPages).
+      Optional<SparseVmemmap> vmemmap = Optional.empty();
+      if (is64) {
+        List<PhysicalRange> avoid = new ArrayList<>(List.of(new PhysicalRange(0, MIB),
+            new PhysicalRange(physLoad, imageBytes + 8 * MIB)));
+        crash.ifPresent(r -> avoid.add(r.range()));
+        vmemmap = Optional.of(SparseVmemmap.place(ram, avoid));
+      }
+      Optional<SparseVmemmap> memmap = vmemmap;
       // Kernel allocations: the image's data part first (init_top_pgt, the GDT, the IDT live
-      // there), then memblock-style memory above it, never in the crash region.
+      // there), then memblock-style memory above it, never in the crash region or the memmap.
       long allocLimit = Math.min(ramTop(), arch.lowmemLimit());
       BumpFrameAllocator frames = new BumpFrameAllocator(
           physLoad + textBytes, allocLimit,
-          pa -> !usable(pa) || crashFinal.map(r -> r.contains(pa)).orElse(false));
+          pa -> !usable(pa) || crashFinal.map(r -> r.contains(pa)).orElse(false)
+              || memmap.map(m -> m.contains(pa)).orElse(false));
 
       long textVirtual = is64 ? START_KERNEL_MAP + PHYSICAL_START : arch.directMapVirtual(physLoad);
       long physBase = is64 ? physLoad - PHYSICAL_START : 0;
@@ -177,22 +189,28 @@ public final class KernelBoot {
       long utsPa = frames.allocateFrame();
       writeUtsname(utsPa);
       long memMapPa = frames.allocateFrame();
-      // mem_map (FLATMEM's struct page array pointer): makedumpfile's get_mem_map needs a memory
-      // model to start at all, though at dump level 0 it never reads a struct page. It points
-      // where x86_64 keeps the page array (VMEMMAP_START, Documentation/arch/x86/x86_64/mm.rst).
-      memory.writeU64(memMapPa, is64 ? VMEMMAP_START : arch.directMapVirtual(0));
+      if (!is64) {
+        // mem_map (FLATMEM's struct page array pointer): makedumpfile's get_mem_map needs a
+        // memory model to start at all, though at dump level 0 it never reads a struct page.
+        // No struct pages are written behind it on i386 (see the README).
+        memory.writeU64(memMapPa, arch.directMapVirtual(0));
+      }
       // node_online_map (mm/page_alloc.c node_states[N_ONLINE]): one node, node 0, online; kept
-      // in the same data page, right after the mem_map pointer, so nothing else moves.
+      // in the same data page, right after the (i386) mem_map pointer, so nothing else moves.
       memory.writeU64(memMapPa + NODE_ONLINE_MAP_OFFSET, 1L);
-      byte[] vmcoreinfo = vmcoreinfo(text, kernelPgd, physBase, text.virtual(utsPa), text.virtual(memMapPa))
+      byte[] vmcoreinfo = vmcoreinfo(text, kernelPgd, physBase, text.virtual(utsPa), text.virtual(memMapPa), vmemmap)
           .note().withFinalNote();
       memory.write(vmcoreinfoPa, vmcoreinfo, 0, vmcoreinfo.length);
 
-      long bannerVirtual = writeBanner(frames, text); // last, so nothing allocated before it moves
+      long bannerVirtual = writeBanner(frames, text); // before the memmap, so nothing allocated before it moves
+      PageRoles roles = vmemmap.isPresent()
+          ? new StructPages(vmemmap.get(), kernel, frames, processes, kernelPgd, crashFinal).write()
+          : new PageRoles.Builder(crashFinal.map(CrashRegion::range)).build();
+      List<PhysicalRange> memmapRanges = vmemmap.map(SparseVmemmap::ranges).orElse(List.of());
       CrashedKernel k = new CrashedKernel(
           arch, seed, memory, crashFinal, regs, kernelPgd, text, physBase, relocateVirtual, gdt, idt,
           processes, current.pid(), notes, vmcoreinfoPa, vmcoreinfo.length, vmalloc, image, directMapBytes, cpu(),
-          bannerVirtual);
+          bannerVirtual, roles, memmapRanges);
       k.registers().pagingState(memory, k.cpu()); // CR3 must load (PAE: PDPTE check)
       return k;
     }
@@ -325,6 +343,7 @@ public final class KernelBoot {
      * is shared (PREALLOCATED_PMDS, SHARED_KERNEL_PMD; arch/x86/mm/pgtable.c).
      */
     private KernelProcess spawn(int pid, String comm, long kernelPgd, BumpFrameAllocator frames) {
+      spawning = pid;
       long pgd = pgdFrames(frames);
       switch (mode) {
         case LEVEL4 -> {
@@ -356,18 +375,23 @@ public final class KernelBoot {
       List<Long> pages = new ArrayList<>();
       int textPages = 1 + random.nextInt(3);
       for (int i = 0; i < textPages; i++) {
-        pages.add(mapUser(user, frames, textVa + 4096L * i, userText));
+        pages.add(mapUser(user, frames, textVa + 4096L * i, userText, true));
       }
-      pages.add(mapUser(user, frames, textVa + 0x20_0000L, userData)); // .data/heap
+      pages.add(mapUser(user, frames, textVa + 0x20_0000L, userData, false)); // .data/heap
       int stackPages = 1 + random.nextInt(3);
       for (int i = 1; i <= stackPages; i++) {
-        pages.add(mapUser(user, frames, stackTop - 0x2_0000L - 4096L * i, userData));
+        pages.add(mapUser(user, frames, stackTop - 0x2_0000L - 4096L * i, userData, false));
       }
       return new KernelProcess(pid, comm, pgd, pages);
     }
 
-    private long mapUser(PageTableBuilder user, BumpFrameAllocator frames, long va, long flags) {
+    /** Every user page mapped: {physical, virtual, 1 when file-backed (text) else 0 (anonymous), pid}. */
+    final List<long[]> userFrames = new ArrayList<>();
+    int spawning;
+
+    private long mapUser(PageTableBuilder user, BumpFrameAllocator frames, long va, long flags, boolean fileBacked) {
       long pa = frames.allocateFrame();
+      userFrames.add(new long[] {pa, va, fileBacked ? 1 : 0, spawning});
       fillRandom(pa, 4096);
       user.map(va, pa, 4096, flags, PageTableEntry.PAGE_TABLE, PageSize.SIZE_4K,
           org.kexecsim.pagetable.Overlap.REPLACE);
@@ -475,7 +499,8 @@ public final class KernelBoot {
       memory.write(pa, uts, 0, uts.length);
     }
 
-    private VmcoreInfoText vmcoreinfo(KernelText text, long kernelPgd, long physBase, long utsVirtual, long memMapVirtual) {
+    private VmcoreInfoText vmcoreinfo(KernelText text, long kernelPgd, long physBase, long utsVirtual, long memMapVirtual,
+        Optional<SparseVmemmap> vmemmap) {
       StringBuilder buildId = new StringBuilder();
       SplittableRandom idRandom = new SplittableRandom(seed ^ 0x5EED);
       for (int i = 0; i < 20; i++) {
@@ -490,15 +515,46 @@ public final class KernelBoot {
           .offset("uts_namespace.name", 0)
           .symbol("node_online_map", memMapVirtual + NODE_ONLINE_MAP_OFFSET)
           .symbol("swapper_pg_dir", pgdVirtual)
-          .symbol("_stext", text.virtualStart())
-          // What makedumpfile's initial() requires before it writes anything (get_nodes_online,
-          // get_mem_type: FLATMEM); struct page offsets as in Linux 6.1's include/linux/mm_types.h.
-          .symbol("mem_map", memMapVirtual)
+          .symbol("_stext", text.virtualStart());
+      // The memory model makedumpfile's get_mem_type picks from these (makedumpfile.c): x86_64
+      // SPARSEMEM_EXTREME with the keys kernel/crash_core.c writes for it; i386 FLATMEM.
+      if (vmemmap.isPresent()) {
+        v.symbol("mem_section", arch.directMapVirtual(vmemmap.get().rootArray()))
+            .line("LENGTH(mem_section)=" + SparseVmemmap.NR_SECTION_ROOTS)
+            .line("SIZE(mem_section)=" + SparseVmemmap.MEM_SECTION_SIZE)
+            .offset("mem_section.section_mem_map", 0)
+            .number("SECTION_SIZE_BITS", SparseVmemmap.SECTION_SIZE_BITS)
+            .number("MAX_PHYSMEM_BITS", SparseVmemmap.MAX_PHYSMEM_BITS);
+      } else {
+        v.symbol("mem_map", memMapVirtual);
+      }
+      // struct page as StructPage writes it, and the page-flag numbers makedumpfile filters by.
+      StructPage sp = is64 ? StructPage.X86_64 : StructPage.I386;
+      v.line("SIZE(page)=" + sp.size())
           .line("SIZE(nodemask_t)=8")
-          .line("SIZE(page)=" + (is64 ? 64 : 32))
           .offset("page.flags", 0)
-          .offset("page.mapping", is64 ? 24 : 12)
-          .offset("page._refcount", is64 ? 52 : 28);
+          .offset("page._refcount", sp.refcount())
+          .offset("page.mapping", sp.mapping());
+      if (vmemmap.isPresent()) {
+        // Only where struct pages are written: these are what makedumpfile filters by.
+        v.offset("page.lru", sp.lru())
+          .offset("page._mapcount", sp.mapcount())
+          .offset("page.private", sp.privateData())
+          .offset("page.compound_dtor", sp.compoundDtor())
+          .offset("page.compound_order", sp.compoundOrder())
+          .offset("page.compound_head", sp.lru())
+          .line("LENGTH(zone.free_area)=" + StructPage.MAX_ORDER)
+          .number("PG_lru", StructPage.PG_LRU)
+          .number("PG_private", StructPage.PG_PRIVATE)
+          .number("PG_swapcache", StructPage.PG_SWAPCACHE)
+          .number("PG_swapbacked", StructPage.PG_SWAPBACKED)
+          .number("PG_slab", StructPage.PG_SLAB)
+          .number("PG_hwpoison", StructPage.PG_HWPOISON)
+          .number("PG_head_mask", StructPage.flag(StructPage.PG_HEAD))
+          .number("PAGE_BUDDY_MAPCOUNT_VALUE", StructPage.PAGE_TYPE_BUDDY)
+          .number("HUGETLB_PAGE_DTOR", StructPage.HUGETLB_PAGE_DTOR)
+          .number("PAGE_OFFLINE_MAPCOUNT_VALUE", StructPage.PAGE_TYPE_OFFLINE);
+      }
       if (is64) {
         // arch/x86/kernel/machine_kexec_64.c arch_crash_save_vmcoreinfo
         v.number("phys_base", physBase)
@@ -512,6 +568,172 @@ public final class KernelBoot {
       }
       // crash_save_vmcoreinfo() appends the crash time (kernel/vmcore_info.c)
       return v.line("CRASHTIME=" + (1_700_000_000L + (seed & 0xFFFFFF)));
+    }
+
+    /**
+     * x86_64's struct pages and the roles they give: the vmemmap mapped with 2 MiB pages and
+     * mem_section filled in (SparseVmemmap); then, in a deterministic layout after the kernel's
+     * other allocations, page cache pages (some with PG_private), the processes' text as mapped
+     * page cache and their data and stacks as anonymous pages, free buddy blocks of orders 0-9
+     * holding stale data, and struct pages for the page tables and every other page the kernel
+     * wrote (PG_reserved, as memblock-reserved memory has). RAM the kernel never wrote keeps an
+     * all-zero struct page (no flags, no mapping, not a buddy page): only its zero contents say
+     * what it is, which keeps a 64 TiB machine as cheap as its page tables.
+     */
+    private final class StructPages {
+      /** Slots in the slab page that holds the objects struct pages point at. */
+      private static final int ADDRESS_SPACES = 0;
+      private static final int ANON_VMAS = 0x400;
+      private static final int BUFFER_HEADS = 0x800;
+      private static final int SLOT = 0x100;
+      private static final int BH_SLOT = 0x80;
+
+      final SparseVmemmap vmemmap;
+      final PageTableBuilder kernel;
+      final BumpFrameAllocator frames;
+      final List<KernelProcess> processes;
+      final long kernelPgd;
+      final StructPage sp = StructPage.X86_64;
+      final PageRoles.Builder roles;
+
+      StructPages(SparseVmemmap vmemmap, PageTableBuilder kernel, BumpFrameAllocator frames,
+          List<KernelProcess> processes, long kernelPgd, Optional<CrashRegion> crash) {
+        this.vmemmap = vmemmap;
+        this.kernel = kernel;
+        this.frames = frames;
+        this.processes = processes;
+        this.kernelPgd = kernelPgd;
+        this.roles = new PageRoles.Builder(crash.map(CrashRegion::range));
+      }
+
+      private void set(long pfn, StructPage.Fields f) {
+        sp.write(memory, vmemmap.structPagePhysical(pfn), f);
+      }
+
+      PageRoles write() {
+        for (long[] m : vmemmap.mappings()) {
+          kernel.map(m[0], m[1], m[2], pageKernel(), PageSize.SIZE_2M);
+        }
+        vmemmap.writeSections(memory, arch::directMapVirtual);
+        // The vmemmap's pgd entry is new: every pgd shares the kernel half (sync_global_pgds,
+        // arch/x86/mm/init_64.c), so copy it into the processes' too.
+        for (KernelProcess p : processes) {
+          for (int i = 256; i < 512; i++) {
+            memory.writeU64(p.pgdPhysical() + 8L * i, memory.readU64(kernelPgd + 8L * i));
+          }
+        }
+
+        // A slab page of the objects the mappings name: an address_space per file, an anon_vma
+        // per process (its root is itself, mm/rmap.c anon_vma_alloc), buffer heads.
+        long objects = frames.allocateFrame();
+        long objectsVa = arch.directMapVirtual(objects);
+        for (int j = 0; j < processes.size(); j++) {
+          memory.writeU64(objects + ANON_VMAS + (long) SLOT * j, objectsVa + ANON_VMAS + (long) SLOT * j);
+        }
+        roles.mark(objects >>> 12, 1, PageRole.KERNEL);
+        set(objects >>> 12, new StructPage.Fields(StructPage.flag(StructPage.PG_SLAB), 0, 0, 0, StructPage.NO_PAGE_TYPE, 1));
+
+        long lru = StructPage.flag(StructPage.PG_UPTODATE) | StructPage.flag(StructPage.PG_LRU);
+        for (long[] u : userFrames) {
+          long pfn = u[0] >>> 12;
+          int j = 0;
+          while (processes.get(j).pid() != u[3]) {
+            j++;
+          }
+          if (u[2] == 1) {
+            // The executable's text: page cache of its file, mapped once (mm/filemap.c).
+            roles.mark(pfn, 1, PageRole.PAGE_CACHE);
+            set(pfn, new StructPage.Fields(lru | StructPage.flag(StructPage.PG_ACTIVE),
+                objectsVa + ADDRESS_SPACES + (long) SLOT * (j % 3), (u[1] >>> 12) & 0xF, 0, 0, 2));
+          } else {
+            roles.mark(pfn, 1, PageRole.ANON);
+            set(pfn, new StructPage.Fields(lru | StructPage.flag(StructPage.PG_SWAPBACKED) | StructPage.flag(StructPage.PG_ACTIVE),
+                (objectsVa + ANON_VMAS + (long) SLOT * j) | StructPage.PAGE_MAPPING_ANON, u[1] >>> 12, 0, 0, 1));
+          }
+        }
+
+        // Unmapped page cache of a fourth file; the first few carry buffer heads (PG_private).
+        int cache = 6 + random.nextInt(12);
+        int privates = 1 + random.nextInt(4);
+        for (int i = 0; i < cache; i++) {
+          long pa = frames.allocateFrame();
+          fillRandom(pa, 4096);
+          boolean priv = i < privates;
+          roles.mark(pa >>> 12, 1, priv ? PageRole.PAGE_CACHE_PRIVATE : PageRole.PAGE_CACHE);
+          set(pa >>> 12, new StructPage.Fields(lru | (priv ? StructPage.flag(StructPage.PG_PRIVATE) : 0),
+              objectsVa + ADDRESS_SPACES + SLOT * 3L, i, priv ? objectsVa + BUFFER_HEADS + (long) BH_SLOT * i : 0,
+              StructPage.NO_PAGE_TYPE, priv ? 2 : 1));
+        }
+
+        // Free buddy blocks with what their last owners left in them: PageBuddy on the first
+        // struct page (page_type PG_buddy cleared) and the order in page->private (mm/page_alloc.c
+        // set_buddy_order); the other struct pages of a block say nothing.
+        int[] orders = new int[3 + random.nextInt(4)];
+        orders[0] = 9;
+        for (int i = 1; i < orders.length; i++) {
+          orders[i] = random.nextInt(7);
+        }
+        for (int order : orders) {
+          long pa = alignedBlock(order);
+          fillRandom(pa, 4096 << order);
+          roles.mark(pa >>> 12, 1L << order, PageRole.FREE);
+          set(pa >>> 12, new StructPage.Fields(0, 0, 0, order, StructPage.PAGE_TYPE_BUDDY, 0));
+        }
+
+        // Page tables: the kernel's came from memblock (PG_reserved); the processes' from the page
+        // allocator, typed PG_table. The PTI user-mode copy beside each pgd is a table too.
+        java.util.Set<Long> kernelTables = new java.util.LinkedHashSet<>(
+            org.kexecsim.pagetable.PageTableTree.visit(memory, mode, kernelPgd, leaf -> { }).tablePages());
+        kernelTables.add(kernelPgd + 4096);
+        for (long t : kernelTables) {
+          roles.mark(t >>> 12, 1, PageRole.PAGE_TABLE);
+          set(t >>> 12, StructPage.Fields.reserved());
+        }
+        for (KernelProcess p : processes) {
+          java.util.Set<Long> own = new java.util.LinkedHashSet<>(
+              org.kexecsim.pagetable.PageTableTree.visit(memory, mode, p.pgdPhysical(), leaf -> { }).tablePages());
+          own.add(p.pgdPhysical() + 4096);
+          own.removeAll(kernelTables);
+          for (long t : own) {
+            roles.mark(t >>> 12, 1, PageRole.PAGE_TABLE);
+            set(t >>> 12, new StructPage.Fields(0, 0, 0, 0, StructPage.PAGE_TYPE_TABLE, 1));
+          }
+        }
+
+        // Every other page the kernel wrote is its own (PG_reserved). Writing those struct pages
+        // fills memmap pages, which are the kernel's too: repeat until nothing new is written.
+        for (boolean more = true; more; ) {
+          more = false;
+          for (long pfn : memory.presentFrameNumbers()) {
+            long pa = pfn << 12;
+            if (roles.isMarked(pfn) || roles.inCrashRegion(pa) || PageRoles.isZero(memory, pa)) {
+              continue;
+            }
+            roles.mark(pfn, 1, PageRole.KERNEL);
+            set(pfn, StructPage.Fields.reserved());
+            more = true;
+          }
+        }
+        return roles.build();
+      }
+
+      /** 2^order contiguous frames from the kernel's allocator, aligned to their size as buddy blocks are. */
+      private long alignedBlock(int order) {
+        long pages = 1L << order;
+        while (true) {
+          long first = frames.allocateFrame();
+          if (((first >>> 12) & (pages - 1)) != 0) {
+            continue;
+          }
+          long i = 1;
+          while (i < pages && frames.allocateFrame() == first + (i << 12)) {
+            i++;
+          }
+          if (i == pages) {
+            return first;
+          }
+        }
+      }
     }
 
     private void fillRandom(long pa, int bytes) {

@@ -92,6 +92,11 @@ public final class TransitionImages {
       String key = e.getKey();
       if (key.startsWith("SYMBOL(") && key.endsWith(")")) {
         String name = key.substring(7, key.length() - 1);
+        if (name.equals("mem_section")) {
+          // VMCOREINFO_SYMBOL_ARRAY (kernel/crash_core.c): the value is the pointer's contents,
+          // the root array in the direct map, not where the symbol is; System.map has symbols.
+          continue;
+        }
         symbols.putIfAbsent(name, new long[] {Long.parseUnsignedLong(e.getValue(), 16), 'D'});
       }
     }

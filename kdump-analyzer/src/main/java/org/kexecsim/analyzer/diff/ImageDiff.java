@@ -37,6 +37,11 @@ public final class ImageDiff {
   /** An interval of physical address space and which images have RAM there. */
   private record Span(long start, long end, boolean inA, boolean inB) {}
 
+  /**
+   * Compares the physical memory of two images page by page and returns the differing ranges,
+   * tagged (crash region, page tables of A's old kernel, kernel text) as {@code options} allow;
+   * {@link DiffOptions#NONE} tags nothing. RAM that only one image has is a range of its own.
+   */
   public static DiffReport diff(PhysicalMemory a, PhysicalMemory b, DiffOptions options) {
     List<Span> spans = spans(a, b);
     Set<Long> tablePages = tablePages(a, options);

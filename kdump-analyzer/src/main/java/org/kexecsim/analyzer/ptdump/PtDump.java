@@ -27,6 +27,7 @@ public final class PtDump {
 
   private PtDump() {}
 
+  /** Every mapped range reachable from {@code ctx}'s root, coalesced; AnalysisException when the tables are too large to enumerate. */
   public static PtDumpReport dump(PhysicalMemory memory, PagingContext ctx) {
     Coalescer c = new Coalescer(ctx.mode());
     PageTables.walk(memory, ctx.state(), c);

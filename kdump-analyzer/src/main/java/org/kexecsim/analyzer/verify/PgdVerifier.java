@@ -55,6 +55,13 @@ public final class PgdVerifier {
     return verify(before, after, ctx, "root", false);
   }
 
+  /**
+   * Whether every table reachable from {@code ctx}'s root in {@code before} is unchanged in
+   * {@code after}, so every translation it defines survived.
+   *
+   * @param label names the root in the verdict ("VMCOREINFO kernel root", "CPU 0 CR3")
+   * @param strict count A/D bits set by hardware walks as changes
+   */
   public static PgdVerdict verify(PhysicalMemory before, PhysicalMemory after, PagingContext ctx, String label, boolean strict) {
     Walked w = walk(before, ctx);
     PagingMode mode = ctx.mode();

@@ -17,6 +17,13 @@ import org.kexecsim.mmu.Translation;
 public final class Vtop {
   private Vtop() {}
 
+  /**
+   * Translates each of {@code linear} through {@code ctx}'s tables in {@code memory}. Never throws
+   * for an address: an unmapped one, or one whose tables the dump lacks, is a faulted result.
+   *
+   * @param memory the dump's physical memory ({@code Dump.physicalMemory()})
+   * @param ctx the root and mode, from {@link org.kexecsim.analyzer.RootTableFinder}
+   */
   public static VtopReport translate(PhysicalMemory memory, PagingContext ctx, List<Long> linear) {
     PageWalker walker = new PageWalker(memory);
     List<VtopResult> results = linear.stream().map(va -> one(walker, memory, ctx, va)).toList();

@@ -93,6 +93,26 @@ public final class CompressedMemory implements DumpMemory {
     return ram.test(pfn) && !dumpable.test(pfn);
   }
 
+  /**
+   * Whether the page at {@code physical} is stored as makedumpfile's shared zero page. At a dump
+   * level with bit 1 (zero pages) the kdump-compressed writer does not clear an all-zero page from
+   * the 2nd bitmap: it points the page's page_desc at pd_zero, one zero page written first in the
+   * part's data area (makedumpfile.c write_kdump_pages_and_bitmap_cyclic and
+   * write_kdump_pages_cyclic), so the page costs a descriptor and no data.
+   */
+  public boolean isSharedZeroPage(long physical) {
+    long pfn = physical >>> PAGE_SHIFT;
+    if ((dumpLevel & 1) == 0 || !ram.test(pfn) || !dumpable.test(pfn)) {
+      return false;
+    }
+    Part p = partOf(pfn);
+    long count = dumpable.rank(Math.min(p.endPfn(), dumpable.frames())) - p.rankBase();
+    long dataStart = p.descBase() + count * DESC_SIZE; // cd_page->offset, where pd_zero's page goes
+    byte[] d = new byte[DESC_SIZE];
+    p.bytes().read(p.descBase() + (dumpable.rank(pfn) - p.rankBase()) * DESC_SIZE, d, 0, DESC_SIZE);
+    return MemorySegment.ofArray(d).get(U64, 0) == dataStart;
+  }
+
   @Override
   public long excludedBytes() {
     return excludedBytes;

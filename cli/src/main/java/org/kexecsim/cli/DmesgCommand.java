@@ -1,0 +1,85 @@
+package org.kexecsim.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.kexecsim.analyzer.ReportJson;
+import org.kexecsim.analyzer.dmesg.KernelLog;
+import org.kexecsim.analyzer.dmesg.LogEntry;
+import org.kexecsim.analyzer.dmesg.MakedumpfileText;
+import org.kexecsim.dump.Dump;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code kexec-sim dmesg IMAGE...}. */
+@Command(name = "dmesg", mixinStandardHelpOptions = true,
+    description = {"Prints the crashed kernel's log from a dump, as makedumpfile --dump-dmesg",
+        "writes it: the lockless printk ring buffer (5.10+), log_buf records (3.5-5.9)",
+        "or log_buf text (older), found through VMCOREINFO and read through the",
+        "kernel's page tables. Several IMAGEs (or a directory, or @LIST) are read one",
+        "after another in this one process."})
+final class DmesgCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(arity = "1..*", paramLabel = "IMAGE",
+      description = "ELF core, kdump-compressed, flattened, or split as PART1:PART2:...; a directory of them; or @FILE listing them")
+  List<Path> images;
+
+  @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
+
+  @Option(names = "--json", description = "machine-readable output: each record's timestamp, sequence number and text")
+  boolean json;
+
+  @Option(names = "--since-clear",
+      description = "only what the last dmesg -C left: records from clear_seq (5.10+) or clear_idx (3.5-5.9, makedumpfile --partial-dmesg)")
+  boolean sinceClear;
+
+  @Option(names = "--jsonl", description = "one JSON object per dump per line, streamed, then a summary line")
+  boolean jsonl;
+
+  @Override
+  public Integer call() throws Exception {
+    return DumpBatch.execute(spec.commandLine(), images, jsonl, "dmesg", this::one);
+  }
+
+  private DumpBatch.Outcome one(Path image) throws Exception {
+    try (Dump dump = DumpImages.open(spec.commandLine(), image, null, format)) {
+      KernelLog all = KernelLog.of(dump);
+      KernelLog log = sinceClear ? all.sinceClear() : all;
+      // Decoded in full before anything is printed: a corrupt record found half-way is one
+      // error line, not half a log.
+      StringBuilder text = new StringBuilder();
+      ObjectNode doc = ReportJson.object("kexec-sim/dmesg/v1");
+            doc.put("logFormat", log.format().label());
+      doc.put("sinceClear", sinceClear);
+      ReportJson.paging(doc, log.paging());
+      ArrayNode records = doc.putArray("records");
+      boolean wantJson = json || jsonl;
+      log.forEach(e -> {
+        if (wantJson) {
+          ObjectNode r = records.addObject();
+          switch (e) {
+            case LogEntry.Record rec -> {
+              r.put("timestampNs", Long.toUnsignedString(rec.timestampNanos()));
+              r.put("time", MakedumpfileText.timestamp(rec.timestampNanos()).replaceAll("[\\[\\] ]", "")); // seconds.micros
+              if (rec.sequence() != LogEntry.NO_SEQUENCE) {
+                r.put("seq", rec.sequence());
+              }
+              r.put("text", new String(rec.text(), StandardCharsets.UTF_8));
+            }
+            case LogEntry.PlainText p -> r.put("text", new String(p.bytes(), StandardCharsets.UTF_8));
+          }
+        } else {
+          text.append(MakedumpfileText.render(e));
+        }
+      });
+      doc.put("entries", records.size());
+      return new DumpBatch.Outcome(ExitCode.OK, doc, json ? ReportJson.write(doc) + System.lineSeparator() : text.toString());
+    }
+  }
+}
