@@ -44,4 +44,19 @@ class HtmlOptionTest {
       assertEquals(0, files.count(), "left something behind");
     }
   }
+
+  @Test
+  void aBatchWithHtmlIsBadUsage() throws Exception {
+    Path out = dir.resolve("img");
+    assertEquals(0, CliRun.of("transition", "--arch", "i386", "--design", "mainline", "--out", out.toString()).exitCode());
+    String pre = out.resolve("pre.core").toString();
+    String post = out.resolve("post.core").toString();
+    CliRun p = CliRun.of("ptdump", pre, post, "--html", dir.resolve("p.html").toString());
+    assertEquals(2, p.exitCode(), p.err());
+    assertTrue(p.err().contains("--html draws one IMAGE"), p.err());
+    CliRun v = CliRun.of("verify-pgd", pre, post, pre, "--html", dir.resolve("v.html").toString());
+    assertEquals(2, v.exitCode(), v.err());
+    assertTrue(v.err().contains("--html draws one BEFORE [AFTER]"), v.err());
+    assertFalse(Files.exists(dir.resolve("p.html")) || Files.exists(dir.resolve("v.html")));
+  }
 }
