@@ -1,8 +1,5 @@
 package org.kexecsim.pagetable;
 
-import static org.kexecsim.mmu.PageTableEntry.P;
-import static org.kexecsim.mmu.PageTableEntry.PS;
-
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,17 +10,21 @@ import org.kexecsim.mmu.PagingMode;
 
 /**
  * Everything reachable from one root as it is in memory: the table pages and every leaf
- * translation they define, found by following present non-leaf entries (SDM Vol. 3A §4.3–4.5;
- * PS is honoured as with CR4.PSE=1, and PAE PDPTEs are read from memory, not from the
- * registers). Used to prove a pgd untouched: same pages, same bytes, same translations.
+ * translation they define, found by {@link TableWalk} from {@link TableWalk.Start#inMemory} (PS is
+ * honoured as with CR4.PSE=1, and PAE PDPTEs are read from memory, not from the registers).
+ * Used to prove a pgd untouched: same pages, same bytes, same translations.
  */
 public final class PageTableTree {
 
   /** One leaf: {@code [virtual, virtual+size)} maps to {@code physical} with the entry's flags. */
   public record Leaf(long virtual, long physical, long size, long entry) {}
 
+  /** A table linked at {@code level} (1 = PT) for the linear addresses from {@code linearBase}, outside RAM. */
+  public record UnreadableTable(long physical, int level, long linearBase) {}
+
   private final Set<Long> tablePages = new LinkedHashSet<>();
   private final List<Leaf> leaves = new ArrayList<>();
+  private final List<UnreadableTable> unreadable = new ArrayList<>();
   private final PhysicalMemory memory;
   private final PagingMode mode;
   private final Consumer<Leaf> sink;
@@ -48,23 +49,23 @@ public final class PageTableTree {
   }
 
   private static PageTableTree walkFrom(PageTableTree t, long root) {
-    PhysicalMemory memory = t.memory;
     PagingMode mode = t.mode;
-    switch (mode) {
-      case BITS32 -> t.walk(root & 0xFFFF_F000L, 2, 0);
-      case PAE -> {
-        long pdpt = root & 0xFFFF_FFE0L;
-        t.tablePages.add(pdpt & ~0xFFFL);
-        for (int i = 0; i < 4; i++) {
-          long e = memory.readU64(pdpt + 8L * i);
-          if ((e & P) != 0) {
-            t.walk(e & 0x000F_FFFF_FFFF_F000L, 2, (long) i << 30);
-          }
-        }
+    TableWalk.walk(t.memory, TableWalk.Start.inMemory(mode, root), new TableWalk.Visitor() {
+      @Override
+      public void table(long physical, int bytes, int level, long linearBase) {
+        t.tablePages.add(physical & ~0xFFFL);
       }
-      case LEVEL4, LEVEL5 -> t.walk(root & 0x000F_FFFF_FFFF_F000L, mode.levels(), 0);
-      case DISABLED -> throw new IllegalArgumentException("no tables without paging");
-    }
+
+      @Override
+      public void leaf(long linear, long size, long physical, int level, long rights, long entry) {
+        t.sink.accept(new Leaf(mode.canonical(linear), physical, size, entry));
+      }
+
+      @Override
+      public void unreadable(long physical, int level, long linearBase) {
+        t.unreadable.add(new UnreadableTable(physical, level, mode.canonical(linearBase)));
+      }
+    });
     return t;
   }
 
@@ -77,41 +78,8 @@ public final class PageTableTree {
     return List.copyOf(leaves);
   }
 
-  private void walk(long table, int level, long vaBase) {
-    tablePages.add(table);
-    boolean bits32 = mode == PagingMode.BITS32;
-    int entries = bits32 ? 1024 : 512;
-    int shift = bits32 ? 12 + 10 * (level - 1) : 12 + 9 * (level - 1);
-    for (int i = 0; i < entries; i++) {
-      long e = bits32 ? memory.readU32(table + 4L * i) : memory.readU64(table + 8L * i);
-      if ((e & P) == 0) {
-        continue;
-      }
-      long va = canonical(vaBase + ((long) i << shift));
-      boolean leaf = level == 1 || ((e & PS) != 0 && level <= 3 && !(bits32 && level > 2));
-      if (leaf) {
-        long size = 1L << shift;
-        long pa;
-        if (bits32 && level == 2) {
-          pa = (e & 0xFFC0_0000L) | (((e >>> 13) & 0xFF) << 32); // PSE-36
-        } else if (bits32) {
-          pa = e & 0xFFFF_F000L;
-        } else {
-          pa = e & 0x000F_FFFF_FFFF_F000L & ~(size - 1);
-        }
-        sink.accept(new Leaf(va, pa, size, e));
-      } else {
-        walk(bits32 ? e & 0xFFFF_F000L : e & 0x000F_FFFF_FFFF_F000L, level - 1, va);
-      }
-    }
-  }
-
-  private long canonical(long va) {
-    int bits = switch (mode) {
-      case LEVEL4 -> 48;
-      case LEVEL5 -> 57;
-      default -> 64;
-    };
-    return bits == 64 ? va : (va << (64 - bits)) >> (64 - bits);
+  /** Tables an entry links to outside the memory's RAM, in walk order; the walk went on without them. */
+  public List<UnreadableTable> unreadable() {
+    return List.copyOf(unreadable);
   }
 }

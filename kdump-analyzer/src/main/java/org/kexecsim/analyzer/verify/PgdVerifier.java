@@ -62,10 +62,10 @@ public final class PgdVerifier {
     long changed = 0;
     long software = 0;
     for (TableRef t : w.tables().values()) {
-      String name = PageTables.entryName(mode, t.level());
+      String name = PagingMode.entryName(t.level());
       TableChange change;
       if (!after.ramMap().containsRange(t.physical(), t.bytes())) {
-        change = new TableChange(t.physical(), t.level(), name, canonical(mode, t.linearBase()), true, List.of());
+        change = new TableChange(t.physical(), t.level(), name, mode.canonical(t.linearBase()), true, List.of());
       } else {
         if (t.bytes() == PhysicalMemory.PAGE_SIZE && before.pageEquals(t.physical(), after, t.physical())) {
           continue;
@@ -77,7 +77,7 @@ public final class PgdVerifier {
         if (java.util.Arrays.equals(a, b)) {
           continue;
         }
-        change = new TableChange(t.physical(), t.level(), name, canonical(mode, t.linearBase()), false, entries(mode, t, a, b));
+        change = new TableChange(t.physical(), t.level(), name, mode.canonical(t.linearBase()), false, entries(mode, t, a, b));
       }
       changed++;
       software += change.software() ? 1 : 0;
@@ -176,19 +176,15 @@ public final class PgdVerifier {
     return new Walked(tables, leaves[0], unreadable, findings);
   }
 
-  private static long canonical(PagingMode mode, long linear) {
-    return PageTables.canonical(mode, linear);
-  }
-
   private static List<EntryChange> entries(PagingMode mode, TableRef t, byte[] a, byte[] b) {
-    int width = mode == PagingMode.BITS32 ? 4 : 8;
-    int shift = PageTables.shift(mode, t.level());
+    int width = mode.entryBytes();
+    int shift = mode.shift(t.level());
     List<EntryChange> out = new ArrayList<>();
     for (int i = 0; i * width < a.length; i++) {
       long oldValue = entry(a, i, width);
       long newValue = entry(b, i, width);
       if (oldValue != newValue) {
-        long linear = canonical(mode, t.linearBase() + ((long) i << shift));
+        long linear = mode.canonical(t.linearBase() + ((long) i << shift));
         out.add(new EntryChange(i, oldValue, newValue, linear, 1L << shift, meaning(mode, t.level(), oldValue),
             meaning(mode, t.level(), newValue), ChangeKind.of(mode, t.level(), oldValue, newValue)));
       }
@@ -209,17 +205,11 @@ public final class PgdVerifier {
     if ((e & P) == 0) {
       return "not present";
     }
-    boolean pae = mode == PagingMode.PAE;
-    boolean leaf = level == 1 || ((e & PS) != 0 && (level == 2 || (level == 3 && mode.isLongMode())));
-    long frame = mode == PagingMode.BITS32 ? e & 0xFFFF_F000L : e & 0x000F_FFFF_FFFF_F000L;
-    if (!leaf || (pae && level == 3)) {
-      return String.format("table at 0x%x", frame);
+    boolean leaf = level == 1 || ((e & PS) != 0 && mode.psLeafLevel(level));
+    if (!leaf) {
+      return String.format("table at 0x%x", mode.tableAddress(e));
     }
-    int shift = PageTables.shift(mode, level);
-    long pa = frame & -(1L << shift);
-    if (mode == PagingMode.BITS32 && level == 2) {
-      pa = (e & 0xFFC0_0000L) | (((e >>> 13) & 0xFF) << 32);
-    }
-    return String.format("%s page at 0x%x %s", PageSize.ofShift(shift).label(), pa, PageTableEntry.flags(e));
+    long pa = mode.leafPhysical(e, level, PagingMode.FRAME_MASK_64);
+    return String.format("%s page at 0x%x %s", PageSize.ofShift(mode.shift(level)).label(), pa, PageTableEntry.flags(e));
   }
 }
