@@ -26,6 +26,7 @@ import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
 import org.kexecsim.mmu.Translation;
 import org.kexecsim.pagetable.PageTableTree;
+import org.kexecsim.pagetable.RootCheck;
 
 /**
  * A prepare run, in the kernel's order: boot and crash a synthetic kernel, snapshot its memory,

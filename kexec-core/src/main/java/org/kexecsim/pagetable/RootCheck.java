@@ -1,4 +1,4 @@
-package org.kexecsim.transition;
+package org.kexecsim.pagetable;
 
 import java.util.List;
 
