@@ -32,9 +32,14 @@ public final class PageTables {
     if (state.mode() == PagingMode.DISABLED) {
       return;
     }
+    TableWalk.walk(memory, TableWalk.Start.of(state), guarded(state, visitor));
+  }
+
+  /** {@code visitor} behind the reserved-bit check and the entry limit, for a {@link TableWalk} of {@code state}'s tables. */
+  public static TableWalk.Visitor guarded(PagingState state, Visitor visitor) {
     long[] entries = {0};
     PagingMode mode = state.mode();
-    TableWalk.walk(memory, TableWalk.Start.of(state), new TableWalk.Visitor() {
+    return new TableWalk.Visitor() {
       @Override
       public void table(long physical, int bytes, int level, long linearBase) {
         entries[0] += bytes / mode.entryBytes();
@@ -64,7 +69,7 @@ public final class PageTables {
       public void unreadable(long physical, int level, long linearBase) {
         visitor.unreadable(physical, level, linearBase);
       }
-    });
+    };
   }
 
   /** @deprecated {@link PagingMode#canonical} is the one home; kept for callers not yet moved. */

@@ -15,8 +15,8 @@ import org.kexecsim.mmu.Pdptes;
 /**
  * The one enumeration of a page-table hierarchy: from its root, every table it reaches and every
  * leaf mapping, in ascending linear-address order, each entry read once (SDM Vol. 3A §4.3–4.5).
- * A 1 GiB leaf is one callback, never 262144 4 KiB pages. Used by {@link PageTableTree}, the
- * preservation check, the analyzer's ptdump/verify-pgd/diff and UML's guest tables.
+ * A 1 GiB leaf is one callback, never 262144 4 KiB pages. Used by the preservation check
+ * ({@link RootPreservation}: prepare, transition, verify-pgd) and the analyzer's ptdump and diff.
  *
  * <p>A table outside the memory's RAM is not an exception: the walk reports it through {@link
  * Visitor#unreadable} with its address and level and goes on with its siblings, so every caller

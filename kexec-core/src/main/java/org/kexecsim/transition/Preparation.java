@@ -1,10 +1,8 @@
 package org.kexecsim.transition;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.kexecsim.kernel.CrashedKernel;
 import org.kexecsim.kernel.KernelBoot;
 import org.kexecsim.kernel.KernelProcess;
@@ -25,8 +23,9 @@ import org.kexecsim.mmu.PageWalker;
 import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
 import org.kexecsim.mmu.Translation;
-import org.kexecsim.pagetable.PageTableTree;
 import org.kexecsim.pagetable.RootCheck;
+import org.kexecsim.pagetable.RootPreservation;
+import org.kexecsim.pagetable.TableWalk;
 
 /**
  * A prepare run, in the kernel's order: boot and crash a synthetic kernel, snapshot its memory,
@@ -123,28 +122,7 @@ public final class Preparation {
   }
 
   static RootCheck rootCheck(String label, SparseMemory before, SparseMemory after, PagingMode mode, long root) {
-    PageTableTree was = PageTableTree.of(before, mode, root);
-    List<Long> changed = new ArrayList<>();
-    for (long page : was.tablePages()) {
-      if (!after.pageEquals(page, before, page)) {
-        changed.add(page);
-      }
-    }
-    // The old leaves are few (the crashed kernel's own); the new ones are streamed, since a
-    // legacy identity map copied into the pgd can add millions.
-    Set<PageTableTree.Leaf> old = new HashSet<>(was.leaves());
-    Set<PageTableTree.Leaf> kept = new HashSet<>();
-    long[] added = {0};
-    PageTableTree.visit(after, mode, root, leaf -> {
-      if (old.contains(leaf)) {
-        kept.add(leaf);
-      } else {
-        added[0]++;
-      }
-    });
-    long differ = added[0] + (old.size() - kept.size());
-    return new RootCheck(label, root, was.tablePages().size(), changed, was.leaves().size(),
-        (int) Math.min(Integer.MAX_VALUE, differ));
+    return RootPreservation.check(label, before, after, TableWalk.Start.inMemory(mode, root), true);
   }
 
   /**

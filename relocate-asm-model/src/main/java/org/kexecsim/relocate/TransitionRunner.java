@@ -23,7 +23,9 @@ import org.kexecsim.memory.SparseMemory;
 import org.kexecsim.mmu.Cr0;
 import org.kexecsim.mmu.Efer;
 import org.kexecsim.mmu.PageTableEntry;
-import org.kexecsim.pagetable.PageTableTree;
+import org.kexecsim.pagetable.RootCheck;
+import org.kexecsim.pagetable.RootPreservation;
+import org.kexecsim.pagetable.TableWalk;
 import org.kexecsim.transition.AllocatedPage;
 import org.kexecsim.transition.PageOrigin;
 import org.kexecsim.transition.PrepareReport;
@@ -243,7 +245,7 @@ public final class TransitionRunner {
     }
     steps.add("outcome: " + outcome.text() + (detail.isEmpty() ? "" : " — " + detail));
 
-    TransitionResult.PgdVerdict pgd = pgdVerdict(kernel, pre, memory);
+    RootCheck pgd = pgdVerdict(kernel, pre, memory);
     return new TransitionResult(req, kernel, prep, routine, steps, outcome, detail, cpu.steps(),
         cpu.exceptions(), record, problems, copied[0], copied[1], pgd, List.copyOf(tail), pre, memory,
         finalState(cpu), roundTrip, cpuNanos);
@@ -477,16 +479,10 @@ public final class TransitionRunner {
     return new int[] {walk.copies().size(), intact};
   }
 
-  private static TransitionResult.PgdVerdict pgdVerdict(CrashedKernel kernel, SparseMemory pre, SparseMemory post) {
-    long root = kernel.currentPgd();
-    PageTableTree tree = PageTableTree.of(pre, kernel.arch().pagingMode(), root);
-    List<Long> changed = new ArrayList<>();
-    for (long page : tree.tablePages()) {
-      if (!post.pageEquals(page, pre, page)) {
-        changed.add(page);
-      }
-    }
-    return new TransitionResult.PgdVerdict(root, tree.tablePages().size(), changed);
+  /** The crashed kernel's current pgd, BEFORE the load against after the run (the same check prepare makes). */
+  private static RootCheck pgdVerdict(CrashedKernel kernel, SparseMemory pre, SparseMemory post) {
+    return RootPreservation.check("CR3 of pid " + kernel.currentPid(), pre, post,
+        TableWalk.Start.inMemory(kernel.arch().pagingMode(), kernel.currentPgd()), true);
   }
 
   private static String describe(NewKernelEntry.EntryRecord r) {

@@ -4,9 +4,7 @@ import static org.kexecsim.mmu.PageTableEntry.P;
 import static org.kexecsim.mmu.PageTableEntry.PS;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.kexecsim.analyzer.AnalysisException;
@@ -23,13 +21,14 @@ import org.kexecsim.mmu.PageWalker;
 import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.ReservedBitFinding;
 import org.kexecsim.mmu.Translation;
+import org.kexecsim.pagetable.RootCheck;
+import org.kexecsim.pagetable.RootPreservation;
+import org.kexecsim.pagetable.TableWalk;
 
 /**
- * Proves (or refutes) that a crashed kernel's page tables survived a kexec: walks the hierarchy
- * reachable from the root in BEFORE, and requires every table page it reaches to be unchanged at
- * the same physical address in AFTER. A translation depends only on the entries of the tables on
- * its path, so unchanged table pages mean every translation they define is unchanged; a changed
- * page is reported entry by entry with what the entry mapped before and after, and each change is
+ * Proves (or refutes) that a crashed kernel's page tables survived a kexec: the comparison is
+ * core's {@link RootPreservation} (every table reachable from the root in BEFORE unchanged at the
+ * same address in AFTER); this class adds the explanation: a changed page is reported entry by entry with what the entry mapped before and after, and each change is
  * classified ({@link ChangeKind}): A/D bits set by the CPU's own walks of the old tables until the
  * switch do not change a translation, so they are reported but, unless {@code strict}, do not make
  * the verdict negative.
@@ -46,47 +45,38 @@ public final class PgdVerifier {
 
   private PgdVerifier() {}
 
-  private record TableRef(long physical, int bytes, int level, long linearBase) {}
-
-  private record Walked(Map<Long, TableRef> tables, long leaves, List<Long> unreadable, Findings findings) {}
-
   /** BEFORE against AFTER, A/D set by hardware walks tolerated. */
   public static PgdVerdict verify(PhysicalMemory before, PhysicalMemory after, PagingContext ctx) {
     return verify(before, after, ctx, "root", false);
   }
 
   public static PgdVerdict verify(PhysicalMemory before, PhysicalMemory after, PagingContext ctx, String label, boolean strict) {
-    Walked w = walk(before, ctx);
+    requirePaging(ctx);
+    Findings findings = new Findings();
+    RootCheck check = RootPreservation.check(label, before, after, TableWalk.Start.of(ctx.state()), false,
+        PageTables.guarded(ctx.state(), findings(findings)));
     PagingMode mode = ctx.mode();
     List<TableChange> changes = new ArrayList<>();
-    long changed = 0;
     long software = 0;
-    for (TableRef t : w.tables().values()) {
+    for (RootCheck.Table t : check.changedTables()) {
       String name = PagingMode.entryName(t.level());
       TableChange change;
-      if (!after.ramMap().containsRange(t.physical(), t.bytes())) {
+      if (t.missing()) {
         change = new TableChange(t.physical(), t.level(), name, mode.canonical(t.linearBase()), true, List.of());
       } else {
-        if (t.bytes() == PhysicalMemory.PAGE_SIZE && before.pageEquals(t.physical(), after, t.physical())) {
-          continue;
-        }
         byte[] a = new byte[t.bytes()];
         byte[] b = new byte[t.bytes()];
         before.read(t.physical(), a, 0, a.length);
         after.read(t.physical(), b, 0, b.length);
-        if (java.util.Arrays.equals(a, b)) {
-          continue;
-        }
         change = new TableChange(t.physical(), t.level(), name, mode.canonical(t.linearBase()), false, entries(mode, t, a, b));
       }
-      changed++;
       software += change.software() ? 1 : 0;
       if (changes.size() < MAX_REPORTED) {
         changes.add(change);
       }
     }
-    return new PgdVerdict(label, ctx, false, strict, w.tables().size(), w.leaves(), changed, software,
-        List.copyOf(changes), List.copyOf(w.unreadable()), w.findings().listed(), w.findings().total(), List.of());
+    return new PgdVerdict(label, ctx, false, strict, check, software,
+        List.copyOf(changes), findings.listed(), findings.total(), List.of());
   }
 
   /**
@@ -96,7 +86,10 @@ public final class PgdVerifier {
    */
   public static PgdVerdict inspect(PhysicalMemory image, PagingContext ctx, String label, Optional<VmcoreInfo> info,
       OptionalLong kernelRoot) {
-    Walked w = walk(image, ctx);
+    requirePaging(ctx);
+    Findings findings = new Findings();
+    RootCheck check = RootPreservation.survey(label, image, TableWalk.Start.of(ctx.state()),
+        PageTables.guarded(ctx.state(), findings(findings)));
     List<SymbolCheck> symbols = new ArrayList<>();
     if (info.isPresent()) {
       PageWalker walker = new PageWalker(image);
@@ -113,8 +106,8 @@ public final class PgdVerifier {
         symbols.add(check(walker, image, ctx, sym, va, isRoot ? kernelRoot : OptionalLong.empty()));
       }
     }
-    return new PgdVerdict(label, ctx, true, false, w.tables().size(), w.leaves(), 0, 0, List.of(),
-        List.copyOf(w.unreadable()), w.findings().listed(), w.findings().total(), List.copyOf(symbols));
+    return new PgdVerdict(label, ctx, true, false, check, 0, List.of(),
+        findings.listed(), findings.total(), List.copyOf(symbols));
   }
 
   private static boolean kernelHalf(PagingMode mode, long va) {
@@ -142,41 +135,24 @@ public final class PgdVerifier {
     }
   }
 
-  private static Walked walk(PhysicalMemory before, PagingContext ctx) {
+  private static void requirePaging(PagingContext ctx) {
     if (ctx.mode() == PagingMode.DISABLED) {
       // Nothing to walk would make "preserved" vacuously true: refuse instead.
       throw new AnalysisException(AnalysisException.Kind.USAGE,
           "paging was off in BEFORE (" + ctx.modeSource() + "), so it has no page tables to verify; pass --cr3 and --mode");
     }
-    Map<Long, TableRef> tables = new LinkedHashMap<>();
-    List<Long> unreadable = new ArrayList<>();
-    long[] leaves = {0};
-    Findings findings = new Findings();
-    PageTables.walk(before, ctx.state(), new PageTables.Visitor() {
-      @Override
-      public void table(long physical, int bytes, int level, long linearBase) {
-        tables.putIfAbsent(physical, new TableRef(physical, bytes, level, linearBase));
-      }
+  }
 
-      @Override
-      public void leaf(long linear, long size, long physical, int level, long rights, long leaf) {
-        leaves[0]++;
-      }
-
-      @Override
-      public void unreadable(long physical, int level, long linearBase) {
-        unreadable.add(physical);
-      }
-
+  private static PageTables.Visitor findings(Findings findings) {
+    return new PageTables.Visitor() {
       @Override
       public void reserved(ReservedBitFinding f) {
         findings.add(f);
       }
-    });
-    return new Walked(tables, leaves[0], unreadable, findings);
+    };
   }
 
-  private static List<EntryChange> entries(PagingMode mode, TableRef t, byte[] a, byte[] b) {
+  private static List<EntryChange> entries(PagingMode mode, RootCheck.Table t, byte[] a, byte[] b) {
     int width = mode.entryBytes();
     int shift = mode.shift(t.level());
     List<EntryChange> out = new ArrayList<>();
