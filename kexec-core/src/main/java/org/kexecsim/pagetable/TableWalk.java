@@ -98,6 +98,26 @@ public final class TableWalk {
     new TableWalk(memory, start, visitor).walkRoot();
   }
 
+  /**
+   * The one descent to a single linear address: the address of {@code linear}'s PTE slot (level
+   * 1), or, when a table entry on the way is not present, minus that entry's level. Present
+   * entries are followed as tables (the caller's tables have no large leaves on the way, as a
+   * kernel's PTE lookup assumes).
+   */
+  public static long pteSlot(PhysicalMemory memory, PagingMode mode, long root, long linear) {
+    long table = root;
+    boolean bits32 = mode == PagingMode.BITS32;
+    for (int level = mode.levels(); level >= 2; level--) {
+      long address = table + mode.index(linear, level) * mode.entryBytes();
+      long e = bits32 ? memory.readU32(address) : memory.readU64(address);
+      if ((e & P) == 0) {
+        return -level;
+      }
+      table = mode.tableAddress(e);
+    }
+    return table + mode.index(linear, 1) * mode.entryBytes();
+  }
+
   private void walkRoot() {
     long root = start.root();
     if (mode != PagingMode.PAE) {

@@ -9,6 +9,7 @@ import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.pagetable.Overlap;
 import org.kexecsim.pagetable.PageTableBuilder;
 import org.kexecsim.pagetable.TablePage;
+import org.kexecsim.pagetable.TableWalk;
 import org.kexecsim.uml.host.HostArch;
 import org.kexecsim.uml.host.Physmem;
 
@@ -39,17 +40,12 @@ public final class GuestPageTable {
 
   /** The guest-physical address of the PTE for {@code va}, or -1 when no PTE page covers it. */
   public long pteAddress(long va) {
-    int levels = paging.levels();
-    long table = builder.root();
-    for (int level = levels; level >= 2; level--) {
-      long e = read(table + paging.index(va, level) * entrySize);
-      if ((e & PageTableEntry.P) == 0) {
-        missingSpanShift = paging.shift(level);
-        return -1;
-      }
-      table = paging.tableAddress(e);
+    long slot = TableWalk.pteSlot(memory, paging, builder.root(), va);
+    if (slot < 0) {
+      missingSpanShift = paging.shift((int) -slot);
+      return -1;
     }
-    return table + paging.index(va, 1) * entrySize;
+    return slot;
   }
 
   /**
