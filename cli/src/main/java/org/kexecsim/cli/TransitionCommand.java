@@ -144,7 +144,7 @@ final class TransitionCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--abi: " + e.getMessage());
       }
-      if ((req.effectiveAbi() == RelocateAbi.LINUX_6_1) != design.equals("mainline")) {
+      if ((req.effectiveAbi() == RelocateAbi.LINUX_6_1) != d.linux61Convention()) {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "--abi 6.1 goes with --design mainline (its control page layout), --abi own with the others");
       }

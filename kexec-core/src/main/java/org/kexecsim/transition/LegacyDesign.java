@@ -34,6 +34,27 @@ public final class LegacyDesign implements TransitionDesign {
     return "legacy";
   }
 
+  @Override
+  public boolean writesLiveTablesAtCrash() {
+    return true;
+  }
+
+  /** x86_64: the routine loads the identity map the pgd copy came from; i386: it stays on the live pgd. */
+  @Override
+  public long routineTable(Arch arch, PrepareReport prep) {
+    return arch.is64Bit() ? prep.copyRoot().orElseThrow() : prep.switchRoot();
+  }
+
+  @Override
+  public boolean passesTableOnStack() {
+    return false;
+  }
+
+  @Override
+  public boolean zapsDescriptorTablesInC(Arch arch) {
+    return true;
+  }
+
   /** x86_64 KEXEC_CONTROL_CODE_SIZE was 4096 + 4096: the pgd, then the code. */
   @Override
   public int controlCodePages(Arch arch) {

@@ -29,6 +29,7 @@ import org.kexecsim.pagetable.TableWalk;
 import org.kexecsim.transition.AllocatedPage;
 import org.kexecsim.transition.PageOrigin;
 import org.kexecsim.transition.PrepareReport;
+import org.kexecsim.transition.TransitionDesign;
 import org.kexecsim.transition.Preparation;
 
 /**
@@ -64,7 +65,7 @@ public final class TransitionRunner {
 
   private static TransitionResult run(TransitionRequest req, Consumer<StepTrace> trace, boolean traced) {
     Arch arch = req.arch();
-    String design = req.design().cliName();
+    TransitionDesign design = req.design();
     RelocateAbi abi = req.effectiveAbi();
     checkCombination(req, abi);
     List<String> steps = new ArrayList<>();
@@ -82,10 +83,10 @@ public final class TransitionRunner {
         arch.cliName(), ByteSize.format(memory.ramMap().usableBytes()), kernel.registers().cr3(),
         kernel.relocateKernelVirtual(), routine.size(), routine.origin()));
 
-    // machine_kexec's own writes come after the crash snapshot; only the legacy design has any
-    // (it wrote the live pgd and the kernel's static tables), so keep their bytes from before.
-    SparseMemory beforeLoad = design.equals("legacy") ? memory.copy() : null;
-    PrepareReport prep = Preparation.run(kernel, req.prepareRequest());
+    // machine_kexec's own writes come after the crash snapshot; only a design that wrote the live
+    // tables at crash time has any (the live pgd and the kernel's static tables): keep their bytes from before.
+    SparseMemory beforeLoad = design.writesLiveTablesAtCrash() ? memory.copy() : null;
+    PrepareReport prep = Preparation.run(kernel, req.scenario());
     steps.add(String.format("kexec_load (%s): control page 0x%x, %d table page(s), switch root 0x%x%s",
         req.type().cliName(), prep.controlPage(), prep.pages().size(), prep.switchRoot(),
         prep.copyRoot().isPresent() ? String.format(", copy root 0x%x", prep.copyRoot().getAsLong()) : ""));
@@ -96,7 +97,7 @@ public final class TransitionRunner {
     memory.write(entryHolder, entry.bytes(), 0, entry.bytes().length);
 
     Set<Long> busy = busyPages(prep, walk);
-    if (design.equals("mainline") && arch.hasNx() && !arch.is64Bit() && !req.skipSetMemoryX()) {
+    if (design.makesControlPageExecutable(arch) && !req.skipSetMemoryX()) {
       int splits = ControlPageAlias.makeExecutable(kernel, prep.controlPage(), busy, req.seed() ^ 0x5e7_3e3L);
       steps.add(String.format("kexec_load: set_memory_x(__va(0x%x)) splits %d direct-map page(s)", prep.controlPage(), splits));
     }
@@ -142,9 +143,9 @@ public final class TransitionRunner {
               : "has_pae=1, preserve_context=" + (req.preserveContext() ? 1 : 0),
           prep.switchVirtual()));
     } else {
-      long table = design.equals("legacy") && arch.is64Bit() ? prep.copyRoot().orElseThrow() : prep.switchRoot();
+      long table = design.routineTable(arch, prep);
       if (req.switchToIdentityTable()) {
-        table = prep.copyRoot().orElseThrow(() -> new IllegalArgumentException(design + " on " + arch.cliName() + " has no separate identity table"));
+        table = prep.copyRoot().orElseThrow(() -> new IllegalArgumentException(design.cliName() + " on " + arch.cliName() + " has no separate identity table"));
         steps.add(String.format("the routine is given the identity table 0x%x to switch to, which does not map its kernel VA", table));
       }
       MachineKexec.Arguments args = new MachineKexec.Arguments(prep.indirectionHead(), prep.controlPage(),
@@ -287,12 +288,12 @@ public final class TransitionRunner {
 
   /** 6.1 rules for the combinations: its layout is mainline's, and a kexec jump needs a swap page. */
   private static void checkCombination(TransitionRequest req, RelocateAbi abi) {
-    String design = req.design().cliName();
-    if (abi == RelocateAbi.LINUX_6_1 && !design.equals("mainline")) {
+    TransitionDesign design = req.design();
+    if (abi == RelocateAbi.LINUX_6_1 && !design.linux61Convention()) {
       throw new org.kexecsim.kimage.ImpossibleLayoutException(
-          "the 6.1 calling convention needs the mainline design's control page layout, not " + design);
+          "the 6.1 calling convention needs the mainline design's control page layout, not " + design.cliName());
     }
-    if (abi == RelocateAbi.OWN && design.equals("mainline")) {
+    if (abi == RelocateAbi.OWN && design.linux61Convention()) {
       throw new org.kexecsim.kimage.ImpossibleLayoutException(
           "the mainline design calls its routine the 6.1 way; --abi own is for legacy, page-table-a and single-table");
     }
