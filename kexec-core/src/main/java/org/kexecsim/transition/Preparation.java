@@ -20,6 +20,7 @@ import org.kexecsim.mmu.Access;
 import org.kexecsim.mmu.ControlWrite;
 import org.kexecsim.mmu.CpuFeatures;
 import org.kexecsim.mmu.PageWalker;
+import org.kexecsim.mmu.PagingLoad;
 import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
 import org.kexecsim.mmu.Translation;
@@ -105,12 +106,14 @@ public final class Preparation {
 
   /** A supervisor instruction fetch at the mapping's VA under its root, as after MOV CR3. */
   static MappingCheck check(PhysicalMemory memory, Arch arch, CpuFeatures cpu, RequiredMapping r) {
-    ControlWrite w = Paging.load(memory, arch, cpu, r.root());
-    if (w instanceof ControlWrite.Refused refused) {
-      return new MappingCheck(r.name(), r.root(), r.virtual(), r.physical(), false,
-          "MOV CR3 raises " + refused.vector().mnemonic() + ": " + refused.rule());
+    PagingState s;
+    switch (Paging.load(memory, arch, cpu, r.root())) {
+      case PagingLoad.Refused(ControlWrite.Refused refused) -> {
+        return new MappingCheck(r.name(), r.root(), r.virtual(), r.physical(), false,
+            "MOV CR3 raises " + refused.vector().mnemonic() + ": " + refused.rule());
+      }
+      case PagingLoad.Loaded(PagingState loaded) -> s = loaded;
     }
-    PagingState s = PagingState.of(((ControlWrite.Accepted) w).state(), cpu);
     Translation t = PageWalker.translate(memory, s, r.virtual(), Access.FETCH);
     return switch (t) {
       case Translation.Mapped m -> new MappingCheck(r.name(), r.root(), r.virtual(), r.physical(),
