@@ -10,7 +10,6 @@ import java.util.concurrent.Callable;
 import org.kexecsim.dump.Dump;
 import org.kexecsim.dump.RawImage;
 import org.kexecsim.memory.OverlayMemory;
-import org.kexecsim.memory.PhysicalAccessException;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.memory.RamMap;
 import org.kexecsim.mmu.Access;
@@ -95,16 +94,14 @@ final class TranslateCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (Dump raw = ramMap == null ? RawImage.open(image) : RawImage.open(image, RamMap.parse(ramMap))) {
       PhysicalMemory memory = setAccessedDirty ? new OverlayMemory(raw.physicalMemory()) : raw.physicalMemory();
-      PagingLoad load;
-      try {
-        load = PagingLoad.of(c0, cr3, c4, ef, memory, features);
-      } catch (PhysicalAccessException e) {
-        throw TablesOutsideRam.atRoot(image, "PDPT", cr3, e, memory.ramMap());
+      PagingState state;
+      switch (PagingLoad.of(c0, cr3, c4, ef, memory, features)) {
+        case PagingLoad.Refused(ControlWrite.Refused refused) -> {
+          return reportRefusedLoad(out, pagingMode, refused);
+        }
+        case PagingLoad.Unreadable u -> throw TablesOutsideRam.atRoot(image.toString(), "PDPT", cr3, u.physical(), memory.ramMap());
+        case PagingLoad.Loaded(PagingState loaded) -> state = loaded;
       }
-      if (load instanceof PagingLoad.Refused(ControlWrite.Refused refused)) {
-        return reportRefusedLoad(out, pagingMode, refused);
-      }
-      PagingState state = ((PagingLoad.Loaded) load).state();
       ControlState control = state.control();
       if (control.mode() != pagingMode) {
         throw new CommandLine.ParameterException(spec.commandLine(), String.format(
@@ -114,11 +111,11 @@ final class TranslateCommand implements Callable<Integer> {
       PageWalker walker = new PageWalker(memory);
       List<Translation> results = new ArrayList<>();
       for (long va : addresses) {
-        try {
-          results.add(walker.translate(state, va, accessFlags, setAccessedDirty));
-        } catch (PhysicalAccessException e) {
-          throw TablesOutsideRam.during(image, va, cr3, state, walker.steps(state), e, memory.ramMap());
+        Translation t = walker.translate(state, va, accessFlags, setAccessedDirty);
+        if (t instanceof Translation.Unreadable u) {
+          throw TablesOutsideRam.during(image, cr3, state, u, memory.ramMap());
         }
+        results.add(t);
       }
       boolean anyFault = results.stream().anyMatch(t -> t instanceof Translation.Faulted);
       if (json) {
@@ -187,6 +184,7 @@ final class TranslateCommand implements Callable<Integer> {
         case Translation.Mapped m -> out.printf(
             "0x%x -> 0x%x (%s page)%n", m.linear(), m.physical(), m.pageSize().label());
         case Translation.Faulted f -> out.printf("0x%x: %s%n", f.linear(), f.describe());
+        case Translation.Unreadable u -> throw new IllegalStateException("refused before printing: " + u);
       }
       for (WalkStep s : t.steps()) {
         out.println("  " + s);
@@ -232,6 +230,7 @@ final class TranslateCommand implements Callable<Integer> {
           fault.put("cause", f.cause().text());
           r.put("fault", fault);
         }
+        case Translation.Unreadable u -> throw new IllegalStateException("refused before printing: " + u);
       }
       List<Object> entries = new ArrayList<>();
       for (WalkStep s : t.steps()) {

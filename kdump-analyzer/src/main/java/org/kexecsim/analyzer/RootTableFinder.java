@@ -231,6 +231,9 @@ public final class RootTableFinder {
 
     return switch (PagingLoad.of(cr0, root, cr4, efer, memory, DUMP_FEATURES, ReservedBitPolicy.REPORT)) {
       case PagingLoad.Loaded(PagingState state) -> new PagingContext(state, rootSource, modeSource, pdpteFindings(state));
+      case PagingLoad.Unreadable u -> throw new AnalysisException(AnalysisException.Kind.BAD_INPUT,
+          String.format("CR3 0x%x puts the PDPT at 0x%x, outside the image's RAM %s", root, u.physical(),
+              memory.ramMap().describeRanges()));
       case PagingLoad.Refused(ControlWrite.Refused r) -> throw new AnalysisException(AnalysisException.Kind.BAD_INPUT,
           String.format("CR3 0x%x (%s) cannot be loaded in %s mode: %s", root, rootSource, mode.cliName(), r.rule()));
     };

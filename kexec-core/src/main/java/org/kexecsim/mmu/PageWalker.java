@@ -10,6 +10,8 @@ import static org.kexecsim.mmu.PageTableEntry.XD;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.kexecsim.memory.PageExcludedException;
+import org.kexecsim.memory.PhysicalAccessException;
 import org.kexecsim.memory.PhysicalMemory;
 
 /**
@@ -66,8 +68,15 @@ public final class PageWalker {
    *     does; a dump analyzer walks read-only and passes false
    */
   public Translation translate(PagingState state, long linear, int access, boolean setAccessedDirty) {
-    long r = walk(state, linear, access, setAccessedDirty);
     long la = state.mode.isLongMode() ? linear : linear & 0xFFFF_FFFFL;
+    long r;
+    try {
+      r = walk(state, linear, access, setAccessedDirty);
+    } catch (PhysicalAccessException e) {
+      List<WalkStep> read = steps(state);
+      int level = read.isEmpty() ? state.mode.levels() : read.getLast().level() - 1;
+      return new Translation.Unreadable(la, e.physical(), level, e instanceof PageExcludedException, e.getMessage(), read);
+    }
     List<WalkStep> steps = steps(state);
     if (isFault(r)) {
       ExceptionVector v = ExceptionVector.ofNumber(faultVector(r));

@@ -112,6 +112,10 @@ public final class Preparation {
         return new MappingCheck(r.name(), r.root(), r.virtual(), r.physical(), false,
             "MOV CR3 raises " + refused.vector().mnemonic() + ": " + refused.rule());
       }
+      case PagingLoad.Unreadable u -> {
+        return new MappingCheck(r.name(), r.root(), r.virtual(), r.physical(), false,
+            String.format("MOV CR3 reads the PDPT at 0x%x, outside RAM", u.physical()));
+      }
       case PagingLoad.Loaded(PagingState loaded) -> s = loaded;
     }
     Translation t = PageWalker.translate(memory, s, r.virtual(), Access.FETCH);
@@ -121,6 +125,8 @@ public final class Preparation {
           String.format("%s page → 0x%x%s", m.pageSize().label(), m.physical(),
               m.physical() == r.physical() ? "" : " (not the control page)"));
       case Translation.Faulted f -> new MappingCheck(r.name(), r.root(), r.virtual(), r.physical(), false, f.describe());
+      case Translation.Unreadable u -> new MappingCheck(r.name(), r.root(), r.virtual(), r.physical(), false,
+          String.format("the %s table at 0x%x is outside RAM", PagingMode.entryName(u.level()), u.physical()));
     };
   }
 

@@ -12,7 +12,6 @@ import org.kexecsim.analyzer.Findings;
 import org.kexecsim.analyzer.PageTables;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.dump.VmcoreInfo;
-import org.kexecsim.memory.PhysicalAccessException;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.mmu.Access;
 import org.kexecsim.mmu.PageSize;
@@ -116,23 +115,22 @@ public final class PgdVerifier {
 
   private static SymbolCheck check(PageWalker walker, PhysicalMemory image, PagingContext ctx, String sym, long va,
       OptionalLong expected) {
-    try {
-      Translation t = walker.translate(ctx.state(), va, Access.READ, false);
-      if (t instanceof Translation.Faulted f) {
-        return new SymbolCheck(sym, va, expected, OptionalLong.empty(), "not mapped: " + f.describe());
-      }
-      long pa = ((Translation.Mapped) t).physical();
-      if (expected.isPresent() && expected.getAsLong() != pa) {
-        return new SymbolCheck(sym, va, expected, OptionalLong.of(pa),
-            String.format("maps to 0x%x, not to the kernel root 0x%x", pa, expected.getAsLong()));
-      }
-      if (!image.ramMap().containsRange(pa, 1)) {
-        return new SymbolCheck(sym, va, expected, OptionalLong.of(pa), String.format("maps to 0x%x, outside the image", pa));
-      }
-      return new SymbolCheck(sym, va, expected, OptionalLong.of(pa), "");
-    } catch (PhysicalAccessException e) {
-      return new SymbolCheck(sym, va, expected, OptionalLong.empty(), "a table on the way is outside the image: " + e.getMessage());
+    Translation t = walker.translate(ctx.state(), va, Access.READ, false);
+    if (t instanceof Translation.Faulted f) {
+      return new SymbolCheck(sym, va, expected, OptionalLong.empty(), "not mapped: " + f.describe());
     }
+    if (t instanceof Translation.Unreadable u) {
+      return new SymbolCheck(sym, va, expected, OptionalLong.empty(), "a table on the way is outside the image: " + u.reason());
+    }
+    long pa = ((Translation.Mapped) t).physical();
+    if (expected.isPresent() && expected.getAsLong() != pa) {
+      return new SymbolCheck(sym, va, expected, OptionalLong.of(pa),
+          String.format("maps to 0x%x, not to the kernel root 0x%x", pa, expected.getAsLong()));
+    }
+    if (!image.ramMap().containsRange(pa, 1)) {
+      return new SymbolCheck(sym, va, expected, OptionalLong.of(pa), String.format("maps to 0x%x, outside the image", pa));
+    }
+    return new SymbolCheck(sym, va, expected, OptionalLong.of(pa), "");
   }
 
   private static void requirePaging(PagingContext ctx) {
