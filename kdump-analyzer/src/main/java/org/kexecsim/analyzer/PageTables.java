@@ -1,6 +1,6 @@
 package org.kexecsim.analyzer;
 
-import org.kexecsim.memory.PhysicalMemory;
+import org.kexecsim.memory.ReadableMemory;
 import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
 import org.kexecsim.mmu.ReservedBitFinding;
@@ -28,7 +28,7 @@ public final class PageTables {
 
   private PageTables() {}
 
-  public static void walk(PhysicalMemory memory, PagingState state, Visitor visitor) {
+  public static void walk(ReadableMemory memory, PagingState state, Visitor visitor) {
     if (state.mode() == PagingMode.DISABLED) {
       return;
     }

@@ -7,6 +7,7 @@ import static org.kexecsim.mmu.PageTableEntry.US;
 import static org.kexecsim.mmu.PageTableEntry.XD;
 
 import org.kexecsim.memory.PhysicalMemory;
+import org.kexecsim.memory.ReadableMemory;
 import org.kexecsim.mmu.Cr4;
 import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
@@ -82,19 +83,19 @@ public final class TableWalk {
     }
   }
 
-  private final PhysicalMemory memory;
+  private final ReadableMemory memory;
   private final Start start;
   private final PagingMode mode;
   private final Visitor visitor;
 
-  private TableWalk(PhysicalMemory memory, Start start, Visitor visitor) {
+  private TableWalk(ReadableMemory memory, Start start, Visitor visitor) {
     this.memory = memory;
     this.start = start;
     this.mode = start.mode();
     this.visitor = visitor;
   }
 
-  public static void walk(PhysicalMemory memory, Start start, Visitor visitor) {
+  public static void walk(ReadableMemory memory, Start start, Visitor visitor) {
     new TableWalk(memory, start, visitor).walkRoot();
   }
 
@@ -104,7 +105,7 @@ public final class TableWalk {
    * entries are followed as tables (the caller's tables have no large leaves on the way, as a
    * kernel's PTE lookup assumes).
    */
-  public static long pteSlot(PhysicalMemory memory, PagingMode mode, long root, long linear) {
+  public static long pteSlot(ReadableMemory memory, PagingMode mode, long root, long linear) {
     long table = root;
     boolean bits32 = mode == PagingMode.BITS32;
     for (int level = mode.levels(); level >= 2; level--) {
