@@ -296,7 +296,7 @@ public final class PageWalker {
       long pa = (pde & 0xFFC0_0000L) | (high << 32) | (la & 0x3F_FFFFL);
       return finish(s, access, rights, false, pa, 22, setAd);
     }
-    long pteAddress = (pde & 0xFFFF_F000L) + (((la >>> 12) & 1023) << 2);
+    long pteAddress = (pde & PagingMode.FRAME_MASK_32) + (((la >>> 12) & 1023) << 2);
     long pte = memory.readU32(pteAddress);
     record(1, pteAddress, pte);
     if ((pte & P) == 0) {
@@ -304,7 +304,7 @@ public final class PageWalker {
     }
     // No reserved bits are checked in 32-bit PDEs and PTEs of 4 KiB pages (§4.3, Table 4-6).
     rights &= pte;
-    return finish(s, access, rights, false, (pte & 0xFFFF_F000L) | (la & 0xFFF), 12, setAd);
+    return finish(s, access, rights, false, (pte & PagingMode.FRAME_MASK_32) | (la & 0xFFF), 12, setAd);
   }
 
   // ---- shared ----------------------------------------------------------------------------------

@@ -205,7 +205,7 @@ public final class PageTableBuilder {
       }
     } else {
       for (; address != end; address += 4, pa += 4096) {
-        memory.writeU32(address, (pa & 0xFFFF_F000L) | (leafFlags & 0xFFF));
+        memory.writeU32(address, (pa & PagingMode.FRAME_MASK_32) | (leafFlags & 0xFFF));
       }
     }
     entriesWritten += size >>> 12;
@@ -282,7 +282,7 @@ public final class PageTableBuilder {
         // 4 MiB PDE: PA[31:22] in place, PA[39:32] in bits 20:13 (PSE-36, SDM Table 4-4).
         return (pa & 0xFFC0_0000L) | (((pa >>> 32) & 0xFF) << 13) | (flags & 0xFFF);
       }
-      return (pa & 0xFFFF_F000L) | (flags & 0xFFF);
+      return (pa & PagingMode.FRAME_MASK_32) | (flags & 0xFFF);
     }
     return pa | flags;
   }

@@ -62,7 +62,7 @@ final class MappingWriter {
       table = mode.tableAddress(e);
     }
     long pteAddress = table + mode.index(virtual, 1) * entryBytes;
-    long pte = mode == PagingMode.BITS32 ? (physical & 0xFFFF_F000L) | (leafFlags & 0xFFF) : physical | leafFlags;
+    long pte = mode == PagingMode.BITS32 ? (physical & PagingMode.FRAME_MASK_32) | (leafFlags & 0xFFF) : physical | leafFlags;
     write(memory, pteAddress, entryBytes, pte);
     return new Outcome(created, followedLeaf, pteAddress);
   }
