@@ -21,10 +21,7 @@ import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.memory.RamMap;
 import org.kexecsim.memory.RamRange;
 import org.kexecsim.memory.SparseMemory;
-import org.kexecsim.mmu.Cr0;
-import org.kexecsim.mmu.Cr4;
 import org.kexecsim.mmu.CpuFeatures;
-import org.kexecsim.mmu.Efer;
 import org.kexecsim.mmu.PageSize;
 import org.kexecsim.mmu.PageTableEntry;
 import org.kexecsim.mmu.PagingMode;
@@ -399,13 +396,7 @@ public final class KernelBoot {
     }
 
     private ControlRegisters registers(long cr3) {
-      long cr0 = Cr0.PE | Cr0.MP | Cr0.ET | Cr0.NE | Cr0.WP | Cr0.AM | Cr0.PG;
-      long cr4Common = Cr4.PSE | Cr4.PGE | Cr4.OSFXSR | Cr4.OSXMMEXCPT;
-      return switch (arch) {
-        case X86_64 -> new ControlRegisters(cr0, cr3, cr4Common | Cr4.PAE, Efer.SCE | Efer.LME | Efer.LMA | Efer.NXE);
-        case PAE -> new ControlRegisters(cr0, cr3, cr4Common | Cr4.PAE, Efer.NXE);
-        case I386 -> new ControlRegisters(cr0, cr3, cr4Common, 0);
-      };
+      return ControlRegisters.linux(arch.pagingMode(), cr3);
     }
 
     /** gdt_page: the kernel's flat code and data descriptors at their GDT_ENTRY_* slots. */
