@@ -673,16 +673,14 @@ public final class KernelBoot {
 
         // Page tables: the kernel's came from memblock (PG_reserved); the processes' from the page
         // allocator, typed PG_table. The PTI user-mode copy beside each pgd is a table too.
-        java.util.Set<Long> kernelTables = new java.util.LinkedHashSet<>(
-            org.kexecsim.pagetable.PageTableTree.visit(memory, mode, kernelPgd, leaf -> { }).tablePages());
+        java.util.Set<Long> kernelTables = tablePages(kernelPgd);
         kernelTables.add(kernelPgd + 4096);
         for (long t : kernelTables) {
           roles.mark(t >>> 12, 1, PageRole.PAGE_TABLE);
           set(t >>> 12, StructPage.Fields.reserved());
         }
         for (KernelProcess p : processes) {
-          java.util.Set<Long> own = new java.util.LinkedHashSet<>(
-              org.kexecsim.pagetable.PageTableTree.visit(memory, mode, p.pgdPhysical(), leaf -> { }).tablePages());
+          java.util.Set<Long> own = tablePages(p.pgdPhysical());
           own.add(p.pgdPhysical() + 4096);
           own.removeAll(kernelTables);
           for (long t : own) {
@@ -706,6 +704,19 @@ public final class KernelBoot {
           }
         }
         return roles.build();
+      }
+
+      /** The 4 KiB frames holding the tables reachable from {@code root} (TableWalk, the one enumeration). */
+      private java.util.Set<Long> tablePages(long root) {
+        java.util.Set<Long> pages = new java.util.LinkedHashSet<>();
+        org.kexecsim.pagetable.TableWalk.walk(memory, org.kexecsim.pagetable.TableWalk.Start.inMemory(mode, root),
+            new org.kexecsim.pagetable.TableWalk.Visitor() {
+              @Override
+              public void table(long physical, int bytes, int level, long linearBase) {
+                pages.add(physical & ~0xFFFL);
+              }
+            });
+        return pages;
       }
 
       /** 2^order contiguous frames from the kernel's allocator, aligned to their size as buddy blocks are. */
