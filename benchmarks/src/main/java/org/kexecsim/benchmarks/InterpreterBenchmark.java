@@ -10,9 +10,7 @@ import org.kexecsim.memory.SparseMemory;
 import org.kexecsim.mmu.ControlRegisterRules;
 import org.kexecsim.mmu.ControlWrite;
 import org.kexecsim.mmu.CpuFeatures;
-import org.kexecsim.mmu.Cr0;
-import org.kexecsim.mmu.Cr4;
-import org.kexecsim.mmu.Efer;
+import org.kexecsim.mmu.LinuxControl;
 import org.kexecsim.mmu.PageSize;
 import org.kexecsim.mmu.PageTableEntry;
 import org.kexecsim.mmu.PagingMode;
@@ -130,7 +128,8 @@ public class InterpreterBenchmark {
     }
     byte[] bytes = Assembler.assemble(code, 64, 0x10000).bytes();
     m.write(0x10000, bytes, 0, bytes.length);
-    ControlWrite w = ControlRegisterRules.establish(Cr0.PE | Cr0.PG | Cr0.WP, b.root(), Cr4.PAE, Efer.LME | Efer.NXE, m, CpuFeatures.DEFAULT);
+    LinuxControl c = LinuxControl.of(PagingMode.LEVEL4);
+    ControlWrite w = ControlRegisterRules.establish(c.cr0(), b.root(), c.cr4(), c.efer(), m, CpuFeatures.DEFAULT);
     Cpu cpu = new Cpu(m, ((ControlWrite.Accepted) w).state(), CpuFeatures.DEFAULT);
     cpu.setSegment(Segment.CS, SegmentCache.fromDescriptor(0x10, 0x00af9b000000ffffL));
     cpu.setRip(0x10000);

@@ -5,12 +5,8 @@ import java.util.concurrent.TimeUnit;
 import org.kexecsim.memory.RamMap;
 import org.kexecsim.memory.SparseMemory;
 import org.kexecsim.mmu.Access;
-import org.kexecsim.mmu.ControlRegisterRules;
-import org.kexecsim.mmu.ControlWrite;
 import org.kexecsim.mmu.CpuFeatures;
-import org.kexecsim.mmu.Cr0;
-import org.kexecsim.mmu.Cr4;
-import org.kexecsim.mmu.Efer;
+import org.kexecsim.mmu.LinuxControl;
 import org.kexecsim.mmu.PageSize;
 import org.kexecsim.mmu.PageTableEntry;
 import org.kexecsim.mmu.PageWalker;
@@ -71,9 +67,8 @@ public class TranslationBenchmark {
     PageTableBuilder b =
         PageTableBuilder.create(memory, PagingMode.LEVEL4, new BumpFrameAllocator(mapped, mapped + GIB));
     b.map(VIRTUAL_BASE, 0, mapped, PageTableEntry.PAGE_KERNEL, PageSize.SIZE_4K);
-    ControlWrite w = ControlRegisterRules.establish(
-        Cr0.PE | Cr0.PG | Cr0.WP, b.root(), Cr4.PAE, Efer.LME | Efer.NXE, memory, CpuFeatures.DEFAULT);
-    state = PagingState.of(((ControlWrite.Accepted) w).state(), CpuFeatures.DEFAULT);
+    state = LinuxControl.of(PagingMode.LEVEL4).load(b.root(), memory, CpuFeatures.DEFAULT)
+        .orThrow(r -> new IllegalStateException("CR3 load refused: " + r));
     walker = new PageWalker(memory);
     SplittableRandom r = new SplittableRandom(42);
     addresses = new long[BATCH];

@@ -143,10 +143,9 @@ final class DemoCommand implements Callable<Integer> {
       PagingContext ctx = RootTableFinder.find(pre, OptionalLong.empty(), Optional.empty(), 0);
       verdict = PgdVerifier.verify(pre.physicalMemory(), post.physicalMemory(), ctx);
     }
-    boolean legacy = d.cliName().equals("legacy");
     boolean expected = r.outcome().success()
-        && r.oldPgd().preserved() != legacy
-        && verdict.preserved() != legacy;
+        && r.oldPgd().preserved() == d.preservesLivePgd()
+        && verdict.preserved() == d.preservesLivePgd();
     if (pictures != null) {
       pictures.add(arch.cliName(), d.cliName(), r, trace, verdict, expected);
     }

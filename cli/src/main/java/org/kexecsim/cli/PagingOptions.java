@@ -2,18 +2,17 @@ package org.kexecsim.cli;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
 import java.util.OptionalLong;
+import java.util.function.Supplier;
 import org.kexecsim.analyzer.AnalysisException;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.RootTableFinder;
 import org.kexecsim.dump.Dump;
 import org.kexecsim.dump.VmcoreInfo;
-import org.kexecsim.memory.PhysicalAccessException;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.mmu.PagingMode;
-import picocli.CommandLine;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code --cr3}, {@code --mode}, {@code --cpu}: how an analysis finds the page tables. */
 final class PagingOptions {
@@ -85,9 +84,6 @@ final class PagingOptions {
         throw new CommandLine.ParameterException(cl, dump.name() + ": " + e.getMessage());
       }
       throw naming(dump, e);
-    } catch (PhysicalAccessException e) { // PAE: loading CR3 reads the four PDPTEs
-      throw TablesOutsideRam.atRoot(dump.name(), "PDPT", cr3 == null ? e.physical() : cr3, e.physical(),
-          dump.physicalMemory().ramMap(), e);
     }
   }
 
@@ -96,12 +92,12 @@ final class PagingOptions {
     long rootBytes = ctx.mode() == PagingMode.PAE ? 32 : PhysicalMemory.PAGE_SIZE;
     if (!dump.physicalMemory().ramMap().containsRange(ctx.root(), rootBytes)) {
       throw TablesOutsideRam.atRoot(dump.name(), TablesOutsideRam.rootName(ctx.state()), ctx.state().control().cr3(),
-          ctx.root(), dump.physicalMemory().ramMap(), null);
+          ctx.root(), dump.physicalMemory().ramMap());
     }
   }
 
   /** {@code e} with the image's name in front, so that the one line says which file. */
   static AnalysisException naming(Dump dump, AnalysisException e) {
-    return e.getMessage().startsWith(dump.name()) ? e : new AnalysisException(e.kind(), dump.name() + ": " + e.getMessage());
+    return e.naming(dump.name());
   }
 }

@@ -2,12 +2,10 @@ package org.kexecsim.cli;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.kexecsim.input.RejectedInput;
-import org.kexecsim.memory.PhysicalAccessException;
 import org.kexecsim.memory.RamMap;
-import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
+import org.kexecsim.mmu.Translation;
 import org.kexecsim.mmu.WalkStep;
 
 /**
@@ -17,28 +15,26 @@ import org.kexecsim.mmu.WalkStep;
  */
 final class TablesOutsideRam extends RuntimeException implements RejectedInput {
 
-  private TablesOutsideRam(String message, Throwable cause) {
-    super(message, cause);
+  private TablesOutsideRam(String message) {
+    super(message);
   }
 
-  static TablesOutsideRam atRoot(Path image, String table, long cr3, PhysicalAccessException e, RamMap ram) {
-    return atRoot(image.toString(), table, cr3, e.physical(), ram, e);
-  }
-
-  static TablesOutsideRam atRoot(String image, String table, long cr3, long physical, RamMap ram, Throwable cause) {
+  static TablesOutsideRam atRoot(String image, String table, long cr3, long physical, RamMap ram) {
     return new TablesOutsideRam(String.format("%s: CR3 0x%x puts the %s at 0x%x, outside the image's RAM %s",
-        image, cr3, table, physical, ranges(ram)), cause);
+        image, cr3, table, physical, ram.describeRanges()));
   }
 
-  static TablesOutsideRam during(
-      Path image, long va, long cr3, PagingState state, List<WalkStep> read, PhysicalAccessException e, RamMap ram) {
+  /** The walk's own outcome ({@link Translation.Unreadable}) as the one line: which entry pointed where. */
+  static TablesOutsideRam during(Path image, long cr3, PagingState state, Translation.Unreadable u, RamMap ram) {
+    List<WalkStep> read = u.steps();
     if (read.isEmpty()) {
-      return atRoot(image, rootName(state), cr3, e, ram);
+      return atRoot(image.toString(), rootName(state), cr3, u.physical(), ram);
     }
     WalkStep last = read.getLast();
     return new TablesOutsideRam(String.format(
         "%s: %s[%d] at 0x%x = 0x%x points to a table at 0x%x, outside the image's RAM %s (walking VA 0x%x)",
-        image, last.table(), last.index(), last.entryPhysical(), last.value(), e.physical(), ranges(ram), va), e);
+        image, last.table(), last.index(), last.entryPhysical(), last.value(), u.physical(), ram.describeRanges(),
+        u.linear()));
   }
 
   static String rootName(PagingState state) {
@@ -49,11 +45,5 @@ final class TablesOutsideRam extends RuntimeException implements RejectedInput {
       case LEVEL5 -> "PML5";
       case DISABLED -> "nothing";
     };
-  }
-
-  private static String ranges(RamMap ram) {
-    return ram.ranges().stream()
-        .map(r -> String.format("[0x%x-0x%x]", r.start(), r.last()))
-        .collect(Collectors.joining(","));
   }
 }

@@ -12,6 +12,7 @@ import org.kexecsim.cpu.StepTrace;
 import org.kexecsim.kimage.Arch;
 import org.kexecsim.kimage.ImageType;
 import org.kexecsim.memory.RamMap;
+import org.kexecsim.pagetable.RootCheck;
 import org.kexecsim.relocate.RelocateAbi;
 import org.kexecsim.relocate.TransitionImages;
 import org.kexecsim.routine.RoutineFile;
@@ -156,7 +157,7 @@ final class TransitionCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--abi: " + e.getMessage());
       }
-      if ((req.effectiveAbi() == RelocateAbi.LINUX_6_1) != design.equals("mainline")) {
+      if ((req.effectiveAbi() == RelocateAbi.LINUX_6_1) != d.linux61Convention()) {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "--abi 6.1 goes with --design mainline (its control page layout), --abi own with the others");
       }
@@ -197,7 +198,7 @@ final class TransitionCommand implements Callable<Integer> {
     for (var c : p.conflicts()) {
       out.println("conflict: " + c.sentence());
     }
-    TransitionResult.PgdVerdict pgd = r.oldPgd();
+    RootCheck pgd = r.oldPgd();
     out.printf("old pgd 0x%x: %s%n", pgd.root(), pgd.preserved()
         ? String.format("preserved (%d table pages byte-identical)", pgd.tablePages())
         : String.format("WRITTEN: %d of %d table pages changed, first 0x%x", pgd.changedPages().size(), pgd.tablePages(), pgd.changedPages().getFirst()));

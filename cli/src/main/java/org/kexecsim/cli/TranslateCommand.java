@@ -7,31 +7,28 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.kexecsim.memory.OverlayMemory;
-import org.kexecsim.memory.PhysicalAccessException;
-import org.kexecsim.memory.PhysicalMemory;
-import org.kexecsim.memory.RamMap;
 import org.kexecsim.dump.Dump;
 import org.kexecsim.dump.RawImage;
+import org.kexecsim.memory.OverlayMemory;
+import org.kexecsim.memory.PhysicalMemory;
+import org.kexecsim.memory.RamMap;
 import org.kexecsim.mmu.Access;
-import org.kexecsim.mmu.ControlRegisterRules;
 import org.kexecsim.mmu.ControlState;
 import org.kexecsim.mmu.ControlWrite;
 import org.kexecsim.mmu.CpuFeatures;
-import org.kexecsim.mmu.Cr0;
-import org.kexecsim.mmu.Cr4;
-import org.kexecsim.mmu.Efer;
+import org.kexecsim.mmu.LinuxControl;
 import org.kexecsim.mmu.PageFaultErrorCode;
 import org.kexecsim.mmu.PageTableEntry;
 import org.kexecsim.mmu.PageWalker;
+import org.kexecsim.mmu.PagingLoad;
 import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
 import org.kexecsim.mmu.Translation;
 import org.kexecsim.mmu.WalkStep;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code kexec-sim translate}: what the CPU does with these tables, without writing Java. */
 @Command(
@@ -58,13 +55,13 @@ final class TranslateCommand implements Callable<Integer> {
   @Option(names = "--cr3", required = true, converter = Numbers.class, description = "CR3 value")
   long cr3;
 
-  @Option(names = "--cr0", converter = Numbers.class, description = "CR0 (default: PE|PG|WP|ET|NE)")
+  @Option(names = "--cr0", converter = Numbers.class, description = "CR0 (default: Linux's CR0_STATE, PE|MP|ET|NE|WP|AM|PG)")
   Long cr0;
 
-  @Option(names = "--cr4", converter = Numbers.class, description = "CR4 (default: the mode's bits: PSE for 32, PAE, LA57)")
+  @Option(names = "--cr4", converter = Numbers.class, description = "CR4 (default: Linux's: PSE|PGE|OSFXSR|OSXMMEXCPT, with PAE for pae/4level/5level and LA57 for 5level)")
   Long cr4;
 
-  @Option(names = "--efer", converter = Numbers.class, description = "EFER (default: LME|NXE for 4level/5level, NXE for pae, 0 for 32)")
+  @Option(names = "--efer", converter = Numbers.class, description = "EFER (default: Linux's: SCE|LME|LMA|NXE for 4level/5level, NXE for pae, 0 for 32)")
   Long efer;
 
   @Option(names = "--maxphyaddr", defaultValue = "40", description = "MAXPHYADDR, 32..52 (default: ${DEFAULT-VALUE}, like QEMU)")
@@ -90,37 +87,35 @@ final class TranslateCommand implements Callable<Integer> {
     PagingMode pagingMode = parseMode();
     int accessFlags = parseAccess();
     CpuFeatures features = parseFeatures();
-    long[] defaults = defaultControl(pagingMode);
-    long c0 = cr0 != null ? cr0 : defaults[0];
-    long c4 = cr4 != null ? cr4 : defaults[1];
-    long ef = efer != null ? efer : defaults[2];
+    LinuxControl defaults = LinuxControl.of(pagingMode);
+    long c0 = cr0 != null ? cr0 : defaults.cr0();
+    long c4 = cr4 != null ? cr4 : defaults.cr4();
+    long ef = efer != null ? efer : defaults.efer();
     PrintWriter out = spec.commandLine().getOut();
     try (Dump raw = ramMap == null ? RawImage.open(image) : RawImage.open(image, RamMap.parse(ramMap))) {
       PhysicalMemory memory = setAccessedDirty ? new OverlayMemory(raw.physicalMemory()) : raw.physicalMemory();
-      ControlWrite load;
-      try {
-        load = ControlRegisterRules.establish(c0, cr3, c4, ef, memory, features);
-      } catch (PhysicalAccessException e) {
-        throw TablesOutsideRam.atRoot(image, "PDPT", cr3, e, memory.ramMap());
+      PagingState state;
+      switch (PagingLoad.of(c0, cr3, c4, ef, memory, features)) {
+        case PagingLoad.Refused(ControlWrite.Refused refused) -> {
+          return reportRefusedLoad(out, pagingMode, refused);
+        }
+        case PagingLoad.Unreadable u -> throw TablesOutsideRam.atRoot(image.toString(), "PDPT", cr3, u.physical(), memory.ramMap());
+        case PagingLoad.Loaded(PagingState loaded) -> state = loaded;
       }
-      if (load instanceof ControlWrite.Refused refused) {
-        return reportRefusedLoad(out, pagingMode, refused);
-      }
-      ControlState control = ((ControlWrite.Accepted) load).state();
+      ControlState control = state.control();
       if (control.mode() != pagingMode) {
         throw new CommandLine.ParameterException(spec.commandLine(), String.format(
             "--mode %s disagrees with the control registers, which select %s (cr0=0x%x cr4=0x%x efer=0x%x)",
             mode, control.mode().cliName(), c0, c4, ef));
       }
-      PagingState state = PagingState.of(control, features);
       PageWalker walker = new PageWalker(memory);
       List<Translation> results = new ArrayList<>();
       for (long va : addresses) {
-        try {
-          results.add(walker.translate(state, va, accessFlags, setAccessedDirty));
-        } catch (PhysicalAccessException e) {
-          throw TablesOutsideRam.during(image, va, cr3, state, walker.steps(state), e, memory.ramMap());
+        Translation t = walker.translate(state, va, accessFlags, setAccessedDirty);
+        if (t instanceof Translation.Unreadable u) {
+          throw TablesOutsideRam.during(image, cr3, state, u, memory.ramMap());
         }
+        results.add(t);
       }
       boolean anyFault = results.stream().anyMatch(t -> t instanceof Translation.Faulted);
       if (json) {
@@ -164,18 +159,6 @@ final class TranslateCommand implements Callable<Integer> {
     }
   }
 
-  /** CR0, CR4, EFER that select {@code mode} the way a Linux kernel runs it. */
-  static long[] defaultControl(PagingMode mode) {
-    long cr0 = Cr0.PE | Cr0.PG | Cr0.WP | Cr0.ET | Cr0.NE;
-    return switch (mode) {
-      case DISABLED -> new long[] {Cr0.PE, 0, 0};
-      case BITS32 -> new long[] {cr0, Cr4.PSE, 0};
-      case PAE -> new long[] {cr0, Cr4.PAE | Cr4.PSE, Efer.NXE};
-      case LEVEL4 -> new long[] {cr0, Cr4.PAE | Cr4.PSE, Efer.LME | Efer.NXE};
-      case LEVEL5 -> new long[] {cr0, Cr4.PAE | Cr4.PSE | Cr4.LA57, Efer.LME | Efer.NXE};
-    };
-  }
-
   private int reportRefusedLoad(PrintWriter out, PagingMode pagingMode, ControlWrite.Refused refused) {
     if (json) {
       Map<String, Object> doc = new LinkedHashMap<>();
@@ -201,6 +184,7 @@ final class TranslateCommand implements Callable<Integer> {
         case Translation.Mapped m -> out.printf(
             "0x%x -> 0x%x (%s page)%n", m.linear(), m.physical(), m.pageSize().label());
         case Translation.Faulted f -> out.printf("0x%x: %s%n", f.linear(), f.describe());
+        case Translation.Unreadable u -> throw new IllegalStateException("refused before printing: " + u);
       }
       for (WalkStep s : t.steps()) {
         out.println("  " + s);
@@ -246,6 +230,7 @@ final class TranslateCommand implements Callable<Integer> {
           fault.put("cause", f.cause().text());
           r.put("fault", fault);
         }
+        case Translation.Unreadable u -> throw new IllegalStateException("refused before printing: " + u);
       }
       List<Object> entries = new ArrayList<>();
       for (WalkStep s : t.steps()) {

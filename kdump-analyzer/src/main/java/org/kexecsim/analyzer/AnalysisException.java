@@ -15,10 +15,22 @@ public final class AnalysisException extends RuntimeException implements Rejecte
   }
 
   private final Kind kind;
+  /** The image the message already names in front, or null. */
+  private final String image;
 
   public AnalysisException(Kind kind, String message) {
+    this(kind, message, null);
+  }
+
+  private AnalysisException(Kind kind, String message, String image) {
     super(message, null, false, false);
     this.kind = kind;
+    this.image = image;
+  }
+
+  /** This failure with {@code image} named in front of its message, once however often it is asked. */
+  public AnalysisException naming(String image) {
+    return this.image != null ? this : new AnalysisException(kind, image + ": " + getMessage(), image);
   }
 
   public Kind kind() {

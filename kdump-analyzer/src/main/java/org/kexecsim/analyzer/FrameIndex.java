@@ -1,39 +1,48 @@
 package org.kexecsim.analyzer;
 
 import java.util.Arrays;
-import org.kexecsim.memory.PhysicalMemory;
-import org.kexecsim.memory.SparseMemory;
+import org.kexecsim.memory.ReadableMemory;
 
 /**
- * Which frames of an image can hold data, answered per range in O(log n) when the image knows
- * (a {@link SparseMemory} lists its present frames), else page by page through {@link
- * PhysicalMemory#mayBeNonZero}. Lets whole-image scans skip the empty terabytes of a simulated
- * machine without touching each page.
+ * Which frames of an image can hold data, answered per range in O(log n) when the image lists
+ * its populated regions ({@link ReadableMemory#populatedRegions}), else page by page through
+ * {@link ReadableMemory#mayBeNonZero}. Lets whole-image scans skip the empty terabytes of a
+ * simulated machine without touching each page.
  */
 public final class FrameIndex {
-  private final PhysicalMemory memory;
-  /** Sorted present frame numbers, or null when the memory cannot list them. */
-  private final long[] pfns;
+  private final ReadableMemory memory;
+  /** Region starts and ends (exclusive), ascending; null when the memory cannot list them. */
+  private final long[] starts;
+  private final long[] ends;
 
-  private FrameIndex(PhysicalMemory memory, long[] pfns) {
+  private FrameIndex(ReadableMemory memory, long[] starts, long[] ends) {
     this.memory = memory;
-    this.pfns = pfns;
+    this.starts = starts;
+    this.ends = ends;
   }
 
-  public static FrameIndex of(PhysicalMemory memory) {
-    return new FrameIndex(memory, memory instanceof SparseMemory s ? s.presentFrameNumbers() : null);
+  public static FrameIndex of(ReadableMemory memory) {
+    return memory.populatedRegions().map(regions -> {
+      long[] s = new long[regions.size()];
+      long[] e = new long[regions.size()];
+      for (int i = 0; i < s.length; i++) {
+        ReadableMemory.Region r = regions.get(i);
+        s[i] = r.start();
+        e[i] = r.start() + r.length();
+      }
+      return new FrameIndex(memory, s, e);
+    }).orElseGet(() -> new FrameIndex(memory, null, null));
   }
 
   /** Whether any byte of {@code [start, end)} may be non-zero. */
   public boolean mayHaveData(long start, long end) {
-    if (pfns != null) {
-      long first = start >>> PhysicalMemory.PAGE_SHIFT;
-      long last = (end - 1) >>> PhysicalMemory.PAGE_SHIFT;
-      int i = Arrays.binarySearch(pfns, first);
-      int next = i >= 0 ? i : -i - 1;
-      return i >= 0 || (next < pfns.length && pfns[next] <= last);
+    if (starts != null) {
+      // the last region starting below end must reach past start
+      int i = Arrays.binarySearch(starts, end);
+      int below = (i >= 0 ? i : -i - 1) - 1;
+      return below >= 0 && Long.compareUnsigned(ends[below], start) > 0;
     }
-    for (long p = start & -PhysicalMemory.PAGE_SIZE; Long.compareUnsigned(p, end) < 0; p += PhysicalMemory.PAGE_SIZE) {
+    for (long p = start & -ReadableMemory.PAGE_SIZE; Long.compareUnsigned(p, end) < 0; p += ReadableMemory.PAGE_SIZE) {
       if (memory.mayBeNonZero(p)) {
         return true;
       }

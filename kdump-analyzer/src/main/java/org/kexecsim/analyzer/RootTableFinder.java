@@ -10,14 +10,14 @@ import org.kexecsim.dump.QemuCpuState;
 import org.kexecsim.dump.Register;
 import org.kexecsim.dump.VmcoreInfo;
 import org.kexecsim.memory.PhysicalMemory;
-import org.kexecsim.mmu.ControlRegisterRules;
-import org.kexecsim.mmu.ControlState;
 import org.kexecsim.mmu.ControlWrite;
+import org.kexecsim.mmu.CpuFeatures;
 import org.kexecsim.mmu.Cr0;
 import org.kexecsim.mmu.Cr4;
-import org.kexecsim.mmu.CpuFeatures;
 import org.kexecsim.mmu.Efer;
+import org.kexecsim.mmu.LinuxControl;
 import org.kexecsim.mmu.PageTableEntry;
+import org.kexecsim.mmu.PagingLoad;
 import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
 import org.kexecsim.mmu.Pdptes;
@@ -158,10 +158,10 @@ public final class RootTableFinder {
     String noteName = "QEMU note of CPU " + cpu;
     boolean x86_64 = eMachine == Dump.EM_X86_64;
     if (explicitMode.isPresent()) {
-      long[] c = controlFor(explicitMode.get());
-      cr0 = c[0];
-      cr4 = c[1];
-      efer = c[2];
+      LinuxControl c = LinuxControl.of(explicitMode.get());
+      cr0 = c.cr0();
+      cr4 = c.cr4();
+      efer = c.efer();
       modeSource = "--mode";
     } else if (qemu.isPresent() && qemu.get().registers().has(Register.CR0)) {
       QemuCpuState q = qemu.get();
@@ -177,10 +177,10 @@ public final class RootTableFinder {
       PagingMode m = long64
           ? (v.number("pgtable_l5_enabled").orElse(0) != 0 ? PagingMode.LEVEL5 : PagingMode.LEVEL4)
           : (v.config("X86_PAE") ? PagingMode.PAE : PagingMode.BITS32);
-      long[] c = controlFor(m);
-      cr0 = c[0];
-      cr4 = c[1];
-      efer = c[2];
+      LinuxControl c = LinuxControl.of(m);
+      cr0 = c.cr0();
+      cr4 = c.cr4();
+      efer = c.efer();
       modeSource = long64 ? "VMCOREINFO NUMBER(pgtable_l5_enabled)" : "VMCOREINFO CONFIG_X86_PAE";
     } else {
       throw new AnalysisException(AnalysisException.Kind.USAGE,
@@ -229,13 +229,12 @@ public final class RootTableFinder {
           "no CR3: the image has no QEMU CPU note or VMCOREINFO; pass --cr3");
     }
 
-    ControlWrite w = ControlRegisterRules.establish(cr0, root, cr4, efer, memory, DUMP_FEATURES, ReservedBitPolicy.REPORT);
-    return switch (w) {
-      case ControlWrite.Accepted(ControlState s) -> {
-        PagingState state = PagingState.of(s, DUMP_FEATURES, ReservedBitPolicy.REPORT);
-        yield new PagingContext(state, rootSource, modeSource, pdpteFindings(state));
-      }
-      case ControlWrite.Refused r -> throw new AnalysisException(AnalysisException.Kind.BAD_INPUT,
+    return switch (PagingLoad.of(cr0, root, cr4, efer, memory, DUMP_FEATURES, ReservedBitPolicy.REPORT)) {
+      case PagingLoad.Loaded(PagingState state) -> new PagingContext(state, rootSource, modeSource, pdpteFindings(state));
+      case PagingLoad.Unreadable u -> throw new AnalysisException(AnalysisException.Kind.BAD_INPUT,
+          String.format("CR3 0x%x puts the PDPT at 0x%x, outside the image's RAM %s", root, u.physical(),
+              memory.ramMap().describeRanges()));
+      case PagingLoad.Refused(ControlWrite.Refused r) -> throw new AnalysisException(AnalysisException.Kind.BAD_INPUT,
           String.format("CR3 0x%x (%s) cannot be loaded in %s mode: %s", root, rootSource, mode.cliName(), r.rule()));
     };
   }
@@ -386,15 +385,4 @@ public final class RootTableFinder {
     return List.copyOf(out);
   }
 
-  /** CR0/CR4/EFER as Linux runs in {@code mode}: paging, WP, PSE in 32-bit, PAE, LME and NXE where they exist. */
-  static long[] controlFor(PagingMode mode) {
-    long cr0 = Cr0.PE | Cr0.PG | Cr0.WP;
-    return switch (mode) {
-      case DISABLED -> new long[] {Cr0.PE, 0, 0};
-      case BITS32 -> new long[] {cr0, Cr4.PSE, 0};
-      case PAE -> new long[] {cr0, Cr4.PAE | Cr4.PSE, Efer.NXE};
-      case LEVEL4 -> new long[] {cr0, Cr4.PAE | Cr4.PSE, Efer.LME | Efer.NXE};
-      case LEVEL5 -> new long[] {cr0, Cr4.PAE | Cr4.PSE | Cr4.LA57, Efer.LME | Efer.NXE};
-    };
-  }
 }

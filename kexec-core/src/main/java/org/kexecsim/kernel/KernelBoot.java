@@ -21,10 +21,7 @@ import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.memory.RamMap;
 import org.kexecsim.memory.RamRange;
 import org.kexecsim.memory.SparseMemory;
-import org.kexecsim.mmu.Cr0;
-import org.kexecsim.mmu.Cr4;
 import org.kexecsim.mmu.CpuFeatures;
-import org.kexecsim.mmu.Efer;
 import org.kexecsim.mmu.PageSize;
 import org.kexecsim.mmu.PageTableEntry;
 import org.kexecsim.mmu.PagingMode;
@@ -399,13 +396,7 @@ public final class KernelBoot {
     }
 
     private ControlRegisters registers(long cr3) {
-      long cr0 = Cr0.PE | Cr0.MP | Cr0.ET | Cr0.NE | Cr0.WP | Cr0.AM | Cr0.PG;
-      long cr4Common = Cr4.PSE | Cr4.PGE | Cr4.OSFXSR | Cr4.OSXMMEXCPT;
-      return switch (arch) {
-        case X86_64 -> new ControlRegisters(cr0, cr3, cr4Common | Cr4.PAE, Efer.SCE | Efer.LME | Efer.LMA | Efer.NXE);
-        case PAE -> new ControlRegisters(cr0, cr3, cr4Common | Cr4.PAE, Efer.NXE);
-        case I386 -> new ControlRegisters(cr0, cr3, cr4Common, 0);
-      };
+      return ControlRegisters.linux(arch.pagingMode(), cr3);
     }
 
     /** gdt_page: the kernel's flat code and data descriptors at their GDT_ENTRY_* slots. */
@@ -682,16 +673,14 @@ public final class KernelBoot {
 
         // Page tables: the kernel's came from memblock (PG_reserved); the processes' from the page
         // allocator, typed PG_table. The PTI user-mode copy beside each pgd is a table too.
-        java.util.Set<Long> kernelTables = new java.util.LinkedHashSet<>(
-            org.kexecsim.pagetable.PageTableTree.visit(memory, mode, kernelPgd, leaf -> { }).tablePages());
+        java.util.Set<Long> kernelTables = tablePages(kernelPgd);
         kernelTables.add(kernelPgd + 4096);
         for (long t : kernelTables) {
           roles.mark(t >>> 12, 1, PageRole.PAGE_TABLE);
           set(t >>> 12, StructPage.Fields.reserved());
         }
         for (KernelProcess p : processes) {
-          java.util.Set<Long> own = new java.util.LinkedHashSet<>(
-              org.kexecsim.pagetable.PageTableTree.visit(memory, mode, p.pgdPhysical(), leaf -> { }).tablePages());
+          java.util.Set<Long> own = tablePages(p.pgdPhysical());
           own.add(p.pgdPhysical() + 4096);
           own.removeAll(kernelTables);
           for (long t : own) {
@@ -715,6 +704,19 @@ public final class KernelBoot {
           }
         }
         return roles.build();
+      }
+
+      /** The 4 KiB frames holding the tables reachable from {@code root} (TableWalk, the one enumeration). */
+      private java.util.Set<Long> tablePages(long root) {
+        java.util.Set<Long> pages = new java.util.LinkedHashSet<>();
+        org.kexecsim.pagetable.TableWalk.walk(memory, org.kexecsim.pagetable.TableWalk.Start.inMemory(mode, root),
+            new org.kexecsim.pagetable.TableWalk.Visitor() {
+              @Override
+              public void table(long physical, int bytes, int level, long linearBase) {
+                pages.add(physical & ~0xFFFL);
+              }
+            });
+        return pages;
       }
 
       /** 2^order contiguous frames from the kernel's allocator, aligned to their size as buddy blocks are. */

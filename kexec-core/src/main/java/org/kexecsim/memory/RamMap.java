@@ -163,6 +163,15 @@ public final class RamMap {
     return ranges.getLast().end();
   }
 
+  /** The ranges as a message names them: {@code [0x0-0x9ffff],[0x100000-0x3fffffff]}. */
+  public String describeRanges() {
+    StringBuilder sb = new StringBuilder();
+    for (RamRange r : ranges) {
+      sb.append(sb.isEmpty() ? "" : ",").append(String.format("[0x%x-0x%x]", r.start(), r.last()));
+    }
+    return sb.toString();
+  }
+
   @Override
   public String toString() {
     return ranges.toString();

@@ -3,7 +3,10 @@ package org.kexecsim.memory;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Physical memory whose 4 KiB frames come into being on first write; memory never written reads
@@ -83,6 +86,23 @@ public final class SparseMemory implements PhysicalMemory {
     forEachFrame((frame, pfn) -> out[n[0]++] = pfn);
     Arrays.sort(out);
     return out;
+  }
+
+  /** The written frames, coalesced into ascending runs. */
+  @Override
+  public Optional<List<Region>> populatedRegions() {
+    long[] pfns = presentFrameNumbers();
+    List<Region> out = new ArrayList<>();
+    int i = 0;
+    while (i < pfns.length) {
+      int j = i;
+      while (j + 1 < pfns.length && pfns[j + 1] == pfns[j] + 1) {
+        j++;
+      }
+      out.add(new Region(pfns[i] << PAGE_SHIFT, (long) (j - i + 1) << PAGE_SHIFT));
+      i = j + 1;
+    }
+    return Optional.of(List.copyOf(out));
   }
 
   @Override

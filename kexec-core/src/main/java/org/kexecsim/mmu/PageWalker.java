@@ -10,6 +10,8 @@ import static org.kexecsim.mmu.PageTableEntry.XD;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.kexecsim.memory.PageExcludedException;
+import org.kexecsim.memory.PhysicalAccessException;
 import org.kexecsim.memory.PhysicalMemory;
 
 /**
@@ -66,8 +68,15 @@ public final class PageWalker {
    *     does; a dump analyzer walks read-only and passes false
    */
   public Translation translate(PagingState state, long linear, int access, boolean setAccessedDirty) {
-    long r = walk(state, linear, access, setAccessedDirty);
     long la = state.mode.isLongMode() ? linear : linear & 0xFFFF_FFFFL;
+    long r;
+    try {
+      r = walk(state, linear, access, setAccessedDirty);
+    } catch (PhysicalAccessException e) {
+      List<WalkStep> read = steps(state);
+      int level = read.isEmpty() ? state.mode.levels() : read.getLast().level() - 1;
+      return new Translation.Unreadable(la, e.physical(), level, e instanceof PageExcludedException, e.getMessage(), read);
+    }
     List<WalkStep> steps = steps(state);
     if (isFault(r)) {
       ExceptionVector v = ExceptionVector.ofNumber(faultVector(r));
@@ -287,7 +296,7 @@ public final class PageWalker {
       long pa = (pde & 0xFFC0_0000L) | (high << 32) | (la & 0x3F_FFFFL);
       return finish(s, access, rights, false, pa, 22, setAd);
     }
-    long pteAddress = (pde & 0xFFFF_F000L) + (((la >>> 12) & 1023) << 2);
+    long pteAddress = (pde & PagingMode.FRAME_MASK_32) + (((la >>> 12) & 1023) << 2);
     long pte = memory.readU32(pteAddress);
     record(1, pteAddress, pte);
     if ((pte & P) == 0) {
@@ -295,7 +304,7 @@ public final class PageWalker {
     }
     // No reserved bits are checked in 32-bit PDEs and PTEs of 4 KiB pages (§4.3, Table 4-6).
     rights &= pte;
-    return finish(s, access, rights, false, (pte & 0xFFFF_F000L) | (la & 0xFFF), 12, setAd);
+    return finish(s, access, rights, false, (pte & PagingMode.FRAME_MASK_32) | (la & 0xFFF), 12, setAd);
   }
 
   // ---- shared ----------------------------------------------------------------------------------

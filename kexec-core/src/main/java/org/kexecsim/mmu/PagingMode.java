@@ -30,6 +30,89 @@ public enum PagingMode {
     return levels;
   }
 
+  /**
+   * Bits 51:12 of a 64-bit entry: the widest address field a PAE or IA-32e entry can hold
+   * (SDM Vol. 3A Tables 4-8 to 4-20, M &lt;= 52). A CPU with a smaller MAXPHYADDR reserves the
+   * bits above it ({@link CpuFeatures#frameMask()}).
+   */
+  public static final long FRAME_MASK_64 = 0x000F_FFFF_FFFF_F000L;
+
+  /** Bits 31:12 of a 32-bit entry (SDM Vol. 3A Tables 4-5, 4-6). */
+  public static final long FRAME_MASK_32 = 0xFFFF_F000L;
+
+  /**
+   * log2 of the bytes one entry at {@code level} (1 = PTE, up to 5 = PML5E) maps: 12 + 10 per
+   * level with 1024-entry 32-bit tables, 12 + 9 per level with 512-entry 64-bit tables
+   * (SDM Vol. 3A §4.3, §4.4.2, §4.5.4).
+   */
+  public int shift(int level) {
+    return this == BITS32 ? 12 + 10 * (level - 1) : 12 + 9 * (level - 1);
+  }
+
+  /** Bytes of one entry: 4 in 32-bit paging, 8 otherwise. */
+  public int entryBytes() {
+    return this == BITS32 ? 4 : 8;
+  }
+
+  /** Entries in a table at {@code level}: 1024, 512, or the PAE PDPT's 4 (SDM §4.4.1). */
+  public int entriesPerTable(int level) {
+    if (this == BITS32) {
+      return 1024;
+    }
+    return this == PAE && level == 3 ? 4 : 512;
+  }
+
+  /** The index of {@code linear}'s entry in its table at {@code level}. */
+  public long index(long linear, int level) {
+    return (linear >>> shift(level)) & (entriesPerTable(level) - 1);
+  }
+
+  /** The address of the next-level table an entry points to (the entry's bits 51:12, or 31:12). */
+  public long tableAddress(long entry) {
+    return entry & (this == BITS32 ? FRAME_MASK_32 : FRAME_MASK_64);
+  }
+
+  /**
+   * Whether PS may make an entry at {@code level} a leaf: PDEs in every mode, PDPTEs in IA-32e
+   * paging only (a PAE PDPTE has no PS, §4.4.1; a PML4E's/PML5E's PS is reserved, §4.5.4).
+   * Level 1 is always a leaf. 32-bit PDEs honour PS only with CR4.PSE=1, which the caller knows.
+   */
+  public boolean psLeafLevel(int level) {
+    return level == 2 || (level == 3 && isLongMode());
+  }
+
+  /**
+   * The physical address a present leaf at {@code level} maps, with {@code frameMask} the
+   * address bits the CPU has (a 64-bit leaf's address is the frame with the page-offset bits
+   * cleared; a 32-bit 4 MiB PDE uses PSE-36: bits 20:13 hold address bits 39:32, Table 4-4).
+   */
+  public long leafPhysical(long entry, int level, long frameMask) {
+    if (this == BITS32) {
+      return level == 2 ? (entry & 0xFFC0_0000L) | (((entry >>> 13) & 0xFF) << 32) : entry & FRAME_MASK_32;
+    }
+    return entry & frameMask & -(1L << shift(level));
+  }
+
+  /** The SDM's name of an entry at {@code level}: PTE, PDE, PDPTE, PML4E, PML5E. */
+  public static String entryName(int level) {
+    return switch (level) {
+      case 1 -> "PTE";
+      case 2 -> "PDE";
+      case 3 -> "PDPTE";
+      case 4 -> "PML4E";
+      default -> "PML5E";
+    };
+  }
+
+  /**
+   * Sign-extends a linear address from the mode's width (bit 47 or 56, §4.5) so that kernel
+   * addresses print as 0xffff...; other modes leave it as it is.
+   */
+  public long canonical(long linear) {
+    int bits = this == LEVEL5 ? 57 : this == LEVEL4 ? 48 : 64;
+    return bits == 64 ? linear : (linear << (64 - bits)) >> (64 - bits);
+  }
+
   /** Whether linear addresses are 64 bits wide and must be canonical. */
   public boolean isLongMode() {
     return this == LEVEL4 || this == LEVEL5;

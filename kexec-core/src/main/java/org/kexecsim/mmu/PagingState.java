@@ -75,7 +75,7 @@ public final class PagingState {
     this.root =
         switch (mode) {
           case DISABLED -> 0;
-          case BITS32 -> c.cr3() & 0xFFFF_F000L;
+          case BITS32 -> c.cr3() & PagingMode.FRAME_MASK_32;
           case PAE -> c.cr3() & 0xFFFF_FFE0L;
           case LEVEL4, LEVEL5 -> c.cr3() & frameMask;
         };

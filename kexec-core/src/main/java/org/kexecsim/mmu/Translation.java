@@ -14,6 +14,16 @@ public sealed interface Translation {
       implements Translation {}
 
   /**
+   * The walk could not read a table: {@code physical} (the table an entry or CR3 points to, at
+   * {@code level}, 1 = PT) is outside the memory's RAM, or, {@code excluded}, RAM the image does
+   * not hold. Not a CPU outcome (the machine had the table) but the image's: a value, so that no
+   * caller has to catch an exception and rebuild the walk's context. {@code reason} is the
+   * memory's own sentence.
+   */
+  record Unreadable(long linear, long physical, int level, boolean excluded, String reason, List<WalkStep> steps)
+      implements Translation {}
+
+  /**
    * The access faults: #PF with its error code and CR2, or #GP(0) for a non-canonical address
    * (which does not walk and does not write CR2, so {@code cr2} is absent there).
    */

@@ -77,9 +77,9 @@ public final class IdentityMapWriter {
     pages.add(new TablePage(frame, level, name(level)));
     byte[] buf = scratch[level];
     Arrays.fill(buf, (byte) 0);
-    int shift = shift(level);
+    int shift = mode.shift(level);
     long span = 1L << shift;
-    int entries = entries(level);
+    int entries = mode.entriesPerTable(level);
     long first = Long.compareUnsigned(start, tableBase) > 0 ? (start - tableBase) >>> shift : 0;
     long lastExclusive = Math.min(entries, ((end - 1 - tableBase) >>> shift) + 1);
     boolean bits32 = mode == PagingMode.BITS32;
@@ -120,17 +120,6 @@ public final class IdentityMapWriter {
     }
     memory.write(frame, buf, 0, buf.length);
     return frame;
-  }
-
-  private int shift(int level) {
-    return mode == PagingMode.BITS32 ? 12 + 10 * (level - 1) : 12 + 9 * (level - 1);
-  }
-
-  private int entries(int level) {
-    if (mode == PagingMode.BITS32) {
-      return 1024;
-    }
-    return mode == PagingMode.PAE && level == 3 ? 4 : 512;
   }
 
   private boolean leafAllowed(int level, PageSize largest) {

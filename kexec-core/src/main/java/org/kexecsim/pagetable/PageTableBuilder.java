@@ -1,7 +1,6 @@
 package org.kexecsim.pagetable;
 
 import static org.kexecsim.mmu.PageTableEntry.P;
-import static org.kexecsim.mmu.PageTableEntry.PAT_LARGE;
 import static org.kexecsim.mmu.PageTableEntry.PS;
 import static org.kexecsim.mmu.PageTableEntry.XD;
 
@@ -25,7 +24,7 @@ import org.kexecsim.mmu.PagingMode;
 public final class PageTableBuilder {
   private static final byte[] ZERO_PAGE = new byte[PhysicalMemory.PAGE_SIZE];
   /** Address bits of a 64-bit entry: 51:12. MAXPHYADDR is the walker's business, not the builder's. */
-  private static final long ADDRESS_MASK = 0x000F_FFFF_FFFF_F000L;
+  private static final long ADDRESS_MASK = PagingMode.FRAME_MASK_64;
 
   private static final long NEW_ROOT = -1;
 
@@ -141,7 +140,7 @@ public final class PageTableBuilder {
       long tableFlags,
       PageSize largest,
       Overlap overlap) {
-    int shift = shift(level);
+    int shift = mode.shift(level);
     long span = 1L << shift;
     boolean unmapping = leafFlags == 0;
     if (level == 1 && !unmapping && overlap == Overlap.REPLACE) {
@@ -149,7 +148,7 @@ public final class PageTableBuilder {
       return;
     }
     while (size != 0) {
-      long entryAddress = table + index(va, level) * entrySize();
+      long entryAddress = table + mode.index(va, level) * mode.entryBytes();
       long offset = va & (span - 1);
       long chunk = Math.min(size, span - offset);
       boolean whole = offset == 0 && chunk == span;
@@ -160,7 +159,7 @@ public final class PageTableBuilder {
         if (present && whole && (leaf || level == 1)) {
           writeEntry(entryAddress, 0);
         } else if (present && level > 1) {
-          long next = leaf ? split(entryAddress, e, level, tableFlags) : e & ADDRESS_MASK;
+          long next = leaf ? split(entryAddress, e, level, tableFlags) : mode.tableAddress(e);
           walkRange(next, level - 1, va, 0, chunk, 0, tableFlags, largest, overlap);
         }
       } else if (whole && (pa & (span - 1)) == 0 && leafAllowed(level, largest)) {
@@ -185,7 +184,7 @@ public final class PageTableBuilder {
           }
           next = split(entryAddress, e, level, tableFlags);
         } else {
-          next = e & tableAddressMask();
+          next = mode.tableAddress(e);
         }
         walkRange(next, level - 1, va, pa, chunk, leafFlags, tableFlags, largest, overlap);
       }
@@ -197,8 +196,8 @@ public final class PageTableBuilder {
 
   /** The hot loop: consecutive PTEs of one page table, no reads. */
   private void writePtes(long table, long va, long pa, long size, long leafFlags) {
-    int entrySize = entrySize();
-    long address = table + index(va, 1) * entrySize;
+    int entrySize = mode.entryBytes();
+    long address = table + mode.index(va, 1) * entrySize;
     long end = address + (size >>> 12) * entrySize;
     if (entrySize == 8) {
       for (; address != end; address += 8, pa += 4096) {
@@ -206,7 +205,7 @@ public final class PageTableBuilder {
       }
     } else {
       for (; address != end; address += 4, pa += 4096) {
-        memory.writeU32(address, (pa & 0xFFFF_F000L) | (leafFlags & 0xFFF));
+        memory.writeU32(address, (pa & PagingMode.FRAME_MASK_32) | (leafFlags & 0xFFF));
       }
     }
     entriesWritten += size >>> 12;
@@ -215,14 +214,14 @@ public final class PageTableBuilder {
   /** Replaces a large leaf with a table of next-smaller leaves mapping the same memory. */
   private long split(long entryAddress, long leaf, int level, long tableFlags) {
     long childTable = newTable(level - 1);
-    long childSpan = 1L << shift(level - 1);
-    long base = leafAddress(leaf, level);
+    long childSpan = 1L << mode.shift(level - 1);
+    long base = mode.leafPhysical(leaf, level, ADDRESS_MASK);
     long flags = (leaf & 0xFFF & ~PS) | (leaf & XD);
-    int n = tableEntries(level - 1);
+    int n = mode.entriesPerTable(level - 1);
     for (int i = 0; i < n; i++) {
       long childPa = base + i * childSpan;
       long childFlags = level - 1 == 1 ? flags : flags | PS;
-      writeEntry(childTable + (long) i * entrySize(), encodeLeaf(level - 1, childPa, childFlags));
+      writeEntry(childTable + (long) i * mode.entryBytes(), encodeLeaf(level - 1, childPa, childFlags));
     }
     writeEntry(entryAddress, tableEntry(level, childTable, tableFlags));
     splits++;
@@ -239,7 +238,7 @@ public final class PageTableBuilder {
           "%s paging needs tables below 4 GiB; allocator returned 0x%x", mode.cliName(), pa));
     }
     memory.write(pa, ZERO_PAGE, 0, ZERO_PAGE.length);
-    pages.add(new TablePage(pa, level, entryName(level)));
+    pages.add(new TablePage(pa, level, PagingMode.entryName(level)));
     return pa;
   }
 
@@ -254,29 +253,6 @@ public final class PageTableBuilder {
   }
 
   // ---- geometry and formats of the mode ------------------------------------------------------
-
-  private int shift(int level) {
-    return mode == PagingMode.BITS32 ? 12 + 10 * (level - 1) : 12 + 9 * (level - 1);
-  }
-
-  private long index(long va, int level) {
-    long i = va >>> shift(level);
-    if (mode == PagingMode.PAE && level == 3) {
-      return i & 3;
-    }
-    return i & (tableEntries(level) - 1);
-  }
-
-  private int tableEntries(int level) {
-    if (mode == PagingMode.BITS32) {
-      return 1024;
-    }
-    return mode == PagingMode.PAE && level == 3 ? 4 : 512;
-  }
-
-  private int entrySize() {
-    return mode == PagingMode.BITS32 ? 4 : 8;
-  }
 
   private boolean leafAllowed(int level, PageSize largest) {
     if (level == 1) {
@@ -293,17 +269,7 @@ public final class PageTableBuilder {
   }
 
   private boolean isLeaf(long e, int level) {
-    if (level == 1) {
-      return true;
-    }
-    if ((e & PS) == 0) {
-      return false;
-    }
-    return switch (mode) {
-      case BITS32, PAE -> level == 2;
-      case LEVEL4, LEVEL5 -> level <= 3;
-      case DISABLED -> false;
-    };
+    return level == 1 || ((e & PS) != 0 && mode.psLeafLevel(level));
   }
 
   private long leafEntry(int level, long pa, long flags) {
@@ -316,16 +282,9 @@ public final class PageTableBuilder {
         // 4 MiB PDE: PA[31:22] in place, PA[39:32] in bits 20:13 (PSE-36, SDM Table 4-4).
         return (pa & 0xFFC0_0000L) | (((pa >>> 32) & 0xFF) << 13) | (flags & 0xFFF);
       }
-      return (pa & 0xFFFF_F000L) | (flags & 0xFFF);
+      return (pa & PagingMode.FRAME_MASK_32) | (flags & 0xFFF);
     }
     return pa | flags;
-  }
-
-  private long leafAddress(long e, int level) {
-    if (mode == PagingMode.BITS32) {
-      return level == 2 ? (e & 0xFFC0_0000L) | (((e >>> 13) & 0xFF) << 32) : e & 0xFFFF_F000L;
-    }
-    return e & ADDRESS_MASK & ~((1L << shift(level)) - 1) & ~PAT_LARGE;
   }
 
   private long tableEntry(int level, long next, long tableFlags) {
@@ -336,10 +295,6 @@ public final class PageTableBuilder {
       return next | (tableFlags & 0xFFF);
     }
     return next | tableFlags;
-  }
-
-  private long tableAddressMask() {
-    return mode == PagingMode.BITS32 ? 0xFFFF_F000L : ADDRESS_MASK;
   }
 
   private long readEntry(long address) {
@@ -353,12 +308,5 @@ public final class PageTableBuilder {
       memory.writeU64(address, value);
     }
     entriesWritten++;
-  }
-
-  private String entryName(int level) {
-    return switch (mode) {
-      case BITS32, PAE -> level == 3 ? "PDPTE" : level == 2 ? "PDE" : "PTE";
-      default -> new String[] {"", "PTE", "PDE", "PDPTE", "PML4E", "PML5E"}[level];
-    };
   }
 }

@@ -12,6 +12,7 @@ import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.mmu.ControlRegisterRules;
 import org.kexecsim.mmu.ControlWrite;
 import org.kexecsim.transition.PrepareReport;
+import org.kexecsim.transition.TransitionDesign;
 
 /**
  * What machine_kexec() does on the crashing CPU before it calls the relocation code
@@ -28,7 +29,7 @@ final class MachineKexec {
   /** The routine's arguments, in the order of the routine's header comment. */
   record Arguments(long head, long codePage, long entry, long table, long copyTable, boolean hasPae) {}
 
-  static Cpu setUp(CrashedKernel kernel, PrepareReport prep, String design, Arguments args, long stackPhysical) {
+  static Cpu setUp(CrashedKernel kernel, PrepareReport prep, TransitionDesign design, Arguments args, long stackPhysical) {
     Cpu cpu = crashedCpu(kernel);
     Arch arch = kernel.arch();
     if (zapsDescriptorTablesInC(design, arch, RelocateAbi.OWN)) {
@@ -49,9 +50,9 @@ final class MachineKexec {
       memory.writeU64(stackTopPhysical - 8, 0); // return address
       cpu.setRegister(Gpr.RSP, stackTopVirtual - 8);
     } else {
-      long[] stack = design.equals("legacy")
-          ? new long[] {0, args.head(), args.codePage(), args.entry(), args.hasPae() ? 1 : 0}
-          : new long[] {0, args.head(), args.codePage(), args.entry(), args.table(), args.hasPae() ? 1 : 0};
+      long[] stack = design.passesTableOnStack()
+          ? new long[] {0, args.head(), args.codePage(), args.entry(), args.table(), args.hasPae() ? 1 : 0}
+          : new long[] {0, args.head(), args.codePage(), args.entry(), args.hasPae() ? 1 : 0};
       long sp = stackTopPhysical - 4L * stack.length;
       for (int i = 0; i < stack.length; i++) {
         memory.writeU32(sp + 4L * i, stack[i]);
@@ -161,7 +162,7 @@ final class MachineKexec {
    * The C side zapped GDT and IDT itself in 2.6.16 (both arches) and in 6.1 (both arches); the
    * 2006 patch moved that into the assembly, and x86_64 since 6.14 does it in the assembly too.
    */
-  static boolean zapsDescriptorTablesInC(String design, Arch arch, RelocateAbi abi) {
-    return abi == RelocateAbi.LINUX_6_1 || design.equals("legacy") || (design.equals("mainline") && !arch.is64Bit());
+  static boolean zapsDescriptorTablesInC(TransitionDesign design, Arch arch, RelocateAbi abi) {
+    return abi == RelocateAbi.LINUX_6_1 || design.zapsDescriptorTablesInC(arch);
   }
 }

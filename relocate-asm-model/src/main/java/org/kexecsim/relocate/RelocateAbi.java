@@ -1,5 +1,7 @@
 package org.kexecsim.relocate;
 
+import org.kexecsim.transition.TransitionDesign;
+
 /**
  * How machine_kexec calls the relocate code: what it passes, where, and what it has set up.
  */
@@ -42,8 +44,8 @@ public enum RelocateAbi {
   }
 
   /** The convention a design's era used: 6.1 for mainline, the project's own for the others. */
-  public static RelocateAbi forDesign(String design) {
-    return design.equals("mainline") ? LINUX_6_1 : OWN;
+  public static RelocateAbi forDesign(TransitionDesign design) {
+    return design.linux61Convention() ? LINUX_6_1 : OWN;
   }
 
   public static RelocateAbi fromCliName(String name) {

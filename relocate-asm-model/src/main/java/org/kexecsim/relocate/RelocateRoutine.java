@@ -9,6 +9,7 @@ import java.util.function.LongFunction;
 import org.kexecsim.isa.Assembler;
 import org.kexecsim.isa.Assembly;
 import org.kexecsim.kimage.Arch;
+import org.kexecsim.transition.TransitionDesign;
 
 /**
  * The relocate code a transition runs: the project's own for a design and arch (assembled from
@@ -28,10 +29,16 @@ public record RelocateRoutine(String origin, int bits, OptionalLong linkVirtual,
   /** The routine must fit the one 4096-byte control page the kernel copies it into. */
   public static final int CONTROL_PAGE_BYTES = 4096;
 
+  /** The routine of the design named {@code design} (its source file is named after it). */
   public static RelocateRoutine of(String design, Arch arch) {
+    return of(TransitionDesign.fromCliName(design), arch);
+  }
+
+  public static RelocateRoutine of(TransitionDesign d, Arch arch) {
+    String design = d.cliName();
     // mainline carries its own swap_pages, as 6.1 does; the older designs share the copy tail
     String source = source(design + "-" + (arch.is64Bit() ? "x86_64" : "i386") + ".S")
-        + (design.equals("mainline") ? "" : "\n" + source(arch.is64Bit() ? "copy-pages-64.S" : "copy-pages-32.S"));
+        + (d.routineHasOwnCopyLoop() ? "" : "\n" + source(arch.is64Bit() ? "copy-pages-64.S" : "copy-pages-32.S"));
     int bits = arch.is64Bit() ? 64 : 32;
     Assembly a = Assembler.assemble(source, bits, 0);
     if (a.size() > CONTROL_PAGE_BYTES) {

@@ -1,6 +1,7 @@
 package org.kexecsim.relocate;
 
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.kexecsim.kimage.Arch;
 import org.kexecsim.kimage.ImageType;
 import org.kexecsim.memory.RamMap;
@@ -8,8 +9,9 @@ import org.kexecsim.transition.PrepareRequest;
 import org.kexecsim.transition.TransitionDesign;
 
 /**
- * One crash transition to run.
+ * One crash transition to run: a prepare scenario (arch, design, RAM, image) and how to run it.
  *
+ * @param scenario what prepare builds: the kernel, the image and the design's tables
  * @param skipSetMemoryX mainline only: skip making the control page's direct-map alias
  *     executable at load time, to show the NX fault that guards against it
  * @param paeKernpgTablePdptes page-table-a on PAE only: write page_table_a's PDPTEs with
@@ -25,12 +27,7 @@ import org.kexecsim.transition.TransitionDesign;
  *     jumps to the new kernel a second time
  */
 public record TransitionRequest(
-    Arch arch,
-    TransitionDesign design,
-    RamMap ram,
-    Optional<String> crashkernel,
-    ImageType type,
-    long seed,
+    PrepareRequest scenario,
     boolean skipSetMemoryX,
     boolean paeKernpgTablePdptes,
     boolean switchToIdentityTable,
@@ -41,8 +38,8 @@ public record TransitionRequest(
 
   public TransitionRequest(Arch arch, TransitionDesign design, RamMap ram, Optional<String> crashkernel, ImageType type,
       long seed, boolean skipSetMemoryX, boolean paeKernpgTablePdptes, boolean switchToIdentityTable, long maxSteps) {
-    this(arch, design, ram, crashkernel, type, seed, skipSetMemoryX, paeKernpgTablePdptes, switchToIdentityTable, maxSteps,
-        Optional.empty(), Optional.empty(), false);
+    this(new PrepareRequest(arch, design, ram, crashkernel, type, seed, OptionalLong.empty(), OptionalLong.empty()),
+        skipSetMemoryX, paeKernpgTablePdptes, switchToIdentityTable, maxSteps, Optional.empty(), Optional.empty(), false);
   }
 
   public static final long DEFAULT_MAX_STEPS = 50_000_000L;
@@ -51,40 +48,59 @@ public record TransitionRequest(
     return new TransitionRequest(arch, design, ram, Optional.ofNullable(crashkernel), type, seed, false, false, false, DEFAULT_MAX_STEPS);
   }
 
+  public Arch arch() {
+    return scenario.arch();
+  }
+
+  public TransitionDesign design() {
+    return scenario.design();
+  }
+
+  public RamMap ram() {
+    return scenario.ram();
+  }
+
+  public Optional<String> crashkernel() {
+    return scenario.crashkernel();
+  }
+
+  public ImageType type() {
+    return scenario.type();
+  }
+
+  public long seed() {
+    return scenario.seed();
+  }
+
   public TransitionRequest withoutSetMemoryX() {
-    return new TransitionRequest(arch, design, ram, crashkernel, type, seed, true, paeKernpgTablePdptes, switchToIdentityTable, maxSteps, routine, abi, preserveContext);
+    return new TransitionRequest(scenario, true, paeKernpgTablePdptes, switchToIdentityTable, maxSteps, routine, abi, preserveContext);
   }
 
   public TransitionRequest withKernpgTablePdptes() {
-    return new TransitionRequest(arch, design, ram, crashkernel, type, seed, skipSetMemoryX, true, switchToIdentityTable, maxSteps, routine, abi, preserveContext);
+    return new TransitionRequest(scenario, skipSetMemoryX, true, switchToIdentityTable, maxSteps, routine, abi, preserveContext);
   }
 
   public TransitionRequest withSwitchToIdentityTable() {
-    return new TransitionRequest(arch, design, ram, crashkernel, type, seed, skipSetMemoryX, paeKernpgTablePdptes, true, maxSteps, routine, abi, preserveContext);
+    return new TransitionRequest(scenario, skipSetMemoryX, paeKernpgTablePdptes, true, maxSteps, routine, abi, preserveContext);
   }
 
   public TransitionRequest withRoutine(RelocateRoutine r) {
-    return new TransitionRequest(arch, design, ram, crashkernel, type, seed, skipSetMemoryX, paeKernpgTablePdptes,
-        switchToIdentityTable, maxSteps, Optional.of(r), abi, preserveContext);
+    return new TransitionRequest(scenario, skipSetMemoryX, paeKernpgTablePdptes, switchToIdentityTable, maxSteps,
+        Optional.of(r), abi, preserveContext);
   }
 
   public TransitionRequest withAbi(RelocateAbi a) {
-    return new TransitionRequest(arch, design, ram, crashkernel, type, seed, skipSetMemoryX, paeKernpgTablePdptes,
-        switchToIdentityTable, maxSteps, routine, Optional.of(a), preserveContext);
+    return new TransitionRequest(scenario, skipSetMemoryX, paeKernpgTablePdptes, switchToIdentityTable, maxSteps,
+        routine, Optional.of(a), preserveContext);
   }
 
   public TransitionRequest withPreserveContext() {
-    return new TransitionRequest(arch, design, ram, crashkernel, type, seed, skipSetMemoryX, paeKernpgTablePdptes,
-        switchToIdentityTable, maxSteps, routine, abi, true);
+    return new TransitionRequest(scenario, skipSetMemoryX, paeKernpgTablePdptes, switchToIdentityTable, maxSteps,
+        routine, abi, true);
   }
 
   /** The ABI in force: the one asked for, else the design's era. */
   public RelocateAbi effectiveAbi() {
-    return abi.orElse(RelocateAbi.forDesign(design.cliName()));
-  }
-
-  PrepareRequest prepareRequest() {
-    return new PrepareRequest(arch, design, ram, crashkernel, type, seed,
-        java.util.OptionalLong.empty(), java.util.OptionalLong.empty());
+    return abi.orElse(RelocateAbi.forDesign(design()));
   }
 }

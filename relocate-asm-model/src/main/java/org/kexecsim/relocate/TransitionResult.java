@@ -6,6 +6,7 @@ import org.kexecsim.cpu.ExceptionEvent;
 import org.kexecsim.cpu.StepTrace;
 import org.kexecsim.kernel.CrashedKernel;
 import org.kexecsim.memory.SparseMemory;
+import org.kexecsim.pagetable.RootCheck;
 import org.kexecsim.transition.PrepareReport;
 
 /**
@@ -35,7 +36,7 @@ public record TransitionResult(
     List<String> problems,
     int pagesToCopy,
     int pagesCopiedIntact,
-    PgdVerdict oldPgd,
+    RootCheck oldPgd,
     List<StepTrace> lastTrace,
     SparseMemory pre,
     SparseMemory post,
@@ -56,12 +57,6 @@ public record TransitionResult(
    *
    * @param changedPages table pages that differ, first few
    */
-  public record PgdVerdict(long root, int tablePages, List<Long> changedPages) {
-    public boolean preserved() {
-      return changedPages.isEmpty();
-    }
-  }
-
   /** Registers when the run ended, for the post image's CPU note. */
   public record MachineState(long[] gpr, long rip, long rflags, long cr0, long cr2, long cr3, long cr4, long efer,
       int cs, int ds, int ss, String mode) {}

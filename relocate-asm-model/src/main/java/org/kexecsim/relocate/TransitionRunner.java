@@ -23,10 +23,13 @@ import org.kexecsim.memory.SparseMemory;
 import org.kexecsim.mmu.Cr0;
 import org.kexecsim.mmu.Efer;
 import org.kexecsim.mmu.PageTableEntry;
-import org.kexecsim.pagetable.PageTableTree;
+import org.kexecsim.pagetable.RootCheck;
+import org.kexecsim.pagetable.RootPreservation;
+import org.kexecsim.pagetable.TableWalk;
 import org.kexecsim.transition.AllocatedPage;
 import org.kexecsim.transition.PageOrigin;
 import org.kexecsim.transition.PrepareReport;
+import org.kexecsim.transition.TransitionDesign;
 import org.kexecsim.transition.Preparation;
 
 /**
@@ -62,7 +65,7 @@ public final class TransitionRunner {
 
   private static TransitionResult run(TransitionRequest req, Consumer<StepTrace> trace, boolean traced) {
     Arch arch = req.arch();
-    String design = req.design().cliName();
+    TransitionDesign design = req.design();
     RelocateAbi abi = req.effectiveAbi();
     checkCombination(req, abi);
     List<String> steps = new ArrayList<>();
@@ -80,10 +83,10 @@ public final class TransitionRunner {
         arch.cliName(), ByteSize.format(memory.ramMap().usableBytes()), kernel.registers().cr3(),
         kernel.relocateKernelVirtual(), routine.size(), routine.origin()));
 
-    // machine_kexec's own writes come after the crash snapshot; only the legacy design has any
-    // (it wrote the live pgd and the kernel's static tables), so keep their bytes from before.
-    SparseMemory beforeLoad = design.equals("legacy") ? memory.copy() : null;
-    PrepareReport prep = Preparation.run(kernel, req.prepareRequest());
+    // machine_kexec's own writes come after the crash snapshot; only a design that wrote the live
+    // tables at crash time has any (the live pgd and the kernel's static tables): keep their bytes from before.
+    SparseMemory beforeLoad = design.writesLiveTablesAtCrash() ? memory.copy() : null;
+    PrepareReport prep = Preparation.run(kernel, req.scenario());
     steps.add(String.format("kexec_load (%s): control page 0x%x, %d table page(s), switch root 0x%x%s",
         req.type().cliName(), prep.controlPage(), prep.pages().size(), prep.switchRoot(),
         prep.copyRoot().isPresent() ? String.format(", copy root 0x%x", prep.copyRoot().getAsLong()) : ""));
@@ -94,7 +97,7 @@ public final class TransitionRunner {
     memory.write(entryHolder, entry.bytes(), 0, entry.bytes().length);
 
     Set<Long> busy = busyPages(prep, walk);
-    if (design.equals("mainline") && arch.hasNx() && !arch.is64Bit() && !req.skipSetMemoryX()) {
+    if (design.makesControlPageExecutable(arch) && !req.skipSetMemoryX()) {
       int splits = ControlPageAlias.makeExecutable(kernel, prep.controlPage(), busy, req.seed() ^ 0x5e7_3e3L);
       steps.add(String.format("kexec_load: set_memory_x(__va(0x%x)) splits %d direct-map page(s)", prep.controlPage(), splits));
     }
@@ -140,9 +143,9 @@ public final class TransitionRunner {
               : "has_pae=1, preserve_context=" + (req.preserveContext() ? 1 : 0),
           prep.switchVirtual()));
     } else {
-      long table = design.equals("legacy") && arch.is64Bit() ? prep.copyRoot().orElseThrow() : prep.switchRoot();
+      long table = design.routineTable(arch, prep);
       if (req.switchToIdentityTable()) {
-        table = prep.copyRoot().orElseThrow(() -> new IllegalArgumentException(design + " on " + arch.cliName() + " has no separate identity table"));
+        table = prep.copyRoot().orElseThrow(() -> new IllegalArgumentException(design.cliName() + " on " + arch.cliName() + " has no separate identity table"));
         steps.add(String.format("the routine is given the identity table 0x%x to switch to, which does not map its kernel VA", table));
       }
       MachineKexec.Arguments args = new MachineKexec.Arguments(prep.indirectionHead(), prep.controlPage(),
@@ -243,7 +246,7 @@ public final class TransitionRunner {
     }
     steps.add("outcome: " + outcome.text() + (detail.isEmpty() ? "" : " — " + detail));
 
-    TransitionResult.PgdVerdict pgd = pgdVerdict(kernel, pre, memory);
+    RootCheck pgd = pgdVerdict(kernel, pre, memory);
     return new TransitionResult(req, kernel, prep, routine, steps, outcome, detail, cpu.steps(),
         cpu.exceptions(), record, problems, copied[0], copied[1], pgd, List.copyOf(tail), pre, memory,
         finalState(cpu), roundTrip, cpuNanos);
@@ -285,12 +288,12 @@ public final class TransitionRunner {
 
   /** 6.1 rules for the combinations: its layout is mainline's, and a kexec jump needs a swap page. */
   private static void checkCombination(TransitionRequest req, RelocateAbi abi) {
-    String design = req.design().cliName();
-    if (abi == RelocateAbi.LINUX_6_1 && !design.equals("mainline")) {
+    TransitionDesign design = req.design();
+    if (abi == RelocateAbi.LINUX_6_1 && !design.linux61Convention()) {
       throw new org.kexecsim.kimage.ImpossibleLayoutException(
-          "the 6.1 calling convention needs the mainline design's control page layout, not " + design);
+          "the 6.1 calling convention needs the mainline design's control page layout, not " + design.cliName());
     }
-    if (abi == RelocateAbi.OWN && design.equals("mainline")) {
+    if (abi == RelocateAbi.OWN && design.linux61Convention()) {
       throw new org.kexecsim.kimage.ImpossibleLayoutException(
           "the mainline design calls its routine the 6.1 way; --abi own is for legacy, page-table-a and single-table");
     }
@@ -477,16 +480,10 @@ public final class TransitionRunner {
     return new int[] {walk.copies().size(), intact};
   }
 
-  private static TransitionResult.PgdVerdict pgdVerdict(CrashedKernel kernel, SparseMemory pre, SparseMemory post) {
-    long root = kernel.currentPgd();
-    PageTableTree tree = PageTableTree.of(pre, kernel.arch().pagingMode(), root);
-    List<Long> changed = new ArrayList<>();
-    for (long page : tree.tablePages()) {
-      if (!post.pageEquals(page, pre, page)) {
-        changed.add(page);
-      }
-    }
-    return new TransitionResult.PgdVerdict(root, tree.tablePages().size(), changed);
+  /** The crashed kernel's current pgd, BEFORE the load against after the run (the same check prepare makes). */
+  private static RootCheck pgdVerdict(CrashedKernel kernel, SparseMemory pre, SparseMemory post) {
+    return RootPreservation.check("CR3 of pid " + kernel.currentPid(), pre, post,
+        TableWalk.Start.inMemory(kernel.arch().pagingMode(), kernel.currentPgd()), true);
   }
 
   private static String describe(NewKernelEntry.EntryRecord r) {

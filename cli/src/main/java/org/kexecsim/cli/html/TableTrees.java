@@ -69,7 +69,12 @@ final class TableTrees {
           l.targets().add(t.index());
         } else {
           fault = true;
-          notes.add(t.name() + " (0x" + Long.toHexString(t.virtual()) + "): " + ((Translation.Faulted) tr).describe());
+          String why = switch (tr) {
+            case Translation.Faulted f -> f.describe();
+            case Translation.Unreadable u -> String.format("table at 0x%x unreadable: %s", u.physical(), u.reason());
+            case Translation.Mapped m -> "mapped";
+          };
+          notes.add(t.name() + " (0x" + Long.toHexString(t.virtual()) + "): " + why);
         }
         // as the crash left it in memory (a PAE PDPTE too: where MOV CR3 loaded it from)
         long before = state.mode() == PagingMode.BITS32 ? pre.readU32(s.entryPhysical()) : pre.readU64(s.entryPhysical());

@@ -95,14 +95,14 @@ public final class PtDump {
     }
 
     private boolean half(long linear) {
-      return mode.isLongMode() ? PageTables.canonical(mode, linear) < 0 : Long.compareUnsigned(linear, PAGE_OFFSET_32) >= 0;
+      return mode.isLongMode() ? mode.canonical(linear) < 0 : Long.compareUnsigned(linear, PAGE_OFFSET_32) >= 0;
     }
 
     void flush() {
       if (!open) {
         return;
       }
-      ranges.add(new MappedRange(PageTables.canonical(mode, start), end - start, physical, contiguous,
+      ranges.add(new MappedRange(mode.canonical(start), end - start, physical, contiguous,
           PageSize.ofShift(shift).label(), leaves, (rights & RW) != 0, (rights & US) != 0, (rights & XD) != 0,
           (rights & G) != 0, half(start)));
       open = false;

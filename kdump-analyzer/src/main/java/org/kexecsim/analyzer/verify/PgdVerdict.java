@@ -8,6 +8,7 @@ import org.kexecsim.analyzer.Hex;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.memory.ByteSize;
 import org.kexecsim.mmu.ReservedBitFinding;
+import org.kexecsim.pagetable.RootCheck;
 
 /**
  * The verdict on one root: whether the page tables reachable from it survived into AFTER, or,
@@ -16,20 +17,38 @@ import org.kexecsim.mmu.ReservedBitFinding;
  * @param label which root: "VMCOREINFO kernel root", "CPU 1 CR3", "--cr3"
  * @param singleImage no BEFORE/AFTER pair: the tables were checked in one image only
  * @param strict byte identity required (A/D set by hardware walks count too)
- * @param tablesChecked table pages reachable from the root in BEFORE
- * @param leaves leaf mappings those tables define
- * @param changedTables how many table pages differ (or are missing) in AFTER
+ * @param check the core comparison ({@link org.kexecsim.pagetable.RootPreservation}): tables
+ *     reachable in BEFORE, leaves, changed tables, tables outside BEFORE's RAM
  * @param softwareChangedTables of those, how many software rewrote (or are missing); the rest
  *     differ only in A/D bits a hardware walk set
  * @param changes the first {@link PgdVerifier#MAX_REPORTED} changed tables, in walk order
- * @param unreadableInBefore tables BEFORE links to but does not contain
  * @param reservedBits present entries with reserved bits the walk went through (first {@link Findings#MAX_LISTED})
  * @param symbols single image: VMCOREINFO symbols translated through the root
  */
 public record PgdVerdict(
-    String label, PagingContext paging, boolean singleImage, boolean strict, long tablesChecked, long leaves,
-    long changedTables, long softwareChangedTables, List<TableChange> changes, List<Long> unreadableInBefore,
+    String label, PagingContext paging, boolean singleImage, boolean strict, RootCheck check,
+    long softwareChangedTables, List<TableChange> changes,
     List<ReservedBitFinding> reservedBits, long reservedBitEntries, List<SymbolCheck> symbols) {
+
+  /** Table pages reachable from the root in BEFORE. */
+  public long tablesChecked() {
+    return check.tablePages();
+  }
+
+  /** Leaf mappings those tables define. */
+  public long leaves() {
+    return check.translations();
+  }
+
+  /** How many table pages differ (or are missing) in AFTER. */
+  public long changedTables() {
+    return check.changedTables().size();
+  }
+
+  /** Tables BEFORE links to but does not contain. */
+  public List<Long> unreadableInBefore() {
+    return check.unreadable().stream().map(RootCheck.Table::physical).toList();
+  }
 
   /**
    * Two images: no table page rewritten by software (with {@code strict}: every table page
@@ -38,14 +57,14 @@ public record PgdVerdict(
    */
   public boolean preserved() {
     if (singleImage) {
-      return unreadableInBefore.isEmpty() && symbols.stream().allMatch(SymbolCheck::ok);
+      return unreadableInBefore().isEmpty() && symbols.stream().allMatch(SymbolCheck::ok);
     }
-    return strict ? changedTables == 0 : softwareChangedTables == 0;
+    return strict ? changedTables() == 0 : softwareChangedTables == 0;
   }
 
   /** Table pages whose only changes are A/D bits set by hardware walks. */
   public long accessedDirtyOnlyTables() {
-    return changedTables - softwareChangedTables;
+    return changedTables() - softwareChangedTables;
   }
 
   public String verdictWord() {
@@ -64,15 +83,15 @@ public record PgdVerdict(
     p.put("modeSource", paging.modeSource());
     o.put("verdict", verdictWord());
     o.put("preserved", preserved());
-    o.put("tablesChecked", tablesChecked);
-    o.put("leaves", leaves);
+    o.put("tablesChecked", tablesChecked());
+    o.put("leaves", leaves());
     if (!singleImage) {
-      o.put("changedTables", changedTables);
+      o.put("changedTables", changedTables());
       o.put("softwareChangedTables", softwareChangedTables);
       o.put("accessedDirtyOnlyTables", accessedDirtyOnlyTables());
     }
     ArrayNode u = o.putArray("unreadableTables");
-    unreadableInBefore.forEach(pa -> u.add(Hex.of(pa)));
+    unreadableInBefore().forEach(pa -> u.add(Hex.of(pa)));
     Findings.toJson(o, reservedBits, reservedBitEntries);
     if (singleImage) {
       ArrayNode s = o.putArray("symbols");
@@ -120,7 +139,7 @@ public record PgdVerdict(
     if (singleImage) {
       long bad = symbols.stream().filter(c -> !c.ok()).count();
       sb.append(String.format("  %s: %d table pages, %d leaf mappings, all in the image: %s; %s%n",
-          verdictWord(), tablesChecked, leaves, unreadableInBefore.isEmpty() ? "yes" : "no", symbols.isEmpty()
+          verdictWord(), tablesChecked(), leaves(), unreadableInBefore().isEmpty() ? "yes" : "no", symbols.isEmpty()
               ? "no VMCOREINFO symbols to translate (only the tables' presence was checked)"
               : String.format("%d of %d VMCOREINFO symbols translate", symbols.size() - bad, symbols.size())));
       for (SymbolCheck c : symbols) {
@@ -130,7 +149,7 @@ public record PgdVerdict(
       }
     } else {
       sb.append(String.format("  %s: %d table pages, %d leaf mappings checked; %d table pages changed: %d by software, %d only A/D set by hardware walks%s%n",
-          verdictWord(), tablesChecked, leaves, changedTables, softwareChangedTables, accessedDirtyOnlyTables(),
+          verdictWord(), tablesChecked(), leaves(), changedTables(), softwareChangedTables, accessedDirtyOnlyTables(),
           strict ? " (--strict: any change counts)" : ""));
     }
     for (TableChange t : changes) {
@@ -145,7 +164,7 @@ public record PgdVerdict(
             e.newValue(), e.linear(), ByteSize.format(e.size()), e.before(), e.after(), e.kind().text()));
       }
     }
-    for (long pa : unreadableInBefore) {
+    for (long pa : unreadableInBefore()) {
       sb.append(String.format("    %s links a table at 0x%x outside its RAM%n", singleImage ? "the image" : "BEFORE", pa));
     }
     Findings.toText(sb, "  ", reservedBits, reservedBitEntries);

@@ -4,9 +4,7 @@ import static org.kexecsim.mmu.PageTableEntry.P;
 import static org.kexecsim.mmu.PageTableEntry.PS;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.kexecsim.analyzer.AnalysisException;
@@ -14,7 +12,6 @@ import org.kexecsim.analyzer.Findings;
 import org.kexecsim.analyzer.PageTables;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.dump.VmcoreInfo;
-import org.kexecsim.memory.PhysicalAccessException;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.mmu.Access;
 import org.kexecsim.mmu.PageSize;
@@ -23,13 +20,14 @@ import org.kexecsim.mmu.PageWalker;
 import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.ReservedBitFinding;
 import org.kexecsim.mmu.Translation;
+import org.kexecsim.pagetable.RootCheck;
+import org.kexecsim.pagetable.RootPreservation;
+import org.kexecsim.pagetable.TableWalk;
 
 /**
- * Proves (or refutes) that a crashed kernel's page tables survived a kexec: walks the hierarchy
- * reachable from the root in BEFORE, and requires every table page it reaches to be unchanged at
- * the same physical address in AFTER. A translation depends only on the entries of the tables on
- * its path, so unchanged table pages mean every translation they define is unchanged; a changed
- * page is reported entry by entry with what the entry mapped before and after, and each change is
+ * Proves (or refutes) that a crashed kernel's page tables survived a kexec: the comparison is
+ * core's {@link RootPreservation} (every table reachable from the root in BEFORE unchanged at the
+ * same address in AFTER); this class adds the explanation: a changed page is reported entry by entry with what the entry mapped before and after, and each change is
  * classified ({@link ChangeKind}): A/D bits set by the CPU's own walks of the old tables until the
  * switch do not change a translation, so they are reported but, unless {@code strict}, do not make
  * the verdict negative.
@@ -46,10 +44,6 @@ public final class PgdVerifier {
 
   private PgdVerifier() {}
 
-  private record TableRef(long physical, int bytes, int level, long linearBase) {}
-
-  private record Walked(Map<Long, TableRef> tables, long leaves, List<Long> unreadable, Findings findings) {}
-
   /** BEFORE against AFTER, A/D set by hardware walks tolerated. */
   public static PgdVerdict verify(PhysicalMemory before, PhysicalMemory after, PagingContext ctx) {
     return verify(before, after, ctx, "root", false);
@@ -63,37 +57,32 @@ public final class PgdVerifier {
    * @param strict count A/D bits set by hardware walks as changes
    */
   public static PgdVerdict verify(PhysicalMemory before, PhysicalMemory after, PagingContext ctx, String label, boolean strict) {
-    Walked w = walk(before, ctx);
+    requirePaging(ctx);
+    Findings findings = new Findings();
+    RootCheck check = RootPreservation.check(label, before, after, TableWalk.Start.of(ctx.state()), false,
+        PageTables.guarded(ctx.state(), findings(findings)));
     PagingMode mode = ctx.mode();
     List<TableChange> changes = new ArrayList<>();
-    long changed = 0;
     long software = 0;
-    for (TableRef t : w.tables().values()) {
-      String name = PageTables.entryName(mode, t.level());
+    for (RootCheck.Table t : check.changedTables()) {
+      String name = PagingMode.entryName(t.level());
       TableChange change;
-      if (!after.ramMap().containsRange(t.physical(), t.bytes())) {
-        change = new TableChange(t.physical(), t.level(), name, canonical(mode, t.linearBase()), true, List.of());
+      if (t.missing()) {
+        change = new TableChange(t.physical(), t.level(), name, mode.canonical(t.linearBase()), true, List.of());
       } else {
-        if (t.bytes() == PhysicalMemory.PAGE_SIZE && before.pageEquals(t.physical(), after, t.physical())) {
-          continue;
-        }
         byte[] a = new byte[t.bytes()];
         byte[] b = new byte[t.bytes()];
         before.read(t.physical(), a, 0, a.length);
         after.read(t.physical(), b, 0, b.length);
-        if (java.util.Arrays.equals(a, b)) {
-          continue;
-        }
-        change = new TableChange(t.physical(), t.level(), name, canonical(mode, t.linearBase()), false, entries(mode, t, a, b));
+        change = new TableChange(t.physical(), t.level(), name, mode.canonical(t.linearBase()), false, entries(mode, t, a, b));
       }
-      changed++;
       software += change.software() ? 1 : 0;
       if (changes.size() < MAX_REPORTED) {
         changes.add(change);
       }
     }
-    return new PgdVerdict(label, ctx, false, strict, w.tables().size(), w.leaves(), changed, software,
-        List.copyOf(changes), List.copyOf(w.unreadable()), w.findings().listed(), w.findings().total(), List.of());
+    return new PgdVerdict(label, ctx, false, strict, check, software,
+        List.copyOf(changes), findings.listed(), findings.total(), List.of());
   }
 
   /**
@@ -103,7 +92,10 @@ public final class PgdVerifier {
    */
   public static PgdVerdict inspect(PhysicalMemory image, PagingContext ctx, String label, Optional<VmcoreInfo> info,
       OptionalLong kernelRoot) {
-    Walked w = walk(image, ctx);
+    requirePaging(ctx);
+    Findings findings = new Findings();
+    RootCheck check = RootPreservation.survey(label, image, TableWalk.Start.of(ctx.state()),
+        PageTables.guarded(ctx.state(), findings(findings)));
     List<SymbolCheck> symbols = new ArrayList<>();
     if (info.isPresent()) {
       PageWalker walker = new PageWalker(image);
@@ -120,8 +112,8 @@ public final class PgdVerifier {
         symbols.add(check(walker, image, ctx, sym, va, isRoot ? kernelRoot : OptionalLong.empty()));
       }
     }
-    return new PgdVerdict(label, ctx, true, false, w.tables().size(), w.leaves(), 0, 0, List.of(),
-        List.copyOf(w.unreadable()), w.findings().listed(), w.findings().total(), List.copyOf(symbols));
+    return new PgdVerdict(label, ctx, true, false, check, 0, List.of(),
+        findings.listed(), findings.total(), List.copyOf(symbols));
   }
 
   private static boolean kernelHalf(PagingMode mode, long va) {
@@ -130,72 +122,50 @@ public final class PgdVerifier {
 
   private static SymbolCheck check(PageWalker walker, PhysicalMemory image, PagingContext ctx, String sym, long va,
       OptionalLong expected) {
-    try {
-      Translation t = walker.translate(ctx.state(), va, Access.READ, false);
-      if (t instanceof Translation.Faulted f) {
-        return new SymbolCheck(sym, va, expected, OptionalLong.empty(), "not mapped: " + f.describe());
-      }
-      long pa = ((Translation.Mapped) t).physical();
-      if (expected.isPresent() && expected.getAsLong() != pa) {
-        return new SymbolCheck(sym, va, expected, OptionalLong.of(pa),
-            String.format("maps to 0x%x, not to the kernel root 0x%x", pa, expected.getAsLong()));
-      }
-      if (!image.ramMap().containsRange(pa, 1)) {
-        return new SymbolCheck(sym, va, expected, OptionalLong.of(pa), String.format("maps to 0x%x, outside the image", pa));
-      }
-      return new SymbolCheck(sym, va, expected, OptionalLong.of(pa), "");
-    } catch (PhysicalAccessException e) {
-      return new SymbolCheck(sym, va, expected, OptionalLong.empty(), "a table on the way is outside the image: " + e.getMessage());
+    Translation t = walker.translate(ctx.state(), va, Access.READ, false);
+    if (t instanceof Translation.Faulted f) {
+      return new SymbolCheck(sym, va, expected, OptionalLong.empty(), "not mapped: " + f.describe());
     }
+    if (t instanceof Translation.Unreadable u) {
+      return new SymbolCheck(sym, va, expected, OptionalLong.empty(), "a table on the way is outside the image: " + u.reason());
+    }
+    long pa = ((Translation.Mapped) t).physical();
+    if (expected.isPresent() && expected.getAsLong() != pa) {
+      return new SymbolCheck(sym, va, expected, OptionalLong.of(pa),
+          String.format("maps to 0x%x, not to the kernel root 0x%x", pa, expected.getAsLong()));
+    }
+    if (!image.ramMap().containsRange(pa, 1)) {
+      return new SymbolCheck(sym, va, expected, OptionalLong.of(pa), String.format("maps to 0x%x, outside the image", pa));
+    }
+    return new SymbolCheck(sym, va, expected, OptionalLong.of(pa), "");
   }
 
-  private static Walked walk(PhysicalMemory before, PagingContext ctx) {
+  private static void requirePaging(PagingContext ctx) {
     if (ctx.mode() == PagingMode.DISABLED) {
       // Nothing to walk would make "preserved" vacuously true: refuse instead.
       throw new AnalysisException(AnalysisException.Kind.USAGE,
           "paging was off in BEFORE (" + ctx.modeSource() + "), so it has no page tables to verify; pass --cr3 and --mode");
     }
-    Map<Long, TableRef> tables = new LinkedHashMap<>();
-    List<Long> unreadable = new ArrayList<>();
-    long[] leaves = {0};
-    Findings findings = new Findings();
-    PageTables.walk(before, ctx.state(), new PageTables.Visitor() {
-      @Override
-      public void table(long physical, int bytes, int level, long linearBase) {
-        tables.putIfAbsent(physical, new TableRef(physical, bytes, level, linearBase));
-      }
+  }
 
-      @Override
-      public void leaf(long linear, long size, long physical, int level, long rights, long leaf) {
-        leaves[0]++;
-      }
-
-      @Override
-      public void unreadable(long physical, int level, long linearBase) {
-        unreadable.add(physical);
-      }
-
+  private static PageTables.Visitor findings(Findings findings) {
+    return new PageTables.Visitor() {
       @Override
       public void reserved(ReservedBitFinding f) {
         findings.add(f);
       }
-    });
-    return new Walked(tables, leaves[0], unreadable, findings);
+    };
   }
 
-  private static long canonical(PagingMode mode, long linear) {
-    return PageTables.canonical(mode, linear);
-  }
-
-  private static List<EntryChange> entries(PagingMode mode, TableRef t, byte[] a, byte[] b) {
-    int width = mode == PagingMode.BITS32 ? 4 : 8;
-    int shift = PageTables.shift(mode, t.level());
+  private static List<EntryChange> entries(PagingMode mode, RootCheck.Table t, byte[] a, byte[] b) {
+    int width = mode.entryBytes();
+    int shift = mode.shift(t.level());
     List<EntryChange> out = new ArrayList<>();
     for (int i = 0; i * width < a.length; i++) {
       long oldValue = entry(a, i, width);
       long newValue = entry(b, i, width);
       if (oldValue != newValue) {
-        long linear = canonical(mode, t.linearBase() + ((long) i << shift));
+        long linear = mode.canonical(t.linearBase() + ((long) i << shift));
         out.add(new EntryChange(i, oldValue, newValue, linear, 1L << shift, meaning(mode, t.level(), oldValue),
             meaning(mode, t.level(), newValue), ChangeKind.of(mode, t.level(), oldValue, newValue)));
       }
@@ -216,17 +186,11 @@ public final class PgdVerifier {
     if ((e & P) == 0) {
       return "not present";
     }
-    boolean pae = mode == PagingMode.PAE;
-    boolean leaf = level == 1 || ((e & PS) != 0 && (level == 2 || (level == 3 && mode.isLongMode())));
-    long frame = mode == PagingMode.BITS32 ? e & 0xFFFF_F000L : e & 0x000F_FFFF_FFFF_F000L;
-    if (!leaf || (pae && level == 3)) {
-      return String.format("table at 0x%x", frame);
+    boolean leaf = level == 1 || ((e & PS) != 0 && mode.psLeafLevel(level));
+    if (!leaf) {
+      return String.format("table at 0x%x", mode.tableAddress(e));
     }
-    int shift = PageTables.shift(mode, level);
-    long pa = frame & -(1L << shift);
-    if (mode == PagingMode.BITS32 && level == 2) {
-      pa = (e & 0xFFC0_0000L) | (((e >>> 13) & 0xFF) << 32);
-    }
-    return String.format("%s page at 0x%x %s", PageSize.ofShift(shift).label(), pa, PageTableEntry.flags(e));
+    long pa = mode.leafPhysical(e, level, PagingMode.FRAME_MASK_64);
+    return String.format("%s page at 0x%x %s", PageSize.ofShift(mode.shift(level)).label(), pa, PageTableEntry.flags(e));
   }
 }

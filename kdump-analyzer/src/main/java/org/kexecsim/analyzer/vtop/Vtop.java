@@ -2,8 +2,6 @@ package org.kexecsim.analyzer.vtop;
 
 import java.util.List;
 import org.kexecsim.analyzer.PagingContext;
-import org.kexecsim.memory.PageExcludedException;
-import org.kexecsim.memory.PhysicalAccessException;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.mmu.Access;
 import org.kexecsim.mmu.PageWalker;
@@ -31,16 +29,12 @@ public final class Vtop {
   }
 
   static VtopResult one(PageWalker walker, PhysicalMemory memory, PagingContext ctx, long va) {
-    try {
-      Translation t = walker.translate(ctx.state(), va, Access.READ, false);
-      return switch (t) {
-        case Translation.Mapped m -> VtopResult.mapped(va, m.physical(), m.pageSize(), m.steps(), !memory.isExcluded(m.physical()));
-        case Translation.Faulted f -> VtopResult.faulted(va, f.describe(), f.steps());
-      };
-    } catch (PhysicalAccessException e) {
-      List<org.kexecsim.mmu.WalkStep> steps = walker.steps(ctx.state());
-      return VtopResult.faulted(va, (e instanceof PageExcludedException ? "page table not in the dump: " : "page table outside the image: ")
-          + e.getMessage(), steps);
-    }
+    Translation t = walker.translate(ctx.state(), va, Access.READ, false);
+    return switch (t) {
+      case Translation.Mapped m -> VtopResult.mapped(va, m.physical(), m.pageSize(), m.steps(), !memory.isExcluded(m.physical()));
+      case Translation.Faulted f -> VtopResult.faulted(va, f.describe(), f.steps());
+      case Translation.Unreadable u -> VtopResult.faulted(va,
+          (u.excluded() ? "page table not in the dump: " : "page table outside the image: ") + u.reason(), u.steps());
+    };
   }
 }

@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.kexecsim.analyzer.PageTables;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.RootTableFinder;
 import org.kexecsim.analyzer.SimulatedMachine;
@@ -39,12 +38,12 @@ class PtDumpTest {
       PagingContext ctx = RootTableFinder.find(dump, OptionalLong.empty(), Optional.empty(), 0);
       PtDumpReport report = PtDump.dump(dump.physicalMemory(), ctx);
       List<Mapping> expected = machine.mappings().stream()
-          .sorted(Comparator.comparing((Mapping m) -> PageTables.canonical(mode, m.va()), Long::compareUnsigned)).toList();
+          .sorted(Comparator.comparing((Mapping m) -> mode.canonical(m.va()), Long::compareUnsigned)).toList();
       assertEquals(expected.size(), report.ranges().size(), report.toText());
       for (int i = 0; i < expected.size(); i++) {
         Mapping m = expected.get(i);
         MappedRange r = report.ranges().get(i);
-        assertEquals(PageTables.canonical(mode, m.va()), r.start());
+        assertEquals(mode.canonical(m.va()), r.start());
         assertEquals(m.size(), r.size());
         assertEquals(m.pa(), r.physical());
         assertTrue(r.physicallyContiguous());

@@ -13,7 +13,6 @@ import java.util.OptionalLong;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.kexecsim.analyzer.PageTables;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.RootTableFinder;
 import org.kexecsim.analyzer.RootTableFinder.LabeledRoot;
@@ -144,7 +143,7 @@ class PgdVerificationTest {
 
     SparseMemory after = k.memory().copy();
     long userVa = arch == Arch.X86_64 ? 0x40_0000L : 0x0804_8000L;
-    int shift = PageTables.shift(mode, mode.levels());
+    int shift = mode.shift(mode.levels());
     long index = (userVa >>> shift) & (mode == PagingMode.PAE ? 3 : 511);
     write(after, mode, other.pgdPhysical() + 8 * index, 0); // the capture side overwrote that process's top entry
 

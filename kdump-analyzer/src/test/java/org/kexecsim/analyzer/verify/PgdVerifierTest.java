@@ -10,7 +10,6 @@ import java.util.OptionalLong;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.kexecsim.analyzer.PageTables;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.RootTableFinder;
 import org.kexecsim.analyzer.SimulatedMachine;
@@ -68,7 +67,7 @@ class PgdVerifierTest {
   void aClearedTopLevelEntryIsReportedWithItsIndexOldAndNewValueAndWhatItMapped(PagingMode mode) throws Exception {
     SimulatedMachine machine = SimulatedMachine.build(mode, 4);
     SparseMemory after = machine.memory().copy();
-    int shift = PageTables.shift(mode, mode.levels());
+    int shift = mode.shift(mode.levels());
     int index = (int) ((SimulatedMachine.USER_VA >>> shift) & (mode == PagingMode.PAE ? 3 : mode == PagingMode.BITS32 ? 1023 : 511));
     long address = machine.cr3() + (long) index * entryWidth(mode);
     long old = readEntry(after, mode, address);

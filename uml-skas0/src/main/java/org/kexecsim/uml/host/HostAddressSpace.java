@@ -4,13 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.kexecsim.mmu.ControlRegisterRules;
-import org.kexecsim.mmu.ControlState;
-import org.kexecsim.mmu.ControlWrite;
-import org.kexecsim.mmu.Cr0;
-import org.kexecsim.mmu.Cr4;
 import org.kexecsim.mmu.CpuFeatures;
-import org.kexecsim.mmu.Efer;
+import org.kexecsim.mmu.LinuxControl;
 import org.kexecsim.mmu.PageSize;
 import org.kexecsim.mmu.PageTableEntry;
 import org.kexecsim.mmu.PagingState;
@@ -40,15 +35,8 @@ public final class HostAddressSpace {
   }
 
   private static PagingState pagingFor(HostMachine host, long cr3) {
-    long cr0 = Cr0.PE | Cr0.PG | Cr0.WP | Cr0.ET | Cr0.NE;
-    boolean is64 = host.arch() == HostArch.X86_64;
-    long cr4 = is64 ? Cr4.PAE : Cr4.PSE;
-    long efer = is64 ? Efer.LME | Efer.NXE : 0;
-    ControlWrite w = ControlRegisterRules.establish(cr0, cr3, cr4, efer, host.memory(), CpuFeatures.DEFAULT);
-    if (w instanceof ControlWrite.Accepted(ControlState s)) {
-      return PagingState.of(s, CpuFeatures.DEFAULT);
-    }
-    throw new IllegalStateException("host CR3 load refused: " + w);
+    return LinuxControl.of(host.arch().paging()).load(cr3, host.memory(), CpuFeatures.DEFAULT)
+        .orThrow(r -> new IllegalStateException("host CR3 load refused: " + r));
   }
 
   /** The CR3 the host loads when it runs a process in this address space. */

@@ -30,15 +30,18 @@ public final class HostMachine {
   private final Physmem physmem;
   private final CostLedger ledger;
   private final boolean skas3Patch;
-  private final PageWalker walker;
-  private final TreeMap<Integer, HostProcess> processes = new TreeMap<>();
-  private final Map<HostProcess, HostAddressSpace> ownSpaces = new HashMap<>();
-  private final Map<Long, Code> codeByPhysical = new HashMap<>();
-  private final Map<Long, Code> codeByIp = new HashMap<>();
+  final PageWalker walker;
+  final TreeMap<Integer, HostProcess> processes = new TreeMap<>();
+  final Map<HostProcess, HostAddressSpace> ownSpaces = new HashMap<>();
+  final Map<Long, Code> codeByPhysical = new HashMap<>();
+  final Map<Long, Code> codeByIp = new HashMap<>();
   private final java.util.List<HostExec> hostExecs = new java.util.ArrayList<>();
   private int nextPid = 1000;
-  private int nextFd = 10;
+  int nextFd = 10;
   private HostProcess current;
+  final HostSignals signals = new HostSignals(this);
+  private final HostPtrace ptrace = new HostPtrace(this);
+  private final HostProcMm procMm = new HostProcMm(this);
 
   public HostMachine(HostArch arch, long physmemBytes, boolean skas3Patch, CostLedger ledger) {
     if (physmemBytes <= 0 || physmemBytes > RAM_BYTES - PHYSMEM_BASE || (physmemBytes & 0xFFF) != 0) {
@@ -159,12 +162,12 @@ public final class HostMachine {
     return execute(p, arch.nr(s), a);
   }
 
-  private void syscallCharge(HostProcess p) {
+  void syscallCharge(HostProcess p) {
     switchTo(p);
     ledger.charge(Cost.HOST_SYSCALL);
   }
 
-  private long execute(HostProcess p, long nr, long[] a) {
+  long execute(HostProcess p, long nr, long[] a) {
     syscallCharge(p);
     Syscall s = arch.syscallOf(nr);
     if (s == null) {
@@ -195,12 +198,12 @@ public final class HostMachine {
         if (!processes.containsKey((int) a[0])) {
           yield -3; // ESRCH
         }
-        raise(process((int) a[0]), signalOf((int) a[1]));
+        signals.raise(process((int) a[0]), HostSignals.signalOf((int) a[1]));
         yield 0;
       }
       case GETPID -> p.pid();
       case EXIT -> {
-        terminate(p, new WaitStatus.Exited(p.pid(), (int) a[0]));
+        signals.terminate(p, new WaitStatus.Exited(p.pid(), (int) a[0]));
         yield 0;
       }
       case EXECVE -> execve(p, a[0], a[1], a[2]);
@@ -252,7 +255,7 @@ public final class HostMachine {
     p.altStackTop = 0;
     p.regs = Registers.at(0, 0);
     if (p.tracer != null) {
-      raise(p, Signal.SIGTRAP);
+      signals.raise(p, Signal.SIGTRAP);
     }
     return 0;
   }
@@ -265,45 +268,9 @@ public final class HostMachine {
     return java.util.List.copyOf(hostExecs);
   }
 
-  private static Signal signalOf(int number) {
-    return switch (number) {
-      case 5 -> Signal.SIGTRAP;
-      case 9 -> Signal.SIGKILL;
-      case 10 -> Signal.SIGUSR1;
-      case 12 -> Signal.SIGUSR2;
-      case 19 -> Signal.SIGSTOP;
-      default -> throw new IllegalArgumentException("signal " + number + " is not modelled");
-    };
-  }
 
-  /** sigaction(signal, handler, SA_ONSTACK). */
-  public void sigaction(HostProcess p, Signal signal, long handler) {
-    syscallCharge(p);
-    p.handlers.put(signal.number(), handler);
-  }
 
-  /** sigaltstack: signal frames go below {@code top}. */
-  public void sigaltstack(HostProcess p, long top) {
-    syscallCharge(p);
-    p.altStackTop = top;
-  }
 
-  /** rt_sigreturn: restores the registers saved in the frame at the stack pointer. */
-  public void sigreturn(HostProcess p) {
-    syscallCharge(p);
-    long f = p.regs.sp();
-    int w = arch.wordSize();
-    long[] v = new long[SigFrame.WORDS];
-    for (int i : new int[] {SigFrame.SC_IP, SigFrame.SC_SP, SigFrame.SC_NR, SigFrame.SC_RET}) {
-      long pa = kernelTranslate(p, f + (long) i * w, false);
-      if (pa < 0) {
-        terminate(p, new WaitStatus.Killed(p.pid(), new Signal.Sigsegv(new SigContext(f, 0, 14))));
-        return;
-      }
-      v[i] = readWord(pa);
-    }
-    p.regs = new Registers(v[SigFrame.SC_IP], v[SigFrame.SC_SP], v[SigFrame.SC_NR], 0, 0, 0, 0, 0, 0, v[SigFrame.SC_RET]);
-  }
 
   /** What a system call instruction does: stop for the tracer (SYSCALL/SYSEMU) or run. */
   public void syscallInstruction(HostProcess p, long nr, long... args) {
@@ -360,7 +327,7 @@ public final class HostMachine {
     return translateOrFault(p, va, Access.USER | (write ? Access.WRITE : Access.READ));
   }
 
-  private long translateOrFault(HostProcess p, long va, int access) {
+  long translateOrFault(HostProcess p, long va, int access) {
     long r = walker.walk(p.space.paging(), va, access, true);
     if (PageWalker.isFault(r)) {
       boolean pf = PageWalker.faultVector(r) == SigContext.TRAP_PAGE_FAULT;
@@ -369,14 +336,14 @@ public final class HostMachine {
           ? new SigContext(cr2, PageWalker.faultErrorCode(r), SigContext.TRAP_PAGE_FAULT)
           : new SigContext(0, 0, PageWalker.faultVector(r)); // #GP: no cr2
       p.lastFault = ctx;
-      raise(p, new Signal.Sigsegv(ctx));
+      signals.raise(p, new Signal.Sigsegv(ctx));
       return -1;
     }
     return r;
   }
 
   /** A supervisor access the host kernel makes to {@code p}'s memory (copy_to_user and friends). */
-  private long kernelTranslate(HostProcess p, long va, boolean write) {
+  long kernelTranslate(HostProcess p, long va, boolean write) {
     long r = walker.walk(p.space.paging(), va, write ? Access.WRITE : Access.READ, true);
     return PageWalker.isFault(r) ? -1 : r;
   }
@@ -393,168 +360,41 @@ public final class HostMachine {
     }
   }
 
-  // ---- signals -----------------------------------------------------------------------------
+  // ---- signals ({@link HostSignals}) -----------------------------------------------------
+
+  /** sigaction(signal, handler, SA_ONSTACK). */
+  public void sigaction(HostProcess p, Signal signal, long handler) {
+    signals.sigaction(p, signal, handler);
+  }
+
+  /** sigaltstack: signal frames go below {@code top}. */
+  public void sigaltstack(HostProcess p, long top) {
+    signals.sigaltstack(p, top);
+  }
+
+  /** rt_sigreturn: restores the registers saved in the frame at the stack pointer. */
+  public void sigreturn(HostProcess p) {
+    signals.sigreturn(p);
+  }
 
   /** Generates {@code s} for {@code p}: a tracee stops first and its tracer decides. */
   public void raise(HostProcess p, Signal s) {
-    ledger.charge(Cost.SIGNAL);
-    if (s instanceof Signal.Sigkill) {
-      terminate(p, new WaitStatus.Killed(p.pid(), s));
-      return;
-    }
-    if (p.tracer != null) {
-      // signal-delivery-stop (kernel/signal.c ptrace_signal)
-      p.state = HostProcess.State.STOPPED;
-      p.stopSignal = s;
-      p.report = new WaitStatus.Stopped(p.pid(), s);
-      return;
-    }
-    deliver(p, s);
+    signals.raise(p, s);
   }
 
-  private void deliver(HostProcess p, Signal s) {
-    Long handler = p.handlers.get(s.number());
-    if (handler != null) {
-      pushFrame(p, s, handler);
-      return;
-    }
-    if (s instanceof Signal.Sigstop) {
-      p.state = HostProcess.State.STOPPED;
-      return;
-    }
-    terminate(p, new WaitStatus.Killed(p.pid(), s)); // default action of the others: terminate
-  }
 
-  /** setup_rt_frame: the frame goes on the alternate stack when one is set (SA_ONSTACK). */
-  private void pushFrame(HostProcess p, Signal s, long handler) {
-    int w = arch.wordSize();
-    long top = p.altStackTop != 0 ? p.altStackTop : p.regs.sp();
-    long frame = (top - (long) SigFrame.WORDS * w) & ~15L;
-    SigContext ctx = s instanceof Signal.Sigsegv seg ? seg.context() : new SigContext(0, 0, 0);
-    long[] words = new long[SigFrame.WORDS];
-    words[SigFrame.SIGNO] = s.number();
-    words[SigFrame.SC_IP] = p.regs.ip();
-    words[SigFrame.SC_SP] = p.regs.sp();
-    words[SigFrame.SC_NR] = p.regs.nr();
-    words[SigFrame.SC_RET] = p.regs.ret();
-    words[SigFrame.SC_ERR] = ctx.err();
-    words[SigFrame.SC_TRAPNO] = ctx.trap();
-    words[SigFrame.SC_CR2] = ctx.cr2();
-    // one translation per page the frame touches (the frame is 16-byte aligned and small)
-    long page = -1;
-    long pagePa = -1;
-    for (int i = 0; i <= SigFrame.SC_CR2; i++) {
-      long va = frame + (long) i * w;
-      if ((va & ~0xFFFL) != page) {
-        page = va & ~0xFFFL;
-        pagePa = kernelTranslate(p, page, true);
-      }
-      if (pagePa < 0) {
-        // the frame cannot be written: force_sigsegv, the process dies
-        terminate(p, new WaitStatus.Killed(p.pid(), new Signal.Sigsegv(ctx)));
-        return;
-      }
-      writeWord(pagePa + (va & 0xFFF), words[i]);
-    }
-    ledger.charge(Cost.SIGNAL_HANDLER);
-    p.regs = Registers.at(handler, frame).withSyscall(-1, s.number());
-  }
 
-  private void terminate(HostProcess p, WaitStatus how) {
-    if (p.state == HostProcess.State.DEAD) {
-      return;
-    }
-    p.state = HostProcess.State.DEAD;
-    HostAddressSpace own = ownSpaces.remove(p);
-    if (own != null) {
-      own.destroy();
-    }
-    if (p.tracer != null) {
-      p.report = how;
-    } else {
-      processes.remove(p.pid());
-    }
-  }
 
-  // ---- ptrace and wait ---------------------------------------------------------------------
+
+  // ---- ptrace and wait ({@link HostPtrace}) -----------------------------------------------
 
   /** PTRACE_TRACEME, made by the child. */
   public void traceMe(HostProcess child, HostProcess tracer) {
-    switchTo(child);
-    ledger.charge(Cost.PTRACE);
-    child.tracer = tracer;
+    ptrace.traceMe(child, tracer);
   }
 
   public PtraceReply ptrace(HostProcess caller, PtraceRequest request) {
-    switchTo(caller);
-    ledger.charge(Cost.PTRACE);
-    HostProcess c = process(request.pid());
-    if (request instanceof PtraceRequest.Attach) {
-      c.tracer = caller;
-      raise(c, Signal.SIGSTOP);
-      return PtraceReply.DONE;
-    }
-    if (c.tracer != caller || c.state != HostProcess.State.STOPPED) {
-      throw new IllegalStateException(String.format(
-          "ptrace %s on %s: not a stopped tracee of %s (ESRCH)", request, c, caller));
-    }
-    return switch (request) {
-      case PtraceRequest.Attach a -> throw new AssertionError(a);
-      case PtraceRequest.Cont r -> resume(c, HostProcess.Resume.CONT, r.signal());
-      case PtraceRequest.Syscall r -> resume(c, HostProcess.Resume.SYSCALL, r.signal());
-      case PtraceRequest.Sysemu r -> resume(c, HostProcess.Resume.SYSEMU, null);
-      case PtraceRequest.GetRegs r -> new PtraceReply.Regs(c.regs);
-      case PtraceRequest.SetRegs r -> {
-        c.regs = r.regs();
-        yield PtraceReply.DONE;
-      }
-      case PtraceRequest.PeekData r -> new PtraceReply.Word(readWord(forceTranslate(c, r.address())));
-      case PtraceRequest.PokeData r -> {
-        writeWord(forceTranslate(c, r.address()), r.value());
-        yield PtraceReply.DONE;
-      }
-      case PtraceRequest.FaultInfo r -> {
-        requirePatch("PTRACE_FAULTINFO");
-        yield new PtraceReply.Fault(c.lastFault.isWrite(), c.lastFault.cr2());
-      }
-      case PtraceRequest.SwitchMm r -> {
-        requirePatch("PTRACE_SWITCH_MM");
-        c.space = r.handle().space();
-        yield PtraceReply.DONE;
-      }
-    };
-  }
-
-  /** access_process_vm with FOLL_FORCE: reads the tables whatever the page's rights. */
-  private long forceTranslate(HostProcess c, long va) {
-    long r = walker.walk(c.space.paging(), va, Access.READ, false);
-    if (PageWalker.isFault(r)) {
-      throw new IllegalStateException(String.format("ptrace peek/poke at 0x%x of %s: not mapped (EIO)", va, c));
-    }
-    return r;
-  }
-
-  private PtraceReply resume(HostProcess c, HostProcess.Resume how, Signal signal) {
-    c.resume = how;
-    if (signal != null && !signal.equals(c.stopSignal)) {
-      ledger.charge(Cost.SIGNAL); // the tracer injects a signal the child did not have
-    }
-    c.stopSignal = null; // a stop's own signal is suppressed unless passed back in
-    c.state = HostProcess.State.RUNNING;
-    if (c.atSyscallEntry) {
-      c.atSyscallEntry = false;
-      if (signal == null) {
-        c.pendingSyscall = true;
-      } else {
-        // the call completes before the signal is delivered on the way back to user mode
-        Registers r = c.regs;
-        c.regs = r.withRet(execute(c, r.nr(), new long[] {r.a0(), r.a1(), r.a2(), r.a3(), r.a4(), r.a5()}));
-      }
-    }
-    if (signal != null) {
-      deliver(c, signal);
-    }
-    return PtraceReply.DONE;
+    return ptrace.ptrace(caller, request);
   }
 
   /**
@@ -562,34 +402,7 @@ public final class HostMachine {
    * A returned stop is one round trip: the caller resumed the child and now has it back.
    */
   public WaitStatus wait(HostProcess caller, int pid) {
-    HostProcess c = process(pid);
-    if (c.report == null && c.state == HostProcess.State.RUNNING) {
-      switchTo(c);
-      run(c);
-    }
-    if (c.report != null) {
-      WaitStatus w = c.report;
-      c.report = null;
-      switchTo(caller);
-      ledger.charge(Cost.HOST_SYSCALL);
-      if (w instanceof WaitStatus.Stopped || w instanceof WaitStatus.SyscallStop) {
-        ledger.charge(Cost.ROUND_TRIP);
-      } else {
-        processes.remove(pid); // reaped
-      }
-      return w;
-    }
-    if (c.state != HostProcess.State.RUNNING) {
-      throw new IllegalStateException("wait4 on " + c + " would block forever: stopped with nothing to report");
-    }
-    return new WaitStatus.StillRunning(pid);
-  }
-
-  /** Runs {@code c} step by step while it is runnable and has something to do. */
-  private void run(HostProcess c) {
-    while (step(c)) {
-      // one step at a time; a scheduler interleaving processes calls step() itself
-    }
+    return ptrace.wait(caller, pid);
   }
 
   /**
@@ -598,73 +411,42 @@ public final class HostMachine {
    * false when {@code c} is stopped, dead, waiting to be reaped or out of work.
    */
   public boolean step(HostProcess c) {
-    if (c.state != HostProcess.State.RUNNING || c.report != null) {
-      return false;
-    }
-    switchTo(c);
-    if (c.pendingSyscall) {
-      c.pendingSyscall = false;
-      Registers r = c.regs;
-      c.regs = r.withRet(execute(c, r.nr(), new long[] {r.a0(), r.a1(), r.a2(), r.a3(), r.a4(), r.a5()}));
-      return true;
-    }
-    Code code = codeByIp.get(c.regs.ip());
-    if (code == null) {
-      long pa = translateOrFault(c, c.regs.ip(), Access.USER | Access.FETCH);
-      if (pa < 0) {
-        return true; // the fetch faulted: SIGSEGV is raised
-      }
-      code = codeByPhysical.get(pa);
-      if (code == null) {
-        throw new IllegalStateException(String.format(
-            "%s executes at 0x%x (host pa 0x%x) where the model has no code", c, c.regs.ip(), pa));
-      }
-    }
-    return code.step(this, c);
+    return ptrace.step(c);
   }
 
-  private void switchTo(HostProcess p) {
+
+
+
+
+
+
+
+  void switchTo(HostProcess p) {
     if (current != p) {
       ledger.charge(Cost.CONTEXT_SWITCH);
       current = p;
     }
   }
 
-  // ---- /proc/mm (skas3 host patch) ---------------------------------------------------------
+  // ---- /proc/mm (skas3 host patch, {@link HostProcMm}) --------------------------------------
 
   public ProcMm openProcMm(HostProcess caller) {
-    requirePatch("/proc/mm");
-    syscallCharge(caller);
-    return new ProcMm(nextFd++, new HostAddressSpace(this));
+    return procMm.openProcMm(caller);
   }
 
   /** write(2) of one struct proc_mm_op; returns 0 or -errno. */
   public long writeProcMm(HostProcess caller, ProcMm mm, ProcMm.Op op) {
-    syscallCharge(caller);
-    HostAddressSpace s = mm.space();
-    return switch (op) {
-      case ProcMm.Op.Mmap m -> {
-        ledger.charge(Cost.HOST_MM_OP);
-        yield s.mmap(m.addr(), m.len(), m.prot(), physmem.hostPhysical(m.offset()));
-      }
-      case ProcMm.Op.Munmap m -> {
-        ledger.charge(Cost.HOST_MM_OP);
-        yield s.munmap(m.addr(), m.len());
-      }
-      case ProcMm.Op.Mprotect m -> {
-        ledger.charge(Cost.HOST_MM_OP);
-        yield s.mprotect(m.addr(), m.len(), m.prot());
-      }
-      case ProcMm.Op.CopySegments c -> 0;
-    };
+    return procMm.writeProcMm(caller, mm, op);
   }
 
   public void closeProcMm(HostProcess caller, ProcMm mm) {
-    syscallCharge(caller);
-    mm.space().destroy();
+    procMm.closeProcMm(caller, mm);
   }
 
-  private void requirePatch(String what) {
+
+
+
+  void requirePatch(String what) {
     if (!skas3Patch) {
       throw new IllegalStateException(what + " needs the skas3 host patch; this host is stock");
     }

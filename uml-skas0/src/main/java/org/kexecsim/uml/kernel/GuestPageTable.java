@@ -5,9 +5,11 @@ import java.util.List;
 import java.util.TreeMap;
 import org.kexecsim.mmu.PageSize;
 import org.kexecsim.mmu.PageTableEntry;
+import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.pagetable.Overlap;
 import org.kexecsim.pagetable.PageTableBuilder;
 import org.kexecsim.pagetable.TablePage;
+import org.kexecsim.pagetable.TableWalk;
 import org.kexecsim.uml.host.HostArch;
 import org.kexecsim.uml.host.Physmem;
 
@@ -19,6 +21,7 @@ import org.kexecsim.uml.host.Physmem;
 public final class GuestPageTable {
   private final Physmem memory;
   private final HostArch arch;
+  private final PagingMode paging;
   private final PageTableBuilder builder;
   private final int entrySize;
   private final TreeMap<Long, Long> ptePages = new TreeMap<>();
@@ -26,8 +29,9 @@ public final class GuestPageTable {
   GuestPageTable(Physmem memory, HostArch arch, GuestFrames frames) {
     this.memory = memory;
     this.arch = arch;
+    this.paging = arch.paging();
     this.builder = PageTableBuilder.create(memory, arch.paging(), frames);
-    this.entrySize = arch.wordSize();
+    this.entrySize = paging.entryBytes();
   }
 
   public long root() {
@@ -36,17 +40,12 @@ public final class GuestPageTable {
 
   /** The guest-physical address of the PTE for {@code va}, or -1 when no PTE page covers it. */
   public long pteAddress(long va) {
-    int levels = arch.paging().levels();
-    long table = builder.root();
-    for (int level = levels; level >= 2; level--) {
-      long e = read(table + index(va, level) * entrySize);
-      if ((e & PageTableEntry.P) == 0) {
-        missingSpanShift = arch == HostArch.I386 ? 22 : 12 + 9 * (level - 1);
-        return -1;
-      }
-      table = e & GuestPte.FRAME;
+    long slot = TableWalk.pteSlot(memory, paging, builder.root(), va);
+    if (slot < 0) {
+      missingSpanShift = paging.shift((int) -slot);
+      return -1;
     }
-    return table + index(va, 1) * entrySize;
+    return slot;
   }
 
   /**
@@ -111,12 +110,5 @@ public final class GuestPageTable {
     long span = 1L << missingSpanShift;
     long next = (va & -span) + span;
     return next <= va ? Long.MAX_VALUE : next;
-  }
-
-  private long index(long va, int level) {
-    if (arch == HostArch.I386) {
-      return (va >>> (12 + 10 * (level - 1))) & 1023;
-    }
-    return (va >>> (12 + 9 * (level - 1))) & 511;
   }
 }

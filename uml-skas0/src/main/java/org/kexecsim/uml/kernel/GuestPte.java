@@ -1,6 +1,7 @@
 package org.kexecsim.uml.kernel;
 
 import org.kexecsim.mmu.PageTableEntry;
+import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.uml.host.Prot;
 
 /**
@@ -21,7 +22,7 @@ public final class GuestPte {
   public static final long NEWPAGE = 1L << 9;
   /** Only the rights changed: the host must mprotect. */
   public static final long NEWPROT = 1L << 10;
-  public static final long FRAME = 0x000F_FFFF_FFFF_F000L;
+  public static final long FRAME = PagingMode.FRAME_MASK_64;
 
   /**
    * The host protection for a guest PTE (arch/um/kernel/tlb.c fix_range_common): not young means

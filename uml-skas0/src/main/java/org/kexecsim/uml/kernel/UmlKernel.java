@@ -15,8 +15,6 @@ import org.kexecsim.uml.host.HostProcess;
 import org.kexecsim.uml.host.Prot;
 import org.kexecsim.uml.host.Registers;
 import org.kexecsim.uml.host.UserStep;
-import org.kexecsim.uml.mode.ModeDriver;
-import org.kexecsim.uml.mode.UmlMode;
 
 /**
  * The UML kernel: guest processes, their mms, system calls, page faults, fork, exec, exit and
@@ -33,7 +31,6 @@ public final class UmlKernel {
   static final int STACK_PAGES = 32;
   private static final int MAX_REPEATED_FAULTS = 4;
 
-  private final UmlMode mode;
   private final HostArch arch;
   private final CostLedger ledger;
   private final HostMachine host;
@@ -50,13 +47,12 @@ public final class UmlKernel {
   private long lastFaultAddress = -1;
   private int repeatedFaults;
 
-  public UmlKernel(UmlMode mode, HostArch arch, long seed, long physmemBytes, int initImagePages) {
-    this.mode = mode;
+  public UmlKernel(ModeDriver driver, HostArch arch, long seed, long physmemBytes, int initImagePages) {
     this.arch = arch;
     this.ledger = new CostLedger();
-    this.host = new HostMachine(arch, physmemBytes, mode instanceof UmlMode.Skas3, ledger);
+    this.host = new HostMachine(arch, physmemBytes, driver.needsSkas3Host(), ledger);
     this.frames = new GuestFrames(host.physmem(), FIRST_FREE);
-    this.driver = mode.driver();
+    this.driver = driver;
     this.random = new SplittableRandom(seed);
     ledger.begin("boot");
     try {
@@ -82,10 +78,6 @@ public final class UmlKernel {
 
   public HostArch arch() {
     return arch;
-  }
-
-  public UmlMode mode() {
-    return mode;
   }
 
   public ModeDriver driver() {

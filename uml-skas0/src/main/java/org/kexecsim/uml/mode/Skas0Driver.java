@@ -1,8 +1,8 @@
 package org.kexecsim.uml.mode;
 
 import java.util.List;
-import org.kexecsim.uml.host.HostArch;
 import org.kexecsim.uml.host.HostArch.Syscall;
+import org.kexecsim.uml.host.HostArch;
 import org.kexecsim.uml.host.HostMachine;
 import org.kexecsim.uml.host.HostProcess;
 import org.kexecsim.uml.host.Physmem;
@@ -16,6 +16,7 @@ import org.kexecsim.uml.kernel.GuestMm;
 import org.kexecsim.uml.kernel.GuestProcess;
 import org.kexecsim.uml.kernel.HostOp;
 import org.kexecsim.uml.kernel.KernelEntry;
+import org.kexecsim.uml.kernel.ModeDriver;
 import org.kexecsim.uml.kernel.UmlKernel;
 
 /**

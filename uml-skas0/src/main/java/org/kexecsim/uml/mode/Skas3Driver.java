@@ -13,6 +13,7 @@ import org.kexecsim.uml.kernel.GuestMm;
 import org.kexecsim.uml.kernel.GuestProcess;
 import org.kexecsim.uml.kernel.HostOp;
 import org.kexecsim.uml.kernel.KernelEntry;
+import org.kexecsim.uml.kernel.ModeDriver;
 import org.kexecsim.uml.kernel.UmlKernel;
 
 /**
@@ -21,6 +22,11 @@ import org.kexecsim.uml.kernel.UmlKernel;
  * CPU hops between them with PTRACE_SWITCH_MM; faults come from PTRACE_FAULTINFO.
  */
 public final class Skas3Driver implements ModeDriver {
+  @Override
+  public boolean needsSkas3Host() {
+    return true;
+  }
+
   private HostProcess kernel;
   private HostProcess cpu;
   private GuestMm cpuMm;

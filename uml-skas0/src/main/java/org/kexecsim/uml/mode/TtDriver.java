@@ -2,8 +2,8 @@ package org.kexecsim.uml.mode;
 
 import java.util.HashMap;
 import java.util.Map;
-import org.kexecsim.uml.host.HostArch;
 import org.kexecsim.uml.host.HostArch.Syscall;
+import org.kexecsim.uml.host.HostArch;
 import org.kexecsim.uml.host.HostMachine;
 import org.kexecsim.uml.host.HostProcess;
 import org.kexecsim.uml.host.Physmem;
@@ -19,6 +19,7 @@ import org.kexecsim.uml.kernel.GuestMm;
 import org.kexecsim.uml.kernel.GuestProcess;
 import org.kexecsim.uml.kernel.HostOp;
 import org.kexecsim.uml.kernel.KernelEntry;
+import org.kexecsim.uml.kernel.ModeDriver;
 import org.kexecsim.uml.kernel.UmlKernel;
 
 /**

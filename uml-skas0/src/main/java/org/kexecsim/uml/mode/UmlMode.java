@@ -2,6 +2,7 @@ package org.kexecsim.uml.mode;
 
 import java.util.Locale;
 import org.kexecsim.uml.UmlInputException;
+import org.kexecsim.uml.kernel.ModeDriver;
 
 /** How UML separates its kernel from its processes. */
 public sealed interface UmlMode {

@@ -34,6 +34,6 @@ public final class UmlSimulation {
 
   /** A booted kernel for {@code s}, for callers that drive operations themselves. */
   public static UmlKernel boot(Settings s) {
-    return new UmlKernel(s.mode(), s.arch(), s.seed(), PHYSMEM_BYTES, INIT_IMAGE_PAGES);
+    return new UmlKernel(s.mode().driver(), s.arch(), s.seed(), PHYSMEM_BYTES, INIT_IMAGE_PAGES);
   }
 }

@@ -52,7 +52,7 @@ final class SmpUml {
     if (cpus < 2) {
       throw new IllegalArgumentException("SMP needs at least 2 CPUs, got " + cpus);
     }
-    kernel = new UmlKernel(new UmlMode.Skas0(Skas0Options.PATCHED), HostArch.X86_64, 1, 8L << 20, 4);
+    kernel = new UmlKernel(new UmlMode.Skas0(Skas0Options.PATCHED).driver(), HostArch.X86_64, 1, 8L << 20, 4);
     guest.accept(kernel);
     kernel.ledger().begin("smp-schedule"); // the setup and the whole schedule are one ledger entry
     host = kernel.host();

@@ -18,7 +18,7 @@ class GuestMemoryRulesTest {
   static final long WINDOW = 0x1000_0000L;
 
   static UmlKernel boot(HostArch arch) {
-    return new UmlKernel(new UmlMode.Skas0(Skas0Options.PATCHED), arch, 1, 8L << 20, 4);
+    return new UmlKernel(new UmlMode.Skas0(Skas0Options.PATCHED).driver(), arch, 1, 8L << 20, 4);
   }
 
   @Test

@@ -30,7 +30,7 @@ class ModesTest {
   }
 
   static UmlKernel boot(UmlMode m) {
-    return new UmlKernel(m, HostArch.X86_64, 1, 8L << 20, 4);
+    return new UmlKernel(m.driver(), HostArch.X86_64, 1, 8L << 20, 4);
   }
 
   @ParameterizedTest

@@ -28,7 +28,7 @@ class Skas0Test {
   static final long WINDOW = 0x1000_0000L;
 
   static UmlKernel boot(HostArch arch, Skas0Options o, long seed) {
-    return new UmlKernel(new UmlMode.Skas0(o), arch, seed, 8L << 20, 4);
+    return new UmlKernel(new UmlMode.Skas0(o).driver(), arch, seed, 8L << 20, 4);
   }
 
   static long hostPa(HostMachine host, HostProcess p, long va) {

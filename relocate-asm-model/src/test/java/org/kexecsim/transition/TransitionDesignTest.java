@@ -15,6 +15,7 @@ import org.kexecsim.kimage.Arch;
 import org.kexecsim.kimage.ImageType;
 import org.kexecsim.memory.RamMap;
 import org.kexecsim.mmu.PageTableEntry;
+import org.kexecsim.pagetable.RootCheck;
 
 /** The designs' shapes and the conflicts argued about in May 2006, on concrete layouts. */
 class TransitionDesignTest {

@@ -42,6 +42,26 @@ public final class MainlineDesign implements TransitionDesign {
     return "mainline";
   }
 
+  @Override
+  public boolean linux61Convention() {
+    return true;
+  }
+
+  @Override
+  public boolean makesControlPageExecutable(Arch arch) {
+    return arch.hasNx() && !arch.is64Bit();
+  }
+
+  @Override
+  public boolean zapsDescriptorTablesInC(Arch arch) {
+    return !arch.is64Bit();
+  }
+
+  @Override
+  public boolean routineHasOwnCopyLoop() {
+    return true;
+  }
+
   /** KEXEC_CONTROL_PAGE_SIZE: 8192 on x86_64 before 6.14 (PGD + code), 4096 on i386. */
   @Override
   public int controlCodePages(Arch arch) {

@@ -34,6 +34,27 @@ public final class LegacyDesign implements TransitionDesign {
     return "legacy";
   }
 
+  @Override
+  public boolean writesLiveTablesAtCrash() {
+    return true;
+  }
+
+  /** x86_64: the routine loads the identity map the pgd copy came from; i386: it stays on the live pgd. */
+  @Override
+  public long routineTable(Arch arch, PrepareReport prep) {
+    return arch.is64Bit() ? prep.copyRoot().orElseThrow() : prep.switchRoot();
+  }
+
+  @Override
+  public boolean passesTableOnStack() {
+    return false;
+  }
+
+  @Override
+  public boolean zapsDescriptorTablesInC(Arch arch) {
+    return true;
+  }
+
   /** x86_64 KEXEC_CONTROL_CODE_SIZE was 4096 + 4096: the pgd, then the code. */
   @Override
   public int controlCodePages(Arch arch) {
@@ -61,8 +82,8 @@ public final class LegacyDesign implements TransitionDesign {
     long control = c.image().controlCodePage();
     long live = k.currentPgd();
     long level1 = bssPage(k, 1);
-    m.writeU32(level1 + ((control >>> 12) & 1023) * 4, control | ATTR);
-    long slot = live + (control >>> 22) * 4;
+    m.writeU32(level1 + PagingMode.BITS32.index(control, 1) * 4, control | ATTR);
+    long slot = live + PagingMode.BITS32.index(control, 2) * 4;
     long old = m.readU32(slot);
     m.writeU32(slot, level1 | ATTR);
     TablePageLedger ledger = new TablePageLedger(c.image());
@@ -81,9 +102,9 @@ public final class LegacyDesign implements TransitionDesign {
     long live = k.currentPgd();
     long level1 = bssPage(k, 1);
     long level2 = bssPage(k, 2);
-    m.writeU64(level1 + ((control >>> 12) & 511) * 8, control | ATTR);
-    m.writeU64(level2 + ((control >>> 21) & 511) * 8, level1 | ATTR);
-    long slot = live + (control >>> 30) * 8;
+    m.writeU64(level1 + PagingMode.PAE.index(control, 1) * 8, control | ATTR);
+    m.writeU64(level2 + PagingMode.PAE.index(control, 2) * 8, level1 | ATTR);
+    long slot = live + PagingMode.PAE.index(control, 3) * 8;
     long old = m.readU64(slot);
     m.writeU64(slot, level2 | P); // L2_ATTR: a PDPTE may carry only P (SDM §4.4.1)
     TablePageLedger ledger = new TablePageLedger(c.image());

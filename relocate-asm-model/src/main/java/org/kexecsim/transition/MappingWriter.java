@@ -42,13 +42,12 @@ final class MappingWriter {
       long tableFlags,
       long topFlags,
       TablePages pages) {
-    int entryBytes = mode == PagingMode.BITS32 ? 4 : 8;
-    long addressMask = mode == PagingMode.BITS32 ? 0xFFFF_F000L : 0x000F_FFFF_FFFF_F000L;
+    int entryBytes = mode.entryBytes();
     long table = root;
     int created = 0;
     long followedLeaf = -1;
     for (int level = mode.levels(); level >= 2; level--) {
-      long entryAddress = table + index(mode, virtual, level) * entryBytes;
+      long entryAddress = table + mode.index(virtual, level) * entryBytes;
       long e = read(memory, entryAddress, entryBytes);
       if ((e & P) == 0) {
         long page = pages.pageFor(level - 1);
@@ -57,25 +56,15 @@ final class MappingWriter {
         e = page | flags;
         write(memory, entryAddress, entryBytes, e);
         created++;
-      } else if ((e & PS) != 0 && level <= 3 && !(mode == PagingMode.PAE && level == 3)) {
+      } else if ((e & PS) != 0 && mode.psLeafLevel(level)) {
         followedLeaf = entryAddress;
       }
-      table = e & addressMask;
+      table = mode.tableAddress(e);
     }
-    long pteAddress = table + index(mode, virtual, 1) * entryBytes;
-    long pte = mode == PagingMode.BITS32 ? (physical & 0xFFFF_F000L) | (leafFlags & 0xFFF) : physical | leafFlags;
+    long pteAddress = table + mode.index(virtual, 1) * entryBytes;
+    long pte = mode == PagingMode.BITS32 ? (physical & PagingMode.FRAME_MASK_32) | (leafFlags & 0xFFF) : physical | leafFlags;
     write(memory, pteAddress, entryBytes, pte);
     return new Outcome(created, followedLeaf, pteAddress);
-  }
-
-  static long index(PagingMode mode, long virtual, int level) {
-    if (mode == PagingMode.BITS32) {
-      return level == 2 ? (virtual >>> 22) & 1023 : (virtual >>> 12) & 1023;
-    }
-    if (mode == PagingMode.PAE && level == 3) {
-      return (virtual >>> 30) & 3;
-    }
-    return (virtual >>> (12 + 9 * (level - 1))) & 511;
   }
 
   private static long read(PhysicalMemory memory, long address, int bytes) {

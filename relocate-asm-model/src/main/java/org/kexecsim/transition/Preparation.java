@@ -1,10 +1,8 @@
 package org.kexecsim.transition;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.kexecsim.kernel.CrashedKernel;
 import org.kexecsim.kernel.KernelBoot;
 import org.kexecsim.kernel.KernelProcess;
@@ -22,10 +20,13 @@ import org.kexecsim.mmu.Access;
 import org.kexecsim.mmu.ControlWrite;
 import org.kexecsim.mmu.CpuFeatures;
 import org.kexecsim.mmu.PageWalker;
+import org.kexecsim.mmu.PagingLoad;
 import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
 import org.kexecsim.mmu.Translation;
-import org.kexecsim.pagetable.PageTableTree;
+import org.kexecsim.pagetable.RootCheck;
+import org.kexecsim.pagetable.RootPreservation;
+import org.kexecsim.pagetable.TableWalk;
 
 /**
  * A prepare run, in the kernel's order: boot and crash a synthetic kernel, snapshot its memory,
@@ -105,12 +106,18 @@ public final class Preparation {
 
   /** A supervisor instruction fetch at the mapping's VA under its root, as after MOV CR3. */
   static MappingCheck check(PhysicalMemory memory, Arch arch, CpuFeatures cpu, RequiredMapping r) {
-    ControlWrite w = Paging.load(memory, arch, cpu, r.root());
-    if (w instanceof ControlWrite.Refused refused) {
-      return new MappingCheck(r.name(), r.root(), r.virtual(), r.physical(), false,
-          "MOV CR3 raises " + refused.vector().mnemonic() + ": " + refused.rule());
+    PagingState s;
+    switch (Paging.load(memory, arch, cpu, r.root())) {
+      case PagingLoad.Refused(ControlWrite.Refused refused) -> {
+        return new MappingCheck(r.name(), r.root(), r.virtual(), r.physical(), false,
+            "MOV CR3 raises " + refused.vector().mnemonic() + ": " + refused.rule());
+      }
+      case PagingLoad.Unreadable u -> {
+        return new MappingCheck(r.name(), r.root(), r.virtual(), r.physical(), false,
+            String.format("MOV CR3 reads the PDPT at 0x%x, outside RAM", u.physical()));
+      }
+      case PagingLoad.Loaded(PagingState loaded) -> s = loaded;
     }
-    PagingState s = PagingState.of(((ControlWrite.Accepted) w).state(), cpu);
     Translation t = PageWalker.translate(memory, s, r.virtual(), Access.FETCH);
     return switch (t) {
       case Translation.Mapped m -> new MappingCheck(r.name(), r.root(), r.virtual(), r.physical(),
@@ -118,32 +125,13 @@ public final class Preparation {
           String.format("%s page → 0x%x%s", m.pageSize().label(), m.physical(),
               m.physical() == r.physical() ? "" : " (not the control page)"));
       case Translation.Faulted f -> new MappingCheck(r.name(), r.root(), r.virtual(), r.physical(), false, f.describe());
+      case Translation.Unreadable u -> new MappingCheck(r.name(), r.root(), r.virtual(), r.physical(), false,
+          String.format("the %s table at 0x%x is outside RAM", PagingMode.entryName(u.level()), u.physical()));
     };
   }
 
   static RootCheck rootCheck(String label, SparseMemory before, SparseMemory after, PagingMode mode, long root) {
-    PageTableTree was = PageTableTree.of(before, mode, root);
-    List<Long> changed = new ArrayList<>();
-    for (long page : was.tablePages()) {
-      if (!after.pageEquals(page, before, page)) {
-        changed.add(page);
-      }
-    }
-    // The old leaves are few (the crashed kernel's own); the new ones are streamed, since a
-    // legacy identity map copied into the pgd can add millions.
-    Set<PageTableTree.Leaf> old = new HashSet<>(was.leaves());
-    Set<PageTableTree.Leaf> kept = new HashSet<>();
-    long[] added = {0};
-    PageTableTree.visit(after, mode, root, leaf -> {
-      if (old.contains(leaf)) {
-        kept.add(leaf);
-      } else {
-        added[0]++;
-      }
-    });
-    long differ = added[0] + (old.size() - kept.size());
-    return new RootCheck(label, root, was.tablePages().size(), changed, was.leaves().size(),
-        (int) Math.min(Integer.MAX_VALUE, differ));
+    return RootPreservation.check(label, before, after, TableWalk.Start.inMemory(mode, root), true);
   }
 
   /**

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import org.kexecsim.kimage.PhysicalRange;
 import org.kexecsim.memory.ByteSize;
+import org.kexecsim.pagetable.RootCheck;
 
 /**
  * The outcome of a prepare run, for the CLI and for JSON ({@link #toMap()} gives addresses as

@@ -19,6 +19,7 @@ import org.kexecsim.kimage.Segment;
 import org.kexecsim.memory.ByteSize;
 import org.kexecsim.memory.RamMap;
 import org.kexecsim.memory.RamRange;
+import org.kexecsim.pagetable.RootCheck;
 
 /**
  * Seeded-random scenarios (RAM maps with holes, crash regions with and without a fixed base,

@@ -1,15 +1,20 @@
-package org.kexecsim.uml.mode;
-
-import org.kexecsim.uml.kernel.GuestMm;
-import org.kexecsim.uml.kernel.GuestProcess;
-import org.kexecsim.uml.kernel.KernelEntry;
-import org.kexecsim.uml.kernel.UmlKernel;
+package org.kexecsim.uml.kernel;
 
 /**
  * The host-facing half of the UML kernel, one per mode: how an mm gets a host address space, how
- * a flush reaches it, how a guest process is resumed and how its kernel entries come back.
+ * a flush reaches it, how a guest process is resumed and how its kernel entries come back. The
+ * kernel's port: it lives with the kernel and the modes implement it (uml.mode), so the kernel
+ * does not depend on the modes; {@code UmlMode.driver()} picks the implementation.
  */
-public sealed interface ModeDriver permits TtDriver, Skas3Driver, Skas0Driver {
+public interface ModeDriver {
+  /**
+   * Whether the mode needs a host with the skas3 patch (/proc/mm, PTRACE_FAULTINFO,
+   * PTRACE_SWITCH_MM); the kernel boots its host accordingly.
+   */
+  default boolean needsSkas3Host() {
+    return false;
+  }
+
   String kernelProcessName();
 
   void boot(UmlKernel k);
