@@ -62,7 +62,7 @@ class ExcludedPagesCommandTest {
   }
 
   String[] paging() {
-    return new String[] {"--cr3", Long.toString(cr3), "--mode", "4level"};
+    return new String[] {"--cr3", "0x" + Long.toHexString(cr3), "--mode", "4level"};
   }
 
   @Test
