@@ -41,7 +41,8 @@ final class PtdumpCommand implements Callable<Integer> {
       } catch (AnalysisException e) { // tables too large to enumerate: say which file
         throw PagingOptions.naming(dump, e);
       }
-      spec.commandLine().getOut().print(json ? ReportJson.write(report.toJson()) + System.lineSeparator() : report.toText());
+      var names = paging.symbols(dump);
+      spec.commandLine().getOut().print(json ? ReportJson.write(report.toJson(names)) + System.lineSeparator() : report.toText(names));
       return ExitCode.OK;
     }
   }

@@ -57,6 +57,7 @@ final class VerifyPgdCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PgdVerification v;
+    org.kexecsim.analyzer.symbols.AddressNames names;
     if (after == null) {
       try (Dump image = DumpImages.open(spec.commandLine(), before, ramMap, format)) {
         Optional<VmcoreInfo> info = image.vmcoreInfo();
@@ -67,6 +68,7 @@ final class VerifyPgdCommand implements Callable<Integer> {
           verdicts.add(named(image, () -> PgdVerifier.inspect(image.physicalMemory(), r.paging(), r.label(), info, kernel)));
         }
         v = new PgdVerification(true, false, verdicts, skipped(image));
+        names = paging.symbols(image);
       }
     } else {
       try (Dump b = DumpImages.open(spec.commandLine(), before, ramMap, format); Dump a = DumpImages.open(spec.commandLine(), after, ramMap, format)) {
@@ -76,9 +78,10 @@ final class VerifyPgdCommand implements Callable<Integer> {
           verdicts.add(named(b, () -> PgdVerifier.verify(b.physicalMemory(), a.physicalMemory(), r.paging(), r.label(), strict)));
         }
         v = new PgdVerification(false, strict, verdicts, skipped(b));
+        names = paging.symbols(b);
       }
     }
-    spec.commandLine().getOut().print(json ? ReportJson.write(v.toJson()) + System.lineSeparator() : v.toText());
+    spec.commandLine().getOut().print(json ? ReportJson.write(v.toJson(names)) + System.lineSeparator() : v.toText(names));
     return v.preserved() ? ExitCode.OK : ExitCode.NEGATIVE;
   }
 
