@@ -35,6 +35,7 @@ import picocli.CommandLine.Command;
       PrepareCommand.class,
       VtopCommand.class,
       PtdumpCommand.class,
+      RdCommand.class,
       VerifyPgdCommand.class,
       DiffCommand.class,
       ChecksumCommand.class,

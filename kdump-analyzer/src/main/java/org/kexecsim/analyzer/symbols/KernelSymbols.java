@@ -33,8 +33,6 @@ import org.kexecsim.dump.VmcoreInfo;
  * PAGE_OFFSET} (arch/x86/include/asm/page_32.h __phys_addr_nodebug).
  */
 public final class KernelSymbols implements AddressNames {
-  /** x86_64: where the kernel half starts (4-level; 5-level starts lower, still above this bound's names). */
-  private static final long KERNEL_HALF_64 = 0xFFFF_8000_0000_0000L;
   /** KERNEL_IMAGE_SIZE with KASLR (arch/x86/include/asm/page_64_types.h), when VMCOREINFO does not say. */
   private static final long DEFAULT_IMAGE_SIZE = 1L << 30;
 
@@ -118,9 +116,8 @@ public final class KernelSymbols implements AddressNames {
         }
       }
     }
-    boolean wide = x86_64;
-    SymbolTable table = SymbolTable.of(all, a -> wide ? Long.compareUnsigned(a, KERNEL_HALF_64) >= 0
-        : Long.compareUnsigned(a, RootTableFinder.PAGE_OFFSET_I386) >= 0 && Long.compareUnsigned(a, 0xFFFF_FFFFL) <= 0);
+    long[] range = nameableRange(x86_64, all, fileSymbols.isEmpty());
+    SymbolTable table = SymbolTable.of(all, a -> Long.compareUnsigned(a, range[0]) >= 0 && Long.compareUnsigned(a, range[1]) <= 0);
     OptionalLong pb = info.map(v -> v.number("phys_base")).orElse(OptionalLong.empty());
     long imageSize = info.map(v -> v.number("KERNEL_IMAGE_SIZE")).orElse(OptionalLong.empty()).orElse(DEFAULT_IMAGE_SIZE);
     StringBuilder src = new StringBuilder();
@@ -133,6 +130,41 @@ public final class KernelSymbols implements AddressNames {
     }
     src.append(slideWhy);
     return new KernelSymbols(table, x86_64, slide, pb.orElse(0), pb.isPresent(), imageSize, src.toString());
+  }
+
+  /**
+   * The addresses symbols may name: the kernel image and, on x86_64, the module area above it
+   * (from __START_KERNEL_map up). Not the direct map or the heap: some SYMBOL() lines of
+   * VMCOREINFO hold a pointer's value there ({@code SYMBOL(mem_section)}, kernel/vmcore_info.c
+   * VMCOREINFO_SYMBOL_ARRAY), and per-CPU symbols are offsets. On i386 the image runs from
+   * {@code _text} to {@code _end} when known; else from PAGE_OFFSET up to the highest symbol of
+   * the file, or KERNEL_IMAGE_SIZE (512 MiB, arch/x86/include/asm/page_32_types.h) past it.
+   */
+  private static long[] nameableRange(boolean x86_64, List<Symbol> all, boolean vmcoreInfoOnly) {
+    if (x86_64) {
+      return new long[] {RootTableFinder.START_KERNEL_MAP, -1L};
+    }
+    long low = -1;
+    long high = -1;
+    long highest = RootTableFinder.PAGE_OFFSET_I386;
+    for (Symbol s : all) {
+      long a = s.address();
+      if ((s.name().equals("_text") || s.name().equals("_stext")) && Long.compareUnsigned(a, low) < 0) {
+        low = a;
+      } else if (s.name().equals("_end")) {
+        high = a;
+      }
+      if (!s.absolute() && Long.compareUnsigned(a, highest) > 0 && Long.compareUnsigned(a, 0xFFFF_FFFFL) <= 0) {
+        highest = a;
+      }
+    }
+    if (low == -1) {
+      low = RootTableFinder.PAGE_OFFSET_I386;
+    }
+    if (high == -1) {
+      high = vmcoreInfoOnly ? low + (512L << 20) - 1 : highest;
+    }
+    return new long[] {low, high};
   }
 
   private static boolean inImage(boolean x86_64, long va) {

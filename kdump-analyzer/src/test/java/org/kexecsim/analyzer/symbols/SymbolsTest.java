@@ -116,6 +116,17 @@ class SymbolsTest {
   }
 
   @Test
+  void aVmcoreinfoPointerValueInTheDirectMapNamesNothing() {
+    // kernel/vmcore_info.c VMCOREINFO_SYMBOL_ARRAY(mem_section) records the pointer's value, a heap address
+    VmcoreInfo info = VmcoreInfo.builder().symbol("mem_section", 0xffff88803ffd4000L).symbol("init_top_pgt", 0xffffffff82a10000L).build();
+    KernelSymbols k = KernelSymbols.of(Optional.of(info), Dump.EM_X86_64, List.of(), Optional.empty());
+    assertEquals(Optional.empty(), k.at(0xffffffff80000000L));
+    assertEquals(Optional.empty(), k.atPhysical(0));
+    assertEquals(Optional.empty(), k.at(0xffff88803ffd4000L + 8));
+    assertEquals(Optional.of("init_top_pgt"), k.at(0xffffffff82a10000L));
+  }
+
+  @Test
   void hostileSymbolFilesAreOneLineRefusals() throws IOException {
     Map<String, byte[]> cases = new HashMap<>();
     cases.put("garbage", "hello world this is not\n".getBytes(StandardCharsets.US_ASCII));
