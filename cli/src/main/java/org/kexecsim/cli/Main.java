@@ -36,6 +36,7 @@ import picocli.CommandLine.Command;
       VtopCommand.class,
       PtdumpCommand.class,
       RdCommand.class,
+      PtovCommand.class,
       VerifyPgdCommand.class,
       DiffCommand.class,
       ChecksumCommand.class,
