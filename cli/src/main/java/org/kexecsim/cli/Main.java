@@ -37,6 +37,7 @@ import picocli.CommandLine.Command;
       PtdumpCommand.class,
       RdCommand.class,
       PtovCommand.class,
+      InfoCommand.class,
       VerifyPgdCommand.class,
       DiffCommand.class,
       ChecksumCommand.class,
