@@ -112,7 +112,7 @@ final class RdCommand implements Callable<Integer> {
         return toJson(dump, ctx, start, symbol);
       }
       PrintWriter out = cl.getOut();
-      out.printf("%s 0x%x%s, %s%s%n", physical ? "physical" : "virtual", start, AddressNames.suffix(symbol), ByteSize.format(length),
+      out.printf("%s 0x%x%s, %s bytes%s%n", physical ? "physical" : "virtual", start, AddressNames.suffix(symbol), Long.toUnsignedString(length),
           ctx.map(c -> ", paging: " + c.describe()).orElse(""));
       HexDump dumpText = new HexDump(out, style, digits);
       MemoryRead.read(dump.physicalMemory(), ctx, start, length, dumpText);

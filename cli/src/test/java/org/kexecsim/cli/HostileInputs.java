@@ -251,4 +251,19 @@ final class HostileInputs {
       Files.createDirectory(f);
     });
   }
+
+  // rd, ptov, info and --symbols (issue 16): the new commands refuse what the others refuse, and
+  // their own arguments, in one line.
+  static {
+    CASES.put("rd-unrecognized-file", CASES.get("unrecognized-file"));
+    CASES.put("info-load-past-end-of-file", CASES.get("load-past-end-of-file"));
+    CASES.put("info-vmcoreinfo-malformed-number", CASES.get("vmcoreinfo-malformed-number"));
+    CASES.put("ptov-note-descsz-overflows", CASES.get("note-descsz-overflows"));
+    CASES.put("rd-past-the-image", f -> raw(f, 16 << 10, Map.of()));
+    CASES.put("rd-wraps-past-2^64", f -> raw(f, 16 << 10, Map.of()));
+    CASES.put("rd-json-too-long", f -> raw(f, 16 << 10, Map.of()));
+    CASES.put("rd-words-misaligned", f -> raw(f, 16 << 10, Map.of()));
+    CASES.put("ptov-unknown-symbol", f -> raw(f, 16 << 10, Map.of()));
+    CASES.put("symbols-file-is-a-raw-image", f -> raw(f, 16 << 10, Map.of()));
+  }
 }

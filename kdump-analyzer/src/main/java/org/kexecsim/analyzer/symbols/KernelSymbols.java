@@ -198,8 +198,10 @@ public final class KernelSymbols implements AddressNames {
     String name = e.symbol().get();
     OptionalLong a = table.address(name);
     if (a.isEmpty()) {
-      throw new AnalysisException(AnalysisException.Kind.USAGE, String.format("'%s': no symbol %s in %s%s", e.text(), name, source,
-          source.contains("(") && !source.startsWith("VMCOREINFO") ? "" : "; pass --symbols System.map|vmlinux|kallsyms"));
+      throw new AnalysisException(AnalysisException.Kind.USAGE, source.startsWith("none")
+          ? String.format("'%s': no symbols known (no VMCOREINFO, no --symbols); pass --symbols System.map|vmlinux|kallsyms", e.text())
+          : String.format("'%s': no symbol %s in %s%s", e.text(), name, source,
+              source.startsWith("VMCOREINFO") ? "; pass --symbols System.map|vmlinux|kallsyms" : ""));
     }
     return a.getAsLong() + e.offset();
   }
