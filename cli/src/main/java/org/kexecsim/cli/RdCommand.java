@@ -89,7 +89,7 @@ final class RdCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(cl, "--length 0: nothing to read");
     }
     if (json && output == null && Long.compareUnsigned(length, MAX_JSON_BYTES) > 0) {
-      throw new CommandLine.ParameterException(cl, String.format("--json: %s is more than the %s a JSON document carries; use -o FILE",
+      throw new CommandLine.ParameterException(cl, String.format("--json: %s is more than the %s a JSON document carries; write the bytes with -o instead",
           ByteSize.format(length), ByteSize.format(MAX_JSON_BYTES)));
     }
     try (Dump dump = DumpImages.open(cl, image, ramMap, format)) {
