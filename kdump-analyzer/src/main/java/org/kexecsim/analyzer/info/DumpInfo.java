@@ -126,7 +126,7 @@ public record DumpInfo(Dump dump, long fileBytes, List<Cpu> cpus, List<String> r
     ObjectNode n = ReportJson.object(FORMAT);
     n.put("file", dump.name());
     n.put("fileBytes", fileBytes);
-    n.put("format", dump.format().cliName());
+    n.put("dumpFormat", dump.format().cliName());
     dump.elfClass().ifPresent(c -> n.put("elfClass", c.name()));
     n.put("machine", machine(dump.eMachine()));
     ObjectNode ram = n.putObject("ram");
