@@ -35,6 +35,8 @@ import org.kexecsim.dump.VmcoreInfo;
 public final class KernelSymbols implements AddressNames {
   /** KERNEL_IMAGE_SIZE with KASLR (arch/x86/include/asm/page_64_types.h), when VMCOREINFO does not say. */
   private static final long DEFAULT_IMAGE_SIZE = 1L << 30;
+  /** How far past a VMCOREINFO-only symbol an address is named after it: a page (a table, a structure). */
+  static final long VMCOREINFO_REACH = 4096;
 
   private final SymbolTable table;
   private final boolean x86_64;
@@ -117,7 +119,15 @@ public final class KernelSymbols implements AddressNames {
       }
     }
     long[] range = nameableRange(x86_64, all, fileSymbols.isEmpty());
-    SymbolTable table = SymbolTable.of(all, a -> Long.compareUnsigned(a, range[0]) >= 0 && Long.compareUnsigned(a, range[1]) <= 0);
+    // VMCOREINFO lists a few symbols: past one of them, only its own page is named after it
+    Set<String> sparse = new HashSet<>();
+    for (Symbol s : all) {
+      if (!names.contains(s.name())) {
+        sparse.add(s.name());
+      }
+    }
+    SymbolTable table = SymbolTable.of(all, a -> Long.compareUnsigned(a, range[0]) >= 0 && Long.compareUnsigned(a, range[1]) <= 0,
+        s -> sparse.contains(s.name()) ? VMCOREINFO_REACH : Long.MAX_VALUE);
     OptionalLong pb = info.map(v -> v.number("phys_base")).orElse(OptionalLong.empty());
     long imageSize = info.map(v -> v.number("KERNEL_IMAGE_SIZE")).orElse(OptionalLong.empty()).orElse(DEFAULT_IMAGE_SIZE);
     StringBuilder src = new StringBuilder();

@@ -20,16 +20,27 @@ public final class SymbolTable {
   private final Map<String, Symbol> byName;
   private final long[] addresses;
   private final String[] names;
+  private final long[] reach;
   private final int count;
 
-  private SymbolTable(Map<String, Symbol> byName, long[] addresses, String[] names, int count) {
+  private SymbolTable(Map<String, Symbol> byName, long[] addresses, String[] names, long[] reach, int count) {
     this.byName = byName;
     this.addresses = addresses;
     this.names = names;
+    this.reach = reach;
     this.count = count;
   }
 
   public static SymbolTable of(List<Symbol> symbols, LongPredicate nameable) {
+    return of(symbols, nameable, s -> Long.MAX_VALUE);
+  }
+
+  /**
+   * @param reach how far past each symbol an address is still named after it: a complete list
+   *     (System.map) names every byte up to the next symbol, a sparse one (VMCOREINFO's few
+   *     SYMBOL lines) must not call the whole kernel "_stext+0x1161900"
+   */
+  public static SymbolTable of(List<Symbol> symbols, LongPredicate nameable, java.util.function.ToLongFunction<Symbol> reach) {
     Map<String, Symbol> byName = new HashMap<>();
     for (Symbol s : symbols) {
       Symbol had = byName.get(s.name());
@@ -50,6 +61,7 @@ public final class SymbolTable {
         .thenComparingInt(s -> s.name().length()));
     long[] a = new long[places.size()];
     String[] n = new String[places.size()];
+    long[] r = new long[places.size()];
     int k = 0;
     for (Symbol s : places) {
       if (k > 0 && a[k - 1] == s.address()) {
@@ -57,9 +69,10 @@ public final class SymbolTable {
       }
       a[k] = s.address();
       n[k] = s.name();
+      r[k] = reach.applyAsLong(s);
       k++;
     }
-    return new SymbolTable(byName, java.util.Arrays.copyOf(a, k), java.util.Arrays.copyOf(n, k), byName.size());
+    return new SymbolTable(byName, java.util.Arrays.copyOf(a, k), java.util.Arrays.copyOf(n, k), java.util.Arrays.copyOf(r, k), byName.size());
   }
 
   private static int underscores(Symbol s) {
@@ -105,7 +118,8 @@ public final class SymbolTable {
     if (off == 0) {
       return Optional.of(names[found]);
     }
-    if (found == addresses.length - 1) {
+    // past the last symbol of a complete list nothing is known; a bounded symbol names its own reach
+    if (Long.compareUnsigned(off, reach[found]) >= 0 || (found == addresses.length - 1 && reach[found] == Long.MAX_VALUE)) {
       return Optional.empty();
     }
     return Optional.of(names[found] + "+0x" + Long.toHexString(off));

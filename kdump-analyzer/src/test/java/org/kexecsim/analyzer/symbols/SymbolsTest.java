@@ -112,7 +112,8 @@ class SymbolsTest {
     KernelSymbols k = KernelSymbols.of(Optional.of(info), Dump.EM_386, List.of(), Optional.empty());
     assertEquals(0x1ea6000L, k.resolvePhysical(AddressExpression.parse("swapper_pg_dir")), "i386: va - PAGE_OFFSET");
     assertEquals(Optional.of("swapper_pg_dir"), k.at(0xc1ea6000L));
-    assertEquals(Optional.empty(), k.at(0xc1ea6000L + 0x18), "past the highest symbol nothing is known");
+    assertEquals(Optional.of("swapper_pg_dir+0x18"), k.at(0xc1ea6000L + 0x18), "a VMCOREINFO symbol names its own page");
+    assertEquals(Optional.empty(), k.at(0xc1ea7000L));
   }
 
   @Test
@@ -124,6 +125,15 @@ class SymbolsTest {
     assertEquals(Optional.empty(), k.atPhysical(0));
     assertEquals(Optional.empty(), k.at(0xffff88803ffd4000L + 8));
     assertEquals(Optional.of("init_top_pgt"), k.at(0xffffffff82a10000L));
+    assertEquals(Optional.of("init_top_pgt+0xff8"), k.at(0xffffffff82a10ff8L), "within its page");
+  }
+
+  @Test
+  void vmcoreinfosFewSymbolsNameOnlyTheirOwnPage() {
+    VmcoreInfo info = VmcoreInfo.builder().symbol("_stext", 0xffffffff81000000L).symbol("init_top_pgt", 0xffffffff82a10000L).build();
+    KernelSymbols k = KernelSymbols.of(Optional.of(info), Dump.EM_X86_64, List.of(), Optional.empty());
+    assertEquals(Optional.empty(), k.at(0xffffffff82161900L), "linux_banner is not _stext+0x1161900");
+    assertEquals(Optional.of("_stext+0x10"), k.at(0xffffffff81000010L));
   }
 
   @Test
