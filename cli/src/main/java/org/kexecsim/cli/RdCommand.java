@@ -160,7 +160,7 @@ final class RdCommand implements Callable<Integer> {
     } finally {
       Files.deleteIfExists(tmp);
     }
-    spec.commandLine().getOut().printf("wrote %s from %s 0x%x%s to %s%n", ByteSize.format(length), physical ? "physical" : "virtual", start,
+    spec.commandLine().getOut().printf("wrote %s bytes from %s 0x%x%s to %s%n", Long.toUnsignedString(length), physical ? "physical" : "virtual", start,
         AddressNames.suffix(symbol), output);
     return ExitCode.OK;
   }

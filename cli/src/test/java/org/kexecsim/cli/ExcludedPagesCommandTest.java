@@ -85,6 +85,18 @@ class ExcludedPagesCommandTest {
   }
 
   @Test
+  void rdSaysAnExcludedPageIsNotInTheDumpAndReadsThePagesAroundIt() throws IOException {
+    Path d = kdump(0x123);
+    CliRun r = CliRun.of(concat(new String[] {"rd", d.toString(), "-w", "64", "-l", "0x2010", "0xffff888000122ff8"}, paging()));
+    assertEquals(1, r.exitCode(), r.out() + r.err());
+    assertTrue(r.out().contains("ffff888000122ff8:  0000000000000000"), r.out());
+    assertTrue(r.out().contains("ffff888000123000-ffff888000124000  4K: physical page 0x123000 is excluded from the dump (makedumpfile dump level)"), r.out());
+    assertTrue(r.out().contains("ffff888000124000:  0000000000000099"), "the page after is read: " + r.out());
+    CliRun json = CliRun.of(concat(new String[] {"rd", d.toString(), "--json", "-p", "0x123000", "-l", "16"}, paging()));
+    assertTrue(json.out().contains("\"excluded\" : true") && json.out().contains("\"complete\" : false"), json.out());
+  }
+
+  @Test
   void diffTagsExcludedRangesAndDoesNotCountThem() throws IOException {
     Path d = kdump(0x123, 0x200, 0x201);
     CliRun r = CliRun.of("diff", elf.toString(), d.toString());

@@ -138,7 +138,9 @@ public final class KernelSymbols implements AddressNames {
     if (src.isEmpty()) {
       src.append("none");
     }
-    src.append(slideWhy);
+    if (!fileSymbols.isEmpty()) { // VMCOREINFO's own lines are run-time addresses: nothing was relocated
+      src.append(slideWhy);
+    }
     return new KernelSymbols(table, x86_64, slide, pb.orElse(0), pb.isPresent(), imageSize, src.toString());
   }
 
