@@ -90,6 +90,24 @@ class RealSymbolsInfoTest {
     assertEquals(byDefault.out().lines().skip(1).toList(), bySymbol.out().lines().skip(1).toList());
   }
 
+  /**
+   * i386 PAE: --cr3 swapper_pg_dir is VMCOREINFO's root, linux_banner (address from the guest's
+   * own kallsyms) is lowmem at va - PAGE_OFFSET (arch/x86/include/asm/page_32.h), and ptov finds it.
+   */
+  @Test
+  void onThePaeVmcoreSymbolsTranslateThroughSwapperPgDir() {
+    RealDumps.Set real = RealDumps.pae();
+    long banner = real.symbols().get("linux_banner");
+    CliRun r = CliRun.of("vtop", real.vmcore().toString(), "--cr3", "swapper_pg_dir", "--symbols", real.systemMap().toString(), "linux_banner");
+    assertEquals(0, r.exitCode(), r.err());
+    long swapper = real.symbols().get("swapper_pg_dir");
+    assertTrue(r.out().startsWith(String.format("paging: pae, root 0x%x (--cr3", swapper - 0xc0000000L)), r.out());
+    assertTrue(r.out().contains(String.format("0x%016x (linux_banner) -> 0x%x (", banner, banner - 0xc0000000L)), r.out());
+    CliRun p = CliRun.of("ptov", real.vmcore().toString(), "--symbols", real.systemMap().toString(), "linux_banner");
+    assertEquals(0, p.exitCode(), p.err());
+    assertTrue(p.out().contains(String.format("0x%016x (linux_banner) (", banner)), p.out());
+  }
+
   /** `info registers -a` lines: "RAX=... RBX=...", "CS =0010 ...", "CR0=... CR2=...", per "CPU#n". */
   static List<Map<String, Long>> qemuRegisters(java.nio.file.Path file) throws IOException {
     List<Map<String, Long>> cpus = new ArrayList<>();
