@@ -77,12 +77,13 @@ final class DiffCommand implements Callable<Integer> {
       }
       // Which root the page-table tags came from, like every command that walks tables.
       Optional<PagingContext> tagged = options.oldKernelPaging();
+      var names = paging.symbols(da);
       if (json) {
-        ObjectNode n = report.toJson();
+        ObjectNode n = report.toJson(names);
         tagged.ifPresent(ctx -> ReportJson.paging(n, ctx));
         spec.commandLine().getOut().println(ReportJson.write(n));
       } else {
-        spec.commandLine().getOut().print(report.toText());
+        spec.commandLine().getOut().print(report.toText(names));
         tagged.ifPresent(ctx -> spec.commandLine().getOut().println("page-table tags from A's " + ctx.describe()));
       }
       return report.identical() ? ExitCode.OK : ExitCode.NEGATIVE;

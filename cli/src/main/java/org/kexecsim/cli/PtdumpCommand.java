@@ -51,8 +51,9 @@ final class PtdumpCommand implements Callable<Integer> {
       } catch (AnalysisException e) { // tables too large to enumerate: say which file
         throw PagingOptions.naming(dump, e);
       }
-      return new DumpBatch.Outcome(ExitCode.OK, report.toJson(),
-          json ? ReportJson.write(report.toJson()) + System.lineSeparator() : report.toText());
+      var names = paging.symbols(dump);
+      return new DumpBatch.Outcome(ExitCode.OK, report.toJson(names),
+          json ? ReportJson.write(report.toJson(names)) + System.lineSeparator() : report.toText(names));
     }
   }
 }
