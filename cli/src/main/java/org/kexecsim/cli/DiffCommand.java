@@ -84,12 +84,13 @@ final class DiffCommand implements Callable<Integer> {
         org.kexecsim.cli.html.DiffPicture.write(html, report, a.toString(), b.toString(), da.physicalMemory().ramMap(),
             db.physicalMemory().ramMap(), tagged.map(PagingContext::describe));
       }
+      var names = paging.symbols(da);
       if (json) {
-        ObjectNode n = report.toJson();
+        ObjectNode n = report.toJson(names);
         tagged.ifPresent(ctx -> ReportJson.paging(n, ctx));
         spec.commandLine().getOut().println(ReportJson.write(n));
       } else {
-        spec.commandLine().getOut().print(report.toText());
+        spec.commandLine().getOut().print(report.toText(names));
         tagged.ifPresent(ctx -> spec.commandLine().getOut().println("page-table tags from A's " + ctx.describe()));
       }
       return report.identical() ? ExitCode.OK : ExitCode.NEGATIVE;

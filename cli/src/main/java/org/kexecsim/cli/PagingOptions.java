@@ -1,5 +1,6 @@
 package org.kexecsim.cli;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -7,6 +8,8 @@ import java.util.function.Supplier;
 import org.kexecsim.analyzer.AnalysisException;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.RootTableFinder;
+import org.kexecsim.analyzer.symbols.AddressExpression;
+import org.kexecsim.analyzer.symbols.KernelSymbols;
 import org.kexecsim.dump.Dump;
 import org.kexecsim.dump.VmcoreInfo;
 import org.kexecsim.memory.PhysicalMemory;
@@ -16,9 +19,18 @@ import picocli.CommandLine;
 
 /** {@code --cr3}, {@code --mode}, {@code --cpu}: how an analysis finds the page tables. */
 final class PagingOptions {
-  @Option(names = "--cr3", converter = Numbers.class,
-      description = "root table (CR3); default: CR3 of a QEMU CPU note (bit 12 masked only when the dump shows PTI), else VMCOREINFO init_top_pgt/swapper_pg_dir")
-  Long cr3;
+  @Option(names = "--cr3", converter = AddressArgument.class, paramLabel = "PA|SYMBOL",
+      description = "root table (CR3): a physical address in hex (0x optional), or a symbol (init_top_pgt, swapper_pg_dir+0x1000) meaning its physical address; default: CR3 of a QEMU CPU note (bit 12 masked only when the dump shows PTI), else VMCOREINFO init_top_pgt/swapper_pg_dir")
+  AddressExpression cr3;
+
+  @Option(names = "--symbols", paramLabel = "FILE",
+      description = "kernel symbols: System.map, a /proc/kallsyms copy, or a vmlinux/.o with a symbol table; relocated by VMCOREINFO KERNELOFFSET (KASLR). VMCOREINFO's SYMBOL() lines are always known")
+  Path symbolFile;
+
+  /** The symbols of the dump last asked about, so that a command loads the file once per dump. */
+  private Dump symbolsOf;
+  private KernelSymbols symbols;
+  /** --cr3 as a physical address, once resolved. */
 
   @Option(names = "--mode", description = "paging mode 32, pae, 4level, 5level; default: from the CPU note or VMCOREINFO")
   String mode;
@@ -26,11 +38,44 @@ final class PagingOptions {
   @Option(names = "--cpu", defaultValue = "0", description = "whose CPU note gives CR3 (default: ${DEFAULT-VALUE})")
   int cpu;
 
+  /** {@code dump}'s symbols: VMCOREINFO's and those of --symbols, relocated for KASLR. */
+  KernelSymbols symbols(Dump dump) throws java.io.IOException {
+    if (symbolsOf != dump) {
+      symbols = KernelSymbols.of(dump, Optional.ofNullable(symbolFile));
+      symbolsOf = dump;
+    }
+    return symbols;
+  }
+
+  /** The virtual address {@code e} names in {@code dump}; an unknown symbol is bad usage. */
+  long virtual(CommandLine cl, Dump dump, AddressExpression e) throws java.io.IOException {
+    KernelSymbols k = symbols(dump);
+    return guarded(cl, dump, () -> k.resolve(e));
+  }
+
+  /** The physical address {@code e} names: a number as is, a symbol through the kernel image mapping. */
+  long physical(CommandLine cl, Dump dump, AddressExpression e) throws java.io.IOException {
+    KernelSymbols k = symbols(dump);
+    return guarded(cl, dump, () -> k.resolvePhysical(e));
+  }
+
+  private OptionalLong cr3(CommandLine cl, Dump dump) {
+    if (cr3 == null) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(physical(cl, dump, cr3));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   PagingContext resolve(CommandLine cl, Dump dump) {
     requireCpu(cl, dump);
     Optional<PagingMode> m = mode(cl);
+    OptionalLong root = cr3(cl, dump);
     PagingContext ctx = guarded(cl, dump,
-        () -> RootTableFinder.find(dump, cr3 == null ? OptionalLong.empty() : OptionalLong.of(cr3), m, cpu));
+        () -> RootTableFinder.find(dump, root, m, cpu));
     requireRootInRam(dump, ctx);
     return ctx;
   }

@@ -60,8 +60,9 @@ final class PtdumpCommand implements Callable<Integer> {
       if (html != null) {
         org.kexecsim.cli.html.PtdumpPicture.write(html, report, image.toString());
       }
-      return new DumpBatch.Outcome(ExitCode.OK, report.toJson(),
-          json ? ReportJson.write(report.toJson()) + System.lineSeparator() : report.toText());
+      var names = paging.symbols(dump);
+      return new DumpBatch.Outcome(ExitCode.OK, report.toJson(names),
+          json ? ReportJson.write(report.toJson(names)) + System.lineSeparator() : report.toText(names));
     }
   }
 }

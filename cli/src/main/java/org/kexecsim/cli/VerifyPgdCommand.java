@@ -94,6 +94,7 @@ final class VerifyPgdCommand implements Callable<Integer> {
 
   private DumpBatch.Outcome one(Path before, Path after) throws Exception {
     PgdVerification v;
+    org.kexecsim.analyzer.symbols.AddressNames names;
     if (after == null) {
       try (Dump image = DumpImages.open(spec.commandLine(), before, ramMap, format)) {
         Optional<VmcoreInfo> info = image.vmcoreInfo();
@@ -104,6 +105,7 @@ final class VerifyPgdCommand implements Callable<Integer> {
           verdicts.add(named(image, () -> PgdVerifier.inspect(image.physicalMemory(), r.paging(), r.label(), info, kernel)));
         }
         v = new PgdVerification(true, false, verdicts, skipped(image));
+        names = paging.symbols(image);
       }
     } else {
       try (Dump b = DumpImages.open(spec.commandLine(), before, ramMap, format); Dump a = DumpImages.open(spec.commandLine(), after, ramMap, format)) {
@@ -113,13 +115,14 @@ final class VerifyPgdCommand implements Callable<Integer> {
           verdicts.add(named(b, () -> PgdVerifier.verify(b.physicalMemory(), a.physicalMemory(), r.paging(), r.label(), strict)));
         }
         v = new PgdVerification(false, strict, verdicts, skipped(b));
+        names = paging.symbols(b);
       }
     }
     if (html != null) {
       org.kexecsim.cli.html.VerifyPgdPicture.write(html, v, before.toString(), after == null ? null : after.toString());
     }
-    return new DumpBatch.Outcome(v.preserved() ? ExitCode.OK : ExitCode.NEGATIVE, v.toJson(),
-        json ? ReportJson.write(v.toJson()) + System.lineSeparator() : v.toText());
+    return new DumpBatch.Outcome(v.preserved() ? ExitCode.OK : ExitCode.NEGATIVE, v.toJson(names),
+        json ? ReportJson.write(v.toJson(names)) + System.lineSeparator() : v.toText(names));
   }
 
   /** The CPUs left out without --cr3 because they had paging off. */

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.ReportJson;
+import org.kexecsim.analyzer.symbols.AddressExpression;
 import org.kexecsim.analyzer.vtop.Vtop;
 import org.kexecsim.analyzer.vtop.VtopReport;
 import org.kexecsim.dump.Dump;
@@ -26,8 +27,9 @@ final class VtopCommand implements Callable<Integer> {
       description = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw); a directory of them; or @FILE listing them")
   Path image;
 
-  @Parameters(index = "1..*", arity = "1..*", paramLabel = "VA", converter = Numbers.class, description = "virtual addresses")
-  List<Long> addresses;
+  @Parameters(index = "1..*", arity = "1..*", paramLabel = "VA|SYMBOL", converter = AddressArgument.class,
+      description = "virtual addresses: hex (0x optional), a symbol, or symbol+0xOFFSET")
+  List<AddressExpression> addresses;
 
   @Mixin PagingOptions paging;
 
@@ -53,7 +55,11 @@ final class VtopCommand implements Callable<Integer> {
   private DumpBatch.Outcome one(Path image) throws Exception {
     try (Dump dump = DumpImages.open(spec.commandLine(), image, ramMap, format)) {
       PagingContext ctx = paging.resolve(spec.commandLine(), dump);
-      VtopReport report = Vtop.translate(dump.physicalMemory(), ctx, addresses);
+      List<Long> vas = new java.util.ArrayList<>();
+      for (AddressExpression a : addresses) {
+        vas.add(paging.virtual(spec.commandLine(), dump, a));
+      }
+      VtopReport report = Vtop.translate(dump.physicalMemory(), ctx, vas).named(paging.symbols(dump));
       return new DumpBatch.Outcome(report.allMapped() ? ExitCode.OK : ExitCode.NEGATIVE, report.toJson(),
           json ? ReportJson.write(report.toJson()) + System.lineSeparator() : report.toText(verbose));
     }

@@ -239,7 +239,7 @@ class DumpCommandsTest {
     CliRun missing = CliRun.of("vtop", raw.toString(), "--format", "raw", "0xffff888000123008");
     assertEquals(2, missing.exitCode(), missing.err());
     assertTrue(missing.err().contains("pass --mode"), missing.err());
-    CliRun ok = CliRun.of("vtop", raw.toString(), "--format", "raw", "--ram-map", "0+64M", "--cr3", Long.toString(cr3),
+    CliRun ok = CliRun.of("vtop", raw.toString(), "--format", "raw", "--ram-map", "0+64M", "--cr3", Long.toHexString(cr3),
         "--mode", "4level", "0xffff888000123008");
     assertEquals(0, ok.exitCode(), ok.err());
     CliRun same = CliRun.of("checksum", raw.toString(), "--format", "raw", "--ram-map", "0+64M");

@@ -62,7 +62,7 @@ class ExcludedPagesCommandTest {
   }
 
   String[] paging() {
-    return new String[] {"--cr3", Long.toString(cr3), "--mode", "4level"};
+    return new String[] {"--cr3", "0x" + Long.toHexString(cr3), "--mode", "4level"};
   }
 
   @Test
@@ -82,6 +82,18 @@ class ExcludedPagesCommandTest {
     CliRun r = CliRun.of(concat(new String[] {"vtop", d.toString(), "0xffff888000123008"}, paging()));
     assertEquals(1, r.exitCode(), r.out() + r.err());
     assertTrue(r.out().contains("page table not in the dump"), r.out());
+  }
+
+  @Test
+  void rdSaysAnExcludedPageIsNotInTheDumpAndReadsThePagesAroundIt() throws IOException {
+    Path d = kdump(0x123);
+    CliRun r = CliRun.of(concat(new String[] {"rd", d.toString(), "-w", "64", "-l", "0x2010", "0xffff888000122ff8"}, paging()));
+    assertEquals(1, r.exitCode(), r.out() + r.err());
+    assertTrue(r.out().contains("ffff888000122ff8:  0000000000000000"), r.out());
+    assertTrue(r.out().contains("ffff888000123000-ffff888000124000  4K: physical page 0x123000 is excluded from the dump (makedumpfile dump level)"), r.out());
+    assertTrue(r.out().contains("ffff888000124000:  0000000000000099"), "the page after is read: " + r.out());
+    CliRun json = CliRun.of(concat(new String[] {"rd", d.toString(), "--json", "-p", "0x123000", "-l", "16"}, paging()));
+    assertTrue(json.out().contains("\"excluded\" : true") && json.out().contains("\"complete\" : false"), json.out());
   }
 
   @Test

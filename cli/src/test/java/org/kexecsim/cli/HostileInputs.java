@@ -310,4 +310,19 @@ final class HostileInputs {
     CASES.put("dmesg-prb-unmapped", f -> Files.write(f, vmcore(ringVmcoreinfo().replace("SYMBOL(prb)=ffffffff80004000", "SYMBOL(prb)=ffffffffc0000000"), ring)));
     CASES.put("dmesg-without-vmcoreinfo", f -> Files.write(f, elfRam(0x4000, Map.of())));
   }
+
+  // rd, ptov, info and --symbols (issue 16): the new commands refuse what the others refuse, and
+  // their own arguments, in one line.
+  static {
+    CASES.put("rd-unrecognized-file", CASES.get("unrecognized-file"));
+    CASES.put("info-load-past-end-of-file", CASES.get("load-past-end-of-file"));
+    CASES.put("info-vmcoreinfo-malformed-number", CASES.get("vmcoreinfo-malformed-number"));
+    CASES.put("ptov-note-descsz-overflows", CASES.get("note-descsz-overflows"));
+    CASES.put("rd-past-the-image", f -> raw(f, 16 << 10, Map.of()));
+    CASES.put("rd-wraps-past-2^64", f -> raw(f, 16 << 10, Map.of()));
+    CASES.put("rd-json-too-long", f -> raw(f, 16 << 10, Map.of()));
+    CASES.put("rd-words-misaligned", f -> raw(f, 16 << 10, Map.of()));
+    CASES.put("ptov-unknown-symbol", f -> raw(f, 16 << 10, Map.of()));
+    CASES.put("symbols-file-is-a-raw-image", f -> raw(f, 16 << 10, Map.of()));
+  }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Locale;
 import org.kexecsim.analyzer.Hex;
+import org.kexecsim.analyzer.symbols.AddressNames;
 import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.memory.ByteSize;
 
@@ -35,6 +36,11 @@ public record DiffReport(List<DiffRange> ranges, long comparedBytes, long differ
   }
 
   public ObjectNode toJson() {
+    return toJson(AddressNames.NONE);
+  }
+
+  /** With {@code names} naming the start of each range that lies in the kernel image. */
+  public ObjectNode toJson(AddressNames names) {
     ObjectNode n = ReportJson.object(FORMAT);
     n.put("identical", identical());
     n.put("comparedBytes", comparedBytes);
@@ -47,6 +53,7 @@ public record DiffReport(List<DiffRange> ranges, long comparedBytes, long differ
     for (DiffRange r : ranges) {
       ObjectNode o = arr.addObject();
       o.put("start", Hex.of(r.start()));
+      names.atPhysical(r.start()).ifPresent(sym -> o.put("symbol", sym));
       o.put("end", Hex.of(r.end()));
       o.put("size", Hex.of(r.size()));
       ArrayNode t = o.putArray("tags");
@@ -56,10 +63,16 @@ public record DiffReport(List<DiffRange> ranges, long comparedBytes, long differ
   }
 
   public String toText() {
+    return toText(AddressNames.NONE);
+  }
+
+  /** With {@code names} naming the start of each range that lies in the kernel image. */
+  public String toText(AddressNames names) {
     StringBuilder sb = new StringBuilder();
     for (DiffRange r : ranges) {
-      sb.append(String.format("0x%012x-0x%012x %8s %s%n", r.start(), r.end(), ByteSize.format(r.size()),
-          r.tags().stream().sorted().map(t -> t.name().toLowerCase(Locale.ROOT).replace('_', '-')).toList()));
+      sb.append(String.format("0x%012x-0x%012x %8s %s%s%n", r.start(), r.end(), ByteSize.format(r.size()),
+          r.tags().stream().sorted().map(t -> t.name().toLowerCase(Locale.ROOT).replace('_', '-')).toList(),
+          AddressNames.suffix(names.atPhysical(r.start()))));
     }
     long excluded = excludedBytes();
     sb.append(String.format("%s: %d ranges, %d differing pages (%s), compared %s; only in A %s, only in B %s%s%n",

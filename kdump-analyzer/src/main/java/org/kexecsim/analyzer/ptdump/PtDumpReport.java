@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import org.kexecsim.analyzer.Findings;
 import org.kexecsim.analyzer.Hex;
+import org.kexecsim.analyzer.symbols.AddressNames;
 import org.kexecsim.mmu.ReservedBitFinding;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.ReportJson;
@@ -23,6 +24,11 @@ public record PtDumpReport(PagingContext paging, List<MappedRange> ranges, long 
   public static final String FORMAT = "kexec-sim/ptdump/v1";
 
   public ObjectNode toJson() {
+    return toJson(AddressNames.NONE);
+  }
+
+  /** With {@code names} naming the start of each range where a symbol is known. */
+  public ObjectNode toJson(AddressNames names) {
     ObjectNode n = ReportJson.object(FORMAT);
     ReportJson.paging(n, paging);
     n.put("tables", tables);
@@ -33,6 +39,7 @@ public record PtDumpReport(PagingContext paging, List<MappedRange> ranges, long 
     for (MappedRange r : ranges) {
       ObjectNode o = arr.addObject();
       o.put("start", Hex.of(r.start()));
+      names.at(r.start()).ifPresent(sym -> o.put("symbol", sym));
       o.put("end", Hex.of(r.end()));
       o.put("size", Hex.of(r.size()));
       o.put("physical", Hex.of(r.physical()));
@@ -50,6 +57,11 @@ public record PtDumpReport(PagingContext paging, List<MappedRange> ranges, long 
 
   /** dump_pagetables style: "---[ User Space ]---" then one line per range. */
   public String toText() {
+    return toText(AddressNames.NONE);
+  }
+
+  /** With {@code names} naming the start of each range where a symbol is known. */
+  public String toText(AddressNames names) {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format("paging: %s, %d tables%n", paging.describe(), tables));
     Boolean half = null;
@@ -58,8 +70,9 @@ public record PtDumpReport(PagingContext paging, List<MappedRange> ranges, long 
         half = r.kernel();
         sb.append(half ? "---[ Kernel Space ]---" : "---[ User Space ]---").append(System.lineSeparator());
       }
-      sb.append(String.format("0x%016x-0x%016x %8s %-2s %s -> 0x%x%s%n", r.start(), r.end(), ByteSize.format(r.size()),
-          r.pageSize(), r.flagsText(), r.physical(), r.physicallyContiguous() ? "" : " (scattered)"));
+      sb.append(String.format("0x%016x-0x%016x %8s %-2s %s -> 0x%x%s%s%n", r.start(), r.end(), ByteSize.format(r.size()),
+          r.pageSize(), r.flagsText(), r.physical(), r.physicallyContiguous() ? "" : " (scattered)",
+          names.at(r.start()).map(n -> "  " + n).orElse("")));
     }
     for (long pa : unreadableTables) {
       sb.append(String.format("table at 0x%x is outside the image%n", pa));

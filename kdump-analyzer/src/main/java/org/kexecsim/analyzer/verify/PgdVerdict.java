@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import org.kexecsim.analyzer.Findings;
 import org.kexecsim.analyzer.Hex;
+import org.kexecsim.analyzer.symbols.AddressNames;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.memory.ByteSize;
 import org.kexecsim.mmu.ReservedBitFinding;
@@ -75,6 +76,11 @@ public record PgdVerdict(
   }
 
   public ObjectNode toJson(ObjectNode o) {
+    return toJson(o, AddressNames.NONE);
+  }
+
+  /** The JSON form, with {@code names} naming table pages (by the kernel image mapping) and linear addresses. */
+  public ObjectNode toJson(ObjectNode o, AddressNames names) {
     o.put("label", label);
     ObjectNode p = o.putObject("paging");
     p.put("mode", paging.mode().cliName());
@@ -112,6 +118,7 @@ public record PgdVerdict(
     for (TableChange t : changes) {
       ObjectNode to = arr.addObject();
       to.put("physical", Hex.of(t.physical()));
+      names.atPhysical(t.physical()).ifPresent(sym -> to.put("symbol", sym));
       to.put("level", t.level());
       to.put("table", t.table());
       to.put("linearBase", Hex.of(t.linearBase()));
@@ -124,6 +131,7 @@ public record PgdVerdict(
         eo.put("old", Hex.of(e.oldValue()));
         eo.put("new", Hex.of(e.newValue()));
         eo.put("linear", Hex.of(e.linear()));
+        names.at(e.linear()).ifPresent(sym -> eo.put("symbol", sym));
         eo.put("size", Hex.of(e.size()));
         eo.put("before", e.before());
         eo.put("after", e.after());
@@ -134,6 +142,11 @@ public record PgdVerdict(
   }
 
   public String toText() {
+    return toText(AddressNames.NONE);
+  }
+
+  /** The text form, with {@code names} naming table pages and linear addresses where a symbol is known. */
+  public String toText(AddressNames names) {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format("%s: %s%n", label, paging.describe()));
     if (singleImage) {
@@ -154,14 +167,15 @@ public record PgdVerdict(
     }
     for (TableChange t : changes) {
       if (t.missing()) {
-        sb.append(String.format("    %s table at 0x%x (linear 0x%x..): not in AFTER's RAM%n", t.table(), t.physical(), t.linearBase()));
+        sb.append(String.format("    %s table at 0x%x%s (linear 0x%x..): not in AFTER's RAM%n", t.table(), t.physical(),
+            AddressNames.suffix(names.atPhysical(t.physical())), t.linearBase()));
         continue;
       }
-      sb.append(String.format("    %s table at 0x%x (linear 0x%x..): %d entries differ (%s)%n", t.table(), t.physical(),
-          t.linearBase(), t.entries().size(), t.software() ? "software" : "A/D only"));
+      sb.append(String.format("    %s table at 0x%x%s (linear 0x%x..): %d entries differ (%s)%n", t.table(), t.physical(),
+          AddressNames.suffix(names.atPhysical(t.physical())), t.linearBase(), t.entries().size(), t.software() ? "software" : "A/D only"));
       for (EntryChange e : t.entries()) {
-        sb.append(String.format("      [%d] 0x%016x -> 0x%016x  linear 0x%x +%s: %s -> %s (%s)%n", e.index(), e.oldValue(),
-            e.newValue(), e.linear(), ByteSize.format(e.size()), e.before(), e.after(), e.kind().text()));
+        sb.append(String.format("      [%d] 0x%016x -> 0x%016x  linear 0x%x%s +%s: %s -> %s (%s)%n", e.index(), e.oldValue(),
+            e.newValue(), e.linear(), AddressNames.suffix(names.at(e.linear())), ByteSize.format(e.size()), e.before(), e.after(), e.kind().text()));
       }
     }
     for (long pa : unreadableInBefore()) {

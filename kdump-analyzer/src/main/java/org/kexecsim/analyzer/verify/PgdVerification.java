@@ -1,5 +1,6 @@
 package org.kexecsim.analyzer.verify;
 
+import org.kexecsim.analyzer.symbols.AddressNames;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
@@ -40,6 +41,11 @@ public record PgdVerification(boolean singleImage, boolean strict, List<PgdVerdi
   }
 
   public ObjectNode toJson() {
+    return toJson(AddressNames.NONE);
+  }
+
+  /** With {@code names} naming table pages and linear addresses of the changes. */
+  public ObjectNode toJson(AddressNames names) {
     ObjectNode n = ReportJson.object(FORMAT);
     n.put("images", singleImage ? 1 : 2);
     n.put("strict", strict);
@@ -51,13 +57,18 @@ public record PgdVerification(boolean singleImage, boolean strict, List<PgdVerdi
     ArrayNode nn = n.putArray("notes");
     notes.forEach(nn::add);
     ArrayNode a = n.putArray("roots");
-    roots.forEach(r -> r.toJson(a.addObject()));
+    roots.forEach(r -> r.toJson(a.addObject(), names));
     return n;
   }
 
   public String toText() {
+    return toText(AddressNames.NONE);
+  }
+
+  /** With {@code names} naming table pages and linear addresses of the changes. */
+  public String toText(AddressNames names) {
     StringBuilder sb = new StringBuilder();
-    roots.forEach(r -> sb.append(r.toText()));
+    roots.forEach(r -> sb.append(r.toText(names)));
     long good = roots.stream().filter(PgdVerdict::preserved).count();
     notes.forEach(x -> sb.append("note: ").append(x).append(System.lineSeparator()));
     sb.append(String.format("overall: %s (%d of %d roots)%n", overallWord(), good, roots.size()));

@@ -28,7 +28,8 @@ public final class Vtop {
     return new VtopReport(ctx, results);
   }
 
-  static VtopResult one(PageWalker walker, PhysicalMemory memory, PagingContext ctx, long va) {
+  /** One translation, its fault (or the page-table read that left the dump) as a result. */
+  public static VtopResult one(PageWalker walker, PhysicalMemory memory, PagingContext ctx, long va) {
     Translation t = walker.translate(ctx.state(), va, Access.READ, false);
     return switch (t) {
       case Translation.Mapped m -> VtopResult.mapped(va, m.physical(), m.pageSize(), m.steps(), !memory.isExcluded(m.physical()));

@@ -7,12 +7,25 @@ import org.kexecsim.analyzer.Hex;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.analyzer.Findings;
+import org.kexecsim.analyzer.symbols.AddressNames;
 import org.kexecsim.mmu.PageTableEntry;
 import org.kexecsim.mmu.ReservedBitFinding;
 import org.kexecsim.mmu.WalkStep;
 
-/** The translations of a vtop run and the paging context they used. */
-public record VtopReport(PagingContext paging, List<VtopResult> results) {
+/**
+ * The translations of a vtop run and the paging context they used; {@code names} names the
+ * addresses that are symbols ({@link AddressNames#NONE}: none).
+ */
+public record VtopReport(PagingContext paging, List<VtopResult> results, AddressNames names) {
+  public VtopReport(PagingContext paging, List<VtopResult> results) {
+    this(paging, results, AddressNames.NONE);
+  }
+
+  /** This report, naming addresses with {@code names}. */
+  public VtopReport named(AddressNames names) {
+    return new VtopReport(paging, results, names);
+  }
+
   /** The reserved bits met: the root's (PAE PDPTEs) and every translation's, each entry once. */
   public Findings findings() {
     Findings f = new Findings();
@@ -37,6 +50,7 @@ public record VtopReport(PagingContext paging, List<VtopResult> results) {
     for (VtopResult r : results) {
       ObjectNode o = arr.addObject();
       o.put("linear", Hex.of(r.linear()));
+      names.at(r.linear()).ifPresent(sym -> o.put("symbol", sym));
       o.put("mapped", r.isMapped());
       r.physical().ifPresent(pa -> o.put("physical", Hex.of(pa)));
       r.pageSize().ifPresent(s -> o.put("pageSize", s.label()));
@@ -67,10 +81,11 @@ public record VtopReport(PagingContext paging, List<VtopResult> results) {
     sb.append("paging: ").append(paging.describe()).append(System.lineSeparator());
     for (VtopResult r : results) {
       if (r.isMapped()) {
-        sb.append(String.format("0x%016x -> 0x%x (%s page)%s%n", r.linear(), r.physical().getAsLong(), r.pageSize().get().label(),
+        sb.append(String.format("0x%016x%s -> 0x%x (%s page)%s%n", r.linear(), AddressNames.suffix(names.at(r.linear())),
+            r.physical().getAsLong(), r.pageSize().get().label(),
             r.inDump() ? "" : "; that page is not in the dump (excluded by the dump level)"));
       } else {
-        sb.append(String.format("0x%016x -> not mapped: %s%n", r.linear(), r.fault().get()));
+        sb.append(String.format("0x%016x%s -> not mapped: %s%n", r.linear(), AddressNames.suffix(names.at(r.linear())), r.fault().get()));
       }
       if (verbose) {
         for (WalkStep s : r.steps()) {

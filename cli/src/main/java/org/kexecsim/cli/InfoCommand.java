@@ -1,0 +1,46 @@
+package org.kexecsim.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.kexecsim.analyzer.ReportJson;
+import org.kexecsim.analyzer.info.DumpInfo;
+import org.kexecsim.dump.Dump;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code kexec-sim info IMAGE}. */
+@Command(name = "info", mixinStandardHelpOptions = true,
+    description = {"Describes a dump: format, RAM ranges, notes, each CPU's registers (general, CS/SS,",
+        "CR0-CR4 where QEMU's note holds them), VMCOREINFO (release, crash time, KASLR offset, every line),",
+        "and the root tables the analyses can walk, with where each comes from."})
+final class InfoCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "IMAGE", description = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw)")
+  Path image;
+
+  @Option(names = "--ram-map", description = "RAM ranges of a raw image")
+  String ramMap;
+
+  @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
+
+  @Option(names = "--json", description = "machine-readable output")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    CommandLine cl = spec.commandLine();
+    try (Dump dump = DumpImages.open(cl, image, ramMap, format)) {
+      long bytes = 0;
+      for (Path p : DumpImages.parts(image)) {
+        bytes += Files.size(p);
+      }
+      DumpInfo info = DumpInfo.of(dump, bytes);
+      cl.getOut().print(json ? ReportJson.write(info.toJson()) + System.lineSeparator() : info.toText());
+      return ExitCode.OK;
+    }
+  }
+}

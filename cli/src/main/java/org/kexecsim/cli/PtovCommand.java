@@ -1,0 +1,72 @@
+package org.kexecsim.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.kexecsim.analyzer.AnalysisException;
+import org.kexecsim.analyzer.ReportJson;
+import org.kexecsim.analyzer.RootTableFinder;
+import org.kexecsim.analyzer.ptov.Ptov;
+import org.kexecsim.analyzer.ptov.PtovReport;
+import org.kexecsim.analyzer.symbols.AddressExpression;
+import org.kexecsim.analyzer.symbols.KernelSymbols;
+import org.kexecsim.dump.Dump;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code kexec-sim ptov IMAGE PA...}. */
+@Command(name = "ptov", mixinStandardHelpOptions = true,
+    description = {"Lists every virtual address that maps each physical address, with the entries that map it,",
+        "through --cr3, or else through every root the dump names (VMCOREINFO's kernel root, each CPU's CR3).",
+        "One walk of each root's tables answers all the addresses. Exit 0 when each is mapped somewhere, 1 when not."})
+final class PtovCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "IMAGE", description = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw)")
+  Path image;
+
+  @Parameters(index = "1..*", arity = "1..*", paramLabel = "PA|SYMBOL", converter = AddressArgument.class,
+      description = "physical addresses: hex (0x optional), or a symbol (its physical address through the kernel image mapping)")
+  List<AddressExpression> addresses;
+
+  @Mixin PagingOptions paging;
+
+  @Option(names = "--ram-map", description = "RAM ranges of a raw image")
+  String ramMap;
+
+  @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
+
+  @Option(names = "--json", description = "machine-readable output")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    CommandLine cl = spec.commandLine();
+    try (Dump dump = DumpImages.open(cl, image, ramMap, format)) {
+      long[] pas = new long[addresses.size()];
+      for (int i = 0; i < pas.length; i++) {
+        pas[i] = paging.physical(cl, dump, addresses.get(i));
+        if (pas[i] < 0 || pas[i] >= 1L << 52) {
+          throw new CommandLine.ParameterException(cl, String.format("%s = 0x%x is not a physical address (MAXPHYADDR is at most 52 bits)",
+              addresses.get(i), pas[i]));
+        }
+      }
+      List<PtovReport.RootResult> results = new ArrayList<>();
+      for (RootTableFinder.LabeledRoot r : paging.resolveAll(cl, dump, dump.vmcoreInfo())) {
+        try {
+          results.add(new PtovReport.RootResult(r.label(), r.paging(), Ptov.find(dump.physicalMemory(), r.paging(), pas)));
+        } catch (AnalysisException e) {
+          throw PagingOptions.naming(dump, e);
+        }
+      }
+      PtovReport report = new PtovReport(results);
+      KernelSymbols names = paging.symbols(dump);
+      cl.getOut().print(json ? ReportJson.write(report.toJson(names)) + System.lineSeparator() : report.toText(names));
+      return report.allMapped() ? ExitCode.OK : ExitCode.NEGATIVE;
+    }
+  }
+}

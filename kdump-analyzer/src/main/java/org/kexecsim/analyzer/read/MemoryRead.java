@@ -1,0 +1,152 @@
+package org.kexecsim.analyzer.read;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.kexecsim.analyzer.PageTables;
+import org.kexecsim.analyzer.PagingContext;
+import org.kexecsim.analyzer.vtop.Vtop;
+import org.kexecsim.analyzer.vtop.VtopResult;
+import org.kexecsim.memory.PageExcludedException;
+import org.kexecsim.memory.PhysicalAccessException;
+import org.kexecsim.memory.PhysicalMemory;
+import org.kexecsim.mmu.PageTableEntry;
+import org.kexecsim.mmu.PageWalker;
+import org.kexecsim.mmu.PagingMode;
+import org.kexecsim.mmu.WalkStep;
+
+/**
+ * Reads a range of an image, by physical address or through a root table (crash's {@code rd},
+ * {@code rd -p}), one 4 KiB page at a time: each virtual page is translated on its own, so a
+ * range that crosses pages follows the tables as the CPU would. A page that cannot be read (not
+ * mapped, outside the dump's RAM, excluded by makedumpfile's dump level) is a {@link Hole},
+ * never zeros; adjacent holes of one cause are one hole, and a not-present entry skips the whole
+ * span it covers, so reading across an unmapped terabyte costs one walk per missing entry.
+ */
+public final class MemoryRead {
+  /** A stretch of the range: bytes, or why there are none. */
+  public sealed interface Piece permits Bytes, Hole {
+    long address();
+
+    long length();
+  }
+
+  /** {@code data} read at {@code address} (virtual or physical), physically at {@code physical}. */
+  public record Bytes(long address, long physical, byte[] data) implements Piece {
+    @Override
+    public long length() {
+      return data.length;
+    }
+  }
+
+  /**
+   * {@code length} bytes from {@code address} that the image cannot give.
+   *
+   * @param excluded RAM the dump left out (as opposed to unmapped or not RAM)
+   */
+  public record Hole(long address, long length, String why, boolean excluded) implements Piece {}
+
+  private MemoryRead() {}
+
+  /**
+   * Reads {@code [start, start+length)}, physical when {@code paging} is empty, else virtual
+   * through it, handing each piece to {@code sink} in address order. The caller checks that the
+   * range does not wrap.
+   */
+  public static void read(PhysicalMemory memory, Optional<PagingContext> paging, long start, long length, Consumer<Piece> sink) {
+    Coalescer out = new Coalescer(sink);
+    PageWalker walker = paging.isPresent() ? new PageWalker(memory) : null;
+    long at = start;
+    long end = start + length;
+    while (at != end) {
+      long pageEnd = (at | (PhysicalMemory.PAGE_SIZE - 1)) + 1;
+      long chunkEnd = Long.compareUnsigned(pageEnd - 1, end - 1) < 0 ? pageEnd : end;
+      int n = (int) (chunkEnd - at);
+      long pa;
+      if (paging.isPresent()) {
+        VtopResult t = Vtop.one(walker, memory, paging.get(), at);
+        if (!t.isMapped()) {
+          long skip = unmappedSpan(paging.get().mode(), at, t.steps());
+          long holeEnd = Long.compareUnsigned(skip - 1, end - 1) < 0 && skip != 0 ? skip : end;
+          // the fault without its cr2, so that the pages of one unmapped span make one hole
+          out.hole(at, holeEnd - at, "not mapped: " + t.fault().orElse("?").replaceFirst(" cr2=0x[0-9a-f]+", ""), false);
+          at = holeEnd;
+          continue;
+        }
+        pa = t.physical().getAsLong();
+      } else {
+        pa = at;
+      }
+      out.accept(at, pa, n, memory);
+      at = chunkEnd;
+    }
+    out.flush();
+  }
+
+  /**
+   * Where the span a failed walk proves unmapped ends: the coverage of the last entry read when
+   * it is not present, else just this page. 0 means the top of the address space.
+   */
+  static long unmappedSpan(PagingMode mode, long va, List<WalkStep> steps) {
+    long page = (va | (PhysicalMemory.PAGE_SIZE - 1)) + 1;
+    if (steps.isEmpty()) {
+      return page;
+    }
+    WalkStep last = steps.getLast();
+    if ((last.value() & PageTableEntry.P) != 0) {
+      return page;
+    }
+    long span = 1L << mode.shift(last.level());
+    long next = (va | (span - 1)) + 1;
+    return Long.compareUnsigned(next, page) > 0 || next == 0 ? next : page;
+  }
+
+  /** Merges adjacent holes with the same reason; reads present pages. */
+  private static final class Coalescer {
+    private final Consumer<Piece> sink;
+    private Hole pending;
+
+    Coalescer(Consumer<Piece> sink) {
+      this.sink = sink;
+    }
+
+    void accept(long address, long pa, int n, PhysicalMemory memory) {
+      if (!memory.ramMap().containsRange(pa, n)) {
+        hole(address, n, String.format("physical 0x%x is not in the dump's RAM", pa & -PhysicalMemory.PAGE_SIZE), false);
+        return;
+      }
+      if (memory.isExcluded(pa)) {
+        hole(address, n, String.format("physical page 0x%x is excluded from the dump (makedumpfile dump level)", pa & -PhysicalMemory.PAGE_SIZE), true);
+        return;
+      }
+      byte[] data = new byte[n];
+      try {
+        memory.read(pa, data, 0, n);
+      } catch (PageExcludedException e) {
+        hole(address, n, e.getMessage(), true);
+        return;
+      } catch (PhysicalAccessException e) {
+        hole(address, n, e.getMessage(), false);
+        return;
+      }
+      flush();
+      sink.accept(new Bytes(address, pa, data));
+    }
+
+    void hole(long address, long length, String why, boolean excluded) {
+      if (pending != null && pending.address() + pending.length() == address && pending.why().equals(why)) {
+        pending = new Hole(pending.address(), pending.length() + length, why, excluded);
+        return;
+      }
+      flush();
+      pending = new Hole(address, length, why, excluded);
+    }
+
+    void flush() {
+      if (pending != null) {
+        sink.accept(pending);
+        pending = null;
+      }
+    }
+  }
+}
