@@ -30,7 +30,6 @@ final class PagingOptions {
   /** The symbols of the dump last asked about, so that a command loads the file once per dump. */
   private Dump symbolsOf;
   private KernelSymbols symbols;
-  /** --cr3 as a physical address, once resolved. */
 
   @Option(names = "--mode", description = "paging mode 32, pae, 4level, 5level; default: from the CPU note or VMCOREINFO")
   String mode;
