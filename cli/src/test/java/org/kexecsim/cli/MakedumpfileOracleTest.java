@@ -50,6 +50,13 @@ class MakedumpfileOracleTest {
       }
     }
     makedumpfile(dir.resolve("flat"), "-F", "-c", "-d", "0", vmcore.toString());
+    // Dump level 31 drops zero, cache, user and free pages: the synthetic kernel's struct pages say
+    // which (TransitionImagesMakedumpfileTest checks them page for page).
+    makedumpfile(dir.resolve("d31-c"), "-c", "-d", "31", vmcore.toString(), dir.resolve("d31-c").toString());
+    makedumpfile(dir.resolve("d31-l"), "-l", "-d", "31", vmcore.toString(), dir.resolve("d31-l").toString());
+    makedumpfile(dir.resolve("d31-flat"), "-F", "-l", "-d", "31", vmcore.toString());
+    makedumpfile(null, "--split", "-c", "-d", "31", vmcore.toString(), dir.resolve("d31-split2.1").toString(),
+        dir.resolve("d31-split2.2").toString());
     makedumpfile(null, "--split", "-c", "-d", "1", vmcore.toString(), part(2, 1), part(2, 2));
     makedumpfile(null, "--split", "-l", "-d", "0", vmcore.toString(), part(3, 1), part(3, 2), part(3, 3));
     byte[] real = Files.readAllBytes(dir.resolve("d0-c"));
@@ -111,6 +118,30 @@ class MakedumpfileOracleTest {
     sameAnswer(name, "verify-pgd", pre.toString(), "IMAGE");
     sameAnswer(name, "diff", pre.toString(), "IMAGE");
     sameAnswer(name, "checksum", "IMAGE", "--per-page", "--json");
+  }
+
+  static Stream<String> level31() {
+    return Stream.of("d31-c", "d31-l", "d31-flat", "d31-split2.1:d31-split2.2");
+  }
+
+  /**
+   * At -d 31 the kernel's own pages (text, page tables, direct map of them) are all kept, so the
+   * translations and the pgd verdict are the ELF vmcore's; diff and checksum say what they could
+   * not compare instead of calling excluded pages different or zero.
+   */
+  @ParameterizedTest
+  @MethodSource("level31")
+  void atDumpLevel31TheKernelsAnswersAreTheSameAndTheExcludedPagesAreStated(String name) {
+    sameAnswer(name, "vtop", "IMAGE", TEXT, DIRECT, "--verbose");
+    sameAnswer(name, "ptdump", "IMAGE");
+    sameAnswer(name, "verify-pgd", pre.toString(), "IMAGE");
+    CliRun diff = CliRun.of("diff", vmcore.toString(), path(name));
+    assertEquals(0, diff.exitCode(), name + ": only excluded pages may differ: " + diff.out());
+    assertTrue(diff.out().contains("[excluded-in-b]"), diff.out());
+    assertTrue(diff.out().contains("0 differing pages"), diff.out());
+    CliRun sum = CliRun.of("checksum", path(name));
+    assertEquals(0, sum.exitCode(), sum.err());
+    assertTrue(sum.out().contains("excluded by its dump level"), sum.out());
   }
 
   @Test
