@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.kexecsim.input.RejectedInput;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,20 +27,6 @@ import picocli.CommandLine.Command;
     description = {
       "Simulates the x86 kexec/kdump crash transition on a model of the MMU and CPU,",
       "and analyzes memory dumps."
-    },
-    subcommands = {
-      DemoCommand.class,
-      TransitionCommand.class,
-      TranslateCommand.class,
-      AsmCommand.class,
-      CpuCommand.class,
-      UmlCommand.class,
-      PrepareCommand.class,
-      VtopCommand.class,
-      PtdumpCommand.class,
-      VerifyPgdCommand.class,
-      DiffCommand.class,
-      ChecksumCommand.class,
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -63,7 +52,44 @@ public final class Main implements Runnable {
 
   /** Runs the command line with the given streams; returns the exit code. Tests call this. */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-    return execute(new CommandLine(new Main()), args, out, err);
+    return execute(commandLine(args), args, out, err);
+  }
+
+  /**
+   * The subcommands, in help order. Built lazily: picocli reflects over every registered command
+   * class when the CommandLine is made, about a third of a short run's time, so a run that names
+   * a subcommand registers only that one and a bare {@code --version} none; anything else (help,
+   * a typo picocli suggests a fix for) gets them all.
+   */
+  private static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+
+  private static Map<String, Supplier<Object>> subcommands() {
+    Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+    m.put("demo", DemoCommand::new);
+    m.put("transition", TransitionCommand::new);
+    m.put("translate", TranslateCommand::new);
+    m.put("asm", AsmCommand::new);
+    m.put("cpu", CpuCommand::new);
+    m.put("uml", UmlCommand::new);
+    m.put("prepare", PrepareCommand::new);
+    m.put("vtop", VtopCommand::new);
+    m.put("ptdump", PtdumpCommand::new);
+    m.put("verify-pgd", VerifyPgdCommand::new);
+    m.put("diff", DiffCommand::new);
+    m.put("checksum", ChecksumCommand::new);
+    return m;
+  }
+
+  /** The command line for {@code args}, with the subcommands those args can reach. */
+  static CommandLine commandLine(String[] args) {
+    CommandLine cl = new CommandLine(new Main());
+    String first = args.length > 0 ? args[0] : "";
+    if (SUBCOMMANDS.containsKey(first)) {
+      cl.addSubcommand(first, SUBCOMMANDS.get(first).get());
+    } else if (!(args.length == 1 && (first.equals("--version") || first.equals("-V")))) {
+      SUBCOMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+    }
+    return cl;
   }
 
   /**
