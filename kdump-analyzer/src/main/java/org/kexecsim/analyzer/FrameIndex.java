@@ -1,12 +1,14 @@
 package org.kexecsim.analyzer;
 
 import java.util.Arrays;
+import org.kexecsim.dump.MappedFileMemory;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.memory.SparseMemory;
 
 /**
  * Which frames of an image can hold data, answered per range in O(log n) when the image knows
- * (a {@link SparseMemory} lists its present frames), else page by page through {@link
+ * (a {@link SparseMemory} lists its present frames, a {@link MappedFileMemory} its extents and
+ * the file's holes), else page by page through {@link
  * PhysicalMemory#mayBeNonZero}. Lets whole-image scans skip the empty terabytes of a simulated
  * machine without touching each page.
  */
@@ -32,6 +34,9 @@ public final class FrameIndex {
       int i = Arrays.binarySearch(pfns, first);
       int next = i >= 0 ? i : -i - 1;
       return i >= 0 || (next < pfns.length && pfns[next] <= last);
+    }
+    if (memory instanceof MappedFileMemory m) {
+      return m.mayHaveData(start, end); // by extents and the file's holes, not page by page
     }
     for (long p = start & -PhysicalMemory.PAGE_SIZE; Long.compareUnsigned(p, end) < 0; p += PhysicalMemory.PAGE_SIZE) {
       if (memory.mayBeNonZero(p)) {
