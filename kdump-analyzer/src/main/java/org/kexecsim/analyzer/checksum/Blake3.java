@@ -133,21 +133,27 @@ public final class Blake3 {
     }
     int batch = Math.min(chunks, 64);
     int[] cvs = new int[8 * batch];
-    int[][] stack = new int[32][];
+    // a flat stack of chaining values, 8 words each; parents are compressed in place
+    int[] stack = new int[8 * 33];
+    int[] m = new int[16];
+    int[] out = new int[16];
     int depth = 0;
     long total = 0;
     for (int done = 0; done < chunks; done += batch) {
       chunkCvs(src, offset + (long) done * CHUNK, batch, counter + done, cvs);
       for (int i = 0; i < batch; i++) {
-        int[] cv = Arrays.copyOfRange(cvs, 8 * i, 8 * i + 8);
+        System.arraycopy(cvs, 8 * i, stack, 8 * depth, 8);
+        depth++;
         total++;
         for (long t = total; (t & 1) == 0; t >>= 1) {
-          cv = parentCv(stack[--depth], cv);
+          System.arraycopy(stack, 8 * (depth - 2), m, 0, 16);
+          compress(IV, m, 0, 0, BLOCK, PARENT, out);
+          depth--;
+          System.arraycopy(out, 0, stack, 8 * (depth - 1), 8);
         }
-        stack[depth++] = cv;
       }
     }
-    return stack[0];
+    return Arrays.copyOf(stack, 8);
   }
 
   /** 32 bytes, little-endian words. */
