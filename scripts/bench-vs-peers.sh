@@ -33,7 +33,8 @@ echo "bench-vs-peers: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cu
 
 bytes=$(numfmt --from=iec "$size")
 echo "making ${size} images in $work ..." >&2
-openssl enc -aes-128-ctr -pass pass:kexec-sim -nosalt -pbkdf2 </dev/zero 2>/dev/null | head -c "$bytes" >"$work/a.img"
+# random bytes at disk speed (AES-CTR of zeros); openssl dies of SIGPIPE when head has enough
+{ openssl enc -aes-128-ctr -pass pass:kexec-sim -nosalt -pbkdf2 </dev/zero 2>/dev/null || true; } | head -c "$bytes" >"$work/a.img"
 cp "$work/a.img" "$work/b.img"
 cp "$work/a.img" "$work/c.img"
 python3 - "$work/c.img" "$work/s1.img" "$work/s2.img" "$(numfmt --from=iec "$sparse")" <<'EOF'

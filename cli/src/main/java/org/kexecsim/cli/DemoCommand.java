@@ -67,6 +67,7 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
+    RamLimit.check(Arch.X86_64, RamMap.ofSize(ram)); // the largest any arch addresses; smaller ones are clipped below
     Path dir = outDir != null ? outDir : Files.createTempDirectory("kexec-sim-demo");
     List<Row> rows = new ArrayList<>();
     try {
@@ -124,7 +125,12 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private Row run(Arch arch, TransitionDesign d, Path dir) throws IOException {
-    long machineRam = arch == Arch.I386 ? Math.min(ram, 3L << 30) : ram; // keep i386 lowmem plausible
+    // keep i386 lowmem plausible; a PAE kernel addresses at most 64 GiB (Arch.maxRam)
+    long machineRam = switch (arch) {
+      case I386 -> Math.min(ram, 3L << 30);
+      case PAE -> Math.min(ram, Arch.PAE.maxRam());
+      case X86_64 -> ram;
+    };
     TransitionResult r = TransitionRunner.run(
         TransitionRequest.of(arch, d, RamMap.ofSize(machineRam), crashkernel, ImageType.CRASH, seed));
     TransitionImages.Written w = TransitionImages.write(r, dir, true);
