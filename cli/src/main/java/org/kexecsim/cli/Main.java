@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.function.Supplier;
+import java.util.List;
 import org.kexecsim.input.RejectedInput;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -61,33 +59,38 @@ public final class Main implements Runnable {
    * a subcommand registers only that one and a bare {@code --version} none; anything else (help,
    * a typo picocli suggests a fix for) gets them all.
    */
-  private static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+  private static final List<String> SUBCOMMANDS = List.of("demo", "transition", "translate", "asm", "cpu", "uml",
+      "prepare", "vtop", "ptdump", "verify-pgd", "diff", "checksum");
 
-  private static Map<String, Supplier<Object>> subcommands() {
-    Map<String, Supplier<Object>> m = new LinkedHashMap<>();
-    m.put("demo", DemoCommand::new);
-    m.put("transition", TransitionCommand::new);
-    m.put("translate", TranslateCommand::new);
-    m.put("asm", AsmCommand::new);
-    m.put("cpu", CpuCommand::new);
-    m.put("uml", UmlCommand::new);
-    m.put("prepare", PrepareCommand::new);
-    m.put("vtop", VtopCommand::new);
-    m.put("ptdump", PtdumpCommand::new);
-    m.put("verify-pgd", VerifyPgdCommand::new);
-    m.put("diff", DiffCommand::new);
-    m.put("checksum", ChecksumCommand::new);
-    return m;
+  /** A switch, not a map of constructor references: each of those would spin a lambda class at start-up. */
+  private static Object subcommand(String name) {
+    return switch (name) {
+      case "demo" -> new DemoCommand();
+      case "transition" -> new TransitionCommand();
+      case "translate" -> new TranslateCommand();
+      case "asm" -> new AsmCommand();
+      case "cpu" -> new CpuCommand();
+      case "uml" -> new UmlCommand();
+      case "prepare" -> new PrepareCommand();
+      case "vtop" -> new VtopCommand();
+      case "ptdump" -> new PtdumpCommand();
+      case "verify-pgd" -> new VerifyPgdCommand();
+      case "diff" -> new DiffCommand();
+      case "checksum" -> new ChecksumCommand();
+      default -> throw new IllegalArgumentException("no subcommand " + name);
+    };
   }
 
   /** The command line for {@code args}, with the subcommands those args can reach. */
   static CommandLine commandLine(String[] args) {
     CommandLine cl = new CommandLine(new Main());
     String first = args.length > 0 ? args[0] : "";
-    if (SUBCOMMANDS.containsKey(first)) {
-      cl.addSubcommand(first, SUBCOMMANDS.get(first).get());
+    if (SUBCOMMANDS.contains(first)) {
+      cl.addSubcommand(first, subcommand(first));
     } else if (!(args.length == 1 && (first.equals("--version") || first.equals("-V")))) {
-      SUBCOMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+      for (String name : SUBCOMMANDS) {
+        cl.addSubcommand(name, subcommand(name));
+      }
     }
     return cl;
   }
