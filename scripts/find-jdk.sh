@@ -1,8 +1,15 @@
 # Sourced by ./kexec-sim, .ci/run and ./bench: sets JAVA_HOME to a JDK >= 25.
 # Order: KEXEC_SIM_JAVA_HOME, JAVA_HOME, then the usual install locations.
+# A JDK's version is read from its "release" file (JAVA_VERSION="25.0.3"; every OpenJDK build
+# since 9 ships one) so that finding the JDK starts no JVM; only a JDK without that file is asked
+# by running it.
 _ksim_java_major() {
-  "$1/bin/java" -XshowSettings:properties -version 2>&1 \
-    | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n 1
+  if [ -f "$1/release" ]; then
+    sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" | head -n 1
+  else
+    "$1/bin/java" -XshowSettings:properties -version 2>&1 \
+      | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n 1
+  fi
 }
 _ksim_found=""
 for _ksim_candidate in "${KEXEC_SIM_JAVA_HOME:-}" "${JAVA_HOME:-}" \

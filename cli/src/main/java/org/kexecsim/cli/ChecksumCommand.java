@@ -1,6 +1,9 @@
 package org.kexecsim.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -8,21 +11,23 @@ import java.util.concurrent.Callable;
 import org.kexecsim.analyzer.Progress;
 import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.analyzer.checksum.ChecksumReport;
+import org.kexecsim.analyzer.checksum.ChecksumWriter;
+import org.kexecsim.analyzer.checksum.DigestList;
 import org.kexecsim.analyzer.checksum.ChecksumVerification;
 import org.kexecsim.analyzer.checksum.DigestAlgorithm;
 import org.kexecsim.analyzer.checksum.ImageChecksum;
 import org.kexecsim.dump.Dump;
 import org.kexecsim.input.RejectedInput;
 import picocli.CommandLine;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code kexec-sim checksum IMAGE...}. */
 @Command(name = "checksum", mixinStandardHelpOptions = true,
-    description = {"Digests the physical memory of an image (not its file bytes): the same memory as ELF",
-        "and as raw gives the same digests. Scheme: ALGO-tree-4M, see ImageChecksum.",
+    description = {"Digests the physical memory of an image (not its file bytes): its RAM ranges' bytes in",
+        "address order, so the digest equals sha256sum (b3sum) of the raw image of that memory, and",
+        "the same memory as ELF, kdump-compressed or raw gives the same digest.",
         "Save the --json output and pass it to --verify later: exit 0 matches, 1 mismatch.",
         "Several IMAGEs (or a directory, or @LIST) are digested one after another in this one process."})
 final class ChecksumCommand implements Callable<Integer> {
@@ -37,19 +42,17 @@ final class ChecksumCommand implements Callable<Integer> {
 
   @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
 
-  @Option(names = "--algo", defaultValue = "blake3", description = "blake3 or sha256 (default: ${DEFAULT-VALUE})")
+  @Option(names = "--algo", defaultValue = "sha256", description = "image digest: sha256 or blake3 (default: ${DEFAULT-VALUE})")
   String algo;
 
-  @ArgGroup(exclusive = true)
-  Granularity granularity = new Granularity();
+  @Option(names = "--per-page", description = "also a digest per 4 KiB page, printed as each is made")
+  boolean perPage;
 
-  static final class Granularity {
-    @Option(names = "--per-page", description = "also a digest per 4 KiB page")
-    boolean perPage;
+  @Option(names = "--page-algo", defaultValue = "xxh3", description = "page digests: xxh3 (64-bit, fast), sha256 or blake3 (default: ${DEFAULT-VALUE})")
+  String pageAlgo;
 
-    @Option(names = "--per-range", description = "the image and each RAM range (default)")
-    boolean perRange;
-  }
+  @Option(names = "--per-range", description = "also a digest per RAM range")
+  boolean perRange;
 
   @Option(names = "--verify", paramLabel = "FILE", description = "a saved --json digest list to check the image against")
   Path verify;
@@ -72,34 +75,61 @@ final class ChecksumCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    DigestAlgorithm algorithm;
-    try {
-      algorithm = DigestAlgorithm.fromCliName(algo);
-    } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--algo: " + e.getMessage());
+    DigestAlgorithm algorithm = algorithm("--algo", algo);
+    if (!algorithm.forImages()) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--algo: " + algo + " digests pages only; use it with --per-page --page-algo " + algo);
     }
-    ChecksumReport saved = null;
+    DigestAlgorithm pageAlgorithm = perPage ? algorithm("--page-algo", pageAlgo) : null;
+    DigestList saved = null;
     if (verify != null) {
       try {
-        saved = ChecksumReport.fromJson(ReportJson.MAPPER.readTree(Files.readString(verify)));
+        saved = DigestList.fromJson(ReportJson.MAPPER.readTree(Files.readString(verify)));
       } catch (JsonProcessingException | IllegalArgumentException e) {
         throw new BadDigestList(verify + ": " + e.getMessage().lines().findFirst().orElse("unreadable"));
       }
     }
-    ChecksumReport expected = saved;
-    return DumpBatch.execute(spec.commandLine(), images, jsonl, "checksum", image -> one(image, algorithm, expected));
+    DigestList expected = saved;
+    List<Path> all = DumpBatch.expand(images);
+    if (!jsonl && !DumpBatch.isBatch(images, all)) {
+      // One dump: page digests go to stdout as they are made, never held in memory.
+      return digest(all.getFirst(), algorithm, pageAlgorithm, expected, spec.commandLine().getOut(), json);
+    }
+    // A batch: each dump's output is made whole, then written as its text or its JSON Lines object.
+    return DumpBatch.run(spec.commandLine(), all, jsonl, "checksum", image -> {
+      boolean asJson = json || jsonl;
+      StringWriter buffer = new StringWriter();
+      int code;
+      try (PrintWriter to = new PrintWriter(buffer)) {
+        code = digest(image, algorithm, pageAlgorithm, expected, to, asJson);
+      }
+      String made = buffer.toString();
+      return new DumpBatch.Outcome(code, asJson ? (ObjectNode) ReportJson.MAPPER.readTree(made) : null, made);
+    });
   }
 
-  private DumpBatch.Outcome one(Path image, DigestAlgorithm algorithm, ChecksumReport saved) throws Exception {
+  private int digest(Path image, DigestAlgorithm algorithm, DigestAlgorithm pageAlgorithm, DigestList saved, PrintWriter out,
+      boolean asJson) throws Exception {
     try (Dump dump = DumpImages.open(spec.commandLine(), image, ramMap, format);
         Progress progress = Progress.onTerminal("checksum", total(dump))) {
       if (saved != null) {
-        ChecksumVerification v = ImageChecksum.verify(dump.physicalMemory(), saved, threads, progress);
-        return new DumpBatch.Outcome(v.matches() ? ExitCode.OK : ExitCode.NEGATIVE, v.toJson(),
-            json ? ReportJson.write(v.toJson()) + System.lineSeparator() : v.toText());
+        ChecksumVerification v = ChecksumVerification.verify(dump.physicalMemory(), saved, threads, progress);
+        out.print(asJson ? ReportJson.write(v.toJson()) + System.lineSeparator() : v.toText());
+        return v.matches() ? ExitCode.OK : ExitCode.NEGATIVE;
       }
-      ChecksumReport r = ImageChecksum.compute(dump.physicalMemory(), algorithm, granularity.perPage, threads, progress);
-      return new DumpBatch.Outcome(ExitCode.OK, r.toJson(), json ? ReportJson.write(r.toJson()) + System.lineSeparator() : r.toText());
+      try (ChecksumWriter w = asJson ? ChecksumWriter.json(out, algorithm, pageAlgorithm) : ChecksumWriter.text(out, pageAlgorithm)) {
+        ChecksumReport r = ImageChecksum.compute(dump.physicalMemory(),
+            new ImageChecksum.Request(algorithm, perRange, pageAlgorithm, threads), w, progress);
+        w.finish(r);
+      }
+      return ExitCode.OK;
+    }
+  }
+
+  private DigestAlgorithm algorithm(String option, String name) {
+    try {
+      return DigestAlgorithm.fromCliName(name);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), option + ": " + e.getMessage());
     }
   }
 

@@ -72,6 +72,7 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
+    RamLimit.check(Arch.X86_64, RamMap.ofSize(ram)); // the largest any arch addresses; smaller ones are clipped below
     Path dir = outDir != null ? outDir : Files.createTempDirectory("kexec-sim-demo");
     List<Row> rows = new ArrayList<>();
     pictures = html == null ? null : new org.kexecsim.cli.html.DemoPictures(html);
@@ -133,7 +134,12 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private Row run(Arch arch, TransitionDesign d, Path dir) throws IOException {
-    long machineRam = arch == Arch.I386 ? Math.min(ram, 3L << 30) : ram; // keep i386 lowmem plausible
+    // keep i386 lowmem plausible; a PAE kernel addresses at most 64 GiB (Arch.maxRam)
+    long machineRam = switch (arch) {
+      case I386 -> Math.min(ram, 3L << 30);
+      case PAE -> Math.min(ram, Arch.PAE.maxRam());
+      case X86_64 -> ram;
+    };
     var trace = new org.kexecsim.cli.html.TransitionTrace();
     TransitionRequest req = TransitionRequest.of(arch, d, RamMap.ofSize(machineRam), crashkernel, ImageType.CRASH, seed);
     TransitionResult r = pictures == null ? TransitionRunner.run(req) : TransitionRunner.run(req, trace);

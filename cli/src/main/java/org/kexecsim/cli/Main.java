@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
+import java.util.List;
 import org.kexecsim.input.RejectedInput;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,24 +25,6 @@ import picocli.CommandLine.Command;
     description = {
       "Simulates the x86 kexec/kdump crash transition on a model of the MMU and CPU,",
       "and analyzes memory dumps."
-    },
-    subcommands = {
-      DemoCommand.class,
-      TransitionCommand.class,
-      TranslateCommand.class,
-      AsmCommand.class,
-      CpuCommand.class,
-      UmlCommand.class,
-      PrepareCommand.class,
-      VtopCommand.class,
-      PtdumpCommand.class,
-      RdCommand.class,
-      PtovCommand.class,
-      InfoCommand.class,
-      VerifyPgdCommand.class,
-      DiffCommand.class,
-      ChecksumCommand.class,
-      DmesgCommand.class,
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -67,7 +50,53 @@ public final class Main implements Runnable {
 
   /** Runs the command line with the given streams; returns the exit code. Tests call this. */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-    return execute(new CommandLine(new Main()), args, out, err);
+    return execute(commandLine(args), args, out, err);
+  }
+
+  /**
+   * The subcommands, in help order. Built lazily: picocli reflects over every registered command
+   * class when the CommandLine is made, about a third of a short run's time, so a run that names
+   * a subcommand registers only that one and a bare {@code --version} none; anything else (help,
+   * a typo picocli suggests a fix for) gets them all.
+   */
+  private static final List<String> SUBCOMMANDS = List.of("demo", "transition", "translate", "asm", "cpu", "uml",
+      "prepare", "vtop", "ptdump", "rd", "ptov", "info", "verify-pgd", "diff", "checksum", "dmesg");
+
+  /** A switch, not a map of constructor references: each of those would spin a lambda class at start-up. */
+  private static Object subcommand(String name) {
+    return switch (name) {
+      case "demo" -> new DemoCommand();
+      case "transition" -> new TransitionCommand();
+      case "translate" -> new TranslateCommand();
+      case "asm" -> new AsmCommand();
+      case "cpu" -> new CpuCommand();
+      case "uml" -> new UmlCommand();
+      case "prepare" -> new PrepareCommand();
+      case "vtop" -> new VtopCommand();
+      case "ptdump" -> new PtdumpCommand();
+      case "rd" -> new RdCommand();
+      case "ptov" -> new PtovCommand();
+      case "info" -> new InfoCommand();
+      case "verify-pgd" -> new VerifyPgdCommand();
+      case "diff" -> new DiffCommand();
+      case "checksum" -> new ChecksumCommand();
+      case "dmesg" -> new DmesgCommand();
+      default -> throw new IllegalArgumentException("no subcommand " + name);
+    };
+  }
+
+  /** The command line for {@code args}, with the subcommands those args can reach. */
+  static CommandLine commandLine(String[] args) {
+    CommandLine cl = new CommandLine(new Main());
+    String first = args.length > 0 ? args[0] : "";
+    if (SUBCOMMANDS.contains(first)) {
+      cl.addSubcommand(first, subcommand(first));
+    } else if (!(args.length == 1 && (first.equals("--version") || first.equals("-V")))) {
+      for (String name : SUBCOMMANDS) {
+        cl.addSubcommand(name, subcommand(name));
+      }
+    }
+    return cl;
   }
 
   /**

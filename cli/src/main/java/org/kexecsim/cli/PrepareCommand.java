@@ -72,6 +72,7 @@ final class PrepareCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     RamMap map = ram.contains("-") || ram.contains("+") ? RamMap.parse(ram) : RamMap.ofSize(sizeOf(ram));
+    RamLimit.check(Arch.fromCliName(arch), map);
     PrepareRequest request = new PrepareRequest(
         Arch.fromCliName(arch), TransitionDesign.fromCliName(design), map,
         crashkernel.isBlank() ? Optional.empty() : Optional.of(crashkernel), ImageType.fromCliName(kexec), seed,

@@ -5,9 +5,10 @@ import org.kexecsim.memory.ReadableMemory;
 
 /**
  * Which frames of an image can hold data, answered per range in O(log n) when the image lists
- * its populated regions ({@link ReadableMemory#populatedRegions}), else page by page through
- * {@link ReadableMemory#mayBeNonZero}. Lets whole-image scans skip the empty terabytes of a
- * simulated machine without touching each page.
+ * its populated regions ({@link ReadableMemory#populatedRegions}), else through {@link
+ * ReadableMemory#mayHaveData} (a mapped file answers from its extents and the file's holes,
+ * others page by page). Lets whole-image scans skip the empty terabytes of a simulated machine
+ * without touching each page.
  */
 public final class FrameIndex {
   private final ReadableMemory memory;
@@ -42,11 +43,6 @@ public final class FrameIndex {
       int below = (i >= 0 ? i : -i - 1) - 1;
       return below >= 0 && Long.compareUnsigned(ends[below], start) > 0;
     }
-    for (long p = start & -ReadableMemory.PAGE_SIZE; Long.compareUnsigned(p, end) < 0; p += ReadableMemory.PAGE_SIZE) {
-      if (memory.mayBeNonZero(p)) {
-        return true;
-      }
-    }
-    return false;
+    return memory.mayHaveData(start, end); // a mapped file by its extents and holes, else page by page
   }
 }

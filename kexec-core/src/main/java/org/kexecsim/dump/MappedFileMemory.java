@@ -210,6 +210,42 @@ public final class MappedFileMemory implements DumpMemory {
     return false;
   }
 
+  /**
+   * Whether any byte of {@code [start, end)} may be non-zero: false when every extent part in it
+   * is a zero-filled tail, a hole of the sparse file, or outside RAM. O(extents touched x log
+   * data extents), so a scan can skip terabytes of holes without asking page by page.
+   */
+  @Override
+  public boolean mayHaveData(long start, long end) {
+    int i = lowerExtent(start);
+    for (; i < starts.length && Long.compareUnsigned(starts[i], end) < 0; i++) {
+      long lo = Math.max(start, starts[i]) - starts[i];
+      long hi = Math.min(end - starts[i], Math.min(memSizes[i], fileSizes[i]));
+      if (lo >= hi) {
+        continue;
+      }
+      if (data == null || data.hasData(fileOffsets[i] + lo, hi - lo)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The first extent that ends after {@code physical}. */
+  private int lowerExtent(long physical) {
+    int lo = 0;
+    int hi = starts.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (Long.compareUnsigned(starts[mid] + memSizes[mid], physical) <= 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
   private long nextStart(long pa) {
     for (long s : starts) {
       if (Long.compareUnsigned(s, pa) > 0) {

@@ -113,6 +113,23 @@ public enum Arch {
     return is64Bit() ? X86_64_MAXMEM : 896 * MIB;
   }
 
+  /**
+   * The most physical memory this arch's kernel can address: x86_64 with 4-level paging maps all
+   * of it in a 64 TiB direct map (MAXMEM, 2^46; Documentation/arch/x86/x86_64/mm.rst, "64 TB
+   * direct mapping of all physical memory"); a PAE kernel reaches 64 GiB (36-bit addresses,
+   * arch/x86/Kconfig HIGHMEM64G "up to 64 Gigabytes"); a 32-bit non-PAE one 4 GiB (SDM Vol. 3A
+   * §4.3: 32-bit paging yields 32-bit physical addresses; Kconfig HIGHMEM4G). RAM ending above
+   * this is a machine the design cannot run on, refused as input rather than simulated into a
+   * triple fault.
+   */
+  public long maxRam() {
+    return switch (this) {
+      case I386 -> 1L << 32;
+      case PAE -> 1L << 36;
+      case X86_64 -> X86_64_MAXMEM;
+    };
+  }
+
   /** CRASH_ALIGN: 16 MiB on x86 (arch/x86/include/asm/crash_reserve.h). */
   public long crashAlign() {
     return 16 * MIB;

@@ -69,6 +69,23 @@ public interface ReadableMemory {
     return false;
   }
 
+  /**
+   * Whether any byte of {@code [start, end)} may be non-zero. A memory that knows its holes (a
+   * sparse file's extents) answers for the whole range at once; the default asks page by page
+   * through {@link #mayBeNonZero}.
+   */
+  default boolean mayHaveData(long start, long end) {
+    for (long p = start & -PAGE_SIZE; Long.compareUnsigned(p, end) < 0; p += PAGE_SIZE) {
+      if (mayBeNonZero(p)) {
+        return true;
+      }
+      if (p + PAGE_SIZE == 0) {
+        break; // the top page of the address space
+      }
+    }
+    return false;
+  }
+
   /** A populated stretch of physical memory: {@code [start, start+length)}. */
   record Region(long start, long length) {}
 

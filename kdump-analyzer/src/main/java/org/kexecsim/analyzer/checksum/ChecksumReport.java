@@ -1,84 +1,56 @@
 package org.kexecsim.analyzer.checksum;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.ArrayList;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
 import java.util.List;
 import org.kexecsim.analyzer.Hex;
-import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.memory.ByteSize;
 
 /**
- * Digests of an image's physical content (see {@link ImageChecksum} for how they combine).
- * This JSON is also the saved digest list that {@code --verify} reads back.
+ * Digests of an image's physical content (see {@link ImageChecksum}): the image's, and each
+ * range's when asked for. Page digests are not kept here: they stream out as they are made
+ * ({@link ChecksumWriter}), and a saved list's are read back by {@link DigestList}.
  *
- * @param scheme e.g. "blake3-tree-4M": algorithm, combination and chunk size
- * @param pages per-page digests, empty unless asked for
+ * @param image hex digest of the RAM ranges' bytes concatenated in address order
+ * @param ranges per-range digests, empty unless asked for
  * @param excludedBytes RAM the dump does not hold (makedumpfile's dump level excluded it): the
  *     digests cover only the pages it holds, and excluded pages have no page digest
+ * @param pageAlgorithm the page digests' algorithm, or null when none were made
+ * @param pages how many page digests were made
  */
-public record ChecksumReport(DigestAlgorithm algorithm, String scheme, long chunkSize, String image,
-    List<RangeDigest> ranges, List<PageDigest> pages, long excludedBytes) {
-  public static final String FORMAT = "kexec-sim/checksum/v1";
+public record ChecksumReport(DigestAlgorithm algorithm, String image, List<RangeDigest> ranges, long excludedBytes,
+    DigestAlgorithm pageAlgorithm, long pages) {
+  /** v2: plain digests of the byte stream (v1 was a tree of 4 MiB leaves that no other tool computes). */
+  public static final String FORMAT = "kexec-sim/checksum/v2";
 
   /** One RAM range: {@code [start, start+size)}. */
   public record RangeDigest(long start, long size, String digest) {}
 
-  /** One 4 KiB page (or the piece of it inside a range). */
-  public record PageDigest(long physical, String digest) {}
-
-  public ObjectNode toJson() {
-    ObjectNode n = ReportJson.object(FORMAT);
-    n.put("algorithm", algorithm.cliName());
-    n.put("scheme", scheme);
-    n.put("chunkSize", chunkSize);
-    n.put("image", image);
-    n.put("excludedBytes", excludedBytes);
-    ArrayNode rs = n.putArray("ranges");
+  /** The fields after the page list, closing the object {@link ChecksumWriter} opened. */
+  void writeTail(JsonGenerator g) throws IOException {
+    g.writeStringField("image", image);
+    g.writeNumberField("excludedBytes", excludedBytes);
+    g.writeArrayFieldStart("ranges");
     for (RangeDigest r : ranges) {
-      rs.addObject().put("start", Hex.of(r.start())).put("size", Hex.of(r.size())).put("digest", r.digest());
+      g.writeStartObject();
+      g.writeStringField("start", Hex.of(r.start()));
+      g.writeStringField("size", Hex.of(r.size()));
+      g.writeStringField("digest", r.digest());
+      g.writeEndObject();
     }
-    ArrayNode ps = n.putArray("pages");
-    for (PageDigest p : pages) {
-      ps.addObject().put("physical", Hex.of(p.physical())).put("digest", p.digest());
-    }
-    return n;
+    g.writeEndArray();
+    g.writeNumberField("pageCount", pages);
   }
 
-  /** Reads a saved list; IllegalArgumentException names what is wrong with it. */
-  public static ChecksumReport fromJson(JsonNode n) {
-    if (n == null || !FORMAT.equals(n.path("format").asText())) {
-      throw new IllegalArgumentException("not a digest list: \"format\" is not \"" + FORMAT + "\"");
-    }
-    try {
-      List<RangeDigest> ranges = new ArrayList<>();
-      for (JsonNode r : n.path("ranges")) {
-        ranges.add(new RangeDigest(Hex.parse(r.path("start").asText()), Hex.parse(r.path("size").asText()), r.path("digest").asText()));
-      }
-      List<PageDigest> pages = new ArrayList<>();
-      for (JsonNode p : n.path("pages")) {
-        pages.add(new PageDigest(Hex.parse(p.path("physical").asText()), p.path("digest").asText()));
-      }
-      return new ChecksumReport(DigestAlgorithm.fromCliName(n.path("algorithm").asText()), n.path("scheme").asText(),
-          n.path("chunkSize").asLong(), n.path("image").asText(), List.copyOf(ranges), List.copyOf(pages),
-          n.path("excludedBytes").asLong(0));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("digest list has a malformed address: " + e.getMessage());
-    }
-  }
-
-  /** sha256sum-like lines: digest, then what it covers. */
+  /** sha256sum-like lines: algorithm:digest, then what it covers. */
   public String toText() {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format("%s:%s  image (%s)%n", scheme, image, excludedBytes == 0 ? "all ranges"
+    String alg = algorithm.cliName();
+    sb.append(String.format("%s:%s  image (%s)%n", alg, image, excludedBytes == 0 ? "all ranges, in address order"
         : "all ranges; covers only the pages the dump holds: " + ByteSize.format(excludedBytes) + " excluded by its dump level"));
     for (RangeDigest r : ranges) {
-      sb.append(String.format("%s:%s  range 0x%x-0x%x (%s)%n", scheme, r.digest(), r.start(), r.start() + r.size() - 1,
+      sb.append(String.format("%s:%s  range 0x%x-0x%x (%s)%n", alg, r.digest(), r.start(), r.start() + r.size() - 1,
           ByteSize.format(r.size())));
-    }
-    for (PageDigest p : pages) {
-      sb.append(String.format("%s  page 0x%x%n", p.digest(), p.physical()));
     }
     return sb.toString();
   }

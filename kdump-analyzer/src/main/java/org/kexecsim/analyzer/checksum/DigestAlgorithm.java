@@ -1,24 +1,31 @@
 package org.kexecsim.analyzer.checksum;
 
 import java.util.Locale;
-import org.bouncycastle.crypto.Digest;
-import org.bouncycastle.crypto.digests.Blake3Digest;
-import org.bouncycastle.crypto.digests.SHA256Digest;
 
-/** The hash functions, from Bouncy Castle's lightweight API. */
+/**
+ * The hash functions. SHA-256 and BLAKE3 digest the whole image as one stream; XXH3 (64-bit, not
+ * cryptographic) only pages, where it is the fast default for comparing and deduplicating them.
+ */
 public enum DigestAlgorithm {
-  BLAKE3,
-  SHA256;
+  /** FIPS 180-4, from the JDK (its intrinsic uses the CPU's SHA extensions). */
+  SHA256(true),
+  /** BLAKE3-256, {@link Blake3}. */
+  BLAKE3(true),
+  /** XXH3-64 with seed 0, from zero-allocation-hashing; printed as xxhsum -H3 does (big-endian hex). */
+  XXH3(false);
 
-  /** A fresh digest; BC digests are not thread-safe, so one per worker. */
-  public Digest newDigest() {
-    return switch (this) {
-      case BLAKE3 -> new Blake3Digest(256);
-      case SHA256 -> SHA256Digest.newInstance(); // native SHA-NI code where the LTS build has it
-    };
+  private final boolean image;
+
+  DigestAlgorithm(boolean image) {
+    this.image = image;
   }
 
-  /** "blake3", "sha256". */
+  /** Whether it can digest a whole image (a stream); XXH3 here digests pages only. */
+  public boolean forImages() {
+    return image;
+  }
+
+  /** "sha256", "blake3", "xxh3". */
   public String cliName() {
     return name().toLowerCase(Locale.ROOT);
   }
@@ -29,6 +36,6 @@ public enum DigestAlgorithm {
         return a;
       }
     }
-    throw new IllegalArgumentException("unknown algorithm '" + name + "': expected blake3 or sha256");
+    throw new IllegalArgumentException("unknown algorithm '" + name + "': expected sha256, blake3 or xxh3");
   }
 }

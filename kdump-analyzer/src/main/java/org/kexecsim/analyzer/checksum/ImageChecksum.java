@@ -1,253 +1,239 @@
 package org.kexecsim.analyzer.checksum;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.lang.foreign.MemorySegment;
+import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import org.bouncycastle.crypto.Digest;
-import org.bouncycastle.util.encoders.Hex;
-import org.kexecsim.analyzer.FrameIndex;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.kexecsim.analyzer.Progress;
-import org.kexecsim.analyzer.checksum.ChecksumReport.PageDigest;
+import org.kexecsim.analyzer.Workers;
 import org.kexecsim.analyzer.checksum.ChecksumReport.RangeDigest;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.memory.RamRange;
 
 /**
- * Digests of an image's physical content, not of its file: an ELF core and a raw image of the
- * same memory and RAM map give the same digests.
+ * Digests of an image's physical content, not of its file: an ELF core, a kdump-compressed dump
+ * and a raw image of the same memory give the same digests.
  *
- * <p>Scheme "ALGO-tree-4M" (H = BLAKE3-256 or SHA-256, all integers little-endian u64):
+ * <p>The image digest is the plain hash of its RAM ranges' bytes concatenated in address order,
+ * so it equals {@code sha256sum} (or {@code b3sum}) of the raw image {@code kexec-sim} or QEMU's
+ * {@code dump-guest-memory} would write of that memory: anyone can reproduce it with a stock tool.
+ * A range digest is the same over one range. Pages the dump excluded (makedumpfile's dump level)
+ * are left out of the stream and the report says how many bytes that was, since the digest then
+ * covers less than the RAM map; unknown content is never hashed as zeros.
  *
- * <pre>
- * leaf(r, k)   = H(bytes of range r from offset k*4MiB, up to 4 MiB; the last chunk is shorter)
- * range(r)     = H(leaf(r, 0) || leaf(r, 1) || ...)
- * image        = H(start(r0) || size(r0) || range(r0) || start(r1) || ... )   ranges ascending
- * page(p)      = H(the 4 KiB page at p, clipped to its range)                 with --per-page
- * </pre>
- *
- * Why a tree and not H(range bytes): the leaves are independent, so both cores hash one large
- * RAM range at once (the usual x86 map has one range holding nearly all RAM, so spreading whole
- * ranges over threads would leave one core idle); and a chunk the image cannot hold data in
- * (a hole of a sparse dump) costs one cached digest of zeros instead of hashing gigabytes of
- * zeros. A page the dump excluded (makedumpfile's dump level) is left out of its leaf and has no
- * page digest; the report states how many bytes that was, since its digests then cover less
- * than the RAM map. The range and image digests therefore differ from {@code b3sum}/{@code sha256sum} of
- * the raw bytes; the page digests equal {@code sha256sum} of each page.
+ * <p>SHA-256 is one stream on one core, fed straight from the file mapping (no copies). BLAKE3
+ * splits the stream into 4 MiB subtrees hashed on all cores and merged in order ({@link Blake3}).
+ * Page digests (XXH3 by default) are computed on a second thread while the image is hashed and
+ * handed to a {@link PageSink} in address order as they are made: no table of them is kept.
  */
 public final class ImageChecksum {
-  public static final long CHUNK = 4L << 20;
   private static final int PAGE = PhysicalMemory.PAGE_SIZE;
-  private static final byte[] ZEROS = new byte[(int) CHUNK];
-  private static final ThreadLocal<byte[]> CHUNK_BUFFER = ThreadLocal.withInitial(() -> new byte[(int) CHUNK]);
+  /** A BLAKE3 subtree hashed by one worker: 4096 chunks. */
+  static final int SUBTREE = MemoryStream.PIECE;
+  /** Subtrees handed to the workers at once. */
+  private static final int BATCH = 256;
 
   private ImageChecksum() {}
 
-  private record Task(int range, int index, long start, int length) {}
-
-  private record Result(byte[] leaf, List<PageDigest> pages) {}
-
-  public static String scheme(DigestAlgorithm algorithm) {
-    return algorithm.cliName() + "-tree-" + (CHUNK >> 20) + "M";
+  /** Receives page digests in address order. */
+  public interface PageSink {
+    void page(long physical, String digest);
   }
 
-  /**
-   * @param threads workers; 0 means one per core. Only file-mapped images are hashed in parallel:
-   *     a simulated SparseMemory is not safe for concurrent readers
-   */
-  public static ChecksumReport compute(PhysicalMemory memory, DigestAlgorithm algorithm, boolean perPage, int threads) {
-    return compute(memory, algorithm, perPage, threads, Progress.NONE);
+  /** What to compute: the image digest, optionally one per range and one per page. */
+  public record Request(DigestAlgorithm algorithm, boolean perRange, DigestAlgorithm pageAlgorithm, int threads) {
+    public Request {
+      if (!algorithm.forImages()) {
+        throw new IllegalArgumentException(algorithm.cliName() + " digests pages only (use it with --page-algo)");
+      }
+    }
+
+    /** The image only, on all cores. */
+    public static Request of(DigestAlgorithm algorithm) {
+      return new Request(algorithm, false, null, 0);
+    }
   }
 
-  /** As {@link #compute(PhysicalMemory, DigestAlgorithm, boolean, int)}, telling {@code progress} the bytes hashed. */
-  public static ChecksumReport compute(PhysicalMemory memory, DigestAlgorithm algorithm, boolean perPage, int threads,
-      Progress progress) {
+  /** Computes the digests; page digests (when asked for) go to {@code pages} as they are made. */
+  public static ChecksumReport compute(PhysicalMemory memory, Request request, PageSink pages, Progress progress) {
     List<RamRange> ranges = memory.ramMap().ranges();
-    List<Task> tasks = new ArrayList<>();
-    for (int r = 0; r < ranges.size(); r++) {
-      RamRange range = ranges.get(r);
-      int k = 0;
-      for (long off = 0; off < range.size(); off += CHUNK, k++) {
-        tasks.add(new Task(r, k, range.start() + off, (int) Math.min(CHUNK, range.size() - off)));
-      }
-    }
-    Map<Long, byte[]> zeroLeaves = new ConcurrentHashMap<>();
-    FrameIndex frames = FrameIndex.of(memory);
-    List<Result> results = run(tasks, t -> {
-          Result r = frames.mayHaveData(t.start(), t.start() + t.length())
-              ? hashChunk(memory, algorithm, t, perPage, zeroLeaves)
-              : zeroChunk(algorithm, t, perPage, zeroLeaves);
-          progress.advance(t.length());
-          return r;
-        },
-        memory.concurrentReads() ? threads : 1);
-
-    List<RangeDigest> rangeDigests = new ArrayList<>();
-    List<PageDigest> pages = new ArrayList<>();
-    Digest image = algorithm.newDigest();
-    int i = 0;
-    for (int r = 0; r < ranges.size(); r++) {
-      Digest rd = algorithm.newDigest();
-      while (i < tasks.size() && tasks.get(i).range() == r) {
-        byte[] leaf = results.get(i).leaf();
-        rd.update(leaf, 0, leaf.length);
-        pages.addAll(results.get(i).pages());
-        i++;
-      }
-      byte[] rangeDigest = finish(rd);
-      RamRange range = ranges.get(r);
-      byte[] head = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(range.start()).putLong(range.size()).array();
-      image.update(head, 0, 16);
-      image.update(rangeDigest, 0, rangeDigest.length);
-      rangeDigests.add(new RangeDigest(range.start(), range.size(), Hex.toHexString(rangeDigest)));
-    }
-    return new ChecksumReport(algorithm, scheme(algorithm), CHUNK, Hex.toHexString(finish(image)),
-        List.copyOf(rangeDigests), List.copyOf(pages), memory.excludedBytes());
-  }
-
-  /** Recomputes with the saved list's algorithm (and per-page digests if it has them) and compares. */
-  public static ChecksumVerification verify(PhysicalMemory memory, ChecksumReport saved, int threads) {
-    return verify(memory, saved, threads, Progress.NONE);
-  }
-
-  public static ChecksumVerification verify(PhysicalMemory memory, ChecksumReport saved, int threads, Progress progress) {
-    if (!saved.scheme().equals(scheme(saved.algorithm())) || saved.chunkSize() != CHUNK) {
-      throw new IllegalArgumentException("digest list uses scheme " + saved.scheme() + "; this version computes "
-          + scheme(saved.algorithm()));
-    }
-    ChecksumReport now = compute(memory, saved.algorithm(), !saved.pages().isEmpty(), threads, progress);
-    List<String> mismatches = new ArrayList<>();
-    if (!now.image().equals(saved.image())) {
-      mismatches.add("image");
-    }
-    if (now.excludedBytes() != saved.excludedBytes()) {
-      mismatches.add(String.format("coverage: the image leaves out %d bytes, the digest list %d", now.excludedBytes(),
-          saved.excludedBytes()));
-    }
-    Map<Long, RangeDigest> nowRanges = new HashMap<>();
-    now.ranges().forEach(r -> nowRanges.put(r.start(), r));
-    for (RangeDigest r : saved.ranges()) {
-      RangeDigest c = nowRanges.remove(r.start());
-      String name = String.format("range 0x%x-0x%x", r.start(), r.start() + r.size() - 1);
-      if (c == null || c.size() != r.size()) {
-        mismatches.add(name + " is not in the image's RAM map");
-      } else if (!c.digest().equals(r.digest())) {
-        mismatches.add(name);
-      }
-    }
-    nowRanges.values().forEach(r -> mismatches.add(String.format("range 0x%x-0x%x is not in the digest list",
-        r.start(), r.start() + r.size() - 1)));
-    Map<Long, String> nowPages = new HashMap<>();
-    now.pages().forEach(p -> nowPages.put(p.physical(), p.digest()));
-    for (PageDigest p : saved.pages()) {
-      if (!p.digest().equals(nowPages.get(p.physical()))) {
-        mismatches.add(String.format("page 0x%x", p.physical()));
-      }
-    }
-    return new ChecksumVerification(now, List.copyOf(mismatches));
-  }
-
-  private static Result hashChunk(PhysicalMemory memory, DigestAlgorithm algorithm, Task t, boolean perPage,
-      Map<Long, byte[]> zeroLeaves) {
-    if (memory.excludedBytes() > 0 && anyExcluded(memory, t)) {
-      return heldPagesOnly(memory, algorithm, t, perPage);
-    }
-    byte[] buf = CHUNK_BUFFER.get(); // one per worker: a pass over the image allocates no chunk buffers
-    memory.read(t.start(), buf, 0, t.length());
-    if (Arrays.mismatch(buf, 0, t.length(), ZEROS, 0, t.length()) < 0) {
-      // All zeros: comparing is ~30x faster than hashing (holes the file system reports never get here).
-      return zeroChunk(algorithm, t, perPage, zeroLeaves);
-    }
-    Digest d = algorithm.newDigest();
-    d.update(buf, 0, t.length());
-    List<PageDigest> pages = new ArrayList<>();
-    if (perPage) {
-      Digest pd = algorithm.newDigest();
-      eachPage(t, (pa, n) -> {
-        pd.update(buf, (int) (pa - t.start()), n);
-        pages.add(new PageDigest(pa, Hex.toHexString(finish(pd))));
+    ExecutorService side = null;
+    Future<Long> pageCount = null;
+    if (request.pageAlgorithm() != null && memory.concurrentReads()) {
+      side = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "checksum-pages");
+        t.setDaemon(true);
+        return t;
       });
+      pageCount = side.submit(() -> pageDigests(memory, ranges, request.pageAlgorithm(), pages));
     }
-    return new Result(finish(d), pages);
-  }
-
-  private static boolean anyExcluded(PhysicalMemory memory, Task t) {
-    for (long p = t.start() & -PAGE; p < t.start() + t.length(); p += PAGE) {
-      if (memory.isExcluded(p)) {
-        return true;
+    try {
+      int threads = request.threads() > 0 ? request.threads() : Runtime.getRuntime().availableProcessors();
+      byte[] image = digest(memory, ranges, request.algorithm(), threads, progress);
+      List<RangeDigest> rangeDigests = new ArrayList<>();
+      if (request.perRange()) {
+        for (RamRange r : ranges) {
+          byte[] d = ranges.size() == 1 ? image : digest(memory, List.of(r), request.algorithm(), threads, Progress.NONE);
+          rangeDigests.add(new RangeDigest(r.start(), r.size(), HexFormat.of().formatHex(d)));
+        }
+      }
+      long count;
+      if (request.pageAlgorithm() == null) {
+        count = 0;
+      } else if (pageCount == null) {
+        count = pageDigests(memory, ranges, request.pageAlgorithm(), pages);
+      } else {
+        count = join(pageCount);
+      }
+      return new ChecksumReport(request.algorithm(), HexFormat.of().formatHex(image), List.copyOf(rangeDigests),
+          memory.excludedBytes(), request.pageAlgorithm(), count);
+    } finally {
+      if (side != null) {
+        side.shutdownNow();
       }
     }
-    return false;
   }
 
-  /**
-   * A chunk with pages the dump excluded: the leaf hashes the pages it holds, in address order,
-   * and an excluded page gets no page digest. Unknown content is never hashed as zeros.
-   */
-  private static Result heldPagesOnly(PhysicalMemory memory, DigestAlgorithm algorithm, Task t, boolean perPage) {
-    Digest d = algorithm.newDigest();
-    Digest pd = algorithm.newDigest();
-    byte[] page = new byte[PAGE];
-    List<PageDigest> pages = new ArrayList<>();
-    eachPage(t, (pa, n) -> {
-      if (memory.isExcluded(pa)) {
-        return;
+  private static long join(Future<Long> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("checksum interrupted", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
       }
-      memory.read(pa, page, 0, n);
-      d.update(page, 0, n);
-      if (perPage) {
-        pd.update(page, 0, n);
-        pages.add(new PageDigest(pa, Hex.toHexString(finish(pd))));
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /** The plain digest of {@code ranges}' held bytes in address order. */
+  static byte[] digest(PhysicalMemory memory, List<RamRange> ranges, DigestAlgorithm algorithm, int threads,
+      Progress progress) {
+    MemoryStream stream = new MemoryStream(memory);
+    if (algorithm == DigestAlgorithm.SHA256) {
+      MessageDigest sha = sha256();
+      stream.stream(ranges, (pa, bytes) -> {
+        sha.update(bytes.asByteBuffer());
+        progress.advance(bytes.byteSize());
+      });
+      return sha.digest();
+    }
+    long total = 0;
+    for (RamRange r : ranges) {
+      total += r.size();
+    }
+    Blake3.Hasher h = new Blake3.Hasher();
+    if (threads < 2 || !memory.concurrentReads() || memory.excludedBytes() > 0 || total <= SUBTREE) {
+      stream.stream(ranges, (pa, bytes) -> {
+        h.update(bytes, 0, bytes.byteSize());
+        progress.advance(bytes.byteSize());
+      });
+      return h.finish();
+    }
+    // every subtree but the one holding the last byte (that one may be the root), in parallel batches
+    long full = (total - 1) / SUBTREE;
+    ThreadLocal<SubtreeReader> readers = ThreadLocal.withInitial(() -> new SubtreeReader(memory, ranges));
+    for (long b = 0; b < full; b += BATCH) {
+      List<Long> batch = new ArrayList<>();
+      for (long k = b; k < Math.min(full, b + BATCH); k++) {
+        batch.add(k);
+      }
+      List<int[]> cvs = Workers.map(batch, threads, "blake3", k -> {
+        int[] cv = readers.get().subtree(k);
+        progress.advance(SUBTREE);
+        return cv;
+      });
+      for (int[] cv : cvs) {
+        h.pushSubtree(cv, SUBTREE / Blake3.CHUNK);
+      }
+    }
+    new SubtreeReader(memory, ranges).each(full * SUBTREE, total, (pa, bytes) -> {
+      h.update(bytes, 0, bytes.byteSize());
+      progress.advance(bytes.byteSize());
+    });
+    return h.finish();
+  }
+
+  /** Reads stream offsets of the concatenated ranges; one per worker. */
+  private static final class SubtreeReader {
+    private final MemoryStream stream;
+    private final List<RamRange> ranges;
+    private final byte[] gather = new byte[SUBTREE];
+
+    SubtreeReader(PhysicalMemory memory, List<RamRange> ranges) {
+      this.stream = new MemoryStream(memory);
+      this.ranges = ranges;
+    }
+
+    /** Streams the bytes at stream offsets {@code [from, to)}. */
+    void each(long from, long to, MemoryStream.Sink sink) {
+      long base = 0;
+      for (RamRange r : ranges) {
+        long lo = Math.max(from, base);
+        long hi = Math.min(to, base + r.size());
+        if (lo < hi) {
+          stream.stream(r.start() + (lo - base), r.start() + (hi - base), sink);
+        }
+        base += r.size();
+      }
+    }
+
+    /** The chaining value of subtree {@code k}: hashed where it lies, or gathered when it spans two ranges. */
+    int[] subtree(long k) {
+      long from = k * SUBTREE;
+      int chunks = SUBTREE / Blake3.CHUNK;
+      long counter = k * chunks;
+      int[][] cv = {null};
+      int[] filled = {0};
+      each(from, from + SUBTREE, (pa, bytes) -> {
+        // hashed inside the callback: MemoryStream releases a mapped piece once it returns
+        if (filled[0] == 0 && bytes.byteSize() == SUBTREE) {
+          cv[0] = Blake3.subtree(bytes, 0, chunks, counter);
+        } else {
+          MemorySegment.copy(bytes, 0, MemorySegment.ofArray(gather), filled[0], bytes.byteSize());
+        }
+        filled[0] += (int) bytes.byteSize();
+      });
+      return cv[0] != null ? cv[0] : Blake3.subtree(MemorySegment.ofArray(gather), 0, chunks, counter);
+    }
+  }
+
+  /** Digests every held page (or page piece at a range edge) in address order; returns how many. */
+  static long pageDigests(PhysicalMemory memory, List<RamRange> ranges, DigestAlgorithm algorithm, PageSink sink) {
+    PageDigester digester = new PageDigester(algorithm);
+    String[] zeroPage = new String[1];
+    long[] count = {0};
+    new MemoryStream(memory).stream(ranges, (pa, bytes) -> {
+      boolean zeros = MemoryStream.isZeros(bytes);
+      long end = pa + bytes.byteSize();
+      for (long p = pa; Long.compareUnsigned(p, end) < 0; ) {
+        long next = Math.min((p & -PAGE) + PAGE, end);
+        int n = (int) (next - p);
+        String d;
+        if (zeros && n == PAGE) {
+          if (zeroPage[0] == null) {
+            zeroPage[0] = digester.digest(bytes.asSlice(0, PAGE));
+          }
+          d = zeroPage[0];
+        } else {
+          d = digester.digest(bytes.asSlice(p - pa, n));
+        }
+        sink.page(p, d);
+        count[0]++;
+        p = next;
       }
     });
-    return new Result(finish(d), pages);
+    return count[0];
   }
 
-  /** Digests of a chunk of zeros, from the cache; page digests are keyed by negative length. */
-  private static Result zeroChunk(DigestAlgorithm algorithm, Task t, boolean perPage, Map<Long, byte[]> zeroLeaves) {
-    byte[] leaf = zeroLeaves.computeIfAbsent((long) t.length(), len -> digestOfZeros(algorithm, len));
-    List<PageDigest> pages = new ArrayList<>();
-    if (perPage) {
-      eachPage(t, (pa, n) -> pages.add(new PageDigest(pa,
-          Hex.toHexString(zeroLeaves.computeIfAbsent(-(long) n, len -> digestOfZeros(algorithm, -len))))));
-    }
-    return new Result(leaf, pages);
-  }
-
-  private interface PageSink {
-    void accept(long physical, int length);
-  }
-
-  /** The page pieces of a chunk: whole pages, clipped at the chunk (range) edges. */
-  private static void eachPage(Task t, PageSink sink) {
-    long end = t.start() + t.length();
-    for (long p = t.start(); p < end; ) {
-      long next = Math.min((p & -PAGE) + PAGE, end);
-      sink.accept(p, (int) (next - p));
-      p = next;
-    }
-  }
-
-  private static byte[] digestOfZeros(DigestAlgorithm algorithm, long length) {
-    Digest d = algorithm.newDigest();
-    byte[] zeros = new byte[(int) Math.min(length, 1 << 20)];
-    for (long done = 0; done < length; done += zeros.length) {
-      d.update(zeros, 0, (int) Math.min(zeros.length, length - done));
-    }
-    return finish(d);
-  }
-
-  private static byte[] finish(Digest d) {
-    byte[] out = new byte[d.getDigestSize()];
-    d.doFinal(out, 0);
-    return out;
-  }
-
-  private static <R> List<R> run(List<Task> tasks, java.util.function.Function<Task, R> job, int threads) {
-    return org.kexecsim.analyzer.Workers.map(tasks, threads, "checksum", job);
+  static MessageDigest sha256() {
+    return PageDigester.sha256OrThrow();
   }
 }

@@ -253,6 +253,10 @@ public final class ImageDiff {
         out.add(new long[] {pieceStart, pieceEnd});
         pos = pieceEnd - start;
       }
+      // compared once: drop the pages from this process (they stay in the page cache), so resident
+      // memory stays a span per worker however large the images
+      x.unload();
+      y.unload();
       return;
     }
     byte[] pa = new byte[PAGE];

@@ -1,0 +1,28 @@
+package org.kexecsim.cli;
+
+import org.kexecsim.input.RejectedInput;
+import org.kexecsim.kimage.Arch;
+import org.kexecsim.memory.ByteSize;
+import org.kexecsim.memory.RamMap;
+
+/** A --ram beyond what an arch's kernel can address: exit 3 naming the limit ({@link Arch#maxRam}). */
+final class RamLimit extends RuntimeException implements RejectedInput {
+  private RamLimit(String message) {
+    super(message);
+  }
+
+  static void check(Arch arch, RamMap map) {
+    if (Long.compareUnsigned(map.end(), arch.maxRam()) > 0) {
+      throw new RamLimit(String.format("--ram: RAM ends at 0x%x (%s), beyond the %s %s %s kernel can address (%s)",
+          map.end(), ByteSize.format(map.end()), ByteSize.format(arch.maxRam()), arch == Arch.X86_64 || arch == Arch.I386 ? "an" : "a", arch.cliName(), reason(arch)));
+    }
+  }
+
+  private static String reason(Arch arch) {
+    return switch (arch) {
+      case X86_64 -> "its 4-level direct map, Documentation/arch/x86/x86_64/mm.rst";
+      case PAE -> "36-bit physical addresses, HIGHMEM64G";
+      case I386 -> "32-bit physical addresses without PAE, HIGHMEM4G";
+    };
+  }
+}

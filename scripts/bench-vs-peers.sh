@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Puts kexec-sim next to the stock tools on the same files, in one run: checksum vs sha256sum,
+# openssl and b3sum; diff vs cmp and cmp -l; a sparse pair; startup. Each command runs 3 times
+# and the median wall time counts (CPU time user+sys is shown too: on a shared machine it moves
+# less than wall time). The load average is printed before and after, since every ratio is
+# only as good as the machine was quiet.
+#
+#   scripts/bench-vs-peers.sh [--readme] [SIZE] [DIR]
+#     SIZE   dense image size for the checksum and diff pairs (default 3G)
+#     DIR    where the images go (default /var/tmp); they are deleted at the end
+#     --readme  also rewrites the README section between the bench-vs-peers markers
+#   BENCH_SPARSE=64G  apparent size of the sparse pair (64 data extents of 1 MiB)
+#
+# Targets (issue 17) are checked in the last column; a ratio is peer time / kexec-sim time, so
+# above 1 means kexec-sim is faster.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+readme=""
+if [ "${1:-}" = "--readme" ]; then readme=yes; shift; fi
+size=${1:-3G}
+base=${2:-/var/tmp}
+sparse=${BENCH_SPARSE:-64G}
+ksim="$root/kexec-sim"
+for tool in cmp sha256sum openssl b3sum python3 /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "bench-vs-peers: $tool is missing (b3sum: apt-get install b3sum)" >&2; exit 4; }
+done
+work=$(mktemp -d "$base/kexec-sim-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+"$ksim" --version >/dev/null # builds the CLI first if needed, outside the timings
+
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "bench-vs-peers: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load average $(load)" >&2
+
+bytes=$(numfmt --from=iec "$size")
+echo "making ${size} images in $work ..." >&2
+# random bytes at disk speed (AES-CTR of zeros); openssl dies of SIGPIPE when head has enough
+{ openssl enc -aes-128-ctr -pass pass:kexec-sim -nosalt -pbkdf2 </dev/zero 2>/dev/null || true; } | head -c "$bytes" >"$work/a.img"
+cp "$work/a.img" "$work/b.img"
+cp "$work/a.img" "$work/c.img"
+python3 - "$work/c.img" "$work/s1.img" "$work/s2.img" "$(numfmt --from=iec "$sparse")" <<'EOF'
+import os, sys
+c, s1, s2, sparse = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+fd = os.open(c, os.O_RDWR)                       # 1% of pages differ: one byte in every 100th page
+for page in range(0, os.fstat(fd).st_size // 4096, 100):
+    off = page * 4096 + 123
+    os.pwrite(fd, bytes([os.pread(fd, 1, off)[0] ^ 0xff]), off)
+os.close(fd)
+block = os.urandom(1 << 20)
+for path, extra in ((s1, False), (s2, True)):    # sparse: 64 extents of 1 MiB, one byte differs
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.ftruncate(fd, sparse)
+    for i in range(64):
+        os.pwrite(fd, block, i * (sparse // 64) + (7 << 20))
+    if extra:
+        os.pwrite(fd, b"x", 5 * (sparse // 64) + (7 << 20) + 3 * 4096)
+    os.close(fd)
+EOF
+cat "$work"/a.img "$work"/b.img "$work"/c.img >/dev/null # into the page cache: the pairs compare compute, not disk
+
+# run NAME CMD...: 3 runs; prints "wall cpu rss_kib" medians
+run() {
+  local out="$work/time" i
+  : >"$work/runs"
+  for i in 1 2 3; do
+    # stdout to a file, not /dev/null: GNU cmp notices /dev/null and stops at the first difference
+    /usr/bin/time -f "%e %U %S %M" -o "$out" "$@" >"$work/stdout" 2>/dev/null || true
+    tail -n 1 "$out" | awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' >>"$work/runs"
+  done
+  for col in 1 2 3; do sort -n -k"$col","$col" "$work/runs" | awk -v c="$col" 'NR == 2 {printf "%s ", $c}'; done
+  echo
+}
+
+raw=(--format raw --ram-map "0+$size")
+declare -A wall cpu rss
+measure() { # KEY CMD...
+  local key=$1; shift
+  read -r wall[$key] cpu[$key] rss[$key] < <(run "$@")
+  echo "  $key: ${wall[$key]} s wall, ${cpu[$key]} s cpu, ${rss[$key]} KiB" >&2
+}
+echo "load before: $(load)" >&2
+load_before=$(load)
+measure sha256sum sha256sum "$work/a.img"
+measure openssl openssl dgst -sha256 "$work/a.img"
+measure ck_sha "$ksim" checksum "${raw[@]}" "$work/a.img"
+measure b3sum b3sum "$work/a.img"
+measure ck_b3 "$ksim" checksum --algo blake3 "${raw[@]}" "$work/a.img"
+measure cmp_same cmp "$work/a.img" "$work/b.img"
+measure diff_same "$ksim" diff "${raw[@]}" "$work/a.img" "$work/b.img"
+measure cmpl_1pct cmp -l "$work/a.img" "$work/c.img"
+measure diff_1pct "$ksim" diff "${raw[@]}" "$work/a.img" "$work/c.img"
+measure cmp_sparse cmp "$work/s1.img" "$work/s2.img"
+measure diff_sparse "$ksim" diff --format raw --ram-map "0+$sparse" "$work/s1.img" "$work/s2.img"
+measure version "$ksim" --version
+load_after=$(load)
+echo "load after: $load_after" >&2
+
+ratio() { awk -v p="$1" -v k="$2" 'BEGIN {printf "%.2f", (k > 0 ? p / k : 0)}'; }
+check() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {ok = (op == ">=" ? v >= t : v <= t); printf "%s (%s %s)", (ok ? "met" : "NOT met"), op, t}'; }
+mib() { awk -v k="$1" 'BEGIN {printf "%.0f MiB", k / 1024}'; }
+gbps() { awk -v b="$bytes" -v s="$1" 'BEGIN {printf "%.2f GB/s", (s > 0 ? b / s / 1e9 : 0)}'; }
+
+table() {
+  local r
+  echo "Measured by \`scripts/bench-vs-peers.sh $size\` on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')),"
+  echo "load average $load_before before and $load_after after; medians of 3, files in the page cache."
+  echo "Ratio = peer wall time / kexec-sim wall time (above 1: kexec-sim is faster)."
+  echo
+  echo "| pair | kexec-sim | peer | ratio (wall) | ratio (cpu) | target |"
+  echo "|---|---|---|---|---|---|"
+  r=$(ratio "${wall[openssl]}" "${wall[ck_sha]}")
+  echo "| \`checksum\` (sha256) vs \`openssl dgst -sha256\`, $size | ${wall[ck_sha]} s ($(gbps "${wall[ck_sha]}")) | ${wall[openssl]} s | $r | $(ratio "${cpu[openssl]}" "${cpu[ck_sha]}") | $(check "$r" 0.9 '>=') |"
+  r=$(ratio "${wall[sha256sum]}" "${wall[ck_sha]}")
+  echo "| \`checksum\` (sha256) vs \`sha256sum\` | ${wall[ck_sha]} s | ${wall[sha256sum]} s | $r | $(ratio "${cpu[sha256sum]}" "${cpu[ck_sha]}") | |"
+  r=$(ratio "${wall[b3sum]}" "${wall[ck_b3]}")
+  echo "| \`checksum --algo blake3\` vs \`b3sum\` (both on all cores) | ${wall[ck_b3]} s ($(gbps "${wall[ck_b3]}")) | ${wall[b3sum]} s | $r | $(ratio "${cpu[b3sum]}" "${cpu[ck_b3]}") | $(check "$r" 1 '>=') |"
+  r=$(ratio "${wall[cmp_same]}" "${wall[diff_same]}")
+  echo "| \`diff\` vs \`cmp\`, identical $size | ${wall[diff_same]} s | ${wall[cmp_same]} s | $r | $(ratio "${cpu[cmp_same]}" "${cpu[diff_same]}") | $(check "$r" 3 '>=') |"
+  r=$(ratio "${wall[cmpl_1pct]}" "${wall[diff_1pct]}")
+  echo "| \`diff\` vs \`cmp -l\`, 1% of pages differ | ${wall[diff_1pct]} s | ${wall[cmpl_1pct]} s | $r | $(ratio "${cpu[cmpl_1pct]}" "${cpu[diff_1pct]}") | $(check "$r" 1 '>=') |"
+  r=$(ratio "${wall[cmp_sparse]}" "${wall[diff_sparse]}")
+  echo "| \`diff\` vs \`cmp\`, sparse $sparse pair (64 MiB data) | ${wall[diff_sparse]} s, $(mib "${rss[diff_sparse]}") resident | ${wall[cmp_sparse]} s | $r | $(ratio "${cpu[cmp_sparse]}" "${cpu[diff_sparse]}") | $(check "${wall[diff_sparse]}" 1 '<='); $(check "$(( ${rss[diff_sparse]} / 1024 ))" 512 '<=') MiB |"
+  echo "| \`./kexec-sim --version\` | ${wall[version]} s | | | | $(check "${wall[version]}" 0.2 '<=') |"
+}
+table | tee "$work/table.md"
+if [ -n "$readme" ]; then
+  python3 - "$root/README.md" "$work/table.md" <<'EOF'
+import sys
+readme, table = sys.argv[1], open(sys.argv[2]).read()
+begin, end = "<!-- bench-vs-peers:begin (scripts/bench-vs-peers.sh --readme rewrites this) -->", "<!-- bench-vs-peers:end -->"
+text = open(readme).read()
+if begin not in text or end not in text:
+    sys.exit("README.md has no bench-vs-peers markers")
+head, rest = text.split(begin, 1)
+_, tail = rest.split(end, 1)
+open(readme, "w").write(head + begin + "\n" + table + end + tail)
+EOF
+  echo "bench-vs-peers: README.md section rewritten" >&2
+fi
