@@ -1,6 +1,8 @@
 package org.kexecsim.cli;
 
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -10,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.kexecsim.input.RejectedInput;
 import org.kexecsim.isa.Assembly;
+import org.kexecsim.output.OutputSet;
 import org.kexecsim.routine.CPreprocessor;
 import org.kexecsim.routine.RoutineFile;
 import picocli.CommandLine;
@@ -70,7 +73,17 @@ final class AsmCommand implements Callable<Integer> {
     String text = pre != null ? pre.text() : Files.readString(source);
     Assembly a = RoutineFile.assemble(source, text, bits, origin, pre);
     if (output != null) {
-      Files.write(output, a.bytes());
+      try (OutputSet o = OutputSet.file(output, true)) {
+        try (FileChannel ch = o.create(null)) {
+          ByteBuffer b = ByteBuffer.wrap(a.bytes());
+          while (b.hasRemaining()) {
+            ch.write(b);
+          }
+        } catch (java.io.IOException e) {
+          throw o.failed(null, e);
+        }
+        o.commit();
+      }
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {

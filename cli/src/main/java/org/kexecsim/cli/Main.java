@@ -5,6 +5,8 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
 import org.kexecsim.input.RejectedInput;
+import org.kexecsim.output.OutputException;
+import org.kexecsim.output.OutputSet;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -49,6 +51,8 @@ import picocli.CommandLine.Command;
       "70:internal bug"
     })
 public final class Main implements Runnable {
+  /** 128 + SIGINT, what a shell reports for a command ended by ^C. */
+  static final int SIGINT = 130;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -58,7 +62,32 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    Runtime.getRuntime().addShutdownHook(new Thread(Main::onSignal, "kexec-sim-signal"));
+    int code = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+    finished = true;
+    System.exit(code);
+  }
+
+  /** Set when main has its exit code: the shutdown hook then stays quiet. */
+  private static volatile boolean finished;
+  /** Set by the shutdown hook on SIGINT/SIGTERM: the command's own failures are then not reported. */
+  private static volatile boolean interrupted;
+
+  /**
+   * The shutdown hook: on a signal (SIGINT, SIGTERM, SIGHUP; the JVM then exits 128+signal, 130
+   * for SIGINT) every output in progress is abandoned, its temporary files removed, and one line
+   * says so. The main thread keeps running meanwhile; {@link #interrupted} silences it.
+   */
+  private static void onSignal() {
+    if (finished) {
+      return;
+    }
+    interrupted = true;
+    java.util.List<java.nio.file.Path> left = OutputSet.abandonAll();
+    System.err.println("kexec-sim: interrupted" + (left.isEmpty() ? ""
+        : "; the unfinished output was removed and " + String.join(", ", left.stream().map(Object::toString).toList())
+            + " left as it was"));
+    System.err.flush();
   }
 
   /** Runs the command line with the given streams; returns the exit code. Tests call this. */
@@ -75,6 +104,9 @@ public final class Main implements Runnable {
     try {
       return run(cl, args, out, err);
     } catch (Error e) {
+      if (interrupted) {
+        return SIGINT;
+      }
       err.println("kexec-sim: internal error: " + e.getClass().getName()
           + (e.getMessage() == null ? "" : ": " + firstLine(e.getMessage()))
           + (System.getenv("KEXEC_SIM_DEBUG") == null ? " (set KEXEC_SIM_DEBUG=1 for the stack trace)" : ""));
@@ -100,8 +132,14 @@ public final class Main implements Runnable {
         });
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
+          if (interrupted) {
+            return SIGINT; // the shutdown hook has said what happened
+          }
           int code = exitCodeFor(ex);
           String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+          if (ex instanceof OutputException o && o.kind() == OutputException.Kind.EXISTS) {
+            message += " (--force replaces it)";
+          }
           String prefix = code == ExitCode.INTERNAL ? "kexec-sim: internal error: " : "kexec-sim: ";
           err.println(prefix + firstLine(message));
           if (code == ExitCode.INTERNAL && System.getenv("KEXEC_SIM_DEBUG") != null) {

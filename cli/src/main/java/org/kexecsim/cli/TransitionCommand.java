@@ -12,6 +12,7 @@ import org.kexecsim.cpu.StepTrace;
 import org.kexecsim.kimage.Arch;
 import org.kexecsim.kimage.ImageType;
 import org.kexecsim.memory.RamMap;
+import org.kexecsim.output.OutputSet;
 import org.kexecsim.relocate.RelocateAbi;
 import org.kexecsim.relocate.TransitionImages;
 import org.kexecsim.routine.RoutineFile;
@@ -58,10 +59,10 @@ final class TransitionCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "seed of the synthetic machine (default: ${DEFAULT-VALUE})")
   long seed;
 
-  @Option(names = "--out", description = "write pre.core, post.core and vmcore here")
+  @Option(names = "--out", description = "write pre.core, post.core, vmcore and System.map here, as a whole: the old set or the new, never a mix")
   Path outDir;
 
-  @Option(names = "--force", description = "replace existing files in --out")
+  @Option(names = "--force", description = "replace the set already in --out")
   boolean force;
 
   @Option(names = "--trace", description = "print every instruction executed, with what it changed")
@@ -91,6 +92,13 @@ final class TransitionCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     TransitionRequest req = request();
+    // --out is checked before the run: a refusal costs nothing and the old set is never touched
+    try (OutputSet set = outDir == null ? null : TransitionImages.open(outDir, force)) {
+      return run(out, req, set);
+    }
+  }
+
+  private int run(PrintWriter out, TransitionRequest req, OutputSet set) throws java.io.IOException {
     List<String> traceLines = new ArrayList<>();
     TransitionResult r = TransitionRunner.run(req, trace ? t -> {
       if (json) {
@@ -100,8 +108,8 @@ final class TransitionCommand implements Callable<Integer> {
       }
     } : null);
     Optional<TransitionImages.Written> written = Optional.empty();
-    if (outDir != null) {
-      written = Optional.of(TransitionImages.write(r, outDir, force));
+    if (set != null) {
+      written = Optional.of(TransitionImages.write(r, set));
     }
     if (json) {
       Map<String, Object> doc = document(r, written);
