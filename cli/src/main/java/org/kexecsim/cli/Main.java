@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
+import org.kexecsim.dump.MappedFiles;
 import org.kexecsim.input.RejectedInput;
 import org.kexecsim.output.OutputException;
 import org.kexecsim.output.OutputSet;
@@ -107,6 +108,12 @@ public final class Main implements Runnable {
       if (interrupted) {
         return SIGINT;
       }
+      var changed = MappedFiles.explain(e);
+      if (changed.isPresent()) {
+        err.println("kexec-sim: " + changed.get().getMessage());
+        err.flush();
+        return ExitCode.IO;
+      }
       err.println("kexec-sim: internal error: " + e.getClass().getName()
           + (e.getMessage() == null ? "" : ": " + firstLine(e.getMessage()))
           + (System.getenv("KEXEC_SIM_DEBUG") == null ? " (set KEXEC_SIM_DEBUG=1 for the stack trace)" : ""));
@@ -135,6 +142,12 @@ public final class Main implements Runnable {
           if (interrupted) {
             return SIGINT; // the shutdown hook has said what happened
           }
+          var changed = MappedFiles.explain(ex);
+          if (changed.isPresent()) {
+            err.println("kexec-sim: " + changed.get().getMessage());
+            err.flush();
+            return ExitCode.IO;
+          }
           int code = exitCodeFor(ex);
           String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
           if (ex instanceof OutputException o && o.kind() == OutputException.Kind.EXISTS) {
@@ -142,7 +155,7 @@ public final class Main implements Runnable {
           }
           String prefix = code == ExitCode.INTERNAL ? "kexec-sim: internal error: " : "kexec-sim: ";
           err.println(prefix + firstLine(message));
-          if (code == ExitCode.INTERNAL && System.getenv("KEXEC_SIM_DEBUG") != null) {
+          if (System.getenv("KEXEC_SIM_DEBUG") != null) {
             ex.printStackTrace(err);
           }
           err.flush();
