@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.kexecsim.files.IoFailure;
 import org.kexecsim.input.RejectedInput;
 import org.kexecsim.isa.Assembly;
 import org.kexecsim.output.OutputSet;
@@ -66,11 +67,18 @@ final class AsmCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--bits must be 32 or 64, got " + bits);
     }
     if (!Files.isRegularFile(source)) {
-      throw new java.nio.file.NoSuchFileException(source.toString()); // I/O: exit 4
+      throw Files.exists(source) // I/O: exit 4
+          ? new java.nio.file.FileSystemException(source.toString(), null, "not a regular file")
+          : new java.nio.file.NoSuchFileException(source.toString());
     }
     CPreprocessor.Output pre = CPreprocessor.wantsPreprocessing(source)
         ? CPreprocessor.run(source, cpp.options()) : null;
-    String text = pre != null ? pre.text() : Files.readString(source);
+    String text;
+    try {
+      text = pre != null ? pre.text() : Files.readString(source);
+    } catch (java.io.IOException e) {
+      throw IoFailure.at(source, e);
+    }
     Assembly a = RoutineFile.assemble(source, text, bits, origin, pre);
     if (output != null) {
       try (OutputSet o = OutputSet.file(output, true)) {

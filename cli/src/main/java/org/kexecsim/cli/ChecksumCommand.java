@@ -75,7 +75,7 @@ final class ChecksumCommand implements Callable<Integer> {
     ChecksumReport saved = null;
     if (verify != null) {
       try {
-        saved = ChecksumReport.fromJson(ReportJson.MAPPER.readTree(Files.readString(verify)));
+        saved = ChecksumReport.fromJson(ReportJson.MAPPER.readTree(readVerifyFile()));
       } catch (JsonProcessingException | IllegalArgumentException e) {
         throw new BadDigestList(verify + ": " + e.getMessage().lines().findFirst().orElse("unreadable"));
       }
@@ -91,6 +91,14 @@ final class ChecksumCommand implements Callable<Integer> {
       ChecksumReport r = ImageChecksum.compute(dump.physicalMemory(), algorithm, granularity.perPage, threads, progress);
       out.print(json ? ReportJson.write(r.toJson()) + System.lineSeparator() : r.toText());
       return ExitCode.OK;
+    }
+  }
+
+  private String readVerifyFile() throws java.nio.file.FileSystemException {
+    try {
+      return Files.readString(verify);
+    } catch (java.io.IOException e) {
+      throw org.kexecsim.files.IoFailure.at(verify, e);
     }
   }
 

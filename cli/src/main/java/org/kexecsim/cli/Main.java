@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
 import org.kexecsim.dump.MappedFiles;
+import org.kexecsim.files.IoFailure;
 import org.kexecsim.input.RejectedInput;
 import org.kexecsim.output.OutputException;
 import org.kexecsim.output.OutputSet;
@@ -150,6 +151,9 @@ public final class Main implements Runnable {
           }
           int code = exitCodeFor(ex);
           String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+          if (code == ExitCode.IO || hasCause(ex, java.nio.charset.CharacterCodingException.class)) {
+            message = IoFailure.describe(ex).orElse(message); // path and reason, whatever Java put in the message
+          }
           if (ex instanceof OutputException o && o.kind() == OutputException.Kind.EXISTS) {
             message += " (--force replaces it)";
           }
@@ -174,6 +178,9 @@ public final class Main implements Runnable {
   }
 
   static int exitCodeFor(Throwable ex) {
+    if (hasCause(ex, java.nio.charset.CharacterCodingException.class)) {
+      return ExitCode.BAD_INPUT; // a text file that is not text: the input is bad, the I/O was fine
+    }
     for (Throwable t = ex; t != null; t = t.getCause()) {
       if (t instanceof RejectedInput) {
         return ExitCode.BAD_INPUT;
@@ -183,6 +190,15 @@ public final class Main implements Runnable {
       }
     }
     return ExitCode.INTERNAL;
+  }
+
+  private static boolean hasCause(Throwable ex, Class<? extends Throwable> kind) {
+    for (Throwable t = ex; t != null; t = t.getCause()) {
+      if (kind.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String firstLine(String s) {

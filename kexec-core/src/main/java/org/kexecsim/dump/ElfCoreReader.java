@@ -49,7 +49,10 @@ public final class ElfCoreReader {
     try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
       MemorySegment file = MappedFiles.map(channel, path, channel.size(), arena);
       return new ElfCoreReader(path.toString(), file).read(path, arena);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
+      arena.close();
+      throw org.kexecsim.files.IoFailure.at(path, e);
+    } catch (RuntimeException e) {
       arena.close();
       throw e;
     }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
+import org.kexecsim.files.IoFailure;
 
 /**
  * The one home of every file the project writes: output that appears whole or not at all.
@@ -57,13 +58,17 @@ public final class OutputSet implements AutoCloseable {
   private final Path target;
   private final List<String> names;
   private final boolean force;
+  /** The staged file (a set: directory); for a device or FIFO the target itself. */
   private final Path stage;
+  /** A device or FIFO written in place: never renamed, never removed. */
+  private final boolean direct;
   private final List<Path> created = new ArrayList<>();
   private ChannelOpener opener = FILES;
   private boolean committed;
   private boolean abandoned;
 
-  private OutputSet(Path shown, Path target, List<String> names, boolean force, Path stage) {
+  private OutputSet(Path shown, Path target, List<String> names, boolean force, Path stage, boolean direct) {
+    this.direct = direct;
     this.shown = shown;
     this.target = target;
     this.names = names;
@@ -85,10 +90,16 @@ public final class OutputSet implements AutoCloseable {
       checkContents(dir, target, names, force);
     }
     Path parent = parentOf(dir, target);
-    Files.createDirectories(parent);
-    removeStale(parent, target.getFileName().toString());
-    Path stage = Files.createDirectory(stageName(parent, target, "tmp"));
-    return register(new OutputSet(dir, target, List.copyOf(names), force, stage));
+    Path stage;
+    try {
+      Files.createDirectories(parent);
+      removeStale(parent, target.getFileName().toString());
+      stage = Files.createDirectory(stageName(parent, target, "tmp"));
+    } catch (IOException e) {
+      throw new OutputException(OutputException.Kind.FAILED, dir.toString(),
+          "cannot be written: " + reason(e, target) + "; nothing was written", e);
+    }
+    return register(new OutputSet(dir, target, List.copyOf(names), force, stage, false));
   }
 
   /** One file, replaced atomically; refused before anything is written when it exists and {@code force} is off. */
@@ -100,10 +111,19 @@ public final class OutputSet implements AutoCloseable {
     if (!force && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
       throw new OutputException(OutputException.Kind.EXISTS, file.toString(), "exists; nothing was written", null);
     }
+    if (Files.exists(target) && !Files.isRegularFile(target)) {
+      // a device or a FIFO (/dev/null, a pipe): written in place, there is no file to replace
+      return register(new OutputSet(file, target, List.of(), force, target, true));
+    }
     Path parent = parentOf(file, target);
-    Files.createDirectories(parent);
+    try {
+      Files.createDirectories(parent);
+    } catch (IOException e) {
+      throw new OutputException(OutputException.Kind.FAILED, file.toString(),
+          "cannot be written: " + reason(e, target) + "; nothing was written", e);
+    }
     removeStale(parent, target.getFileName().toString());
-    return register(new OutputSet(file, target, List.of(), force, stageName(parent, target, "tmp")));
+    return register(new OutputSet(file, target, List.of(), force, stageName(parent, target, "tmp"), false));
   }
 
   /** Writes through {@code o} instead of FileChannel.open; for tests that make the disk fail. */
@@ -134,7 +154,7 @@ public final class OutputSet implements AutoCloseable {
       }
       created.add(p);
     }
-    return opener.open(p);
+    return direct ? FileChannel.open(p, StandardOpenOption.WRITE) : opener.open(p);
   }
 
   /** The failure {@code e} while writing {@code what}, as one line naming the target and saying that nothing was changed. */
@@ -142,14 +162,16 @@ public final class OutputSet implements AutoCloseable {
     if (e instanceof OutputException o) {
       return o;
     }
-    String reason = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
-        : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     return new OutputException(OutputException.Kind.FAILED, shown.toString(),
-        "cannot write" + (what == null ? "" : " " + what) + ": " + reason + "; nothing was changed", e);
+        "cannot write" + (what == null ? "" : " " + what) + ": " + reason(e, target) + "; nothing was changed", e);
   }
 
   /** Makes the staged output durable and puts it in place as a whole. */
   public void commit() throws IOException {
+    if (direct) {
+      close();
+      return;
+    }
     try {
       for (Path p : created) {
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
@@ -196,7 +218,9 @@ public final class OutputSet implements AutoCloseable {
         abandoned = true;
       }
       PENDING.remove(this);
-      deleteTree(stage);
+      if (!direct) {
+        deleteTree(stage);
+      }
     }
   }
 
@@ -213,7 +237,9 @@ public final class OutputSet implements AutoCloseable {
           left.add(o.shown);
         }
         try {
-          deleteTree(o.stage);
+          if (!o.direct) {
+            deleteTree(o.stage);
+          }
         } catch (IOException e) {
           // best effort while the process ends
         }
@@ -273,6 +299,18 @@ public final class OutputSet implements AutoCloseable {
     Files.move(aside, stage, StandardCopyOption.ATOMIC_MOVE);
   }
 
+  /** The reason of {@code e}, naming the file it concerns unless that is the target or its staging. */
+  private static String reason(IOException e, Path target) {
+    if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+      Path p = Path.of(f.getFile()).toAbsolutePath().normalize();
+      String name = p.getFileName() == null ? "" : p.getFileName().toString();
+      if (!p.equals(target) && !name.startsWith("." + target.getFileName() + MARK)) {
+        return f.getFile() + ": " + IoFailure.reason(e);
+      }
+    }
+    return IoFailure.reason(e);
+  }
+
   private static OutputSet register(OutputSet o) {
     synchronized (LOCK) {
       PENDING.add(o);
@@ -281,10 +319,14 @@ public final class OutputSet implements AutoCloseable {
   }
 
   /** Absolute; an existing symlink is followed, so its target is replaced and the link kept. */
-  private static Path resolve(Path p) throws IOException {
+  private static Path resolve(Path p) {
     Path abs = p.toAbsolutePath().normalize();
     if (Files.isSymbolicLink(abs) && Files.exists(abs)) {
-      return abs.toRealPath();
+      try {
+        return abs.toRealPath();
+      } catch (IOException e) {
+        return abs; // /dev/stdout -> /proc/self/fd/1 -> "pipe:[N]": no path, but writable in place
+      }
     }
     return abs;
   }

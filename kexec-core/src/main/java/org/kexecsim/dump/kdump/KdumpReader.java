@@ -61,6 +61,8 @@ public final class KdumpReader {
     MemorySegment seg;
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       seg = org.kexecsim.dump.MappedFiles.map(ch, path, ch.size(), arena);
+    } catch (IOException e) {
+      throw org.kexecsim.files.IoFailure.at(path, e);
     }
     String name = path.toString();
     byte[] head = seg.asSlice(0, Math.min(16, seg.byteSize())).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
