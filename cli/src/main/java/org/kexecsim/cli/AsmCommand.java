@@ -66,6 +66,7 @@ final class AsmCommand implements Callable<Integer> {
     if (bits != 32 && bits != 64) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--bits must be 32 or 64, got " + bits);
     }
+    Numbers.codeAddress(spec.commandLine(), "--origin", origin, bits);
     if (!Files.isRegularFile(source)) {
       throw Files.exists(source) // I/O: exit 4
           ? new java.nio.file.FileSystemException(source.toString(), null, "not a regular file")

@@ -67,6 +67,9 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
+    for (Arch arch : Arch.values()) {
+      Numbers.ram(spec.commandLine(), "--ram", machineRam(arch), arch);
+    }
     Path dir = outDir != null ? outDir : Files.createTempDirectory("kexec-sim-demo");
     List<Row> rows = new ArrayList<>();
     try {
@@ -124,7 +127,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private Row run(Arch arch, TransitionDesign d, Path dir) throws IOException {
-    long machineRam = arch == Arch.I386 ? Math.min(ram, 3L << 30) : ram; // keep i386 lowmem plausible
+    long machineRam = machineRam(arch);
     TransitionResult r = TransitionRunner.run(
         TransitionRequest.of(arch, d, RamMap.ofSize(machineRam), crashkernel, ImageType.CRASH, seed));
     TransitionImages.Written w = TransitionImages.write(r, dir, true);
@@ -138,6 +141,10 @@ final class DemoCommand implements Callable<Integer> {
         && r.oldPgd().preserved() != legacy
         && verdict.preserved() != legacy;
     return new Row(arch.cliName(), d.cliName(), r, verdict, expected);
+  }
+
+  private long machineRam(Arch arch) {
+    return arch == Arch.I386 ? Math.min(ram, 3L << 30) : ram; // keep i386 lowmem plausible
   }
 
   private static void printRow(PrintWriter out, Row row) {

@@ -144,6 +144,7 @@ final class TransitionCommand implements Callable<Integer> {
     if (maxSteps <= 0) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--max-steps must be positive");
     }
+    Numbers.ram(spec.commandLine(), "--ram", ram, a);
     TransitionRequest req = new TransitionRequest(a, d, RamMap.ofSize(ram), Optional.of(crashkernel), type, seed, false, false, false, maxSteps);
     if (abi != null) {
       try {

@@ -64,6 +64,16 @@ public enum Arch {
   }
 
   /**
+   * The most physical memory a machine of this arch may have here: what its kernel can address,
+   * MAX_PHYSMEM_BITS (arch/x86/include/asm/sparsemem.h): 46 bits on x86_64 with 4-level paging
+   * (the synthetic kernel's), 36 on PAE; a non-PAE i386 kernel uses only the low 4 GiB, but its
+   * machine may hold more, up to the 36 bits a 32-bit CPU with PAE/PSE-36 addresses.
+   */
+  public long maxRamBytes() {
+    return is64Bit() ? X86_64_MAXMEM : 1L << 36;
+  }
+
+  /**
    * MAXMEM on x86_64 with 4-level paging: 1 &lt;&lt; MAX_PHYSMEM_BITS = 2^46
    * (arch/x86/include/asm/pgtable_64_types.h, sparsemem.h).
    */
