@@ -89,19 +89,19 @@ public final class VmcoreInfo {
   private void validate(String file, long offset) {
     String page = entries.get("PAGESIZE");
     if (page != null && parseNumber(page) != 4096) {
-      throw new MalformedDumpException(file, offset, "VMCOREINFO PAGESIZE=" + page
-          + ": x86 pages are 4096 bytes (arch/x86/include/asm/page_types.h PAGE_SHIFT 12)");
+      throw new MalformedDumpException(file, offset, "VMCOREINFO line 'PAGESIZE=" + page
+          + "': x86 pages are 4096 bytes (arch/x86/include/asm/page_types.h PAGE_SHIFT 12)");
     }
     Long l5 = numbers.get("pgtable_l5_enabled");
     if (l5 != null && l5 != 0 && l5 != 1) {
-      throw new MalformedDumpException(file, offset, "VMCOREINFO NUMBER(pgtable_l5_enabled)=" + entries.get("NUMBER(pgtable_l5_enabled)")
-          + ": must be 0 (4-level paging) or 1 (5-level)");
+      throw new MalformedDumpException(file, offset, "VMCOREINFO line 'NUMBER(pgtable_l5_enabled)=" + entries.get("NUMBER(pgtable_l5_enabled)")
+          + "': must be 0 (4-level paging) or 1 (5-level)");
     }
     for (String root : ROOT_SYMBOLS) {
       Long va = symbols.get(root);
       if (va != null && (va & 0xFFF) != 0) {
-        throw new MalformedDumpException(file, offset, "VMCOREINFO SYMBOL(" + root + ")=" + entries.get("SYMBOL(" + root + ")")
-            + ": the kernel's top-level page table is page-aligned, this address is not");
+        throw new MalformedDumpException(file, offset, "VMCOREINFO line 'SYMBOL(" + root + ")=" + entries.get("SYMBOL(" + root + ")")
+            + "': the kernel's top-level page table is page-aligned, this address is not");
       }
     }
   }
