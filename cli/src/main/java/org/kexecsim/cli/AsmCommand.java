@@ -1,6 +1,8 @@
 package org.kexecsim.cli;
 
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -8,8 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.kexecsim.files.IoFailure;
 import org.kexecsim.input.RejectedInput;
 import org.kexecsim.isa.Assembly;
+import org.kexecsim.output.OutputSet;
 import org.kexecsim.routine.CPreprocessor;
 import org.kexecsim.routine.RoutineFile;
 import picocli.CommandLine;
@@ -62,15 +66,33 @@ final class AsmCommand implements Callable<Integer> {
     if (bits != 32 && bits != 64) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--bits must be 32 or 64, got " + bits);
     }
+    Numbers.codeAddress(spec.commandLine(), "--origin", origin, bits);
     if (!Files.isRegularFile(source)) {
-      throw new java.nio.file.NoSuchFileException(source.toString()); // I/O: exit 4
+      throw Files.exists(source) // I/O: exit 4
+          ? new java.nio.file.FileSystemException(source.toString(), null, "not a regular file")
+          : new java.nio.file.NoSuchFileException(source.toString());
     }
     CPreprocessor.Output pre = CPreprocessor.wantsPreprocessing(source)
         ? CPreprocessor.run(source, cpp.options()) : null;
-    String text = pre != null ? pre.text() : Files.readString(source);
+    String text;
+    try {
+      text = pre != null ? pre.text() : Files.readString(source);
+    } catch (java.io.IOException e) {
+      throw IoFailure.at(source, e);
+    }
     Assembly a = RoutineFile.assemble(source, text, bits, origin, pre);
     if (output != null) {
-      Files.write(output, a.bytes());
+      try (OutputSet o = OutputSet.file(output, true)) {
+        try (FileChannel ch = o.create(null)) {
+          ByteBuffer b = ByteBuffer.wrap(a.bytes());
+          while (b.hasRemaining()) {
+            ch.write(b);
+          }
+        } catch (java.io.IOException e) {
+          throw o.failed(null, e);
+        }
+        o.commit();
+      }
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {

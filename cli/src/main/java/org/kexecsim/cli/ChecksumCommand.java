@@ -83,7 +83,7 @@ final class ChecksumCommand implements Callable<Integer> {
     DigestList saved = null;
     if (verify != null) {
       try {
-        saved = DigestList.fromJson(ReportJson.MAPPER.readTree(Files.readString(verify)));
+        saved = DigestList.fromJson(ReportJson.MAPPER.readTree(readVerifyFile()));
       } catch (JsonProcessingException | IllegalArgumentException e) {
         throw new BadDigestList(verify + ": " + e.getMessage().lines().findFirst().orElse("unreadable"));
       }
@@ -130,6 +130,14 @@ final class ChecksumCommand implements Callable<Integer> {
       return DigestAlgorithm.fromCliName(name);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+    }
+  }
+
+  private String readVerifyFile() throws java.nio.file.FileSystemException {
+    try {
+      return Files.readString(verify);
+    } catch (java.io.IOException e) {
+      throw org.kexecsim.files.IoFailure.at(verify, e);
     }
   }
 

@@ -72,7 +72,9 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
-    RamLimit.check(Arch.X86_64, RamMap.ofSize(ram)); // the largest any arch addresses; smaller ones are clipped below
+    for (Arch arch : Arch.values()) {
+      Numbers.ram(spec.commandLine(), "--ram", machineRam(arch), arch);
+    }
     Path dir = outDir != null ? outDir : Files.createTempDirectory("kexec-sim-demo");
     List<Row> rows = new ArrayList<>();
     pictures = html == null ? null : new org.kexecsim.cli.html.DemoPictures(html);
@@ -134,12 +136,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private Row run(Arch arch, TransitionDesign d, Path dir) throws IOException {
-    // keep i386 lowmem plausible; a PAE kernel addresses at most 64 GiB (Arch.maxRam)
-    long machineRam = switch (arch) {
-      case I386 -> Math.min(ram, 3L << 30);
-      case PAE -> Math.min(ram, Arch.PAE.maxRam());
-      case X86_64 -> ram;
-    };
+    long machineRam = machineRam(arch);
     var trace = new org.kexecsim.cli.html.TransitionTrace();
     TransitionRequest req = TransitionRequest.of(arch, d, RamMap.ofSize(machineRam), crashkernel, ImageType.CRASH, seed);
     TransitionResult r = pictures == null ? TransitionRunner.run(req) : TransitionRunner.run(req, trace);
@@ -156,6 +153,14 @@ final class DemoCommand implements Callable<Integer> {
       pictures.add(arch.cliName(), d.cliName(), r, trace, verdict, expected);
     }
     return new Row(arch.cliName(), d.cliName(), r, verdict, expected);
+  }
+
+  private long machineRam(Arch arch) {
+    return switch (arch) {
+      case I386 -> Math.min(ram, 3L << 30); // keep i386 lowmem plausible
+      case PAE -> Math.min(ram, Arch.PAE.maxRam()); // a PAE machine stops at 64 GiB
+      case X86_64 -> ram;
+    };
   }
 
   private static void printRow(PrintWriter out, Row row) {

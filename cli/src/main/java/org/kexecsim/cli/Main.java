@@ -5,7 +5,11 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
 import java.util.List;
+import org.kexecsim.dump.MappedFiles;
+import org.kexecsim.files.IoFailure;
 import org.kexecsim.input.RejectedInput;
+import org.kexecsim.output.OutputException;
+import org.kexecsim.output.OutputSet;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -36,6 +40,8 @@ import picocli.CommandLine.Command;
       "70:internal bug"
     })
 public final class Main implements Runnable {
+  /** 128 + SIGINT, what a shell reports for a command ended by ^C. */
+  static final int SIGINT = 130;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -45,7 +51,32 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    Runtime.getRuntime().addShutdownHook(new Thread(Main::onSignal, "kexec-sim-signal"));
+    int code = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+    finished = true;
+    System.exit(code);
+  }
+
+  /** Set when main has its exit code: the shutdown hook then stays quiet. */
+  private static volatile boolean finished;
+  /** Set by the shutdown hook on SIGINT/SIGTERM: the command's own failures are then not reported. */
+  private static volatile boolean interrupted;
+
+  /**
+   * The shutdown hook: on a signal (SIGINT, SIGTERM, SIGHUP; the JVM then exits 128+signal, 130
+   * for SIGINT) every output in progress is abandoned, its temporary files removed, and one line
+   * says so. The main thread keeps running meanwhile; {@link #interrupted} silences it.
+   */
+  private static void onSignal() {
+    if (finished) {
+      return;
+    }
+    interrupted = true;
+    java.util.List<java.nio.file.Path> left = OutputSet.abandonAll();
+    System.err.println("kexec-sim: interrupted" + (left.isEmpty() ? ""
+        : "; the unfinished output was removed and " + String.join(", ", left.stream().map(Object::toString).toList())
+            + " left as it was"));
+    System.err.flush();
   }
 
   /** Runs the command line with the given streams; returns the exit code. Tests call this. */
@@ -108,6 +139,15 @@ public final class Main implements Runnable {
     try {
       return run(cl, args, out, err);
     } catch (Error e) {
+      if (interrupted) {
+        return SIGINT;
+      }
+      var changed = MappedFiles.explain(e);
+      if (changed.isPresent()) {
+        err.println("kexec-sim: " + changed.get().getMessage());
+        err.flush();
+        return ExitCode.IO;
+      }
       err.println("kexec-sim: internal error: " + e.getClass().getName()
           + (e.getMessage() == null ? "" : ": " + firstLine(e.getMessage()))
           + (System.getenv("KEXEC_SIM_DEBUG") == null ? " (set KEXEC_SIM_DEBUG=1 for the stack trace)" : ""));
@@ -136,11 +176,26 @@ public final class Main implements Runnable {
         });
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
+          if (interrupted) {
+            return SIGINT; // the shutdown hook has said what happened
+          }
+          var changed = MappedFiles.explain(ex);
+          if (changed.isPresent()) {
+            err.println("kexec-sim: " + changed.get().getMessage());
+            err.flush();
+            return ExitCode.IO;
+          }
           int code = exitCodeFor(ex);
           String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+          if (code == ExitCode.IO || hasCause(ex, java.nio.charset.CharacterCodingException.class)) {
+            message = IoFailure.describe(ex).orElse(message); // path and reason, whatever Java put in the message
+          }
+          if (ex instanceof OutputException o && o.kind() == OutputException.Kind.EXISTS) {
+            message += " (--force replaces it)";
+          }
           String prefix = code == ExitCode.INTERNAL ? "kexec-sim: internal error: " : "kexec-sim: ";
           err.println(prefix + firstLine(message));
-          if (code == ExitCode.INTERNAL && System.getenv("KEXEC_SIM_DEBUG") != null) {
+          if (System.getenv("KEXEC_SIM_DEBUG") != null) {
             ex.printStackTrace(err);
           }
           err.flush();
@@ -159,6 +214,9 @@ public final class Main implements Runnable {
   }
 
   static int exitCodeFor(Throwable ex) {
+    if (hasCause(ex, java.nio.charset.CharacterCodingException.class)) {
+      return ExitCode.BAD_INPUT; // a text file that is not text: the input is bad, the I/O was fine
+    }
     for (Throwable t = ex; t != null; t = t.getCause()) {
       if (t instanceof RejectedInput) {
         return ExitCode.BAD_INPUT;
@@ -168,6 +226,15 @@ public final class Main implements Runnable {
       }
     }
     return ExitCode.INTERNAL;
+  }
+
+  private static boolean hasCause(Throwable ex, Class<? extends Throwable> kind) {
+    for (Throwable t = ex; t != null; t = t.getCause()) {
+      if (kind.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String firstLine(String s) {

@@ -71,10 +71,19 @@ final class PrepareCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    RamMap map = ram.contains("-") || ram.contains("+") ? RamMap.parse(ram) : RamMap.ofSize(sizeOf(ram));
-    RamLimit.check(Arch.fromCliName(arch), map);
+    Arch a;
+    TransitionDesign d;
+    try {
+      a = Arch.fromCliName(arch);
+      d = TransitionDesign.fromCliName(design);
+    } catch (RuntimeException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    RamMap map = ram.contains("-") || ram.contains("+") ? RamMap.parse(ram)
+        : RamMap.ofSize(Numbers.ram(spec.commandLine(), "--ram", sizeOf(ram), a));
+    RamLimit.check(a, map); // a parsed map's end too, not only a size
     PrepareRequest request = new PrepareRequest(
-        Arch.fromCliName(arch), TransitionDesign.fromCliName(design), map,
+        a, d, map,
         crashkernel.isBlank() ? Optional.empty() : Optional.of(crashkernel), ImageType.fromCliName(kexec), seed,
         controlPage == null ? OptionalLong.empty() : OptionalLong.of(controlPage),
         switchVa == null ? OptionalLong.empty() : OptionalLong.of(switchVa));

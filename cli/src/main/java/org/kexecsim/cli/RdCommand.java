@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.kexecsim.output.OutputSet;
 import org.kexecsim.analyzer.Hex;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.ReportJson;
@@ -122,11 +123,9 @@ final class RdCommand implements Callable<Integer> {
   }
 
   private int toFile(Dump dump, Optional<PagingContext> ctx, long start, Optional<String> symbol) throws IOException {
-    Path out = output.toAbsolutePath();
-    Path tmp = Files.createTempFile(out.getParent(), "." + out.getFileName() + ".", ".tmp");
-    try {
+    try (OutputSet o = OutputSet.file(output, force)) {
       List<MemoryRead.Hole> holes = new ArrayList<>();
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel ch = o.create(null)) {
         IOException[] failed = new IOException[1];
         MemoryRead.read(dump.physicalMemory(), ctx, start, length, piece -> {
           if (failed[0] != null || !holes.isEmpty()) {
@@ -149,16 +148,15 @@ final class RdCommand implements Callable<Integer> {
         if (failed[0] != null) {
           throw failed[0];
         }
-        ch.force(false);
+      } catch (IOException e) {
+        throw o.failed(null, e);
       }
-      if (!holes.isEmpty()) {
+      if (!holes.isEmpty()) { // nothing is committed: an existing file stays as it was
         MemoryRead.Hole h = holes.getFirst();
         spec.commandLine().getErr().printf("kexec-sim: rd: 0x%x (%s): %s; %s not written%n", h.address(), ByteSize.format(h.length()), h.why(), output);
         return ExitCode.NEGATIVE;
       }
-      ElfCoreWriter.publish(tmp, out, force);
-    } finally {
-      Files.deleteIfExists(tmp);
+      o.commit();
     }
     spec.commandLine().getOut().printf("wrote %s bytes from %s 0x%x%s to %s%n", Long.toUnsignedString(length), physical ? "physical" : "virtual", start,
         AddressNames.suffix(symbol), output);

@@ -13,6 +13,7 @@ import org.kexecsim.kimage.Arch;
 import org.kexecsim.kimage.ImageType;
 import org.kexecsim.memory.RamMap;
 import org.kexecsim.pagetable.RootCheck;
+import org.kexecsim.output.OutputSet;
 import org.kexecsim.relocate.RelocateAbi;
 import org.kexecsim.relocate.TransitionImages;
 import org.kexecsim.routine.RoutineFile;
@@ -59,10 +60,10 @@ final class TransitionCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "seed of the synthetic machine (default: ${DEFAULT-VALUE})")
   long seed;
 
-  @Option(names = "--out", description = "write pre.core, post.core and vmcore here")
+  @Option(names = "--out", description = "write pre.core, post.core, vmcore and System.map here, as a whole: the old set or the new, never a mix")
   Path outDir;
 
-  @Option(names = "--force", description = "replace existing files in --out")
+  @Option(names = "--force", description = "replace the set already in --out")
   boolean force;
 
   @Option(names = "--trace", description = "print every instruction executed, with what it changed")
@@ -95,6 +96,13 @@ final class TransitionCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     TransitionRequest req = request();
+    // --out is checked before the run: a refusal costs nothing and the old set is never touched
+    try (OutputSet set = outDir == null ? null : TransitionImages.open(outDir, force)) {
+      return run(out, req, set);
+    }
+  }
+
+  private int run(PrintWriter out, TransitionRequest req, OutputSet set) throws java.io.IOException {
     List<String> traceLines = new ArrayList<>();
     var pictured = new org.kexecsim.cli.html.TransitionTrace();
     TransitionResult r = TransitionRunner.run(req, trace || html != null ? t -> {
@@ -111,8 +119,8 @@ final class TransitionCommand implements Callable<Integer> {
       }
     } : null);
     Optional<TransitionImages.Written> written = Optional.empty();
-    if (outDir != null) {
-      written = Optional.of(TransitionImages.write(r, outDir, force));
+    if (set != null) {
+      written = Optional.of(TransitionImages.write(r, set));
     }
     if (html != null) {
       org.kexecsim.cli.html.TransitionPicture.write(html, r, pictured);
@@ -150,7 +158,7 @@ final class TransitionCommand implements Callable<Integer> {
     if (maxSteps <= 0) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--max-steps must be positive");
     }
-    RamLimit.check(a, RamMap.ofSize(ram));
+    Numbers.ram(spec.commandLine(), "--ram", ram, a);
     TransitionRequest req = new TransitionRequest(a, d, RamMap.ofSize(ram), Optional.of(crashkernel), type, seed, false, false, false, maxSteps);
     if (abi != null) {
       try {

@@ -44,14 +44,22 @@ final class HostileInputs {
     CASES.put("note-namesz-overflows", f -> Files.write(f, note(elf(List.of(noteHeader(0x78, 0x20)), 0x20), 0x78, 0xFFFF_FFFDL, 0, "")));
     CASES.put("segment-of-2^63-bytes", f -> Files.write(f, elf(List.of(load(0, 0, 0, 1L << 63)), 0)));
     CASES.put("dump-without-ram", f -> Files.write(f, elf(List.of(noteHeader(0x78, 12)), 12)));
-    CASES.put("vmcoreinfo-malformed-number", f -> {
-      byte[] text = "OSRELEASE=6.1.0\nPAGESIZE=4k\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-      int noteBytes = 12 + 12 + text.length;
-      byte[] core = elf(List.of(noteHeader(0xB0, noteBytes), load(0xB0 + noteBytes, 0, 0x100, 0x100)), noteBytes + 0x100);
-      note(core, 0xB0, 11, text.length, "VMCOREINFO");
-      System.arraycopy(text, 0, core, 0xB0 + 24, text.length);
-      Files.write(f, core);
-    });
+    CASES.put("vmcoreinfo-malformed-number", f -> Files.write(f, vmcoreinfoCore("OSRELEASE=6.1.0\nPAGESIZE=4k\n")));
+    CASES.put("vmcoreinfo-pagesize-zero", f -> Files.write(f, vmcoreinfoCore("OSRELEASE=6.1.0\nPAGESIZE=0\n")));
+    CASES.put("vmcoreinfo-pagesize-8192", f -> Files.write(f, vmcoreinfoCore("OSRELEASE=6.1.0\nPAGESIZE=8192\n")));
+    CASES.put("vmcoreinfo-l5-seven", f -> Files.write(f, vmcoreinfoCore("OSRELEASE=6.1.0\nPAGESIZE=4096\nNUMBER(pgtable_l5_enabled)=7\n")));
+    CASES.put("vmcoreinfo-unaligned-root", f -> Files.write(f, vmcoreinfoCore("OSRELEASE=6.1.0\nPAGESIZE=4096\nSYMBOL(init_top_pgt)=ffffffff82a0c010\n")));
+    CASES.put("vmcoreinfo-number-overflows", f -> Files.write(f, vmcoreinfoCore("OSRELEASE=6.1.0\nNUMBER(phys_base)=99999999999999999999999\n")));
+  }
+
+  /** An ELF64 core with 256 bytes of RAM and one VMCOREINFO note holding {@code text}, its desc at 0xc8. */
+  static byte[] vmcoreinfoCore(String text) {
+    byte[] t = text.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    int noteBytes = 12 + 12 + ((t.length + 3) & ~3); // the desc is padded to 4 bytes (gABI note alignment)
+    byte[] core = elf(List.of(noteHeader(0xB0, noteBytes), load(0xB0 + noteBytes, 0, 0x100, 0x100)), noteBytes + 0x100);
+    note(core, 0xB0, 11, t.length, "VMCOREINFO");
+    System.arraycopy(t, 0, core, 0xB0 + 24, t.length);
+    return core;
   }
 
   /**

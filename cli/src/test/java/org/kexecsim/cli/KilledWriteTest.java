@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,20 +22,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Output files are published atomically: a `transition --out DIR` killed with SIGKILL at any
- * moment leaves under the final names (pre.core, post.core, vmcore) only complete files or
- * none. The CLI runs in a child JVM on the test classpath, writing the sparse images of a 64 GiB
- * machine; it is killed the moment a file appears (the start of a write, where a non-atomic
- * writer's file is shortest) and at fixed delays, and each surviving file must match, in size,
- * headers and tail, the one an uninterrupted run writes.
+ * `transition --out DIR --force` replaces the set as a whole, whatever stops it. The CLI runs in
+ * a child JVM on the test classpath, replacing an old set (a 1 GiB machine, seed 1) with the
+ * sparse images of a 64 GiB machine (seed 2), and is stopped at moments chosen by watching its
+ * staging directory: as it appears, when it holds pre.core, when it holds vmcore, and at fixed
+ * delays. After SIGKILL, DIR must hold the whole old set or the whole new one (never a mix), and
+ * the next run removes the staging the kill stranded. After SIGINT the child must exit 130 with
+ * one line on stderr, leave no staging at all, and DIR must still hold a whole set.
  */
 class KilledWriteTest {
-  private static final List<String> IMAGES = List.of("pre.core", "post.core", "vmcore", "System.map");
+  private static final List<String> IMAGES = List.of("System.map", "post.core", "pre.core", "vmcore");
   private static final int HEAD = 64 << 10;
   private static final int TAIL = 4 << 10;
 
   @TempDir static Path root;
-  static Map<String, Fingerprint> complete;
+  static Path oldSet;
+  static Map<String, Fingerprint> oldPrints;
+  static Map<String, Fingerprint> newPrints;
 
   record Fingerprint(long size, byte[] head, byte[] tail) {
     static Fingerprint of(Path file) throws IOException {
@@ -42,6 +46,10 @@ class KilledWriteTest {
         long size = ch.size();
         return new Fingerprint(size, read(ch, 0, (int) Math.min(HEAD, size)), read(ch, Math.max(0, size - TAIL), (int) Math.min(TAIL, size)));
       }
+    }
+
+    boolean same(Fingerprint o) {
+      return size == o.size && Arrays.equals(head, o.head) && Arrays.equals(tail, o.tail);
     }
 
     private static byte[] read(FileChannel ch, long at, int n) throws IOException {
@@ -52,78 +60,155 @@ class KilledWriteTest {
   }
 
   @BeforeAll
-  static void writeOnceUninterrupted() throws Exception {
-    Path dir = root.resolve("complete");
-    Process p = start(dir);
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the uninterrupted run did not finish");
-    assertEquals(0, p.exitValue(), () -> {
-      try {
-        return Files.readString(log(dir));
-      } catch (IOException e) {
-        return e.toString();
-      }
-    });
-    complete = new TreeMap<>();
+  static void writeBothGenerationsUninterrupted() throws Exception {
+    oldSet = root.resolve("old");
+    finish(start(oldSet, "1G", "1"), oldSet);
+    oldPrints = prints(oldSet);
+    Path fresh = root.resolve("new");
+    finish(start(fresh, "64G", "2"), fresh);
+    newPrints = prints(fresh);
     for (String name : IMAGES) {
-      complete.put(name, Fingerprint.of(dir.resolve(name)));
+      assertTrue(!oldPrints.get(name).same(newPrints.get(name)), name + ": the two generations must differ for the test to tell them apart");
     }
   }
 
   @Test
-  void killedWhenAnyFileAppearsLeavesOnlyCompleteImages() throws Exception {
-    for (String name : List.of("pre.core", "post.core", "vmcore")) {
-      killAndCheck("as the first " + name + " file appears", f -> f.contains(name), 0);
+  void sigkillAtAnyMomentLeavesAWholeSetAndTheNextRunRemovesTheStaging() throws Exception {
+    for (Moment m : moments()) {
+      Path dir = oldSetCopy("killed");
+      Process p = start(dir, "64G", "2");
+      m.await(p, dir);
+      p.destroyForcibly(); // SIGKILL
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+      assertWholeSet(dir, "SIGKILL " + m.name(), false);
+      for (String n : siblings(dir)) {
+        assertTrue(n.startsWith("." + dir.getFileName() + ".kexec-sim-" + p.pid() + "-") && n.endsWith(".tmp"),
+            () -> "SIGKILL " + m.name() + ": unexpected " + n + " beside " + dir);
+      }
+      finish(start(dir, "64G", "2"), dir);
+      assertEquals(List.of(), siblings(dir), "the next run removes the staging of the killed one");
+      assertWholeSet(dir, "rerun after SIGKILL " + m.name(), true);
     }
   }
 
   @Test
-  void killedAtFixedMomentsLeavesOnlyCompleteImages() throws Exception {
-    for (long millis : new long[] {200, 700, 1200, 1700}) {
-      killAndCheck(millis + " ms after start", f -> false, millis);
-    }
-  }
-
-  /** Starts the CLI, kills it when a file name in DIR matches {@code when} or after {@code millis}, then checks DIR. */
-  private static void killAndCheck(String moment, Predicate<String> when, long millis) throws Exception {
-    Path dir = root.resolve("killed-" + System.nanoTime());
-    Process p = start(dir);
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis == 0 ? 60_000 : millis);
-    while (p.isAlive() && System.nanoTime() < deadline && !names(dir).stream().anyMatch(when)) {
-      Thread.onSpinWait();
-    }
-    p.destroyForcibly();
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-    for (String name : names(dir)) {
-      if (IMAGES.contains(name)) {
-        Fingerprint f = Fingerprint.of(dir.resolve(name));
-        Fingerprint want = complete.get(name);
-        assertEquals(want.size(), f.size(), () -> name + " killed " + moment + ": partial file under the final name");
-        assertArrayEquals(want.head(), f.head(), () -> name + " killed " + moment + ": headers differ");
-        assertArrayEquals(want.tail(), f.tail(), () -> name + " killed " + moment + ": tail differs");
-      } else {
-        // a temp file the kill stranded: never under a final name
-        assertTrue(name.startsWith(".") && name.endsWith(".tmp"), () -> "unexpected file " + name + " killed " + moment);
+  void sigintAtAnyMomentExits130WithOneLineAndLeavesNoTemporaryFiles() throws Exception {
+    for (Moment m : moments()) {
+      Path dir = oldSetCopy("interrupted");
+      Process p = start(dir, "64G", "2");
+      m.await(p, dir);
+      boolean beforePublish = m.beforePublish() && p.isAlive();
+      assertEquals(0, new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor());
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "SIGINT " + m.name() + ": still running");
+      if (!beforePublish && p.exitValue() == 0) {
+        continue; // it finished before the signal arrived: the new set, checked below
+      }
+      assertEquals(Main.SIGINT, p.exitValue(), "SIGINT " + m.name());
+      List<String> stderr = Files.readAllLines(err(dir));
+      assertEquals(1, stderr.size(), () -> "SIGINT " + m.name() + ": one line on stderr, got " + stderr);
+      assertTrue(stderr.getFirst().startsWith("kexec-sim: interrupted"), stderr.getFirst());
+      assertEquals(List.of(), siblings(dir), "SIGINT " + m.name() + ": no temporary files");
+      boolean old = assertWholeSet(dir, "SIGINT " + m.name(), false);
+      if (beforePublish) {
+        assertTrue(old, "SIGINT " + m.name() + ": interrupted while writing, the old set must remain");
+        assertEquals("kexec-sim: interrupted; the unfinished output was removed and " + dir + " left as it was", stderr.getFirst());
       }
     }
+  }
+
+  /** A moment to stop the child at; {@code beforePublish}: certainly before the new set is put in place. */
+  record Moment(String name, Predicate<List<String>> staged, long millis, boolean beforePublish) {
+    void await(Process p, Path dir) {
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis == 0 ? 60_000 : millis);
+      while (p.isAlive() && System.nanoTime() < deadline && !staged.test(stagedNames(dir))) {
+        Thread.onSpinWait();
+      }
+    }
+  }
+
+  private static List<Moment> moments() {
+    return List.of(
+        new Moment("as the staging directory appears", s -> s != null, 0, true),
+        new Moment("while pre.core is written", s -> s != null && s.contains("pre.core"), 0, true),
+        new Moment("while post.core is written", s -> s != null && s.contains("post.core"), 0, true),
+        new Moment("while vmcore is written", s -> s != null && s.contains("vmcore"), 0, false),
+        new Moment("700 ms after start", s -> false, 700, false),
+        new Moment("1700 ms after start", s -> false, 1700, false));
+  }
+
+  /** Asserts DIR holds exactly one whole generation; true when it is the old one. */
+  private static boolean assertWholeSet(Path dir, String when, boolean mustBeNew) throws IOException {
+    assertEquals(IMAGES, names(dir), when + ": the set's files, nothing more or less");
+    Map<String, Fingerprint> got = prints(dir);
+    boolean allOld = IMAGES.stream().allMatch(n -> got.get(n).same(oldPrints.get(n)));
+    boolean allNew = IMAGES.stream().allMatch(n -> got.get(n).same(newPrints.get(n)));
+    assertTrue(allOld || allNew, when + ": a mix of generations or a partial file");
+    assertTrue(!mustBeNew || allNew, when + ": the new set");
+    return allOld;
+  }
+
+  /** A directory holding the old set, as hard links (the swap replaces directories, never edits files). */
+  private static Path oldSetCopy(String prefix) throws IOException {
+    Path dir = Files.createDirectories(root.resolve(prefix + "-" + System.nanoTime()).resolve("out"));
+    for (String name : IMAGES) {
+      Files.createLink(dir.resolve(name), oldSet.resolve(name));
+    }
+    return dir;
+  }
+
+  private static Map<String, Fingerprint> prints(Path dir) throws IOException {
+    Map<String, Fingerprint> m = new TreeMap<>();
+    for (String name : IMAGES) {
+      m.put(name, Fingerprint.of(dir.resolve(name)));
+    }
+    return m;
+  }
+
+  /** The names in the child's staging directory beside DIR, or null while there is none. */
+  private static List<String> stagedNames(Path dir) {
+    for (String s : siblings(dir)) {
+      if (s.endsWith(".tmp")) {
+        return names(dir.resolveSibling(s));
+      }
+    }
+    return null;
+  }
+
+  /** Entries beside DIR other than DIR and the child's logs. */
+  private static List<String> siblings(Path dir) {
+    String own = dir.getFileName().toString();
+    return names(dir.getParent()).stream().filter(n -> !n.equals(own) && !n.startsWith(own + ".std")).toList();
   }
 
   private static List<String> names(Path dir) {
     try (Stream<Path> s = Files.list(dir)) {
-      return s.map(p -> p.getFileName().toString()).toList();
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
     } catch (IOException e) {
-      return List.of(); // not created yet
+      return List.of(); // gone (renamed) meanwhile
     }
   }
 
-  private static Process start(Path dir) throws IOException {
+  private static void finish(Process p, Path dir) throws Exception {
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "an uninterrupted run did not finish");
+    assertEquals(0, p.exitValue(), () -> {
+      try {
+        return Files.readString(err(dir));
+      } catch (IOException e) {
+        return e.toString();
+      }
+    });
+  }
+
+  private static Process start(Path dir, String ram, String seed) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
         System.getProperty("java.class.path"), Main.class.getName(),
-        "transition", "--arch", "x86_64", "--design", "mainline", "--ram", "64G", "--out", dir.toString()));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log(dir).toFile()).start();
+        "transition", "--arch", "x86_64", "--design", "mainline", "--ram", ram, "--seed", seed, "--force", "--out", dir.toString()));
+    return new ProcessBuilder(cmd).redirectOutput(dir.resolveSibling(dir.getFileName() + ".stdout").toFile())
+        .redirectError(err(dir).toFile()).start();
   }
 
-  private static Path log(Path dir) {
-    return dir.resolveSibling(dir.getFileName() + ".log");
+  private static Path err(Path dir) {
+    return dir.resolveSibling(dir.getFileName() + ".stderr");
   }
 }

@@ -115,4 +115,28 @@ class TransitionCommandTest {
     assertEquals(3, outside.exitCode(), outside.out() + outside.err());
     assertEquals(1, outside.err().lines().count(), outside.err());
   }
+
+  @Test
+  void anOutputSetIsRefusedInOneLineBeforeTheRunAndLeftAsItWas() throws Exception {
+    Path out = dir.resolve("set");
+    String[] args = {"transition", "--arch", "x86_64", "--design", "mainline", "--ram", "1G", "--out", out.toString()};
+    assertEquals(0, CliRun.of(args).exitCode());
+    long before = Files.getLastModifiedTime(out.resolve("vmcore")).toMillis();
+    CliRun again = CliRun.of(args);
+    assertEquals(4, again.exitCode());
+    assertEquals("kexec-sim: " + out + ": holds an earlier output (System.map, post.core, pre.core, vmcore); nothing was written"
+        + " (--force replaces it)\n", again.err());
+    assertEquals("", again.out(), "refused before the run: nothing printed");
+    Files.writeString(out.resolve("notes.txt"), "mine");
+    String[] forced = java.util.Arrays.copyOf(args, args.length + 1);
+    forced[args.length] = "--force";
+    CliRun other = CliRun.of(forced);
+    assertEquals(4, other.exitCode());
+    assertEquals("kexec-sim: " + out + ": holds files that are not part of the output (notes.txt), which replacing it would delete;"
+        + " nothing was written\n", other.err());
+    assertEquals(before, Files.getLastModifiedTime(out.resolve("vmcore")).toMillis());
+    try (var s = Files.list(dir)) {
+      assertEquals(java.util.List.of(out), s.toList(), "no staging left beside the set");
+    }
+  }
 }

@@ -60,6 +60,8 @@ public final class DumpFiles {
         // fill what the file has
       }
       n = b.position();
+    } catch (IOException e) {
+      throw org.kexecsim.files.IoFailure.at(path, e);
     }
     byte[] got = java.util.Arrays.copyOf(head, n);
     if (n >= 4 && got[0] == 0x7f && got[1] == 'E' && got[2] == 'L' && got[3] == 'F') {

@@ -47,9 +47,12 @@ public final class ElfCoreReader {
   public static Dump open(Path path) throws IOException {
     Arena arena = Arena.ofShared();
     try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-      MemorySegment file = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
+      MemorySegment file = MappedFiles.map(channel, path, channel.size(), arena);
       return new ElfCoreReader(path.toString(), file).read(path, arena);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
+      arena.close();
+      throw org.kexecsim.files.IoFailure.at(path, e);
+    } catch (RuntimeException e) {
       arena.close();
       throw e;
     }

@@ -8,17 +8,14 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.memory.RamRange;
 import org.kexecsim.memory.SparseMemory;
+import org.kexecsim.output.OutputSet;
 
 /**
  * Writes physical memory as an ELF core file in the layout of the kernel's /proc/vmcore or of
@@ -28,8 +25,8 @@ import org.kexecsim.memory.SparseMemory;
  * systems with holes the output is sparse and a 64 GiB machine with 10 MiB of data costs about
  * 10 MiB. A {@link SparseMemory} source is walked by its present frames, never page by page.
  *
- * <p>The write is atomic: the file is built under a temporary name in the target directory and
- * renamed into place. An existing output is never replaced unless {@code force} is set.
+ * <p>A file is written whole or not at all through {@link OutputSet}; an existing output is never
+ * replaced unless {@code force} is set.
  */
 public final class ElfCoreWriter {
   private static final int PAGE = PhysicalMemory.PAGE_SIZE;
@@ -42,10 +39,41 @@ public final class ElfCoreWriter {
   /** One PT_LOAD being laid out. */
   private record Load(long paddr, long size, long offset, long vaddr) {}
 
+  /** Writes {@code out} as a whole ({@link OutputSet#file}): refused when it exists and {@code force} is off. */
   public static void write(PhysicalMemory memory, CoreSpec spec, Path out, boolean force) throws IOException {
-    if (!force && Files.exists(out)) {
-      throw new FileAlreadyExistsException(out.toString(), null, "exists; pass force to replace it");
+    layout(spec); // a spec that cannot be written is refused before any file appears
+    try (OutputSet o = OutputSet.file(out, force)) {
+      try (FileChannel ch = o.create(null)) {
+        write(memory, spec, ch);
+      } catch (IOException e) {
+        throw o.failed(null, e);
+      }
+      o.commit();
     }
+  }
+
+  /** The headers, notes and loads of {@code spec}, laid out. */
+  private record Layout(ByteBuffer head, byte[] notes, long noteOffset, List<Load> loads, long fileSize) {}
+
+  /**
+   * Writes the core into {@code ch}, an empty file, without forcing it to disk: for callers that
+   * stage several files and publish them together ({@link OutputSet}).
+   */
+  public static void write(PhysicalMemory memory, CoreSpec spec, FileChannel ch) throws IOException {
+    Layout l = layout(spec);
+    writeFully(ch, l.head().flip(), 0);
+    writeFully(ch, ByteBuffer.wrap(l.notes()), l.noteOffset());
+    long[] present = memory instanceof SparseMemory s ? s.presentFrameNumbers() : null;
+    for (Load load : l.loads()) {
+      copy(memory, present, load, ch);
+    }
+    if (ch.size() < l.fileSize()) {
+      // Extends the file to its full length without writing the zeros: a hole.
+      writeFully(ch, ByteBuffer.allocate(1), l.fileSize() - 1);
+    }
+  }
+
+  private static Layout layout(CoreSpec spec) {
     List<RamRange> ranges = spec.layout() == CoreLayout.VMCORE && spec.crashRegion().isPresent()
         ? subtract(spec.ranges(), spec.crashRegion().get())
         : spec.ranges();
@@ -82,7 +110,6 @@ public final class ElfCoreWriter {
       loads.add(new Load(r.start(), r.size(), offset + lead, vaddr));
       offset += kernel ? alignUp(lead + r.size(), PAGE) : r.size();
     }
-    long fileSize = offset;
 
     ByteBuffer head = ByteBuffer.allocate((int) headers).order(ByteOrder.LITTLE_ENDIAN);
     elfHeader(head, spec, phnum);
@@ -93,42 +120,7 @@ public final class ElfCoreWriter {
       programHeader(head, cls, PT_LOAD, PF_R | PF_W | PF_X, l.offset, l.vaddr, l.paddr, l.size, l.size, 0);
     }
 
-    Path dir = out.toAbsolutePath().getParent();
-    Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".tmp");
-    try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        writeFully(ch, head.flip(), 0);
-        writeFully(ch, ByteBuffer.wrap(notes), noteOffset);
-        long[] present = memory instanceof SparseMemory s ? s.presentFrameNumbers() : null;
-        for (Load l : loads) {
-          copy(memory, present, l, ch);
-        }
-        if (ch.size() < fileSize) {
-          // Extends the file to its full length without writing the zeros: a hole.
-          writeFully(ch, ByteBuffer.allocate(1), fileSize - 1);
-        }
-        ch.force(false);
-      }
-      publish(tmp, out, force);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
-
-  /** Renames {@code tmp} to {@code out}; without force, a hard link refuses to replace an existing file atomically. */
-  public static void publish(Path tmp, Path out, boolean force) throws IOException {
-    if (force) {
-      Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      return;
-    }
-    try {
-      Files.createLink(out, tmp); // link(2) fails with EEXIST instead of replacing
-    } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
-      if (e instanceof FileAlreadyExistsException fe) {
-        throw fe;
-      }
-      Files.move(tmp, out); // no hard links here: check-and-move, not atomic against a racing writer
-    }
+    return new Layout(head, notes, noteOffset, loads, offset);
   }
 
   private static void copy(PhysicalMemory memory, long[] present, Load l, FileChannel ch) throws IOException {

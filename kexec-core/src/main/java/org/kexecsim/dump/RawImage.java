@@ -41,10 +41,13 @@ public final class RawImage {
         }
         extents.add(new MappedFileMemory.Extent(r.start(), r.size(), r.start(), r.size()));
       }
-      MemorySegment file = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+      MemorySegment file = MappedFiles.map(channel, path, size, arena);
       return new Dump(path, DumpFormat.RAW, Optional.empty(), 0, new MappedFileMemory(file, extents, FileDataExtents.of(path, size).orElse(null)), List.of(), List.of(),
           List.of(), List.of(), List.of(), Optional.empty(), arena);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
+      arena.close();
+      throw org.kexecsim.files.IoFailure.at(path, e);
+    } catch (RuntimeException e) {
       arena.close();
       throw e;
     }

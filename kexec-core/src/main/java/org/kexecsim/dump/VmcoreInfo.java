@@ -67,7 +67,43 @@ public final class VmcoreInfo {
         throw new MalformedDumpException(file, offset, "VMCOREINFO line '" + key + "=" + value + "' has a malformed value");
       }
     }
+    info.validate(file, offset);
     return info;
+  }
+
+  /** The top-level page tables whose address a dump tool takes as the kernel's root. */
+  static final java.util.List<String> ROOT_SYMBOLS = java.util.List.of("init_top_pgt", "init_level4_pgt", "swapper_pg_dir");
+
+  /**
+   * The values this project acts on, checked against what they mean on x86, so that a corrupt
+   * note is refused here, naming the key and value, instead of steering a walk:
+   * <ul>
+   *   <li>PAGESIZE: x86's base page is 4096 bytes (arch/x86/include/asm/page_types.h PAGE_SHIFT 12);
+   *   <li>NUMBER(pgtable_l5_enabled): printed with %d from the boolean pgtable_l5_enabled()
+   *       (arch/x86/kernel/vmcore_info_64.c), so 0 or 1: 4- or 5-level paging;
+   *   <li>SYMBOL(init_top_pgt / init_level4_pgt / swapper_pg_dir): the kernel's top-level table,
+   *       page-aligned in its image (arch/x86/kernel/head_64.S init_top_pgt under .balign
+   *       PAGE_SIZE; head_32.S swapper_pg_dir in __PAGE_ALIGNED_BSS); an unaligned one is not it.
+   * </ul>
+   */
+  private void validate(String file, long offset) {
+    String page = entries.get("PAGESIZE");
+    if (page != null && parseNumber(page) != 4096) {
+      throw new MalformedDumpException(file, offset, "VMCOREINFO line 'PAGESIZE=" + page
+          + "': x86 pages are 4096 bytes (arch/x86/include/asm/page_types.h PAGE_SHIFT 12)");
+    }
+    Long l5 = numbers.get("pgtable_l5_enabled");
+    if (l5 != null && l5 != 0 && l5 != 1) {
+      throw new MalformedDumpException(file, offset, "VMCOREINFO line 'NUMBER(pgtable_l5_enabled)=" + entries.get("NUMBER(pgtable_l5_enabled)")
+          + "': must be 0 (4-level paging) or 1 (5-level)");
+    }
+    for (String root : ROOT_SYMBOLS) {
+      Long va = symbols.get(root);
+      if (va != null && (va & 0xFFF) != 0) {
+        throw new MalformedDumpException(file, offset, "VMCOREINFO line 'SYMBOL(" + root + ")=" + entries.get("SYMBOL(" + root + ")")
+            + "': the kernel's top-level page table is page-aligned, this address is not");
+      }
+    }
   }
 
   public static VmcoreInfo parse(String text) {

@@ -114,18 +114,17 @@ public enum Arch {
   }
 
   /**
-   * The most physical memory this arch's kernel can address: x86_64 with 4-level paging maps all
-   * of it in a 64 TiB direct map (MAXMEM, 2^46; Documentation/arch/x86/x86_64/mm.rst, "64 TB
+   * The most physical memory a machine of this arch may have here: x86_64 with 4-level paging maps
+   * all of it in a 64 TiB direct map (MAXMEM, 2^46; Documentation/arch/x86/x86_64/mm.rst, "64 TB
    * direct mapping of all physical memory"); a PAE kernel reaches 64 GiB (36-bit addresses,
-   * arch/x86/Kconfig HIGHMEM64G "up to 64 Gigabytes"); a 32-bit non-PAE one 4 GiB (SDM Vol. 3A
-   * §4.3: 32-bit paging yields 32-bit physical addresses; Kconfig HIGHMEM4G). RAM ending above
-   * this is a machine the design cannot run on, refused as input rather than simulated into a
-   * triple fault.
+   * arch/x86/Kconfig HIGHMEM64G "up to 64 Gigabytes"). A non-PAE i386 kernel uses only the low
+   * 4 GiB (32-bit paging yields 32-bit physical addresses, SDM Vol. 3A §4.3; arch/x86/mm/init_32.c
+   * trims max_pfn to MAX_NONPAE_PFN), but its machine may hold more, up to the 36 bits its CPU
+   * addresses. RAM ending above this is refused as input rather than simulated into a triple fault.
    */
   public long maxRam() {
     return switch (this) {
-      case I386 -> 1L << 32;
-      case PAE -> 1L << 36;
+      case I386, PAE -> 1L << 36;
       case X86_64 -> X86_64_MAXMEM;
     };
   }

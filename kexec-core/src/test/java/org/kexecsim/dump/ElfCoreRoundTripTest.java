@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -132,7 +131,9 @@ class ElfCoreRoundTripTest {
     Path out = dir.resolve("exists.core");
     Files.writeString(out, "keep me");
     CoreSpec spec = CoreSpec.qemu(ElfClass.ELF64, PrStatus.Arch.X86_64, MAP.ranges(), List.of(), Optional.empty());
-    assertThrows(FileAlreadyExistsException.class, () -> ElfCoreWriter.write(m, spec, out, false));
+    org.kexecsim.output.OutputException refused =
+        assertThrows(org.kexecsim.output.OutputException.class, () -> ElfCoreWriter.write(m, spec, out, false));
+    assertEquals(org.kexecsim.output.OutputException.Kind.EXISTS, refused.kind());
     assertEquals("keep me", Files.readString(out));
     ElfCoreWriter.write(m, spec, out, true);
     try (Dump d = ElfCoreReader.open(out)) {

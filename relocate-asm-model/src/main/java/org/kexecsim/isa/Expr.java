@@ -41,11 +41,18 @@ sealed interface Expr {
             if (r == 0) {
               throw new ArithmeticException("division by zero");
             }
+            if (l == Long.MIN_VALUE && r == -1) {
+              // overflows offsetT: GNU as on x86 dies of SIGFPE ("Internal error (Floating point exception)")
+              throw new ArithmeticException("division overflows 64 bits (-2^63 / -1)");
+            }
             yield l / r; // signed, truncating, as GNU as (offsetT)
           }
           case "%" -> {
             if (r == 0) {
               throw new ArithmeticException("division by zero");
+            }
+            if (l == Long.MIN_VALUE && r == -1) {
+              throw new ArithmeticException("division overflows 64 bits (-2^63 % -1)"); // SIGFPE in GNU as, as for /
             }
             yield l % r;
           }

@@ -20,7 +20,11 @@ final class ExpressionParser {
     this.c = c;
   }
 
-  // (+ - == <> != < > <= >=) > && > ||
+  /*
+   * GNU as's binary operator ranks, highest first (binutils gas/expr.c op_rank; checked against
+   * `as` by ExpressionGasOracleTest): * / % << >>; then | & ^ ! (and "!!", which is ^); then + -;
+   * then == <> != < > <= >=; then &&; then ||. Each rank is left-associative.
+   */
   Expr expression() {
     c.skipSpace();
     Expr left = logicalAnd();
@@ -36,21 +40,21 @@ final class ExpressionParser {
   }
 
   Expr logicalAnd() {
-    Expr left = additive();
+    Expr left = comparison();
     while (true) {
       c.skipSpace();
       if (c.s.startsWith("&&", c.pos)) {
         c.pos += 2;
-        left = new Expr.Binary("&&", left, additive());
+        left = new Expr.Binary("&&", left, comparison());
       } else {
         return left;
       }
     }
   }
 
-  Expr additive() {
+  Expr comparison() {
     c.skipSpace();
-    Expr left = bitwise();
+    Expr left = additive();
     while (true) {
       c.skipSpace();
       String op = null;
@@ -61,16 +65,28 @@ final class ExpressionParser {
         }
       }
       char ch = c.peek();
-      if (op == null && (ch == '+' || ch == '-')) {
-        op = String.valueOf(ch);
-      } else if (op == null && (ch == '<' || ch == '>') && !c.s.startsWith("<<", c.pos) && !c.s.startsWith(">>", c.pos)) {
+      if (op == null && (ch == '<' || ch == '>') && !c.s.startsWith("<<", c.pos) && !c.s.startsWith(">>", c.pos)) {
         op = String.valueOf(ch);
       }
       if (op == null) {
         return left;
       }
       c.pos += op.length();
-      left = new Expr.Binary(op, left, bitwise());
+      left = new Expr.Binary(op, left, additive());
+    }
+  }
+
+  Expr additive() {
+    c.skipSpace();
+    Expr left = bitwise();
+    while (true) {
+      c.skipSpace();
+      char ch = c.peek();
+      if (ch != '+' && ch != '-') {
+        return left;
+      }
+      c.pos++;
+      left = new Expr.Binary(String.valueOf(ch), left, bitwise());
     }
   }
 
@@ -82,7 +98,20 @@ final class ExpressionParser {
       boolean logical = c.s.startsWith("&&", c.pos) || c.s.startsWith("||", c.pos) || c.s.startsWith("!=", c.pos);
       if (!logical && (ch == '|' || ch == '&' || ch == '^' || ch == '!')) {
         c.pos++;
-        left = new Expr.Binary(String.valueOf(ch), left, term());
+        String op = String.valueOf(ch);
+        if (ch == '!') {
+          // gas/expr.c operatorf: "!!" is exclusive or (MRI compatibility); gas's scrubber has
+          // removed the blanks between the two, so "a ! !b" is a ^ b as well
+          int at = c.pos;
+          c.skipSpace();
+          if (c.peek() == '!' && !c.s.startsWith("!=", c.pos)) {
+            c.pos++;
+            op = "^";
+          } else {
+            c.pos = at;
+          }
+        }
+        left = new Expr.Binary(op, left, term());
       } else {
         return left;
       }

@@ -1,8 +1,9 @@
 package org.kexecsim.relocate;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.List;
@@ -23,6 +24,7 @@ import org.kexecsim.kimage.Arch;
 import org.kexecsim.kimage.CrashRegion;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.memory.RamRange;
+import org.kexecsim.output.OutputSet;
 
 /**
  * The files a transition leaves: the machine's memory at the crash ({@code pre.core}) and when
@@ -38,8 +40,26 @@ public final class TransitionImages {
 
   public record Written(Path pre, Path post, Path vmcore, Path systemMap) {}
 
+  /** The files of a transition's output set, in the order they are written. */
+  public static final List<String> FILES = List.of("pre.core", "post.core", "vmcore", "System.map");
+
+  /**
+   * Checks {@code dir} and opens its output set; call it before the transition runs, so that a
+   * refusal (an earlier set without {@code force}, a directory holding other files) costs nothing.
+   */
+  public static OutputSet open(Path dir, boolean force) throws IOException {
+    return OutputSet.directory(dir, FILES, force);
+  }
+
+  /** Writes the set into {@code dir} as a whole. */
   public static Written write(TransitionResult r, Path dir, boolean force) throws IOException {
-    Files.createDirectories(dir);
+    try (OutputSet set = open(dir, force)) {
+      return write(r, set);
+    }
+  }
+
+  /** Writes every file of the set, then publishes them together: the old set or the new, never a mix. */
+  public static Written write(TransitionResult r, OutputSet set) throws IOException {
     CrashedKernel k = r.kernel();
     boolean x64 = k.arch().is64Bit();
     List<RamRange> ram = k.memory().ramMap().ranges();
@@ -50,11 +70,9 @@ public final class TransitionImages {
 
     CpuSnapshot atCrash = new CpuSnapshot(k.currentPid(), crashRegisters(k, r));
     CpuSnapshot atEnd = new CpuSnapshot(k.currentPid(), endRegisters(r.finalState()));
-    Written w = new Written(dir.resolve("pre.core"), dir.resolve("post.core"), dir.resolve("vmcore"),
-        dir.resolve("System.map"));
+    Written w = new Written(set.finalPath("pre.core"), set.finalPath("post.core"), set.finalPath("vmcore"),
+        set.finalPath("System.map"));
     ElfClass qemu = qemuClass(x64, ram);
-    ElfCoreWriter.write(r.pre(), CoreSpec.qemu(qemu, prArch, ram, List.of(atCrash), info), w.pre(), force);
-    ElfCoreWriter.write(r.post(), CoreSpec.qemu(qemu, prArch, ram, List.of(atEnd), info), w.post(), force);
     List<RamRange> kernelRam = kernelVisibleRam(k.arch(), ram);
     CoreSpec vmcore = CoreSpec.vmcore(vmcoreClass(x64, kernelRam, crash), prArch, kernelRam, List.of(atCrash), info, crash);
     if (x64) {
@@ -66,9 +84,27 @@ public final class TransitionImages {
       long size = (t.size() + (t.virtualStart() - vaddr) + PhysicalMemory.PAGE_SIZE - 1) & -PhysicalMemory.PAGE_SIZE;
       vmcore = vmcore.withKernelText(new CoreSpec.KernelTextLoad(vaddr, paddr, size));
     }
-    ElfCoreWriter.write(r.post(), vmcore, w.vmcore(), force);
-    writeSystemMap(k, info.get(), w.systemMap(), force);
+    core(set, "pre.core", r.pre(), CoreSpec.qemu(qemu, prArch, ram, List.of(atCrash), info));
+    core(set, "post.core", r.post(), CoreSpec.qemu(qemu, prArch, ram, List.of(atEnd), info));
+    core(set, "vmcore", r.post(), vmcore);
+    try (FileChannel ch = set.create("System.map")) {
+      ByteBuffer b = ByteBuffer.wrap(systemMap(k, info.get()).getBytes(StandardCharsets.US_ASCII));
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+    } catch (IOException e) {
+      throw set.failed("System.map", e);
+    }
+    set.commit();
     return w;
+  }
+
+  private static void core(OutputSet set, String name, PhysicalMemory memory, CoreSpec spec) throws IOException {
+    try (FileChannel ch = set.create(name)) {
+      ElfCoreWriter.write(memory, spec, ch);
+    } catch (IOException e) {
+      throw set.failed(name, e);
+    }
   }
 
   /**
@@ -76,10 +112,7 @@ public final class TransitionImages {
    * scripts/mksysmap): the symbols VMCOREINFO names, the image's _text/_stext/_end, relocate_kernel
    * and linux_banner, each at the address the image really has it.
    */
-  static void writeSystemMap(CrashedKernel k, VmcoreInfo info, Path out, boolean force) throws IOException {
-    if (!force && Files.exists(out)) {
-      throw new java.nio.file.FileAlreadyExistsException(out.toString(), null, "exists; pass force to replace it");
-    }
+  static String systemMap(CrashedKernel k, VmcoreInfo info) {
     java.util.TreeMap<String, long[]> symbols = new java.util.TreeMap<>();
     KernelText t = k.text();
     symbols.put("_text", new long[] {t.virtualStart(), 'T'});
@@ -109,14 +142,7 @@ public final class TransitionImages {
         })
         .forEach(e -> b.append(String.format(width, e.getValue()[0])).append(' ')
             .append((char) e.getValue()[1]).append(' ').append(e.getKey()).append('\n'));
-    // Atomic like the images: a killed run leaves a temp file, never a partial System.map.
-    Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), "." + out.getFileName() + ".", ".tmp");
-    try {
-      Files.writeString(tmp, b.toString(), StandardCharsets.US_ASCII);
-      ElfCoreWriter.publish(tmp, out, force);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    return b.toString();
   }
 
   /**

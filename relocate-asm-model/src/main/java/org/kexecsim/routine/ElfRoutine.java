@@ -127,7 +127,7 @@ public final class ElfRoutine {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       return new Reader(file, ch).read();
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new java.io.UncheckedIOException(org.kexecsim.files.IoFailure.at(file, e));
     }
   }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.kexecsim.files.IoFailure;
 import java.util.OptionalLong;
 import org.kexecsim.isa.Assembler;
 import org.kexecsim.isa.Assembly;
@@ -21,13 +22,15 @@ public final class RoutineFile {
 
   public static RelocateRoutine load(Path file, int bits, CPreprocessor.Options cpp) {
     if (!Files.isRegularFile(file)) {
-      throw new java.io.UncheckedIOException(new java.nio.file.NoSuchFileException(file.toString())); // I/O: exit 4
+      throw new java.io.UncheckedIOException(Files.exists(file) // I/O: exit 4
+          ? new java.nio.file.FileSystemException(file.toString(), null, "not a regular file")
+          : new java.nio.file.NoSuchFileException(file.toString()));
     }
     byte[] head = new byte[4];
     try (InputStream in = Files.newInputStream(file)) {
       head = in.readNBytes(4);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new java.io.UncheckedIOException(IoFailure.at(file, e));
     }
     if (ElfRoutine.isElf(head)) {
       return fromElf(file, bits);
@@ -64,7 +67,7 @@ public final class RoutineFile {
         text = Files.readString(file);
       }
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new java.io.UncheckedIOException(IoFailure.at(file, e));
     }
     Assembly a = assemble(file, text, bits, 0, pre);
     if (a.size() == 0 || a.size() > RelocateRoutine.CONTROL_PAGE_BYTES) {
@@ -97,7 +100,7 @@ public final class RoutineFile {
       }
       b = Files.readAllBytes(file);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new java.io.UncheckedIOException(IoFailure.at(file, e));
     }
     byte[] bytes = b;
     return new RelocateRoutine(file.getFileName() + " (flat binary)", bits, OptionalLong.empty(), bytes.length, va -> bytes.clone());

@@ -39,6 +39,24 @@ final class GnuAs {
     }
   }
 
+  /** What GNU as prints for {@code source} (its warnings and errors), and whether it assembled it. */
+  record Diagnostics(boolean assembled, String messages) {}
+
+  static Diagnostics diagnose(String source, int bits) throws IOException {
+    Path dir = Files.createTempDirectory("gas-oracle");
+    try {
+      Files.writeString(dir.resolve("in.S"), source);
+      Path log = dir.resolve("log");
+      boolean ok = waitFor(new ProcessBuilder("as", "--" + bits, "-o", "out.o", "in.S")
+          .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()));
+      return new Diagnostics(ok, Files.readString(log));
+    } finally {
+      try (var files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
   private static boolean run(Path dir, String... cmd) throws IOException {
     return waitFor(new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD));

@@ -1,14 +1,17 @@
 package org.kexecsim.cli.html;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import org.kexecsim.output.OutputSet;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.kexecsim.dump.ElfCoreWriter;
 
 /**
  * Where every {@code --html} page is written: built under a temporary name beside the target and
- * renamed over it, so a killed run never leaves half a page (the same publish the images use).
+ * renamed over it, so a killed run never leaves half a page ({@link OutputSet}, as the images).
  */
 public final class HtmlFile {
   private HtmlFile() {}
@@ -18,12 +21,16 @@ public final class HtmlFile {
     if (!Files.isDirectory(dir)) { // else the error would name the temporary file
       throw new java.nio.file.NoSuchFileException(out.toString(), null, "no such directory " + dir);
     }
-    Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".tmp");
-    try {
-      Files.writeString(tmp, page, StandardCharsets.UTF_8);
-      ElfCoreWriter.publish(tmp, out, true);
-    } finally {
-      Files.deleteIfExists(tmp);
+    try (OutputSet o = OutputSet.file(out, true)) {
+      try (FileChannel ch = o.create(null)) {
+        ByteBuffer b = ByteBuffer.wrap(page.getBytes(StandardCharsets.UTF_8));
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+      } catch (IOException e) {
+        throw o.failed(null, e);
+      }
+      o.commit();
     }
   }
 }

@@ -59,6 +59,11 @@ public final class ImageChecksum {
     }
   }
 
+  /** The image digest alone ({@link Request#of}), on all cores, without progress: the API's short form. */
+  public static ChecksumReport compute(PhysicalMemory memory, DigestAlgorithm algorithm) {
+    return compute(memory, Request.of(algorithm), (physical, digest) -> { }, Progress.NONE);
+  }
+
   /** Computes the digests; page digests (when asked for) go to {@code pages} as they are made. */
   public static ChecksumReport compute(PhysicalMemory memory, Request request, PageSink pages, Progress progress) {
     List<RamRange> ranges = memory.ramMap().ranges();

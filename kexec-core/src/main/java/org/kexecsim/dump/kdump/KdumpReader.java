@@ -60,7 +60,9 @@ public final class KdumpReader {
   private static Opened openOne(Path path, Arena arena) throws IOException {
     MemorySegment seg;
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-      seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+      seg = org.kexecsim.dump.MappedFiles.map(ch, path, ch.size(), arena);
+    } catch (IOException e) {
+      throw org.kexecsim.files.IoFailure.at(path, e);
     }
     String name = path.toString();
     byte[] head = seg.asSlice(0, Math.min(16, seg.byteSize())).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);

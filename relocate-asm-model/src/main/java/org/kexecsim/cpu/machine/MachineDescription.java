@@ -69,7 +69,12 @@ public final class MachineDescription {
 
   /** Reads {@code file} and builds the CPU it describes. */
   public static Cpu load(Path file) throws IOException {
-    String text = Files.readString(file);
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw org.kexecsim.files.IoFailure.at(file, e);
+    }
     return new MachineDescription(file).build(text);
   }
 
@@ -218,7 +223,11 @@ public final class MachineDescription {
     } else if (n.has("file")) {
       Path dir = file.toAbsolutePath().getParent();
       Path image = dir == null ? Path.of(n.get("file").asText()) : dir.resolve(n.get("file").asText());
-      bytes = Files.readAllBytes(image);
+      try {
+        bytes = Files.readAllBytes(image);
+      } catch (IOException e) {
+        throw org.kexecsim.files.IoFailure.at(image, e);
+      }
     } else if (n.has("asm")) {
       int bits = n.has("bits") ? (int) number(n.get("bits"), field + ".bits") : 64;
       try {
