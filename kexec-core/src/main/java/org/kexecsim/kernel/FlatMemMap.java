@@ -12,12 +12,14 @@ import org.kexecsim.memory.RamRange;
  * i386's memory model, FLATMEM (Debian's 686-pae config; VMCOREINFO has SYMBOL(mem_map) and
  * SYMBOL(contig_page_data), no mem_section): one array of struct pages, {@code mem_map}, for
  * every pfn from 0 to the node's end rounded up to MAX_ORDER_NR_PAGES (1024), highmem included,
- * allocated in one piece by memblock in lowmem (mm/page_alloc.c alloc_node_mem_map:
- * memblock_alloc_node below memblock.current_limit, which arch/x86/kernel/setup.c sets to the
- * end of the low direct mapping). When that allocation fails the kernel panics there ("Failed to
- * allocate %ld bytes for node %d memory map"): 686-pae at 64 GiB needs 650 MiB of struct pages,
- * more than lowmem holds beside the kernel and a crash region, so such a machine is refused the
- * same way ({@link ImpossibleLayoutException}). A non-PAE kernel uses RAM up to 4 GiB only
+ * allocated in one piece by memblock in lowmem (6.1 mm/page_alloc.c alloc_node_mem_map:
+ * memmap_alloc(size, SMP_CACHE_BYTES, MEMBLOCK_LOW_LIMIT, nid, false), top-down below
+ * memblock.current_limit, which arch/x86/kernel/setup.c sets to the end of the low direct
+ * mapping). When that allocation fails the kernel panics there ("Failed to allocate %ld bytes
+ * for node %d memory map"). setup_arch reserves crashkernel= before paging_init builds the
+ * memmap, so the crash region is already taken: 686-pae at 64 GiB needs 640 MiB of struct pages,
+ * more than lowmem holds in one piece beside the kernel and a 256 MiB crash region, and such a
+ * machine is refused the same way ({@link ImpossibleLayoutException}). A non-PAE kernel uses RAM up to 4 GiB only
  * (arch/x86/mm/init_32.c highmem_pfn_init trims max_pfn to MAX_NONPAE_PFN), so its array stops
  * there.
  */
