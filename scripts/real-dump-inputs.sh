@@ -52,4 +52,18 @@ if [ ! -x i386/sbin/kexec ] || [ ! -x i386/bin/busybox ]; then
   [ -x i386.tmp/sbin/kexec ] || die "kexec-tools:i386 has no sbin/kexec"
   rm -rf i386 && mv i386.tmp i386 && rm -rf i386-debs
 fi
-echo "real-dump-inputs: $CACHE has Debian $ABI amd64 and 686-pae, their System.map and vmlinux, and the i386 userland"
+# Debian's i386 makedumpfile, the only build that reads i386/PAE vmcores (the amd64 one refuses
+# them), unpacked, not installed: it runs with libc6 libdw1 libelf1 liblzo2-2 zlib1g for i386
+# installed (.ci/run installs them). Missing it only makes the PAE conversions skip.
+if [ ! -x makedumpfile-i386/usr/bin/makedumpfile ]; then
+  if dpkg --print-foreign-architectures | grep -qx i386 \
+      && rm -rf mdf-i386-debs && mkdir -p mdf-i386-debs \
+      && (cd mdf-i386-debs && apt-get download -qq makedumpfile:i386 >/dev/null 2>&1); then
+    rm -rf makedumpfile-i386.tmp && dpkg -x mdf-i386-debs/makedumpfile_*_i386.deb makedumpfile-i386.tmp \
+      && rm -rf makedumpfile-i386 && mv makedumpfile-i386.tmp makedumpfile-i386
+    rm -rf mdf-i386-debs
+  else
+    echo "real-dump-inputs: could not download makedumpfile:i386; PAE makedumpfile conversions will be skipped" >&2
+  fi
+fi
+echo "real-dump-inputs: $CACHE has Debian $ABI amd64 and 686-pae, their System.map and vmlinux, the i386 userland and makedumpfile"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The real dumps of one architecture, generated once and then reused: prints (as the last line
 # on stdout) the directory holding what scripts/real-kdump.sh leaves (and, for x86_64 without
-# KASLR, the makedumpfile conversions of its vmcore in mdf/, see makedumpfile-variants.sh).
+# KASLR, and for PAE with Debian's i386 makedumpfile, the makedumpfile conversions of its vmcore
+# in mdf/, see makedumpfile-variants.sh).
 # Usage: real-dumps.sh x86_64|pae [FALLBACK_DIR]
 # Cache: KSIM_DUMP_CACHE (default /var/cache/kexec-sim/dumps)/<kernel>-<hash of these scripts>/<arch>,
 # so changing a script regenerates; FALLBACK_DIR is used when the cache cannot be written.
@@ -47,6 +48,15 @@ if [ ! -e "$dir/COMPLETE" ]; then
     "$HERE/real-kdump.sh" "$ARCH" "$tmp" >&2 || { rm -rf "$tmp"; die "real-kdump.sh $ARCH failed"; }
     if [ "$variant" = x86_64 ]; then
       "$HERE/makedumpfile-variants.sh" "$tmp/vmcore" "$tmp/mdf" >&2 || { rm -rf "$tmp"; die "makedumpfile-variants.sh failed"; }
+    elif [ "$variant" = pae ]; then
+      # Only Debian's i386 makedumpfile reads an i386 vmcore (real-dump-inputs.sh extracts it);
+      # without it (or the i386 libraries it links) the PAE set has no mdf/ and those tests skip.
+      mdf32=${KSIM_MAKEDUMPFILE_I386:-$CACHE/makedumpfile-i386/usr/bin/makedumpfile}
+      if "$mdf32" -v >/dev/null 2>&1; then
+        MAKEDUMPFILE=$mdf32 "$HERE/makedumpfile-variants.sh" "$tmp/vmcore" "$tmp/mdf" >&2 || { rm -rf "$tmp"; die "makedumpfile-variants.sh (i386) failed"; }
+      else
+        echo "real-dumps: no runnable i386 makedumpfile at $mdf32: the PAE set has no makedumpfile conversions" >&2
+      fi
     fi
     echo "generated in $((SECONDS - start)) s by $HERE" > "$tmp/COMPLETE"
     mv "$tmp" "$dir"

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -25,21 +26,35 @@ import org.kexecsim.dump.kdump.PageCodec;
  * the converted file exactly as on the ELF vmcore it came from. Snappy and zstd pages, which
  * Debian's makedumpfile 1.7.2 cannot write, are the real -c file's pages re-encoded in place.
  * Skipped when makedumpfile is not installed; KdumpReaderTest checks the same rules on files the
- * tests lay out themselves.
+ * tests lay out themselves. {@link MakedumpfileOraclePaeTest} does the same for a PAE vmcore with
+ * Debian's i386 makedumpfile (the kdump ILP32 layout).
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MakedumpfileOracleTest {
-  static final String TEXT = "0xffffffff81000000";
-  static final String DIRECT = "0xffff888000100000";
+  /** The arch of the crashed kernel; the makedumpfile that reads it; three addresses to translate. */
+  String arch = "x86_64";
+  String tool = "makedumpfile";
+  String text = "0xffffffff81000000";
+  String direct = "0xffff888000100000";
+  String direct64m = "0xffff888004000000";
 
-  @TempDir static Path dir;
-  static Path vmcore;
-  static Path pre;
+  @TempDir static Path tmp;
+  /** This class's files (the subclass shares the static temp dir). */
+  Path dir;
+  Path vmcore;
+  Path pre;
+
+  /** Sets {@link #tool} or skips when the makedumpfile for {@link #arch} is missing. */
+  void findTool() {
+    assumeTrue(onPath("makedumpfile"), "makedumpfile is not installed (Debian package makedumpfile)");
+  }
 
   @BeforeAll
-  static void crashAndConvert() throws Exception {
-    assumeTrue(onPath("makedumpfile"), "makedumpfile is not installed (Debian package makedumpfile)");
+  void crashAndConvert() throws Exception {
+    findTool();
+    dir = Files.createDirectories(tmp.resolve(arch));
     Path out = dir.resolve("run");
-    CliRun r = CliRun.of("transition", "--arch", "x86_64", "--design", "mainline", "--ram", "256M", "--crashkernel", "64M",
+    CliRun r = CliRun.of("transition", "--arch", arch, "--design", "mainline", "--ram", "256M", "--crashkernel", "64M",
         "--out", out.toString());
     assertEquals(0, r.exitCode(), r.err());
     vmcore = out.resolve("vmcore");
@@ -64,7 +79,7 @@ class MakedumpfileOracleTest {
     Files.write(dir.resolve("d0-zstd"), KdumpTestWriter.recompress(real, PageCodec.ZSTD));
   }
 
-  static String part(int of, int i) {
+  String part(int of, int i) {
     return dir.resolve("split" + of + "." + i).toString();
   }
 
@@ -73,8 +88,8 @@ class MakedumpfileOracleTest {
   }
 
   /** Runs makedumpfile; with {@code stdout}, its standard output (the flattened stream) goes there. */
-  static void makedumpfile(Path stdout, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("makedumpfile"));
+  void makedumpfile(Path stdout, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(tool));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
     boolean toFile = stdout != null && args[0].equals("-F");
@@ -89,12 +104,12 @@ class MakedumpfileOracleTest {
         "split2.1:split2.2", "split3.3:split3.1:split3.2");
   }
 
-  static String path(String name) {
+  String path(String name) {
     return String.join(":", Stream.of(name.split(":")).map(n -> dir.resolve(n).toString()).toList());
   }
 
   /** Runs the command on the ELF vmcore and on {@code name}: same exit code, same output. */
-  static void sameAnswer(String name, String... argsWithImage) {
+  void sameAnswer(String name, String... argsWithImage) {
     String[] onElf = argsWithImage.clone();
     String[] onConverted = argsWithImage.clone();
     for (int i = 0; i < onElf.length; i++) {
@@ -113,7 +128,7 @@ class MakedumpfileOracleTest {
   @ParameterizedTest
   @MethodSource("converted")
   void vtopPtdumpVerifyPgdDiffAndChecksumAnswerAsOnTheElfVmcore(String name) {
-    sameAnswer(name, "vtop", "IMAGE", TEXT, DIRECT, "0xffff888004000000", "--verbose");
+    sameAnswer(name, "vtop", "IMAGE", text, direct, direct64m, "--verbose");
     sameAnswer(name, "ptdump", "IMAGE");
     sameAnswer(name, "verify-pgd", pre.toString(), "IMAGE");
     sameAnswer(name, "diff", pre.toString(), "IMAGE");
@@ -151,7 +166,7 @@ class MakedumpfileOracleTest {
     CliRun wrong = CliRun.of("checksum", path("d0-c"), "--format", "elf");
     assertEquals(3, wrong.exitCode(), "a kdump file forced through the ELF reader is refused");
     assertEquals(1, wrong.err().lines().count(), wrong.err());
-    CliRun half = CliRun.of("vtop", path("split3.2:split3.3"), TEXT);
+    CliRun half = CliRun.of("vtop", path("split3.2:split3.3"), text);
     assertEquals(3, half.exitCode(), "a split dump with a part missing");
     assertTrue(half.err().contains("split dump part missing"), half.err());
     assertEquals(1, half.err().lines().count(), half.err());

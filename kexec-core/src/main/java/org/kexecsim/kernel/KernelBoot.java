@@ -121,23 +121,20 @@ public final class KernelBoot {
         crash = CrashRegion.reserve(spec, ram, arch, List.of(new PhysicalRange(0, MIB), image));
       }
       Optional<CrashRegion> crashFinal = crash;
-      // x86_64's struct pages (SPARSEMEM_VMEMMAP): placed top-down now, as memblock does early
-      // in boot, so nothing else lands there; filled in at the end (writeStructPages).
-      Optional<SparseVmemmap> vmemmap = Optional.empty();
-      if (is64) {
-        List<PhysicalRange> avoid = new ArrayList<>(List.of(new PhysicalRange(0, MIB),
-            new PhysicalRange(physLoad, imageBytes + 8 * MIB)));
-        crash.ifPresent(r -> avoid.add(r.range()));
-        vmemmap = Optional.of(SparseVmemmap.place(ram, avoid));
-      }
-      Optional<SparseVmemmap> memmap = vmemmap;
+      // The struct pages (x86_64: SPARSEMEM_VMEMMAP; i386: FLATMEM's mem_map in lowmem): placed
+      // top-down now, as memblock does early in boot, so nothing else lands there; filled in at
+      // the end (StructPages).
+      List<PhysicalRange> avoid = new ArrayList<>(List.of(new PhysicalRange(0, MIB),
+          new PhysicalRange(physLoad, imageBytes + 8 * MIB)));
+      crash.ifPresent(r -> avoid.add(r.range()));
+      StructPageArray memmap = is64 ? SparseVmemmap.place(ram, avoid) : FlatMemMap.place(arch, ram, avoid);
       // Kernel allocations: the image's data part first (init_top_pgt, the GDT, the IDT live
       // there), then memblock-style memory above it, never in the crash region or the memmap.
       long allocLimit = Math.min(ramTop(), arch.lowmemLimit());
       BumpFrameAllocator frames = new BumpFrameAllocator(
           physLoad + textBytes, allocLimit,
           pa -> !usable(pa) || crashFinal.map(r -> r.contains(pa)).orElse(false)
-              || memmap.map(m -> m.contains(pa)).orElse(false));
+              || memmap.contains(pa));
 
       long textVirtual = is64 ? START_KERNEL_MAP + PHYSICAL_START : arch.directMapVirtual(physLoad);
       long physBase = is64 ? physLoad - PHYSICAL_START : 0;
@@ -186,24 +183,21 @@ public final class KernelBoot {
       long utsPa = frames.allocateFrame();
       writeUtsname(utsPa);
       long memMapPa = frames.allocateFrame();
-      if (!is64) {
-        // mem_map (FLATMEM's struct page array pointer): makedumpfile's get_mem_map needs a
-        // memory model to start at all, though at dump level 0 it never reads a struct page.
-        // No struct pages are written behind it on i386 (see the README).
-        memory.writeU64(memMapPa, arch.directMapVirtual(0));
+      if (memmap instanceof FlatMemMap flat) {
+        // mem_map, FLATMEM's pointer to its struct page array (NODE_DATA(0)->node_mem_map, in the
+        // direct map): what makedumpfile's get_mm_flatmem reads through SYMBOL(mem_map).
+        memory.writeU32(memMapPa, arch.directMapVirtual(flat.base()));
       }
       // node_online_map (mm/page_alloc.c node_states[N_ONLINE]): one node, node 0, online; kept
       // in the same data page, right after the (i386) mem_map pointer, so nothing else moves.
       memory.writeU64(memMapPa + NODE_ONLINE_MAP_OFFSET, 1L);
-      byte[] vmcoreinfo = vmcoreinfo(text, kernelPgd, physBase, text.virtual(utsPa), text.virtual(memMapPa), vmemmap)
+      byte[] vmcoreinfo = vmcoreinfo(text, kernelPgd, physBase, text.virtual(utsPa), text.virtual(memMapPa), memmap)
           .note().withFinalNote();
       memory.write(vmcoreinfoPa, vmcoreinfo, 0, vmcoreinfo.length);
 
       long bannerVirtual = writeBanner(frames, text); // before the memmap, so nothing allocated before it moves
-      PageRoles roles = vmemmap.isPresent()
-          ? new StructPages(vmemmap.get(), kernel, frames, processes, kernelPgd, crashFinal).write()
-          : new PageRoles.Builder(crashFinal.map(CrashRegion::range)).build();
-      List<PhysicalRange> memmapRanges = vmemmap.map(SparseVmemmap::ranges).orElse(List.of());
+      PageRoles roles = new StructPages(memmap, kernel, frames, processes, kernelPgd, crashFinal).write();
+      List<PhysicalRange> memmapRanges = memmap.ranges();
       CrashedKernel k = new CrashedKernel(
           arch, seed, memory, crashFinal, regs, kernelPgd, text, physBase, relocateVirtual, gdt, idt,
           processes, current.pid(), notes, vmcoreinfoPa, vmcoreinfo.length, vmalloc, image, directMapBytes, cpu(),
@@ -491,7 +485,7 @@ public final class KernelBoot {
     }
 
     private VmcoreInfoText vmcoreinfo(KernelText text, long kernelPgd, long physBase, long utsVirtual, long memMapVirtual,
-        Optional<SparseVmemmap> vmemmap) {
+        StructPageArray memmap) {
       StringBuilder buildId = new StringBuilder();
       SplittableRandom idRandom = new SplittableRandom(seed ^ 0x5EED);
       for (int i = 0; i < 20; i++) {
@@ -509,8 +503,8 @@ public final class KernelBoot {
           .symbol("_stext", text.virtualStart());
       // The memory model makedumpfile's get_mem_type picks from these (makedumpfile.c): x86_64
       // SPARSEMEM_EXTREME with the keys kernel/crash_core.c writes for it; i386 FLATMEM.
-      if (vmemmap.isPresent()) {
-        v.symbol("mem_section", arch.directMapVirtual(vmemmap.get().rootArray()))
+      if (memmap instanceof SparseVmemmap vmemmap) {
+        v.symbol("mem_section", arch.directMapVirtual(vmemmap.rootArray()))
             .line("LENGTH(mem_section)=" + SparseVmemmap.NR_SECTION_ROOTS)
             .line("SIZE(mem_section)=" + SparseVmemmap.MEM_SECTION_SIZE)
             .offset("mem_section.section_mem_map", 0)
@@ -520,14 +514,14 @@ public final class KernelBoot {
         v.symbol("mem_map", memMapVirtual);
       }
       // struct page as StructPage writes it, and the page-flag numbers makedumpfile filters by.
-      StructPage sp = is64 ? StructPage.X86_64 : StructPage.I386;
+      StructPage sp = memmap.layout();
       v.line("SIZE(page)=" + sp.size())
-          .line("SIZE(nodemask_t)=8")
+          .line("SIZE(nodemask_t)=" + (is64 ? 8 : 4)) // MAX_NUMNODES 1 on i386: one unsigned long
           .offset("page.flags", 0)
           .offset("page._refcount", sp.refcount())
           .offset("page.mapping", sp.mapping());
-      if (vmemmap.isPresent()) {
-        // Only where struct pages are written: these are what makedumpfile filters by.
+      {
+        // What makedumpfile filters by, true of the struct pages StructPages writes.
         v.offset("page.lru", sp.lru())
           .offset("page._mapcount", sp.mapcount())
           .offset("page.private", sp.privateData())
@@ -562,8 +556,9 @@ public final class KernelBoot {
     }
 
     /**
-     * x86_64's struct pages and the roles they give: the vmemmap mapped with 2 MiB pages and
-     * mem_section filled in (SparseVmemmap); then, in a deterministic layout after the kernel's
+     * The struct pages and the roles they give, the same on every arch: on x86_64 the vmemmap
+     * mapped with 2 MiB pages and mem_section filled in (SparseVmemmap), on i386 FLATMEM's
+     * mem_map in lowmem (FlatMemMap), each laid out as StructPage says; then, in a deterministic layout after the kernel's
      * other allocations, page cache pages (some with PG_private), the processes' text as mapped
      * page cache and their data and stacks as anonymous pages, free buddy blocks of orders 0-9
      * holding stale data, and struct pages for the page tables and every other page the kernel
@@ -579,17 +574,18 @@ public final class KernelBoot {
       private static final int SLOT = 0x100;
       private static final int BH_SLOT = 0x80;
 
-      final SparseVmemmap vmemmap;
+      final StructPageArray memmap;
       final PageTableBuilder kernel;
       final BumpFrameAllocator frames;
       final List<KernelProcess> processes;
       final long kernelPgd;
-      final StructPage sp = StructPage.X86_64;
+      final StructPage sp;
       final PageRoles.Builder roles;
 
-      StructPages(SparseVmemmap vmemmap, PageTableBuilder kernel, BumpFrameAllocator frames,
+      StructPages(StructPageArray memmap, PageTableBuilder kernel, BumpFrameAllocator frames,
           List<KernelProcess> processes, long kernelPgd, Optional<CrashRegion> crash) {
-        this.vmemmap = vmemmap;
+        this.memmap = memmap;
+        this.sp = memmap.layout();
         this.kernel = kernel;
         this.frames = frames;
         this.processes = processes;
@@ -598,28 +594,35 @@ public final class KernelBoot {
       }
 
       private void set(long pfn, StructPage.Fields f) {
-        sp.write(memory, vmemmap.structPagePhysical(pfn), f);
+        long at = memmap.structPagePhysical(pfn);
+        if (at < 0) {
+          throw new IllegalStateException(String.format("frame 0x%x has no struct page", pfn));
+        }
+        sp.write(memory, at, f);
       }
 
       PageRoles write() {
-        for (long[] m : vmemmap.mappings()) {
-          kernel.map(m[0], m[1], m[2], pageKernel(), PageSize.SIZE_2M);
-        }
-        vmemmap.writeSections(memory, arch::directMapVirtual);
-        // The vmemmap's pgd entry is new: every pgd shares the kernel half (sync_global_pgds,
-        // arch/x86/mm/init_64.c), so copy it into the processes' too.
-        for (KernelProcess p : processes) {
-          for (int i = 256; i < 512; i++) {
-            memory.writeU64(p.pgdPhysical() + 8L * i, memory.readU64(kernelPgd + 8L * i));
+        if (memmap instanceof SparseVmemmap vmemmap) {
+          for (long[] m : vmemmap.mappings()) {
+            kernel.map(m[0], m[1], m[2], pageKernel(), PageSize.SIZE_2M);
+          }
+          vmemmap.writeSections(memory, arch::directMapVirtual);
+          // The vmemmap's pgd entry is new: every pgd shares the kernel half (sync_global_pgds,
+          // arch/x86/mm/init_64.c), so copy it into the processes' too.
+          for (KernelProcess p : processes) {
+            for (int i = 256; i < 512; i++) {
+              memory.writeU64(p.pgdPhysical() + 8L * i, memory.readU64(kernelPgd + 8L * i));
+            }
           }
         }
+        // FLATMEM's mem_map is lowmem, already in the direct map: nothing to map.
 
         // A slab page of the objects the mappings name: an address_space per file, an anon_vma
         // per process (its root is itself, mm/rmap.c anon_vma_alloc), buffer heads.
         long objects = frames.allocateFrame();
         long objectsVa = arch.directMapVirtual(objects);
         for (int j = 0; j < processes.size(); j++) {
-          memory.writeU64(objects + ANON_VMAS + (long) SLOT * j, objectsVa + ANON_VMAS + (long) SLOT * j);
+          sp.writeWord(memory, objects + ANON_VMAS + (long) SLOT * j, objectsVa + ANON_VMAS + (long) SLOT * j);
         }
         roles.mark(objects >>> 12, 1, PageRole.KERNEL);
         set(objects >>> 12, new StructPage.Fields(StructPage.flag(StructPage.PG_SLAB), 0, 0, 0, StructPage.NO_PAGE_TYPE, 1));
@@ -674,14 +677,18 @@ public final class KernelBoot {
         // Page tables: the kernel's came from memblock (PG_reserved); the processes' from the page
         // allocator, typed PG_table. The PTI user-mode copy beside each pgd is a table too.
         java.util.Set<Long> kernelTables = tablePages(kernelPgd);
-        kernelTables.add(kernelPgd + 4096);
+        if (is64) {
+          kernelTables.add(kernelPgd + 4096);
+        }
         for (long t : kernelTables) {
           roles.mark(t >>> 12, 1, PageRole.PAGE_TABLE);
           set(t >>> 12, StructPage.Fields.reserved());
         }
         for (KernelProcess p : processes) {
           java.util.Set<Long> own = tablePages(p.pgdPhysical());
-          own.add(p.pgdPhysical() + 4096);
+          if (is64) {
+            own.add(p.pgdPhysical() + 4096);
+          }
           own.removeAll(kernelTables);
           for (long t : own) {
             roles.mark(t >>> 12, 1, PageRole.PAGE_TABLE);

@@ -24,7 +24,7 @@ import org.kexecsim.memory.RamRange;
  * <p>This is what makedumpfile reads through VMCOREINFO (makedumpfile.c get_mm_sparsemem,
  * validate_mem_section, section_mem_map_addr, sparse_decode_mem_map) before it can filter.
  */
-public final class SparseVmemmap {
+public final class SparseVmemmap implements StructPageArray {
   public static final int SECTION_SIZE_BITS = 27;
   /** MAX_PHYSMEM_BITS with 4-level paging (arch/x86/include/asm/sparsemem.h). */
   public static final int MAX_PHYSMEM_BITS = 46;
@@ -96,38 +96,17 @@ public final class SparseVmemmap {
     return new SparseVmemmap(sections, memmap, array, roots, rootPages);
   }
 
-  /** The highest {@code align}-aligned block of {@code size} bytes in usable RAM that touches nothing taken. */
   private static long topDown(RamMap ram, List<PhysicalRange> taken, long size, long align) {
-    List<RamRange> ranges = ram.ranges();
-    for (int i = ranges.size() - 1; i >= 0; i--) {
-      RamRange r = ranges.get(i);
-      if (r.type() != RamRange.Type.USABLE || Long.compareUnsigned(r.size(), size) < 0) {
-        continue;
-      }
-      long candidate = (r.end() - size) & -align;
-      while (Long.compareUnsigned(candidate, r.start()) >= 0 && candidate + size <= r.end()) {
-        PhysicalRange clash = null;
-        for (PhysicalRange t : taken) {
-          if (t.overlaps(candidate, candidate + size - 1)) {
-            clash = t;
-            break;
-          }
-        }
-        if (clash == null) {
-          return candidate;
-        }
-        if (Long.compareUnsigned(clash.start(), size) < 0) {
-          break;
-        }
-        candidate = (clash.start() - size) & -align;
-      }
-    }
-    throw new ImpossibleLayoutException(String.format(
-        "RAM map %s has no room for %d MiB of struct pages (mem_map) outside the kernel and the crash region",
-        ram, Math.max(1, size >> 20)));
+    return Memblock.topDown(ram, taken, size, align, -1L, "struct pages (mem_map)");
+  }
+
+  @Override
+  public StructPage layout() {
+    return StructPage.X86_64;
   }
 
   /** The physical ranges this model holds: the memmap buffer, the root array, the root pages. */
+  @Override
   public List<PhysicalRange> ranges() {
     List<PhysicalRange> out = new ArrayList<>();
     out.add(new PhysicalRange(memmapBase, sections.length * SECTION_MAP_BYTES));
@@ -137,6 +116,7 @@ public final class SparseVmemmap {
     return out;
   }
 
+  @Override
   public boolean contains(long physical) {
     if (Long.compareUnsigned(physical - memmapBase, sections.length * SECTION_MAP_BYTES) < 0
         || Long.compareUnsigned(physical - rootArray, (long) NR_SECTION_ROOTS * 8) < 0) {
@@ -160,6 +140,7 @@ public final class SparseVmemmap {
   }
 
   /** The struct page of {@code pfn}: its physical address in the memmap buffer; -1 when its section is not present. */
+  @Override
   public long structPagePhysical(long pfn) {
     int i = Arrays.binarySearch(sections, pfn / PAGES_PER_SECTION);
     return i < 0 ? -1 : memmapBase + i * SECTION_MAP_BYTES + (pfn % PAGES_PER_SECTION) * StructPage.X86_64.size();

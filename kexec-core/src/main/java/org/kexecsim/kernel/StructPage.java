@@ -84,6 +84,11 @@ public record StructPage(int size, int lru, int compoundDtor, int compoundOrder,
         readLong(memory, at + privateData), (int) memory.readU32(at + mapcount), (int) memory.readU32(at + refcount));
   }
 
+  /** Writes an unsigned long (a pointer) of this architecture at {@code at}. */
+  public void writeWord(PhysicalMemory memory, long at, long v) {
+    writeLong(memory, at, v);
+  }
+
   private void writeLong(PhysicalMemory memory, long at, long v) {
     if (longBytes == 8) {
       memory.writeU64(at, v);

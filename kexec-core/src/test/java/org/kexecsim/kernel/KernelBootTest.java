@@ -124,7 +124,15 @@ class KernelBootTest {
     assertEquals(1L, k.memory().readU64(mapped(k, k.currentPgd(), nodesVa, Access.READ).physical()), "node 0 online");
     String memModel = arch == Arch.X86_64 ? "SYMBOL(mem_section)" : "SYMBOL(mem_map)";
     long memMapVa = Long.parseUnsignedLong(info.get(memModel), 16);
-    assertNotEquals(0L, k.memory().readU64(mapped(k, k.currentPgd(), memMapVa, Access.READ).physical()), memModel + " set");
+    long memModelPa = mapped(k, k.currentPgd(), memMapVa, Access.READ).physical();
+    assertNotEquals(0L, k.memory().readU64(memModelPa), memModel + " set");
+    if (arch != Arch.X86_64) {
+      // FLATMEM: mem_map holds the direct-map address of a struct page array that is mapped and
+      // is the kernel's own memory (not a pointer to physical 0 with nothing behind it).
+      long array = mapped(k, k.currentPgd(), k.memory().readU32(memModelPa), Access.READ).physical();
+      assertTrue(k.memmap().stream().anyMatch(r -> r.start() == array), String.format("mem_map -> 0x%x", array));
+      assertEquals("4", info.get("SIZE(nodemask_t)"), "one unsigned long on i386, as 686-pae's VMCOREINFO says");
+    }
     assertEquals(0, b.getInt(24 + ((descsz + 3) & ~3)), "a final empty note follows");
     assertArrayEquals(desc, k.vmcoreinfoData());
   }

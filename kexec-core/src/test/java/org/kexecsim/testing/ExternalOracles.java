@@ -22,6 +22,31 @@ public final class ExternalOracles {
     return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
   }
 
+  /**
+   * Debian's i386 makedumpfile, the only build that reads i386 and PAE vmcores (the amd64 one
+   * refuses them): {@code KSIM_MAKEDUMPFILE_I386}, else where scripts/real-dump-inputs.sh unpacks
+   * it ({@code $KSIM_CACHE/makedumpfile-i386/usr/bin/makedumpfile}); empty unless it runs (it needs
+   * libc6, libdw1, libelf1, liblzo2-2 and zlib1g for i386, which .ci/run installs).
+   */
+  public static java.util.Optional<Path> makedumpfileI386() {
+    String set = System.getenv("KSIM_MAKEDUMPFILE_I386");
+    Path p = set != null && !set.isEmpty() ? Path.of(set)
+        : Path.of(System.getenv().getOrDefault("KSIM_CACHE", "/var/cache/kexec-sim"), "makedumpfile-i386/usr/bin/makedumpfile");
+    if (!Files.isExecutable(p)) {
+      return java.util.Optional.empty();
+    }
+    try {
+      Process v = new ProcessBuilder(p.toString(), "-v").redirectErrorStream(true).start();
+      v.getInputStream().readAllBytes();
+      return v.waitFor(30, TimeUnit.SECONDS) && v.exitValue() == 0 ? java.util.Optional.of(p) : java.util.Optional.empty();
+    } catch (IOException e) {
+      return java.util.Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return java.util.Optional.empty();
+    }
+  }
+
   /** Whether {@code import module} works in {@link #python()}. */
   public static boolean python3Module(String module) {
     try {

@@ -94,14 +94,16 @@ public final class RealDumps {
     }
 
     /**
-     * A makedumpfile conversion of the x86_64 vmcore, by file name in mdf/: c-d0.kdump,
-     * c-d31.kdump, l-d0.kdump, l-d31.kdump, p-d31.kdump, z-d31.kdump, c-d31.flat, split2.1..2,
-     * split3.1..3 (see scripts/makedumpfile-variants.sh). Aborts the test when absent.
+     * A makedumpfile conversion of the x86_64 vmcore (Debian's amd64 makedumpfile) or of the PAE
+     * one (Debian's i386 build, {@link ExternalOracles#makedumpfileI386()}), by file name in mdf/:
+     * c-d0.kdump, c-d31.kdump, l-d0.kdump, l-d31.kdump, p-d31.kdump, z-d31.kdump, c-d31.flat,
+     * split2.1..2, split3.1..3 (see scripts/makedumpfile-variants.sh). Aborts the test when absent.
      */
     public Path makedumpfile(String name) {
       Path p = dir.resolve("mdf").resolve(name);
       if (!Files.isRegularFile(p)) {
-        abort("no makedumpfile conversion " + name + " for " + arch + " (makedumpfile reads only its own architecture)");
+        abort("no makedumpfile conversion " + name + " for " + arch + " in " + dir.resolve("mdf")
+            + (arch == Arch.PAE ? " (needs Debian's i386 makedumpfile: scripts/real-dump-inputs.sh and .ci/run)" : ""));
       }
       return p;
     }

@@ -29,12 +29,14 @@ import org.kexecsim.kimage.ImageType;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.memory.RamMap;
 import org.kexecsim.memory.RamRange;
+import org.kexecsim.testing.ExternalOracles;
 import org.kexecsim.transition.TransitionDesign;
 
 /**
- * makedumpfile (Debian's 1.7.2) as the oracle of the synthetic kernel's struct pages: it filters
- * the vmcore {@code transition --out} writes, reading mem_section, the vmemmap and every struct
- * page through VMCOREINFO and the kernel's page tables, and the pages it leaves out at each dump
+ * makedumpfile (Debian's 1.7.2; its i386 build for i386 and PAE) as the oracle of the synthetic
+ * kernel's struct pages: it filters the vmcore {@code transition --out} writes, reading
+ * mem_section and the vmemmap (x86_64) or mem_map (i386, FLATMEM) and every struct page through
+ * VMCOREINFO and the kernel's page tables, and the pages it leaves out at each dump
  * level are exactly those the kernel gave a role that level excludes ({@link PageRole#excludedAt}),
  * page for page; every page it keeps holds the vmcore's bytes.
  *
@@ -48,21 +50,34 @@ class TransitionImagesMakedumpfileTest {
   @TempDir Path dir;
 
   static Stream<Arguments> machines() {
+    RamMap fiveWithHole = RamMap.parse("0-0x9fbff,0x100000-0xbffdffff,0x100000000-0x13fffffff");
     return Stream.of(
-        Arguments.of("1G", RamMap.ofSize(1L << 30), 7L, new int[] {1, 2, 4, 8, 16, 31}),
-        Arguments.of("5G-with-hole", RamMap.parse("0-0x9fbff,0x100000-0xbffdffff,0x100000000-0x13fffffff"), 11L,
-            new int[] {31}));
+        Arguments.of(Arch.X86_64, "1G", RamMap.ofSize(1L << 30), 7L, new int[] {1, 2, 4, 8, 16, 31}),
+        Arguments.of(Arch.X86_64, "5G-with-hole", fiveWithHole, 11L, new int[] {31}),
+        // i386 and PAE: FLATMEM's mem_map in lowmem (FlatMemMap), read by Debian's i386 build.
+        Arguments.of(Arch.I386, "1G", RamMap.ofSize(1L << 30), 7L, new int[] {1, 2, 4, 8, 16, 31}),
+        Arguments.of(Arch.PAE, "1G", RamMap.ofSize(1L << 30), 7L, new int[] {1, 2, 4, 8, 16, 31}),
+        // highmem above lowmem and above 4 GiB: struct pages in lowmem for frames the direct map lacks
+        Arguments.of(Arch.PAE, "5G-with-hole", fiveWithHole, 11L, new int[] {31}));
   }
 
   static boolean onPath(String tool) {
     return Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
   }
 
-  @ParameterizedTest(name = "{0}")
+  @ParameterizedTest(name = "{0} {1}")
   @MethodSource("machines")
-  void excludesExactlyThePagesTheKernelMarked(String name, RamMap ram, long seed, int[] levels) throws Exception {
-    assumeTrue(onPath("makedumpfile"), "makedumpfile is not installed (Debian package makedumpfile): skipping the oracle");
-    TransitionResult r = TransitionRunner.run(TransitionRequest.of(Arch.X86_64, TransitionDesign.fromCliName("mainline"),
+  void excludesExactlyThePagesTheKernelMarked(Arch arch, String name, RamMap ram, long seed, int[] levels) throws Exception {
+    String tool;
+    if (arch.is64Bit()) {
+      assumeTrue(onPath("makedumpfile"), "makedumpfile is not installed (Debian package makedumpfile): skipping the oracle");
+      tool = "makedumpfile";
+    } else {
+      // Debian's amd64 makedumpfile refuses i386 vmcores; its i386 build reads them.
+      tool = ExternalOracles.makedumpfileI386().map(Path::toString).orElse(null);
+      assumeTrue(tool != null, "Debian's i386 makedumpfile is not unpacked or cannot run (scripts/real-dump-inputs.sh, .ci/run)");
+    }
+    TransitionResult r = TransitionRunner.run(TransitionRequest.of(arch, TransitionDesign.fromCliName("mainline"),
         ram, "256M", ImageType.CRASH, seed));
     TransitionImages.Written w = TransitionImages.write(r, dir, false);
     PageRoles roles = r.kernel().pageRoles();
@@ -100,7 +115,7 @@ class TransitionImagesMakedumpfileTest {
 
       for (int level : levels) {
         Path out = dir.resolve("d" + level);
-        String log = makedumpfile("-c", "-d", Integer.toString(level), w.vmcore().toString(), out.toString());
+        String log = makedumpfile(tool, "-c", "-d", Integer.toString(level), w.vmcore().toString(), out.toString());
         try (Dump kdump = KdumpReader.open(List.of(out))) {
           PhysicalMemory filtered = kdump.physicalMemory();
           CompressedMemory zeros = (CompressedMemory) filtered;
@@ -144,8 +159,8 @@ class TransitionImagesMakedumpfileTest {
   }
 
   /** Runs makedumpfile, which must succeed; returns what it printed. */
-  static String makedumpfile(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("makedumpfile"));
+  static String makedumpfile(String tool, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(tool));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     p.getOutputStream().close();
