@@ -147,7 +147,7 @@ class MakedumpfileOracleTest {
   @ParameterizedTest
   @MethodSource("level31")
   void atDumpLevel31TheKernelsAnswersAreTheSameAndTheExcludedPagesAreStated(String name) {
-    sameAnswer(name, "vtop", "IMAGE", TEXT, DIRECT, "--verbose");
+    sameAnswer(name, "vtop", "IMAGE", text, direct, "--verbose");
     sameAnswer(name, "ptdump", "IMAGE");
     sameAnswer(name, "verify-pgd", pre.toString(), "IMAGE");
     CliRun diff = CliRun.of("diff", vmcore.toString(), path(name));
