@@ -204,13 +204,28 @@ class RealKdumpVmcoreTest {
       PagingContext ctx = crashedKernelRoot(vmcore);
       for (String name : List.of("linux_banner", "init_top_pgt", "init_uts_ns", "_stext")) {
         long va = sym.get(name);
-        String pa = ExternalOracles.python3("""
+        // libkdumpfile 0.5.1's Python binding fails inside conv() when the translation needs a
+        // page-table read through its own callbacks ("'Context' object has no attribute
+        // 'cb_read_caps'"; some KASLR layouts); its read() still translates, so then the check is
+        // on the 64 bytes it reads at the VA against the bytes at our physical address.
+        String answer = ExternalOracles.python3("""
             import kdumpfile, addrxlat, sys
             k = kdumpfile.kdumpfile(sys.argv[1]); k.attr['addrxlat.ostype'] = 'linux'
-            a = addrxlat.FullAddress(addrxlat.KVADDR, int(sys.argv[2], 0))
-            a.conv(addrxlat.MACHPHYSADDR, k.get_addrxlat_ctx(), k.get_addrxlat_sys())
-            print(hex(a.addr))""", real.vmcore().toString(), "0x" + Long.toHexString(va));
-        assertEquals(translate(vmcore, ctx, va).physical().getAsLong(), Long.decode(pa.trim()), name);
+            va = int(sys.argv[2], 0)
+            a = addrxlat.FullAddress(addrxlat.KVADDR, va)
+            try:
+                a.conv(addrxlat.MACHPHYSADDR, k.get_addrxlat_ctx(), k.get_addrxlat_sys())
+                print(hex(a.addr))
+            except SystemError:
+                print("read:" + bytes(k.read(addrxlat.KVADDR, va, 64)).hex())""", real.vmcore().toString(), "0x" + Long.toHexString(va));
+        long ours = translate(vmcore, ctx, va).physical().getAsLong();
+        if (answer.trim().startsWith("read:")) {
+          byte[] at = new byte[64];
+          vmcore.physicalMemory().read(ours, at, 0, at.length);
+          assertEquals(answer.trim().substring(5), java.util.HexFormat.of().formatHex(at), name + ": the bytes libkdumpfile reads at the VA");
+        } else {
+          assertEquals(ours, Long.decode(answer.trim()), name);
+        }
       }
     }
   }
