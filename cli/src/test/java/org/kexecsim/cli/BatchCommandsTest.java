@@ -92,7 +92,7 @@ class BatchCommandsTest {
       JsonNode n = ReportJson.MAPPER.readTree(lines.get(i));
       assertEquals(cores.get(i).toString(), n.get("dump").asText());
       assertFalse(n.has("error"), lines.get(i));
-      assertEquals("kexec-sim/checksum/v1", n.get("format").asText(), lines.get(i));
+      assertEquals(org.kexecsim.analyzer.checksum.ChecksumReport.FORMAT, n.get("format").asText(), lines.get(i));
     }
     assertFalse(lines.get(0).contains("\n  "), "compact: one object on one line");
     JsonNode spoiled = ReportJson.MAPPER.readTree(lines.get(99));
