@@ -37,9 +37,6 @@ final class ChecksumCommand implements Callable<Integer> {
       description = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw); a directory of them; or @FILE listing them")
   List<Path> images;
 
-  @Option(names = "--ram-map", description = "RAM ranges of a raw image")
-  String ramMap;
-
   @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
 
   @Option(names = "--algo", defaultValue = "sha256", description = "image digest: sha256 or blake3 (default: ${DEFAULT-VALUE})")
@@ -109,7 +106,7 @@ final class ChecksumCommand implements Callable<Integer> {
 
   private int digest(Path image, DigestAlgorithm algorithm, DigestAlgorithm pageAlgorithm, DigestList saved, PrintWriter out,
       boolean asJson) throws Exception {
-    try (Dump dump = DumpImages.open(spec.commandLine(), image, ramMap, format);
+    try (Dump dump = DumpImages.open(spec.commandLine(), image, format);
         Progress progress = Progress.onTerminal("checksum", total(dump))) {
       if (saved != null) {
         ChecksumVerification v = ChecksumVerification.verify(dump.physicalMemory(), saved, threads, progress);

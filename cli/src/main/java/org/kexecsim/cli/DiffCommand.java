@@ -39,9 +39,6 @@ final class DiffCommand implements Callable<Integer> {
 
   @Mixin PagingOptions paging;
 
-  @Option(names = "--ram-map", description = "RAM ranges of raw images")
-  String ramMap;
-
   @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
 
   @Option(names = "--crash-region", description = "the crashkernel= reservation, START+SIZE or START-LAST")
@@ -58,7 +55,7 @@ final class DiffCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (Dump da = DumpImages.open(spec.commandLine(), a, ramMap, format); Dump db = DumpImages.open(spec.commandLine(), b, ramMap, format)) {
+    try (Dump da = DumpImages.open(spec.commandLine(), a, format); Dump db = DumpImages.open(spec.commandLine(), b, format)) {
       DiffOptions options = DiffOptions.NONE.withThreads(threads);
       if (crashRegion != null) {
         List<RamRange> r = RamMap.parse(crashRegion).ranges();

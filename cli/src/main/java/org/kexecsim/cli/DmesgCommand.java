@@ -48,7 +48,7 @@ final class DmesgCommand implements Callable<Integer> {
   }
 
   private DumpBatch.Outcome one(Path image) throws Exception {
-    try (Dump dump = DumpImages.open(spec.commandLine(), image, null, format)) {
+    try (Dump dump = DumpImages.open(spec.commandLine(), image, format)) {
       KernelLog all = KernelLog.of(dump);
       KernelLog log = sinceClear ? all.sinceClear() : all;
       // Decoded in full before anything is printed: a corrupt record found half-way is one

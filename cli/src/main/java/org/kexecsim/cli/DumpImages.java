@@ -27,6 +27,9 @@ final class DumpImages {
         description = "elf, kdump-compressed, flattened, split or raw (default: from the file's magic; raw images need raw)")
     String format;
 
+    @Option(names = "--ram-map", paramLabel = "SPEC", description = "RAM ranges of a raw image, e.g. 0-0x9ffff,0x100000+1G")
+    String ramMap;
+
     Optional<DumpFormat> parsed(CommandLine cl) {
       if (format == null) {
         return Optional.empty();
@@ -43,8 +46,9 @@ final class DumpImages {
    * Opens {@code image}: one file, or the parts of a split dump joined with ':' (when no file
    * has that whole name). {@code ramMap} (RamMap.parse syntax) is the RAM of a raw image.
    */
-  static Dump open(CommandLine cl, Path image, String ramMap, FormatOption format) throws IOException {
+  static Dump open(CommandLine cl, Path image, FormatOption format) throws IOException {
     Optional<DumpFormat> f = format.parsed(cl);
+    String ramMap = format.ramMap;
     if (ramMap != null && f.orElse(null) != DumpFormat.RAW) {
       throw new CommandLine.ParameterException(cl, "--ram-map describes a raw image: add --format raw");
     }

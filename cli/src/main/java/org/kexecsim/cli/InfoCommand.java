@@ -22,9 +22,6 @@ final class InfoCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "IMAGE", description = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw)")
   Path image;
 
-  @Option(names = "--ram-map", description = "RAM ranges of a raw image")
-  String ramMap;
-
   @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
 
   @Option(names = "--json", description = "machine-readable output")
@@ -33,7 +30,7 @@ final class InfoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     CommandLine cl = spec.commandLine();
-    try (Dump dump = DumpImages.open(cl, image, ramMap, format)) {
+    try (Dump dump = DumpImages.open(cl, image, format)) {
       long bytes = 0;
       for (Path p : DumpImages.parts(image)) {
         bytes += Files.size(p);

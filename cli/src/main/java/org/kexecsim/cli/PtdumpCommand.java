@@ -27,9 +27,6 @@ final class PtdumpCommand implements Callable<Integer> {
 
   @Mixin PagingOptions paging;
 
-  @Option(names = "--ram-map", description = "RAM ranges of a raw image")
-  String ramMap;
-
   @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
 
   @Option(names = "--json", description = "machine-readable output")
@@ -50,7 +47,7 @@ final class PtdumpCommand implements Callable<Integer> {
   }
 
   private DumpBatch.Outcome one(Path image) throws Exception {
-    try (Dump dump = DumpImages.open(spec.commandLine(), image, ramMap, format)) {
+    try (Dump dump = DumpImages.open(spec.commandLine(), image, format)) {
       PtDumpReport report;
       try {
         report = PtDump.dump(dump.physicalMemory(), paging.resolve(spec.commandLine(), dump));

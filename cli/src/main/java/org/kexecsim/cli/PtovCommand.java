@@ -35,9 +35,6 @@ final class PtovCommand implements Callable<Integer> {
 
   @Mixin PagingOptions paging;
 
-  @Option(names = "--ram-map", description = "RAM ranges of a raw image")
-  String ramMap;
-
   @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
 
   @Option(names = "--json", description = "machine-readable output")
@@ -46,7 +43,7 @@ final class PtovCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     CommandLine cl = spec.commandLine();
-    try (Dump dump = DumpImages.open(cl, image, ramMap, format)) {
+    try (Dump dump = DumpImages.open(cl, image, format)) {
       long[] pas = new long[addresses.size()];
       for (int i = 0; i < pas.length; i++) {
         pas[i] = paging.physical(cl, dump, addresses.get(i));

@@ -69,9 +69,6 @@ final class RdCommand implements Callable<Integer> {
 
   @Mixin PagingOptions paging;
 
-  @Option(names = "--ram-map", description = "RAM ranges of a raw image")
-  String ramMap;
-
   @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
 
   @Option(names = "--json", description = "machine-readable output (at most 1M bytes; use -o for more)")
@@ -93,7 +90,7 @@ final class RdCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(cl, String.format("--json: %s is more than the %s a JSON document carries; write the bytes with -o instead",
           ByteSize.format(length), ByteSize.format(MAX_JSON_BYTES)));
     }
-    try (Dump dump = DumpImages.open(cl, image, ramMap, format)) {
+    try (Dump dump = DumpImages.open(cl, image, format)) {
       long start = physical ? paging.physical(cl, dump, address) : paging.virtual(cl, dump, address);
       if (Long.compareUnsigned(start + length - 1, start) < 0) {
         throw new CommandLine.ParameterException(cl, String.format("0x%x + %s wraps past the top of the address space", start, ByteSize.format(length)));

@@ -50,9 +50,6 @@ final class VerifyPgdCommand implements Callable<Integer> {
 
   @Mixin PagingOptions paging;
 
-  @Option(names = "--ram-map", description = "RAM ranges of raw images")
-  String ramMap;
-
   @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
 
   @Option(names = "--strict", description = "require byte-identical table pages (A/D bits set by hardware walks count as changes)")
@@ -96,7 +93,7 @@ final class VerifyPgdCommand implements Callable<Integer> {
     PgdVerification v;
     org.kexecsim.analyzer.symbols.AddressNames names;
     if (after == null) {
-      try (Dump image = DumpImages.open(spec.commandLine(), before, ramMap, format)) {
+      try (Dump image = DumpImages.open(spec.commandLine(), before, format)) {
         Optional<VmcoreInfo> info = image.vmcoreInfo();
         OptionalLong kernel = RootTableFinder.kernelRoot(image, info, Optional.empty())
             .map(c -> OptionalLong.of(c.root())).orElse(OptionalLong.empty());
@@ -108,7 +105,7 @@ final class VerifyPgdCommand implements Callable<Integer> {
         names = paging.symbols(image);
       }
     } else {
-      try (Dump b = DumpImages.open(spec.commandLine(), before, ramMap, format); Dump a = DumpImages.open(spec.commandLine(), after, ramMap, format)) {
+      try (Dump b = DumpImages.open(spec.commandLine(), before, format); Dump a = DumpImages.open(spec.commandLine(), after, format)) {
         Optional<VmcoreInfo> info = b.vmcoreInfo().or(a::vmcoreInfo); // a capture kernel's vmcore carries the crashed kernel's
         List<PgdVerdict> verdicts = new ArrayList<>();
         for (RootTableFinder.LabeledRoot r : paging.resolveAll(spec.commandLine(), b, info)) {

@@ -33,9 +33,6 @@ final class VtopCommand implements Callable<Integer> {
 
   @Mixin PagingOptions paging;
 
-  @Option(names = "--ram-map", description = "RAM ranges of a raw image, e.g. 0-0x9ffff,0x100000+1G")
-  String ramMap;
-
   @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
 
   @Option(names = "--verbose", description = "print each entry read on the way")
@@ -53,7 +50,7 @@ final class VtopCommand implements Callable<Integer> {
   }
 
   private DumpBatch.Outcome one(Path image) throws Exception {
-    try (Dump dump = DumpImages.open(spec.commandLine(), image, ramMap, format)) {
+    try (Dump dump = DumpImages.open(spec.commandLine(), image, format)) {
       PagingContext ctx = paging.resolve(spec.commandLine(), dump);
       List<Long> vas = new java.util.ArrayList<>();
       for (AddressExpression a : addresses) {
