@@ -7,7 +7,6 @@ import org.kexecsim.analyzer.Hex;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.analyzer.symbols.AddressNames;
-import org.kexecsim.mmu.PageTableEntry;
 import org.kexecsim.mmu.WalkStep;
 
 /** What ptov found through each root it walked. */
@@ -51,16 +50,7 @@ public record PtovReport(List<RootResult> roots) {
           mo.put("linear", Hex.of(m.linear()));
           names.at(m.linear()).ifPresent(s -> mo.put("symbol", s));
           mo.put("pageSize", m.pageSize().label());
-          ArrayNode steps = mo.putArray("steps");
-          for (WalkStep s : m.translation().steps()) {
-            ObjectNode st = steps.addObject();
-            st.put("table", s.table());
-            st.put("level", s.level());
-            st.put("index", s.index());
-            st.put("entryPhysical", Hex.of(s.entryPhysical()));
-            st.put("value", Hex.of(s.value()));
-            st.put("flags", PageTableEntry.flags(s.value()));
-          }
+          ReportJson.steps(mo, m.translation().steps());
         }
       }
     }

@@ -8,7 +8,6 @@ import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.analyzer.Findings;
 import org.kexecsim.analyzer.symbols.AddressNames;
-import org.kexecsim.mmu.PageTableEntry;
 import org.kexecsim.mmu.ReservedBitFinding;
 import org.kexecsim.mmu.WalkStep;
 
@@ -58,19 +57,7 @@ public record VtopReport(PagingContext paging, List<VtopResult> results, Address
         o.put("inDump", r.inDump());
       }
       r.fault().ifPresent(f -> o.put("fault", f));
-      ArrayNode steps = o.putArray("steps");
-      for (WalkStep s : r.steps()) {
-        ObjectNode st = steps.addObject();
-        st.put("table", s.table());
-        st.put("level", s.level());
-        st.put("index", s.index());
-        st.put("entryPhysical", Hex.of(s.entryPhysical()));
-        st.put("value", Hex.of(s.value()));
-        st.put("flags", PageTableEntry.flags(s.value()));
-        if (s.reservedBits() != 0) {
-          st.put("reservedBits", Hex.of(s.reservedBits()));
-        }
-      }
+      ReportJson.steps(o, r.steps());
     }
     return n;
   }
