@@ -34,7 +34,7 @@ final class ChecksumCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Parameters(arity = "1..*", paramLabel = "IMAGE",
-      description = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw); a directory of them; or @FILE listing them")
+      description = DumpImages.IMAGES)
   List<Path> images;
 
   @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();

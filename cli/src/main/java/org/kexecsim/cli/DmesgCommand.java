@@ -27,7 +27,7 @@ final class DmesgCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Parameters(arity = "1..*", paramLabel = "IMAGE",
-      description = "ELF core, kdump-compressed, flattened, or split as PART1:PART2:...; a directory of them; or @FILE listing them")
+      description = DumpImages.IMAGES)
   List<Path> images;
 
   @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();

@@ -139,8 +139,8 @@ final class DumpBatch {
       } catch (CommandLine.ParameterException e) {
         o = failure(image, ExitCode.USAGE, e.getMessage());
       } catch (Exception e) {
-        int code = Main.exitCodeFor(e);
-        o = failure(image, code, describe(e));
+        int code = Main.failureCode(e);
+        o = failure(image, code, Main.failureMessage(e, code));
       } catch (OutOfMemoryError | StackOverflowError e) {
         o = failure(image, ExitCode.INTERNAL, e.getClass().getName() + " while reading this dump");
       }
@@ -176,15 +176,6 @@ final class DumpBatch {
       out.flush();
     }
     return worst;
-  }
-
-  /** What went wrong, in words: the JDK's file errors carry only the path as their message. */
-  private static String describe(Exception e) {
-    return switch (e) {
-      case java.nio.file.NoSuchFileException n -> n.getFile() + ": no such file";
-      case java.nio.file.AccessDeniedException a -> a.getFile() + ": permission denied";
-      default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    };
   }
 
   /** The error object of a dump that failed, with its exit code and what class of failure it is. */

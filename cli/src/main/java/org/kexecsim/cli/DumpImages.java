@@ -22,6 +22,12 @@ final class DumpImages {
   private DumpImages() {}
 
   /** {@code --format}: forces one reader instead of sniffing. */
+  /** What an IMAGE argument may be. */
+  static final String IMAGE = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw)";
+
+  /** What an IMAGE argument of a command that takes many dumps may be. */
+  static final String IMAGES = IMAGE + "; a directory of them; or @FILE listing them";
+
   static final class FormatOption {
     @Option(names = "--format", paramLabel = "FORMAT",
         description = "elf, kdump-compressed, flattened, split or raw (default: from the file's magic; raw images need raw)")

@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
 final class InfoCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "IMAGE", description = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw)")
+  @Parameters(index = "0", paramLabel = "IMAGE", description = DumpImages.IMAGE)
   Path image;
 
   @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();

@@ -159,6 +159,27 @@ public final class Main implements Runnable {
     }
   }
 
+  /** The exit code of a command that threw {@code ex}: a dump that changed while mapped is I/O. */
+  static int failureCode(Exception ex) {
+    return MappedFiles.explain(ex).isPresent() ? ExitCode.IO : exitCodeFor(ex);
+  }
+
+  /** The one line (without "kexec-sim: ") that says what {@code ex} was, for exit code {@code code}. */
+  static String failureMessage(Exception ex, int code) {
+    var changed = MappedFiles.explain(ex);
+    if (changed.isPresent()) {
+      return changed.get().getMessage();
+    }
+    String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+    if (code == ExitCode.IO || hasCause(ex, java.nio.charset.CharacterCodingException.class)) {
+      message = IoFailure.describe(ex).orElse(message); // path and reason, whatever Java put in the message
+    }
+    if (ex instanceof OutputException o && o.kind() == OutputException.Kind.EXISTS) {
+      message += " (--force replaces it)";
+    }
+    return message;
+  }
+
   private static int run(CommandLine cl, String[] args, PrintWriter out, PrintWriter err) {
     cl.setOut(out);
     cl.setErr(err);
@@ -179,20 +200,8 @@ public final class Main implements Runnable {
           if (interrupted) {
             return SIGINT; // the shutdown hook has said what happened
           }
-          var changed = MappedFiles.explain(ex);
-          if (changed.isPresent()) {
-            err.println("kexec-sim: " + changed.get().getMessage());
-            err.flush();
-            return ExitCode.IO;
-          }
-          int code = exitCodeFor(ex);
-          String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-          if (code == ExitCode.IO || hasCause(ex, java.nio.charset.CharacterCodingException.class)) {
-            message = IoFailure.describe(ex).orElse(message); // path and reason, whatever Java put in the message
-          }
-          if (ex instanceof OutputException o && o.kind() == OutputException.Kind.EXISTS) {
-            message += " (--force replaces it)";
-          }
+          int code = failureCode(ex);
+          String message = failureMessage(ex, code);
           String prefix = code == ExitCode.INTERNAL ? "kexec-sim: internal error: " : "kexec-sim: ";
           err.println(prefix + firstLine(message));
           if (System.getenv("KEXEC_SIM_DEBUG") != null) {

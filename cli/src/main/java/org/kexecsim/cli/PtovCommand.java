@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
 final class PtovCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "IMAGE", description = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw)")
+  @Parameters(index = "0", paramLabel = "IMAGE", description = DumpImages.IMAGE)
   Path image;
 
   @Parameters(index = "1..*", arity = "1..*", paramLabel = "PA|SYMBOL", converter = AddressArgument.class,

@@ -6,9 +6,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -23,7 +21,6 @@ import org.kexecsim.analyzer.read.MemoryRead;
 import org.kexecsim.analyzer.symbols.AddressExpression;
 import org.kexecsim.analyzer.symbols.AddressNames;
 import org.kexecsim.dump.Dump;
-import org.kexecsim.dump.ElfCoreWriter;
 import org.kexecsim.memory.ByteSize;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -43,7 +40,7 @@ final class RdCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "IMAGE", description = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw)")
+  @Parameters(index = "0", paramLabel = "IMAGE", description = DumpImages.IMAGE)
   Path image;
 
   @Parameters(index = "1", paramLabel = "ADDRESS", converter = AddressArgument.class,

@@ -24,7 +24,7 @@ final class VtopCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "IMAGE",
-      description = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw); a directory of them; or @FILE listing them")
+      description = DumpImages.IMAGES)
   Path image;
 
   @Parameters(index = "1..*", arity = "1..*", paramLabel = "VA|SYMBOL", converter = AddressArgument.class,

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,8 +36,7 @@ class HtmlPagesBrowserTest {
 
   @BeforeAll
   static void start() {
-    Assumptions.assumeTrue(Browser.missing().isEmpty(), () -> "skipped: " + Browser.missing().orElse(""));
-    browser = Browser.start();
+    browser = Browser.startOrSkip();
   }
 
   @AfterAll

@@ -71,10 +71,4 @@ public final class PageTables {
       }
     };
   }
-
-  /** @deprecated {@link PagingMode#canonical} is the one home; kept for callers not yet moved. */
-  @Deprecated
-  public static long canonical(PagingMode mode, long linear) {
-    return mode.canonical(linear);
-  }
 }

@@ -26,7 +26,7 @@ public final class PageRoles {
   }
 
   /** The role of frame {@code pfn}, its contents read from {@code contents}. */
-  public PageRole roleOf(long pfn, PhysicalMemory contents) {
+  public PageRole roleOf(long pfn, org.kexecsim.memory.ReadableMemory contents) {
     long pa = pfn << PhysicalMemory.PAGE_SHIFT;
     if (crash.isPresent() && crash.get().contains(pa)) {
       return PageRole.CRASH_REGION;
@@ -47,18 +47,7 @@ public final class PageRoles {
     return e != null && pfn < e.getValue()[0] ? PageRole.values()[(int) e.getValue()[1]] : null;
   }
 
-  /** Frames marked with {@code role}. */
-  public long markedFrames(PageRole role) {
-    long n = 0;
-    for (Map.Entry<Long, long[]> e : runs.entrySet()) {
-      if (e.getValue()[1] == role.ordinal()) {
-        n += e.getValue()[0] - e.getKey();
-      }
-    }
-    return n;
-  }
-
-  static boolean isZero(PhysicalMemory m, long pa) {
+  static boolean isZero(org.kexecsim.memory.ReadableMemory m, long pa) {
     if (!m.mayBeNonZero(pa)) {
       return true;
     }

@@ -130,10 +130,6 @@ public final class SparseVmemmap implements StructPageArray {
     return rootArray;
   }
 
-  public int presentSections() {
-    return sections.length;
-  }
-
   /** The struct page of {@code pfn}: its virtual address (in the vmemmap). */
   public static long structPageVirtual(long pfn) {
     return VMEMMAP_START + pfn * StructPage.X86_64.size();

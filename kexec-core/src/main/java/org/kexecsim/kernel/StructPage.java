@@ -78,12 +78,6 @@ public record StructPage(int size, int lru, int compoundDtor, int compoundOrder,
     memory.writeU32(at + refcount, f.refcount() & 0xFFFF_FFFFL);
   }
 
-  /** Reads the struct page at physical address {@code at}. */
-  public Fields read(PhysicalMemory memory, long at) {
-    return new Fields(readLong(memory, at), readLong(memory, at + mapping), readLong(memory, at + index),
-        readLong(memory, at + privateData), (int) memory.readU32(at + mapcount), (int) memory.readU32(at + refcount));
-  }
-
   /** Writes an unsigned long (a pointer) of this architecture at {@code at}. */
   public void writeWord(PhysicalMemory memory, long at, long v) {
     writeLong(memory, at, v);
@@ -95,9 +89,5 @@ public record StructPage(int size, int lru, int compoundDtor, int compoundOrder,
     } else {
       memory.writeU32(at, v & 0xFFFF_FFFFL);
     }
-  }
-
-  private long readLong(PhysicalMemory memory, long at) {
-    return longBytes == 8 ? memory.readU64(at) : memory.readU32(at);
   }
 }

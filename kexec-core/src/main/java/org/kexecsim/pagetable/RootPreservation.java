@@ -43,20 +43,21 @@ public final class RootPreservation {
     if (translations) {
       // BEFORE's leaves are kept (a crashed kernel's own are few); AFTER's are streamed, since
       // an identity map copied into a pgd can add millions.
-      Set<Leaf> kept = new HashSet<>();
+      // each linear address is one leaf of one walk, so a count of matches is enough
+      long[] kept = {0};
       long[] added = {0};
       TableWalk.walk(after, start, new TableWalk.Visitor() {
         @Override
         public void leaf(long linear, long size, long physical, int level, long rights, long entry) {
           Leaf l = new Leaf(start.mode().canonical(linear), physical, size, entry);
           if (w.leaves.contains(l)) {
-            kept.add(l);
+            kept[0]++;
           } else {
             added[0]++;
           }
         }
       });
-      differ = added[0] + (w.leaves.size() - kept.size());
+      differ = added[0] + (w.leaves.size() - kept[0]);
     }
     return new RootCheck(label, start.root(), w.tables.size(), changed, w.leafCount, differ, w.unreadable);
   }

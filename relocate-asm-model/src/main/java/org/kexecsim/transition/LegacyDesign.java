@@ -62,11 +62,6 @@ public final class LegacyDesign implements TransitionDesign {
   }
 
   @Override
-  public long codeOffset(Arch arch) {
-    return arch == Arch.X86_64 ? PhysicalMemory.PAGE_SIZE : 0;
-  }
-
-  @Override
   public TransitionTables prepare(TransitionContext context) {
     return switch (context.kernel().arch()) {
       case I386 -> i386(context);

@@ -68,12 +68,6 @@ public final class MainlineDesign implements TransitionDesign {
     return arch == Arch.X86_64 ? 2 : 1;
   }
 
-  /** x86_64: the code goes into the block's second page, after the PGD. */
-  @Override
-  public long codeOffset(Arch arch) {
-    return arch == Arch.X86_64 ? PhysicalMemory.PAGE_SIZE : 0;
-  }
-
   @Override
   public TransitionTables prepare(TransitionContext c) {
     return c.image().arch() == Arch.X86_64 ? x86_64(c) : i386(c);

@@ -18,9 +18,12 @@ public sealed interface TransitionDesign
     return 1;
   }
 
-  /** Where in the control block the relocation code goes. */
+  /**
+   * Where in the control block the relocation code goes: its last page. A two-page x86_64 block
+   * holds the pgd first, then the code (machine_kexec_64.c before 6.14: control_page + PAGE_SIZE).
+   */
   default long codeOffset(Arch arch) {
-    return 0;
+    return (controlCodePages(arch) - 1L) * org.kexecsim.memory.PhysicalMemory.PAGE_SIZE;
   }
 
   // ---- what its routine expects and how it is judged: each design answers for its era ----

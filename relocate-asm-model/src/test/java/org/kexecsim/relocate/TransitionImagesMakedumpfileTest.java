@@ -61,16 +61,12 @@ class TransitionImagesMakedumpfileTest {
         Arguments.of(Arch.PAE, "5G-with-hole", fiveWithHole, 11L, new int[] {31}));
   }
 
-  static boolean onPath(String tool) {
-    return Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
-  }
-
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("machines")
   void excludesExactlyThePagesTheKernelMarked(Arch arch, String name, RamMap ram, long seed, int[] levels) throws Exception {
     String tool;
     if (arch.is64Bit()) {
-      assumeTrue(onPath("makedumpfile"), "makedumpfile is not installed (Debian package makedumpfile): skipping the oracle");
+      assumeTrue(org.kexecsim.testing.RealDumps.onPath("makedumpfile"), "makedumpfile is not installed (Debian package makedumpfile): skipping the oracle");
       tool = "makedumpfile";
     } else {
       // Debian's amd64 makedumpfile refuses i386 vmcores; its i386 build reads them.

@@ -4,10 +4,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import org.kexecsim.output.OutputSet;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.kexecsim.dump.ElfCoreWriter;
+import org.kexecsim.output.OutputSet;
 
 /**
  * Where every {@code --html} page is written: built under a temporary name beside the target and

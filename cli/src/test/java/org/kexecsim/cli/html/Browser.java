@@ -44,6 +44,12 @@ public final class Browser implements AutoCloseable {
     return Optional.empty();
   }
 
+  /** A browser for a test class, or the class skipped saying what is missing. */
+  public static Browser startOrSkip() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(missing().isEmpty(), () -> "skipped: " + missing().orElse(""));
+    return start();
+  }
+
   public static Browser start() {
     // Selenium looks for DevTools bindings of this Chromium's version and says so on stderr; not used here
     java.util.logging.Logger.getLogger("org.openqa.selenium").setLevel(Level.SEVERE);

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,8 +33,7 @@ class LargeDiffPageBrowserTest {
 
   @BeforeAll
   static void start() {
-    Assumptions.assumeTrue(Browser.missing().isEmpty(), () -> "skipped: " + Browser.missing().orElse(""));
-    browser = Browser.start();
+    browser = Browser.startOrSkip();
   }
 
   @AfterAll

@@ -123,7 +123,7 @@ public final class ImageChecksum {
       Progress progress) {
     MemoryStream stream = new MemoryStream(memory);
     if (algorithm == DigestAlgorithm.SHA256) {
-      MessageDigest sha = sha256();
+      MessageDigest sha = PageDigester.sha256OrThrow();
       stream.stream(ranges, (pa, bytes) -> {
         sha.update(bytes.asByteBuffer());
         progress.advance(bytes.byteSize());
@@ -236,9 +236,5 @@ public final class ImageChecksum {
       }
     });
     return count[0];
-  }
-
-  static MessageDigest sha256() {
-    return PageDigester.sha256OrThrow();
   }
 }

@@ -14,7 +14,7 @@ final class PageDigester {
 
   PageDigester(DigestAlgorithm algorithm) {
     this.algorithm = algorithm;
-    this.sha = algorithm == DigestAlgorithm.SHA256 ? ImageChecksum.sha256() : null;
+    this.sha = algorithm == DigestAlgorithm.SHA256 ? sha256OrThrow() : null;
   }
 
   String digest(MemorySegment page) {

@@ -61,7 +61,7 @@ public record DumpInfo(Dump dump, long fileBytes, List<Cpu> cpus, List<String> r
         notes.add(String.format("QEMU QEMUCPUState (version %d, %d bytes)", q.version(), q.size()));
         regs.putAll(q.registers().asMap());
         longMode = Optional.of((q.csFlags() & QemuCpuState.CS_FLAG_L) != 0);
-        pagingOff = q.registers().has(Register.CR0) && (q.registers().getOrZero(Register.CR0) & (1L << 31)) == 0;
+        pagingOff = q.registers().has(Register.CR0) && (q.registers().getOrZero(Register.CR0) & org.kexecsim.mmu.Cr0.PG) == 0;
       }
       cpus.add(new Cpu(i, List.copyOf(notes), regs, longMode, pagingOff));
     }

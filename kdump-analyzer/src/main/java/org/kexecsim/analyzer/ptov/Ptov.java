@@ -52,7 +52,7 @@ public final class Ptov {
           }
           totals[i]++;
           if (hits[i].size() < MAX_LISTED) {
-            hits[i].add(new long[] {PageTables.canonical(ctx.mode(), linear + (targets[i] - physical)), size});
+            hits[i].add(new long[] {ctx.mode().canonical(linear + (targets[i] - physical)), size});
           }
         }
       }

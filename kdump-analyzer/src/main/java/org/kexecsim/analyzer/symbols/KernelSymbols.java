@@ -193,11 +193,6 @@ public final class KernelSymbols implements AddressNames {
     return source;
   }
 
-  /** What was added to the file's kernel-image addresses (KERNELOFFSET, or 0). */
-  public long slide() {
-    return slide;
-  }
-
   public OptionalLong address(String name) {
     return table.address(name);
   }

@@ -13,7 +13,6 @@ import java.util.Random;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.kexecsim.analyzer.PageTables;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.RootTableFinder;
 import org.kexecsim.analyzer.SimulatedMachine;
@@ -50,7 +49,7 @@ class PtovRdRoundTripTest {
         long va = m.va() + (r.nextLong() & Long.MAX_VALUE) % m.size();
         VtopResult t = Vtop.one(walker, dump.physicalMemory(), ctx, va);
         assertTrue(t.isMapped(), () -> Long.toHexString(va));
-        vas.add(PageTables.canonical(mode, va));
+        vas.add(mode.canonical(va));
         pas.add(t.physical().getAsLong());
       }
       List<Ptov.Found> found = Ptov.find(dump.physicalMemory(), ctx, pas.stream().mapToLong(Long::longValue).toArray());
@@ -68,9 +67,9 @@ class PtovRdRoundTripTest {
       // A text page is mapped twice: by the direct map and by the kernel text mapping.
       long textPa = SimulatedMachine.TEXT_PA + 0x1234;
       List<Long> both = Ptov.find(dump.physicalMemory(), ctx, new long[] {textPa}).getFirst().matches().stream().map(Ptov.Match::linear).toList();
-      assertTrue(both.contains(PageTables.canonical(mode, SimulatedMachine.textVa(mode) + 0x1234)), both.toString());
+      assertTrue(both.contains(mode.canonical(SimulatedMachine.textVa(mode) + 0x1234)), both.toString());
       if (mode != PagingMode.BITS32 || textPa < 256L << 20) {
-        assertTrue(both.contains(PageTables.canonical(mode, SimulatedMachine.pageOffset(mode) + textPa)), both.toString());
+        assertTrue(both.contains(mode.canonical(SimulatedMachine.pageOffset(mode) + textPa)), both.toString());
       }
       long beyond = mode.isLongMode() ? 8L << 30 : 1L << 30; // past the direct map (4G, 512M, 256M)
       assertEquals(0, Ptov.find(dump.physicalMemory(), ctx, new long[] {beyond}).getFirst().total(), "an address nothing maps");
