@@ -1,8 +1,6 @@
 package org.kexecsim.cli;
 
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -82,17 +80,7 @@ final class AsmCommand implements Callable<Integer> {
     }
     Assembly a = RoutineFile.assemble(source, text, bits, origin, pre);
     if (output != null) {
-      try (OutputSet o = OutputSet.file(output, true)) {
-        try (FileChannel ch = o.create(null)) {
-          ByteBuffer b = ByteBuffer.wrap(a.bytes());
-          while (b.hasRemaining()) {
-            ch.write(b);
-          }
-        } catch (java.io.IOException e) {
-          throw o.failed(null, e);
-        }
-        o.commit();
-      }
+      OutputSet.writeFile(output, a.bytes(), true);
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {

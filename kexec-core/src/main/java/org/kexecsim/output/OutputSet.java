@@ -102,6 +102,21 @@ public final class OutputSet implements AutoCloseable {
     return register(new OutputSet(dir, target, List.copyOf(names), force, stage, false));
   }
 
+  /** {@code bytes} as the whole of {@code file}, through {@link #file}: all of it or nothing. */
+  public static void writeFile(Path file, byte[] bytes, boolean force) throws IOException {
+    try (OutputSet o = file(file, force)) {
+      try (FileChannel ch = o.create(null)) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+      } catch (IOException e) {
+        throw o.failed(null, e);
+      }
+      o.commit();
+    }
+  }
+
   /** One file, replaced atomically; refused before anything is written when it exists and {@code force} is off. */
   public static OutputSet file(Path file, boolean force) throws IOException {
     Path target = resolve(file);

@@ -1,8 +1,6 @@
 package org.kexecsim.cli.html;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,16 +18,6 @@ public final class HtmlFile {
     if (!Files.isDirectory(dir)) { // else the error would name the temporary file
       throw new java.nio.file.NoSuchFileException(out.toString(), null, "no such directory " + dir);
     }
-    try (OutputSet o = OutputSet.file(out, true)) {
-      try (FileChannel ch = o.create(null)) {
-        ByteBuffer b = ByteBuffer.wrap(page.getBytes(StandardCharsets.UTF_8));
-        while (b.hasRemaining()) {
-          ch.write(b);
-        }
-      } catch (IOException e) {
-        throw o.failed(null, e);
-      }
-      o.commit();
-    }
+    OutputSet.writeFile(out, page.getBytes(StandardCharsets.UTF_8), true);
   }
 }
