@@ -47,8 +47,7 @@ final class AsmCommand implements Callable<Integer> {
   @Option(names = "--listing", description = "print address, bytes and source of every statement")
   boolean listing;
 
-  @Option(names = "--json", description = "machine-readable output")
-  boolean json;
+  @CommandLine.Mixin JsonOutput jsonOutput = new JsonOutput();
 
   @CommandLine.Mixin PreprocessorOptions cpp = new PreprocessorOptions();
 
@@ -83,7 +82,7 @@ final class AsmCommand implements Callable<Integer> {
       OutputSet.writeFile(output, a.bytes(), true);
     }
     PrintWriter out = spec.commandLine().getOut();
-    if (json) {
+    if (jsonOutput.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("format", "kexec-sim/asm/v1");
       doc.put("bits", bits);

@@ -45,8 +45,7 @@ final class CpuRunCommand implements Callable<Integer> {
   @Option(names = "--trace", description = "show every step: RIP, bytes, instruction and what it changed")
   boolean trace;
 
-  @Option(names = "--json", description = "machine-readable output")
-  boolean json;
+  @CommandLine.Mixin JsonOutput output = new JsonOutput();
 
   @Override
   public Integer call() throws Exception {
@@ -57,10 +56,10 @@ final class CpuRunCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     List<StepTrace> steps = new ArrayList<>();
     if (trace) {
-      cpu.setTracer(json ? steps::add : s -> out.println(s));
+      cpu.setTracer(output.json ? steps::add : s -> out.println(s));
     }
     RunResult r = cpu.run(maxSteps);
-    if (json) {
+    if (output.json) {
       Json.print(out, document(cpu, r, steps));
     } else {
       printText(out, cpu, r);

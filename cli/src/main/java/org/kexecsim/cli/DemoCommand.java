@@ -59,8 +59,7 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", description = "keep the images here (arch-design/pre.core, post.core, vmcore)")
   Path outDir;
 
-  @Option(names = "--json", description = "machine-readable output")
-  boolean json;
+  @CommandLine.Mixin JsonOutput output = new JsonOutput();
 
   @Option(names = "--html", paramLabel = "DIR", description = "also draw each run as an HTML page in DIR, with DIR/index.html linking them")
   Path html;
@@ -79,7 +78,7 @@ final class DemoCommand implements Callable<Integer> {
     List<Row> rows = new ArrayList<>();
     pictures = html == null ? null : new org.kexecsim.cli.html.DemoPictures(html);
     try {
-      if (!json) {
+      if (!output.json) {
         out.printf("kdump transition, RAM %s, crashkernel=%s, seed %d; images checked with verify-pgd%n%n",
             ByteSize.format(ram), crashkernel, seed);
         out.printf("%-7s %-13s %-30s %8s %7s  %-12s %s%n", "arch", "design", "outcome", "routine", "tables", "old pgd", "verify-pgd pre/post");
@@ -88,7 +87,7 @@ final class DemoCommand implements Callable<Integer> {
         for (TransitionDesign d : TransitionDesign.all()) {
           Row row = run(arch, d, dir.resolve(arch.cliName() + "-" + d.cliName()));
           rows.add(row);
-          if (!json) {
+          if (!output.json) {
             printRow(out, row);
           }
         }
@@ -102,7 +101,7 @@ final class DemoCommand implements Callable<Integer> {
     if (pictures != null) {
       pictures.finish();
     }
-    if (json) {
+    if (output.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("format", "kexec-sim/demo/v1");
       doc.put("ram", Json.hex(ram));

@@ -32,19 +32,15 @@ final class DmesgCommand implements Callable<Integer> {
 
   @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
 
-  @Option(names = "--json", description = "machine-readable output: each record's timestamp, sequence number and text")
-  boolean json;
-
   @Option(names = "--since-clear",
       description = "only what the last dmesg -C left: records from clear_seq (5.10+) or clear_idx (3.5-5.9, makedumpfile --partial-dmesg)")
   boolean sinceClear;
 
-  @Option(names = "--jsonl", description = "one JSON object per dump per line, streamed, then a summary line")
-  boolean jsonl;
+  @CommandLine.Mixin JsonOutput.Batch output = new JsonOutput.Batch();
 
   @Override
   public Integer call() throws Exception {
-    return DumpBatch.execute(spec.commandLine(), images, jsonl, "dmesg", this::one);
+    return DumpBatch.execute(spec.commandLine(), images, output.jsonl, "dmesg", this::one);
   }
 
   private DumpBatch.Outcome one(Path image) throws Exception {
@@ -53,33 +49,39 @@ final class DmesgCommand implements Callable<Integer> {
       KernelLog log = sinceClear ? all.sinceClear() : all;
       // Decoded in full before anything is printed: a corrupt record found half-way is one
       // error line, not half a log.
-      StringBuilder text = new StringBuilder();
-      ObjectNode doc = ReportJson.object("kexec-sim/dmesg/v1");
-            doc.put("logFormat", log.format().label());
-      doc.put("sinceClear", sinceClear);
-      ReportJson.paging(doc, log.paging());
-      ArrayNode records = doc.putArray("records");
-      boolean wantJson = json || jsonl;
-      log.forEach(e -> {
-        if (wantJson) {
-          ObjectNode r = records.addObject();
-          switch (e) {
-            case LogEntry.Record rec -> {
-              r.put("timestampNs", Long.toUnsignedString(rec.timestampNanos()));
-              r.put("time", MakedumpfileText.timestamp(rec.timestampNanos()).replaceAll("[\\[\\] ]", "")); // seconds.micros
-              if (rec.sequence() != LogEntry.NO_SEQUENCE) {
-                r.put("seq", rec.sequence());
-              }
-              r.put("text", new String(rec.text(), StandardCharsets.UTF_8));
-            }
-            case LogEntry.PlainText p -> r.put("text", new String(p.bytes(), StandardCharsets.UTF_8));
-          }
-        } else {
-          text.append(MakedumpfileText.render(e));
-        }
-      });
-      doc.put("entries", records.size());
-      return new DumpBatch.Outcome(ExitCode.OK, doc, json ? ReportJson.write(doc) + System.lineSeparator() : text.toString());
+      return output.outcome(ExitCode.OK, () -> document(log), () -> text(log));
     }
+  }
+
+  /** The log as makedumpfile --dump-dmesg writes it. */
+  private static String text(KernelLog log) {
+    StringBuilder text = new StringBuilder();
+    log.forEach(e -> text.append(MakedumpfileText.render(e)));
+    return text.toString();
+  }
+
+  /** Each record's timestamp, sequence number and text. */
+  private ObjectNode document(KernelLog log) {
+    ObjectNode doc = ReportJson.object("kexec-sim/dmesg/v1");
+    doc.put("logFormat", log.format().label());
+    doc.put("sinceClear", sinceClear);
+    ReportJson.paging(doc, log.paging());
+    ArrayNode records = doc.putArray("records");
+    log.forEach(e -> {
+      ObjectNode r = records.addObject();
+      switch (e) {
+        case LogEntry.Record rec -> {
+          r.put("timestampNs", Long.toUnsignedString(rec.timestampNanos()));
+          r.put("time", MakedumpfileText.timestamp(rec.timestampNanos()).replaceAll("[\\[\\] ]", "")); // seconds.micros
+          if (rec.sequence() != LogEntry.NO_SEQUENCE) {
+            r.put("seq", rec.sequence());
+          }
+          r.put("text", new String(rec.text(), StandardCharsets.UTF_8));
+        }
+        case LogEntry.PlainText p -> r.put("text", new String(p.bytes(), StandardCharsets.UTF_8));
+      }
+    });
+    doc.put("entries", records.size());
+    return doc;
   }
 }

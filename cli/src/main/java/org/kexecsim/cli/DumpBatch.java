@@ -33,7 +33,11 @@ final class DumpBatch {
 
   private DumpBatch() {}
 
-  /** What one dump's analysis produced: its exit code, its JSON document, its text; or that it failed. */
+  /**
+   * What one dump's analysis produced: its exit code, its JSON document (for {@code --jsonl} and
+   * failures), its text (as printed otherwise); or that it failed. {@link JsonOutput.Batch#outcome}
+   * builds only the one that is printed.
+   */
   record Outcome(int exitCode, ObjectNode json, String text, boolean failed) {
     Outcome(int exitCode, ObjectNode json, String text) {
       this(exitCode, json, text, false);

@@ -3,12 +3,10 @@ package org.kexecsim.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.analyzer.info.DumpInfo;
 import org.kexecsim.dump.Dump;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code kexec-sim info IMAGE}. */
@@ -24,8 +22,7 @@ final class InfoCommand implements Callable<Integer> {
 
   @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
 
-  @Option(names = "--json", description = "machine-readable output")
-  boolean json;
+  @CommandLine.Mixin JsonOutput output = new JsonOutput();
 
   @Override
   public Integer call() throws Exception {
@@ -36,7 +33,7 @@ final class InfoCommand implements Callable<Integer> {
         bytes += Files.size(p);
       }
       DumpInfo info = DumpInfo.of(dump, bytes);
-      cl.getOut().print(json ? ReportJson.write(info.toJson()) + System.lineSeparator() : info.toText());
+      output.print(cl, info::toJson, info::toText);
       return ExitCode.OK;
     }
   }

@@ -66,8 +66,7 @@ final class PrepareCommand implements Callable<Integer> {
       description = "run the switching code at this VA instead of the design's own (a hypervisor, another split)")
   Long switchVa;
 
-  @Option(names = "--json", description = "machine-readable output")
-  boolean json;
+  @CommandLine.Mixin JsonOutput output = new JsonOutput();
 
   @Override
   public Integer call() {
@@ -89,7 +88,7 @@ final class PrepareCommand implements Callable<Integer> {
         switchVa == null ? OptionalLong.empty() : OptionalLong.of(switchVa));
     PrepareReport report = Preparation.run(request);
     PrintWriter out = spec.commandLine().getOut();
-    if (json) {
+    if (output.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("format", "kexec-sim/prepare/v1");
       doc.putAll(report.toMap());

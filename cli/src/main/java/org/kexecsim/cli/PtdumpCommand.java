@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.kexecsim.analyzer.AnalysisException;
-import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.analyzer.ptdump.PtDump;
 import org.kexecsim.analyzer.ptdump.PtDumpReport;
 import org.kexecsim.dump.Dump;
@@ -29,11 +28,7 @@ final class PtdumpCommand implements Callable<Integer> {
 
   @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
 
-  @Option(names = "--json", description = "machine-readable output")
-  boolean json;
-
-  @Option(names = "--jsonl", description = "one JSON object per dump per line, streamed, then a summary line")
-  boolean jsonl;
+  @Mixin JsonOutput.Batch output = new JsonOutput.Batch();
 
   @Option(names = "--html", paramLabel = "FILE", description = "also draw the virtual address space by size and rights (W+X flagged) as one self-contained HTML page (one IMAGE)")
   Path html;
@@ -43,7 +38,7 @@ final class PtdumpCommand implements Callable<Integer> {
     if (html != null && (images.size() > 1 || DumpBatch.namesMany(images.getFirst()))) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--html draws one IMAGE, not a batch");
     }
-    return DumpBatch.execute(spec.commandLine(), images, jsonl, "ptdump", this::one);
+    return DumpBatch.execute(spec.commandLine(), images, output.jsonl, "ptdump", this::one);
   }
 
   private DumpBatch.Outcome one(Path image) throws Exception {
@@ -58,8 +53,7 @@ final class PtdumpCommand implements Callable<Integer> {
         org.kexecsim.cli.html.PtdumpPicture.write(html, report, image.toString());
       }
       var names = paging.symbols(dump);
-      return new DumpBatch.Outcome(ExitCode.OK, report.toJson(names),
-          json ? ReportJson.write(report.toJson(names)) + System.lineSeparator() : report.toText(names));
+      return output.outcome(ExitCode.OK, () -> report.toJson(names), () -> report.toText(names));
     }
   }
 }

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.kexecsim.analyzer.AnalysisException;
-import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.analyzer.RootTableFinder;
 import org.kexecsim.analyzer.ptov.Ptov;
 import org.kexecsim.analyzer.ptov.PtovReport;
@@ -15,7 +14,6 @@ import org.kexecsim.dump.Dump;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code kexec-sim ptov IMAGE PA...}. */
@@ -37,8 +35,7 @@ final class PtovCommand implements Callable<Integer> {
 
   @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
 
-  @Option(names = "--json", description = "machine-readable output")
-  boolean json;
+  @Mixin JsonOutput output = new JsonOutput();
 
   @Override
   public Integer call() throws Exception {
@@ -62,7 +59,7 @@ final class PtovCommand implements Callable<Integer> {
       }
       PtovReport report = new PtovReport(results);
       KernelSymbols names = paging.symbols(dump);
-      cl.getOut().print(json ? ReportJson.write(report.toJson(names)) + System.lineSeparator() : report.toText(names));
+      output.print(cl, () -> report.toJson(names), () -> report.toText(names));
       return report.allMapped() ? ExitCode.OK : ExitCode.NEGATIVE;
     }
   }

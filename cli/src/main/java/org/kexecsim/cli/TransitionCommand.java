@@ -72,8 +72,7 @@ final class TransitionCommand implements Callable<Integer> {
   @Option(names = "--max-steps", defaultValue = "50000000", description = "instructions before the run counts as hung")
   long maxSteps;
 
-  @Option(names = "--json", description = "machine-readable output")
-  boolean json;
+  @CommandLine.Mixin JsonOutput output = new JsonOutput();
 
   @Option(names = "--routine", paramLabel = "FILE",
       description = {"run this relocate code instead of the design's own: a vmlinux or .o with symbols (ELF32/ELF64;",
@@ -112,7 +111,7 @@ final class TransitionCommand implements Callable<Integer> {
       if (!trace) {
         return;
       }
-      if (json) {
+      if (output.json) {
         traceLines.add(t.toString());
       } else {
         out.println(t);
@@ -125,7 +124,7 @@ final class TransitionCommand implements Callable<Integer> {
     if (html != null) {
       org.kexecsim.cli.html.TransitionPicture.write(html, r, pictured);
     }
-    if (json) {
+    if (output.json) {
       Map<String, Object> doc = document(r, written);
       if (trace) {
         doc.put("trace", traceLines);

@@ -76,8 +76,7 @@ final class TranslateCommand implements Callable<Integer> {
   @Option(names = "--set-ad", description = "set accessed/dirty bits as the CPU would (in memory only; the image is never written)")
   boolean setAccessedDirty;
 
-  @Option(names = "--json", description = "machine-readable output")
-  boolean json;
+  @CommandLine.Mixin JsonOutput output = new JsonOutput();
 
   @Parameters(arity = "1..*", paramLabel = "VA", converter = Numbers.class, description = "virtual (linear) addresses")
   List<Long> addresses;
@@ -118,7 +117,7 @@ final class TranslateCommand implements Callable<Integer> {
         results.add(t);
       }
       boolean anyFault = results.stream().anyMatch(t -> t instanceof Translation.Faulted);
-      if (json) {
+      if (output.json) {
         Json.print(out, document(control, accessFlags, results));
       } else {
         printText(out, results);
@@ -160,7 +159,7 @@ final class TranslateCommand implements Callable<Integer> {
   }
 
   private int reportRefusedLoad(PrintWriter out, PagingMode pagingMode, ControlWrite.Refused refused) {
-    if (json) {
+    if (output.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("format", "kexec-sim/translate/v1");
       doc.put("mode", pagingMode.cliName());

@@ -63,8 +63,7 @@ final class UmlCommand implements Runnable {
     @Option(names = "--seed", defaultValue = "1", description = "seed of the stack randomization (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--json", description = "machine-readable output")
-    boolean json;
+    @CommandLine.Mixin JsonOutput output = new JsonOutput();
 
     @Override
     public Integer call() {
@@ -87,7 +86,7 @@ final class UmlCommand implements Runnable {
       }
       SimulationResult r = UmlSimulation.run(new UmlSimulation.Settings(m, w, n, a, seed));
       PrintWriter out = spec.commandLine().getOut();
-      if (json) {
+      if (output.json) {
         Json.print(out, document(r));
       } else {
         print(out, r);

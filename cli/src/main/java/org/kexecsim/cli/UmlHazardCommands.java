@@ -45,8 +45,7 @@ final class UmlHazardCommands {
     @Option(names = "--max-steps", defaultValue = "64", description = "steps per CPU (default: ${DEFAULT-VALUE})")
     int maxSteps;
 
-    @Option(names = "--json", description = "machine-readable output")
-    boolean json;
+    @Mixin JsonOutput output = new JsonOutput();
   }
 
   /** Explores, prints, and returns the exit code. */
@@ -71,7 +70,7 @@ final class UmlHazardCommands {
       throw tooMany;
     }
     PrintWriter out = spec.commandLine().getOut();
-    if (o.json) {
+    if (o.output.json) {
       Json.print(out, document(e, hazard, setting));
     } else {
       print(out, e, hazard, setting);

@@ -8,7 +8,6 @@ import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.kexecsim.analyzer.AnalysisException;
-import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.analyzer.RootTableFinder;
 import org.kexecsim.analyzer.verify.PgdVerdict;
 import org.kexecsim.analyzer.verify.PgdVerification;
@@ -45,9 +44,6 @@ final class VerifyPgdCommand implements Callable<Integer> {
   @Option(names = "--pairs", description = "a batch's dumps are BEFORE AFTER pairs, in order")
   boolean pairs;
 
-  @Option(names = "--jsonl", description = "one JSON object per dump (or pair) per line, streamed, then a summary line")
-  boolean jsonl;
-
   @Mixin PagingOptions paging;
 
   @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
@@ -55,8 +51,7 @@ final class VerifyPgdCommand implements Callable<Integer> {
   @Option(names = "--strict", description = "require byte-identical table pages (A/D bits set by hardware walks count as changes)")
   boolean strict;
 
-  @Option(names = "--json", description = "machine-readable output")
-  boolean json;
+  @Mixin JsonOutput.Batch output = new JsonOutput.Batch();
 
   @Option(names = "--html", paramLabel = "FILE", description = "also draw the changed table entries, before and after, as one self-contained HTML page")
   Path html;
@@ -68,16 +63,16 @@ final class VerifyPgdCommand implements Callable<Integer> {
     // Two plain IMAGEs are BEFORE AFTER, with or without --jsonl; a directory or @LIST, or three
     // or more IMAGEs, are dumps checked alone unless --pairs.
     boolean asPairs = pairs || !named && all.size() == 2;
-    if (html != null && (jsonl || named || all.size() > 2)) {
+    if (html != null && (output.jsonl || named || all.size() > 2)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--html draws one BEFORE [AFTER], not a batch");
     }
-    if (!jsonl && !named && all.size() <= 2) {
+    if (!output.jsonl && !named && all.size() <= 2) {
       DumpBatch.Outcome o = one(all.get(0), all.size() == 2 ? all.get(1) : null);
       spec.commandLine().getOut().print(o.text());
       return o.exitCode();
     }
     if (!asPairs) {
-      return DumpBatch.run(spec.commandLine(), all, jsonl, "verify-pgd", image -> one(image, null));
+      return DumpBatch.run(spec.commandLine(), all, output.jsonl, "verify-pgd", image -> one(image, null));
     }
     if (all.size() % 2 != 0) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--pairs: " + all.size() + " dumps do not make BEFORE AFTER pairs");
@@ -86,7 +81,7 @@ final class VerifyPgdCommand implements Callable<Integer> {
     for (int i = 0; i < all.size(); i += 2) {
       pairList.add(new Path[] {all.get(i), all.get(i + 1)});
     }
-    return DumpBatch.run(spec.commandLine(), pairList, p -> p[0] + " " + p[1], jsonl, "verify-pgd", p -> one(p[0], p[1]));
+    return DumpBatch.run(spec.commandLine(), pairList, p -> p[0] + " " + p[1], output.jsonl, "verify-pgd", p -> one(p[0], p[1]));
   }
 
   private DumpBatch.Outcome one(Path before, Path after) throws Exception {
@@ -118,8 +113,7 @@ final class VerifyPgdCommand implements Callable<Integer> {
     if (html != null) {
       org.kexecsim.cli.html.VerifyPgdPicture.write(html, v, before.toString(), after == null ? null : after.toString());
     }
-    return new DumpBatch.Outcome(v.preserved() ? ExitCode.OK : ExitCode.NEGATIVE, v.toJson(names),
-        json ? ReportJson.write(v.toJson(names)) + System.lineSeparator() : v.toText(names));
+    return output.outcome(v.preserved() ? ExitCode.OK : ExitCode.NEGATIVE, () -> v.toJson(names), () -> v.toText(names));
   }
 
   /** The CPUs left out without --cr3 because they had paging off. */

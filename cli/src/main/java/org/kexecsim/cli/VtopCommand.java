@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.kexecsim.analyzer.PagingContext;
-import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.analyzer.symbols.AddressExpression;
 import org.kexecsim.analyzer.vtop.Vtop;
 import org.kexecsim.analyzer.vtop.VtopReport;
@@ -38,15 +37,11 @@ final class VtopCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "print each entry read on the way")
   boolean verbose;
 
-  @Option(names = "--json", description = "machine-readable output")
-  boolean json;
-
-  @Option(names = "--jsonl", description = "one JSON object per dump per line, streamed, then a summary line")
-  boolean jsonl;
+  @Mixin JsonOutput.Batch output = new JsonOutput.Batch();
 
   @Override
   public Integer call() throws Exception {
-    return DumpBatch.execute(spec.commandLine(), List.of(image), jsonl, "vtop", this::one);
+    return DumpBatch.execute(spec.commandLine(), List.of(image), output.jsonl, "vtop", this::one);
   }
 
   private DumpBatch.Outcome one(Path image) throws Exception {
@@ -57,8 +52,7 @@ final class VtopCommand implements Callable<Integer> {
         vas.add(paging.virtual(spec.commandLine(), dump, a));
       }
       VtopReport report = Vtop.translate(dump.physicalMemory(), ctx, vas).named(paging.symbols(dump));
-      return new DumpBatch.Outcome(report.allMapped() ? ExitCode.OK : ExitCode.NEGATIVE, report.toJson(),
-          json ? ReportJson.write(report.toJson()) + System.lineSeparator() : report.toText(verbose));
+      return output.outcome(report.allMapped() ? ExitCode.OK : ExitCode.NEGATIVE, report::toJson, () -> report.toText(verbose));
     }
   }
 }
