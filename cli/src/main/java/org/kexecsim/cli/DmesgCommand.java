@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.kexecsim.analyzer.ReportJson;
 import org.kexecsim.analyzer.dmesg.KernelLog;
@@ -14,7 +13,6 @@ import org.kexecsim.dump.Dump;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code kexec-sim dmesg IMAGE...}. */
 @Command(name = "dmesg", mixinStandardHelpOptions = true,
@@ -26,11 +24,7 @@ import picocli.CommandLine.Parameters;
 final class DmesgCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(arity = "1..*", paramLabel = "IMAGE",
-      description = DumpImages.IMAGES)
-  List<Path> images;
-
-  @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
+  @CommandLine.Mixin DumpImages.ManyImages input = new DumpImages.ManyImages();
 
   @Option(names = "--since-clear",
       description = "only what the last dmesg -C left: records from clear_seq (5.10+) or clear_idx (3.5-5.9, makedumpfile --partial-dmesg)")
@@ -40,11 +34,11 @@ final class DmesgCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    return DumpBatch.execute(spec.commandLine(), images, output.jsonl, "dmesg", this::one);
+    return DumpBatch.execute(spec.commandLine(), input.images, output.jsonl, "dmesg", this::one);
   }
 
   private DumpBatch.Outcome one(Path image) throws Exception {
-    try (Dump dump = DumpImages.open(spec.commandLine(), image, format)) {
+    try (Dump dump = DumpImages.open(spec.commandLine(), image, input)) {
       KernelLog all = KernelLog.of(dump);
       KernelLog log = sinceClear ? all.sinceClear() : all;
       // Decoded in full before anything is printed: a corrupt record found half-way is one

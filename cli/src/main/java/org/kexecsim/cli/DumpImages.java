@@ -12,6 +12,7 @@ import org.kexecsim.dump.DumpFormat;
 import org.kexecsim.memory.RamMap;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * Opens what the analysis commands take, by the file's magic: ELF core, kdump-compressed,
@@ -21,14 +22,14 @@ import picocli.CommandLine.Option;
 final class DumpImages {
   private DumpImages() {}
 
-  /** {@code --format}: forces one reader instead of sniffing. */
   /** What an IMAGE argument may be. */
   static final String IMAGE = "ELF core, kdump-compressed, flattened, split as PART1:PART2:..., or raw (--format raw)";
 
   /** What an IMAGE argument of a command that takes many dumps may be. */
   static final String IMAGES = IMAGE + "; a directory of them; or @FILE listing them";
 
-  static final class FormatOption {
+  /** {@code --format} (forces one reader instead of sniffing) and {@code --ram-map} (a raw image's RAM). */
+  static class FormatOption {
     @Option(names = "--format", paramLabel = "FORMAT",
         description = "elf, kdump-compressed, flattened, split or raw (default: from the file's magic; raw images need raw)")
     String format;
@@ -46,6 +47,22 @@ final class DumpImages {
         throw new CommandLine.ParameterException(cl, "--format: " + e.getMessage());
       }
     }
+  }
+
+  /** The one IMAGE of a command that reads one dump, with how to open it. */
+  static final class OneImage extends FormatOption {
+    @Parameters(index = "0", paramLabel = "IMAGE", description = IMAGE)
+    Path image;
+
+    Dump open(CommandLine cl) throws IOException {
+      return DumpImages.open(cl, image, this);
+    }
+  }
+
+  /** The IMAGE arguments of a command that reads dumps one after another (see {@link DumpBatch}). */
+  static final class ManyImages extends FormatOption {
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = IMAGES)
+    List<Path> images;
   }
 
   /**

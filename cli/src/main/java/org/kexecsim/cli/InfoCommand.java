@@ -7,7 +7,6 @@ import org.kexecsim.analyzer.info.DumpInfo;
 import org.kexecsim.dump.Dump;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /** {@code kexec-sim info IMAGE}. */
 @Command(name = "info", mixinStandardHelpOptions = true,
@@ -17,19 +16,16 @@ import picocli.CommandLine.Parameters;
 final class InfoCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "IMAGE", description = DumpImages.IMAGE)
-  Path image;
-
-  @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
+  @CommandLine.Mixin DumpImages.OneImage input = new DumpImages.OneImage();
 
   @CommandLine.Mixin JsonOutput output = new JsonOutput();
 
   @Override
   public Integer call() throws Exception {
     CommandLine cl = spec.commandLine();
-    try (Dump dump = DumpImages.open(cl, image, format)) {
+    try (Dump dump = input.open(cl)) {
       long bytes = 0;
-      for (Path p : DumpImages.parts(image)) {
+      for (Path p : DumpImages.parts(input.image)) {
         bytes += Files.size(p);
       }
       DumpInfo info = DumpInfo.of(dump, bytes);

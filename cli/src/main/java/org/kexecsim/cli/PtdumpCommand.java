@@ -1,7 +1,6 @@
 package org.kexecsim.cli;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.kexecsim.analyzer.AnalysisException;
 import org.kexecsim.analyzer.ptdump.PtDump;
@@ -11,7 +10,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code kexec-sim ptdump IMAGE...}. */
 @Command(name = "ptdump", mixinStandardHelpOptions = true,
@@ -20,13 +18,9 @@ import picocli.CommandLine.Parameters;
 final class PtdumpCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(arity = "1..*", paramLabel = "IMAGE",
-      description = DumpImages.IMAGES)
-  List<Path> images;
+  @CommandLine.Mixin DumpImages.ManyImages input = new DumpImages.ManyImages();
 
   @Mixin PagingOptions paging;
-
-  @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
 
   @Mixin JsonOutput.Batch output = new JsonOutput.Batch();
 
@@ -35,14 +29,14 @@ final class PtdumpCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (html != null && (images.size() > 1 || DumpBatch.namesMany(images.getFirst()))) {
+    if (html != null && (input.images.size() > 1 || DumpBatch.namesMany(input.images.getFirst()))) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--html draws one IMAGE, not a batch");
     }
-    return DumpBatch.execute(spec.commandLine(), images, output.jsonl, "ptdump", this::one);
+    return DumpBatch.execute(spec.commandLine(), input.images, output.jsonl, "ptdump", this::one);
   }
 
   private DumpBatch.Outcome one(Path image) throws Exception {
-    try (Dump dump = DumpImages.open(spec.commandLine(), image, format)) {
+    try (Dump dump = DumpImages.open(spec.commandLine(), image, input)) {
       PtDumpReport report;
       try {
         report = PtDump.dump(dump.physicalMemory(), paging.resolve(spec.commandLine(), dump));

@@ -1,6 +1,5 @@
 package org.kexecsim.cli;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -24,8 +23,7 @@ import picocli.CommandLine.Parameters;
 final class PtovCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "IMAGE", description = DumpImages.IMAGE)
-  Path image;
+  @CommandLine.Mixin DumpImages.OneImage input = new DumpImages.OneImage();
 
   @Parameters(index = "1..*", arity = "1..*", paramLabel = "PA|SYMBOL", converter = AddressArgument.class,
       description = "physical addresses: hex (0x optional), or a symbol (its physical address through the kernel image mapping)")
@@ -33,14 +31,12 @@ final class PtovCommand implements Callable<Integer> {
 
   @Mixin PagingOptions paging;
 
-  @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
-
   @Mixin JsonOutput output = new JsonOutput();
 
   @Override
   public Integer call() throws Exception {
     CommandLine cl = spec.commandLine();
-    try (Dump dump = DumpImages.open(cl, image, format)) {
+    try (Dump dump = input.open(cl)) {
       long[] pas = new long[addresses.size()];
       for (int i = 0; i < pas.length; i++) {
         pas[i] = paging.physical(cl, dump, addresses.get(i));

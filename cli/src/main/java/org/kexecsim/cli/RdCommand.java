@@ -40,8 +40,7 @@ final class RdCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "IMAGE", description = DumpImages.IMAGE)
-  Path image;
+  @CommandLine.Mixin DumpImages.OneImage input = new DumpImages.OneImage();
 
   @Parameters(index = "1", paramLabel = "ADDRESS", converter = AddressArgument.class,
       description = "where to start: hex (0x optional), a symbol, or symbol+0xOFFSET; virtual unless -p")
@@ -66,8 +65,6 @@ final class RdCommand implements Callable<Integer> {
 
   @Mixin PagingOptions paging;
 
-  @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
-
   @Option(names = "--json", description = "machine-readable output (at most 1M bytes; use -o for more)")
   boolean json;
 
@@ -87,7 +84,7 @@ final class RdCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(cl, String.format("--json: %s is more than the %s a JSON document carries; write the bytes with -o instead",
           ByteSize.format(length), ByteSize.format(MAX_JSON_BYTES)));
     }
-    try (Dump dump = DumpImages.open(cl, image, format)) {
+    try (Dump dump = input.open(cl)) {
       long start = physical ? paging.physical(cl, dump, address) : paging.virtual(cl, dump, address);
       if (Long.compareUnsigned(start + length - 1, start) < 0) {
         throw new CommandLine.ParameterException(cl, String.format("0x%x + %s wraps past the top of the address space", start, ByteSize.format(length)));
