@@ -1,34 +1,21 @@
 package org.kexecsim.dump;
 
+import org.kexecsim.input.CliNamed;
+
 /** How a dump file stores memory; each is recognized by its first bytes. */
-public enum DumpFormat {
+public enum DumpFormat implements CliNamed {
   /** ELF core: /proc/vmcore, QEMU dump-guest-memory without -z/-l/-s, makedumpfile -E. */
-  ELF("elf"),
+  ELF,
   /** makedumpfile's kdump-compressed (diskdump) file, "KDUMP   ": /var/crash on most distributions, QEMU -z/-l/-s. */
-  KDUMP_COMPRESSED("kdump-compressed"),
+  KDUMP_COMPRESSED,
   /** A kdump-compressed file sent as makedumpfile -F's flattened stream. */
-  FLATTENED("flattened"),
+  FLATTENED,
   /** Several kdump-compressed files written by makedumpfile --split, read as one. */
-  SPLIT("split"),
+  SPLIT,
   /** Bytes at their physical addresses; only when the user says so. */
-  RAW("raw");
-
-  private final String cliName;
-
-  DumpFormat(String cliName) {
-    this.cliName = cliName;
-  }
-
-  public String cliName() {
-    return cliName;
-  }
+  RAW;
 
   public static DumpFormat ofCliName(String name) {
-    for (DumpFormat f : values()) {
-      if (f.cliName.equals(name)) {
-        return f;
-      }
-    }
-    throw new IllegalArgumentException("unknown format '" + name + "': one of elf, kdump-compressed, flattened, split, raw");
+    return CliNamed.find(DumpFormat.class, name).orElseThrow(() -> new IllegalArgumentException("unknown format '" + name + "': one of elf, kdump-compressed, flattened, split, raw"));
   }
 }

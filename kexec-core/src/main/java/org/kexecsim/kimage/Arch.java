@@ -1,5 +1,6 @@
 package org.kexecsim.kimage;
 
+import org.kexecsim.input.CliNamed;
 import org.kexecsim.mmu.PageSize;
 import org.kexecsim.mmu.PagingMode;
 
@@ -9,7 +10,7 @@ import org.kexecsim.mmu.PagingMode;
  * <p>Limits are the values of {@code unsigned long} expressions, so on the 32-bit kernels they
  * are 32-bit values: -1UL is 0xffffffff.
  */
-public enum Arch {
+public enum Arch implements CliNamed {
   /** i386 without PAE: 32-bit paging, 4 MiB pages with PSE. */
   I386("i386", PagingMode.BITS32, 4, PageSize.SIZE_4M),
   /** i386 with CONFIG_X86_PAE: PDPT registers, 2 MiB pages, NX. */
@@ -31,6 +32,7 @@ public enum Arch {
     this.largestPage = largestPage;
   }
 
+  @Override
   public String cliName() {
     return cliName;
   }
@@ -155,11 +157,7 @@ public enum Arch {
   }
 
   public static Arch fromCliName(String name) {
-    for (Arch a : values()) {
-      if (a.cliName.equals(name)) {
-        return a;
-      }
-    }
-    throw new ImpossibleLayoutException("unknown arch '" + name + "': expected i386, pae or x86_64");
+    return CliNamed.find(Arch.class, name)
+        .orElseThrow(() -> new ImpossibleLayoutException("unknown arch '" + name + "': expected i386, pae or x86_64"));
   }
 }

@@ -1,28 +1,16 @@
 package org.kexecsim.kimage;
 
+import org.kexecsim.input.CliNamed;
+
 /** kexec_load(2) without or with KEXEC_ON_CRASH (include/linux/kexec.h KEXEC_TYPE_DEFAULT / KEXEC_TYPE_CRASH). */
-public enum ImageType {
+public enum ImageType implements CliNamed {
   /** Loaded through a source list, relocated at reboot time: kexec -l. */
-  NORMAL("normal"),
+  NORMAL,
   /** Loaded straight into the crash region, started by a panic: kexec -p. */
-  CRASH("crash");
-
-  private final String cliName;
-
-  ImageType(String cliName) {
-    this.cliName = cliName;
-  }
-
-  public String cliName() {
-    return cliName;
-  }
+  CRASH;
 
   public static ImageType fromCliName(String name) {
-    for (ImageType t : values()) {
-      if (t.cliName.equals(name)) {
-        return t;
-      }
-    }
-    throw new ImpossibleLayoutException("unknown kexec type '" + name + "': expected normal or crash");
+    return CliNamed.find(ImageType.class, name)
+        .orElseThrow(() -> new ImpossibleLayoutException("unknown kexec type '" + name + "': expected normal or crash"));
   }
 }

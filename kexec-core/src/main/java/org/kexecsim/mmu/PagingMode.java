@@ -1,7 +1,9 @@
 package org.kexecsim.mmu;
 
+import org.kexecsim.input.CliNamed;
+
 /** Which paging structures translate linear addresses (SDM Vol. 3A §4.1.1, Table 4-1). */
-public enum PagingMode {
+public enum PagingMode implements CliNamed {
   /** CR0.PG=0: linear addresses are physical. */
   DISABLED("none", 0),
   /** CR0.PG=1, CR4.PAE=0: two levels of 32-bit entries. */
@@ -22,6 +24,7 @@ public enum PagingMode {
   }
 
   /** The name used on the command line and in JSON. */
+  @Override
   public String cliName() {
     return cliName;
   }
@@ -132,12 +135,7 @@ public enum PagingMode {
   }
 
   public static PagingMode fromCliName(String name) {
-    for (PagingMode m : values()) {
-      if (m.cliName.equals(name)) {
-        return m;
-      }
-    }
-    throw new IllegalArgumentException(
-        "unknown paging mode '" + name + "': expected 32, pae, 4level or 5level");
+    return CliNamed.find(PagingMode.class, name).orElseThrow(() -> new IllegalArgumentException(
+        "unknown paging mode '" + name + "': expected 32, pae, 4level or 5level"));
   }
 }

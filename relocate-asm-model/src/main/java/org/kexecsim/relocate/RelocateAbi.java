@@ -1,11 +1,12 @@
 package org.kexecsim.relocate;
 
+import org.kexecsim.input.CliNamed;
 import org.kexecsim.transition.TransitionDesign;
 
 /**
  * How machine_kexec calls the relocate code: what it passes, where, and what it has set up.
  */
-public enum RelocateAbi {
+public enum RelocateAbi implements CliNamed {
   /**
    * The project's own routines for the historical designs: arguments in registers on x86_64
    * (%rdi list head, %rsi control page PA, %rdx entry, %rcx switch table, %r8 copy table) and on
@@ -39,6 +40,7 @@ public enum RelocateAbi {
     this.cliName = cliName;
   }
 
+  @Override
   public String cliName() {
     return cliName;
   }
@@ -49,11 +51,7 @@ public enum RelocateAbi {
   }
 
   public static RelocateAbi fromCliName(String name) {
-    for (RelocateAbi a : values()) {
-      if (a.cliName.equals(name)) {
-        return a;
-      }
-    }
-    throw new IllegalArgumentException("unknown ABI '" + name + "': expected own or 6.1");
+    return CliNamed.find(RelocateAbi.class, name)
+        .orElseThrow(() -> new IllegalArgumentException("unknown ABI '" + name + "': expected own or 6.1"));
   }
 }

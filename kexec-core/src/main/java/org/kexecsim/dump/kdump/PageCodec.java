@@ -7,6 +7,7 @@ import io.airlift.compress.v3.snappy.SnappyJavaDecompressor;
 import io.airlift.compress.v3.zstd.ZstdJavaDecompressor;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
+import org.kexecsim.input.CliNamed;
 
 /**
  * How one page is stored, from its page_desc flags (diskdump_mod.h DUMP_DH_COMPRESSED_*):
@@ -15,29 +16,23 @@ import java.util.zip.Inflater;
  * writes into a buffer of exactly one page, so a page that would inflate past it (a decompression
  * bomb, or a lie) fails instead of allocating.
  */
-public enum PageCodec {
-  NONE(0, "none"),
-  ZLIB(0x1, "zlib"),
-  LZO(0x2, "lzo"),
-  SNAPPY(0x4, "snappy"),
-  ZSTD(0x20, "zstd");
+public enum PageCodec implements CliNamed {
+  NONE(0),
+  ZLIB(0x1),
+  LZO(0x2),
+  SNAPPY(0x4),
+  ZSTD(0x20);
 
   public static final int ALL = 0x1 | 0x2 | 0x4 | 0x20;
 
   private final int flag;
-  private final String cliName;
 
-  PageCodec(int flag, String cliName) {
+  PageCodec(int flag) {
     this.flag = flag;
-    this.cliName = cliName;
   }
 
   public int flag() {
     return flag;
-  }
-
-  public String cliName() {
-    return cliName;
   }
 
   /** The codec a page_desc (or header status) names; null when it names several. */
@@ -76,11 +71,11 @@ public enum PageCodec {
           case ZSTD -> zstd.decompress(in, 0, inLength, page, 0, page.length);
         };
         return n == page.length ? null : String.format("%s data decompresses to %d bytes, not one %d-byte page",
-            codec.cliName, n, page.length);
+            codec.cliName(), n, page.length);
       } catch (MalformedInputException | DataFormatException | IllegalArgumentException
           | IndexOutOfBoundsException | UnsupportedOperationException e) {
         // aircompressor reports corrupt input and output overruns this way
-        return codec.cliName + " data is corrupt or larger than a page: " + e.getMessage();
+        return codec.cliName() + " data is corrupt or larger than a page: " + e.getMessage();
       }
     }
 

@@ -1,21 +1,22 @@
 package org.kexecsim.uml.sim;
 
 import java.util.Locale;
+import org.kexecsim.input.CliNamed;
 import org.kexecsim.uml.UmlInputException;
 import org.kexecsim.uml.host.Prot;
 import org.kexecsim.uml.kernel.GuestOperation;
 import org.kexecsim.uml.kernel.UmlKernel;
 
 /** The workloads a simulation can run, each driven by {@code n}. */
-public enum Workload {
+public enum Workload implements CliNamed {
   /** n guest page faults: pages of a 256-page window read, then written (two faults a page). */
-  FAULT_STORM("fault-storm", 10_000_000),
+  FAULT_STORM(10_000_000),
   /** n times: mmap 64 pages with MAP_POPULATE, then munmap them. */
-  MMAP_BURST("mmap-burst", 1_000_000),
+  MMAP_BURST(1_000_000),
   /** n times: fork, exec a 32-page image in the child, exit the child. */
-  FORK_EXEC("fork-exec", 100_000),
+  FORK_EXEC(100_000),
   /** n guest context switches between two processes (sched_yield). */
-  CTX_SWITCH("ctx-switch", 10_000_000);
+  CTX_SWITCH(10_000_000);
 
   /** Where the workloads map their memory. */
   public static final long WINDOW = 0x1000_0000L;
@@ -23,16 +24,10 @@ public enum Workload {
   public static final int BURST_PAGES = 64;
   public static final int EXEC_PAGES = 32;
 
-  private final String cliName;
   private final long maxN;
 
-  Workload(String cliName, long maxN) {
-    this.cliName = cliName;
+  Workload(long maxN) {
     this.maxN = maxN;
-  }
-
-  public String cliName() {
-    return cliName;
   }
 
   public long maxN() {
@@ -40,18 +35,13 @@ public enum Workload {
   }
 
   public static Workload parse(String name) {
-    for (Workload w : values()) {
-      if (w.cliName.equals(name.toLowerCase(Locale.ROOT))) {
-        return w;
-      }
-    }
-    throw new UmlInputException(
-        "unknown workload '" + name + "': expected fault-storm, mmap-burst, fork-exec or ctx-switch");
+    return CliNamed.find(Workload.class, name.toLowerCase(Locale.ROOT)).orElseThrow(() -> new UmlInputException(
+        "unknown workload '" + name + "': expected fault-storm, mmap-burst, fork-exec or ctx-switch"));
   }
 
   void checkN(long n) {
     if (n < 1 || n > maxN) {
-      throw new UmlInputException(String.format("n = %d is out of range for %s: expected 1..%d", n, cliName, maxN));
+      throw new UmlInputException(String.format("n = %d is out of range for %s: expected 1..%d", n, cliName(), maxN));
     }
   }
 
