@@ -253,10 +253,21 @@ public final class KernelSymbols implements AddressNames {
 
   @Override
   public Optional<String> atPhysical(long pa) {
-    long va = x86_64 ? pa - physBase + RootTableFinder.START_KERNEL_MAP : pa + RootTableFinder.PAGE_OFFSET_I386;
-    if (x86_64 ? Long.compareUnsigned(pa - physBase, imageSize) >= 0 : Long.compareUnsigned(pa, 0x4000_0000L) >= 0) {
-      return Optional.empty();
+    OptionalLong va = virtual(pa);
+    return va.isPresent() ? table.nameAt(va.getAsLong()) : Optional.empty();
+  }
+
+  /**
+   * The kernel-image virtual address of a physical one, the inverse of {@link #physical}: x86_64
+   * within KERNEL_IMAGE_SIZE of phys_base; i386 {@code pa + PAGE_OFFSET} while that stays in the
+   * 32-bit space, so below {@code 4 GiB - PAGE_OFFSET} (1 GiB with the 3G/1G split).
+   */
+  private OptionalLong virtual(long pa) {
+    if (x86_64) {
+      return Long.compareUnsigned(pa - physBase, imageSize) < 0
+          ? OptionalLong.of(pa - physBase + RootTableFinder.START_KERNEL_MAP) : OptionalLong.empty();
     }
-    return table.nameAt(va);
+    return Long.compareUnsigned(pa, (1L << 32) - RootTableFinder.PAGE_OFFSET_I386) < 0
+        ? OptionalLong.of(pa + RootTableFinder.PAGE_OFFSET_I386) : OptionalLong.empty();
   }
 }

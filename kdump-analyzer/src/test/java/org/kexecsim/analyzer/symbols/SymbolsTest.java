@@ -116,6 +116,17 @@ class SymbolsTest {
     assertEquals(Optional.empty(), k.at(0xc1ea7000L));
   }
 
+  /** i386 names a physical address at pa + PAGE_OFFSET up to 4 GiB - PAGE_OFFSET: every 32-bit VA above PAGE_OFFSET. */
+  @Test
+  void i386PhysicalNamesReachTheTopOfTheAddressSpace() {
+    List<Symbol> list = List.of(new Symbol("_text", 0xc1000000L, 'T', 0), new Symbol("top", 0xfffff000L, 'D', 0),
+        new Symbol("_end", 0xfffff800L, 'D', 0));
+    KernelSymbols k = KernelSymbols.of(Optional.empty(), Dump.EM_386, list, Optional.of("System.map"));
+    assertEquals(Optional.of("_text"), k.atPhysical(0x1000000L));
+    assertEquals(Optional.of("top+0x10"), k.atPhysical(0x3ffff010L), "the last page below 4 GiB - PAGE_OFFSET (1 GiB)");
+    assertEquals(Optional.empty(), k.atPhysical(0x40000000L), "pa + PAGE_OFFSET = 4 GiB is no i386 address");
+  }
+
   @Test
   void aVmcoreinfoPointerValueInTheDirectMapNamesNothing() {
     // kernel/vmcore_info.c VMCOREINFO_SYMBOL_ARRAY(mem_section) records the pointer's value, a heap address
