@@ -12,9 +12,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.memory.RamRange;
-import org.kexecsim.memory.SparseMemory;
+import org.kexecsim.memory.ReadableMemory;
+import org.kexecsim.memory.ReadableMemory.Region;
 import org.kexecsim.output.OutputSet;
 
 /**
@@ -23,7 +25,7 @@ import org.kexecsim.output.OutputSet;
  *
  * <p>Pages that hold only zeros are not written: the file is extended past them, so on file
  * systems with holes the output is sparse and a 64 GiB machine with 10 MiB of data costs about
- * 10 MiB. A {@link SparseMemory} source is walked by its present frames, never page by page.
+ * 10 MiB. A memory that lists its populated regions (a sparse one) is walked by them, never page by page.
  *
  * <p>A file is written whole or not at all through {@link OutputSet}; an existing output is never
  * replaced unless {@code force} is set.
@@ -40,11 +42,11 @@ public final class ElfCoreWriter {
   private record Load(long paddr, long size, long offset, long vaddr) {}
 
   /** Writes {@code out} as a whole ({@link OutputSet#file}): refused when it exists and {@code force} is off. */
-  public static void write(PhysicalMemory memory, CoreSpec spec, Path out, boolean force) throws IOException {
-    layout(spec); // a spec that cannot be written is refused before any file appears
+  public static void write(ReadableMemory memory, CoreSpec spec, Path out, boolean force) throws IOException {
+    Layout layout = layout(spec); // a spec that cannot be written is refused before any file appears
     try (OutputSet o = OutputSet.file(out, force)) {
       try (FileChannel ch = o.create(null)) {
-        write(memory, spec, ch);
+        write(memory, layout, ch);
       } catch (IOException e) {
         throw o.failed(null, e);
       }
@@ -59,13 +61,16 @@ public final class ElfCoreWriter {
    * Writes the core into {@code ch}, an empty file, without forcing it to disk: for callers that
    * stage several files and publish them together ({@link OutputSet}).
    */
-  public static void write(PhysicalMemory memory, CoreSpec spec, FileChannel ch) throws IOException {
-    Layout l = layout(spec);
+  public static void write(ReadableMemory memory, CoreSpec spec, FileChannel ch) throws IOException {
+    write(memory, layout(spec), ch);
+  }
+
+  private static void write(ReadableMemory memory, Layout l, FileChannel ch) throws IOException {
     writeFully(ch, l.head().flip(), 0);
     writeFully(ch, ByteBuffer.wrap(l.notes()), l.noteOffset());
-    long[] present = memory instanceof SparseMemory s ? s.presentFrameNumbers() : null;
+    Optional<List<Region>> populated = memory.populatedRegions(); // listed once: a sparse memory lists what was written
     for (Load load : l.loads()) {
-      copy(memory, present, load, ch);
+      copy(memory, populated, load, ch);
     }
     if (ch.size() < l.fileSize()) {
       // Extends the file to its full length without writing the zeros: a hole.
@@ -123,54 +128,42 @@ public final class ElfCoreWriter {
     return new Layout(head, notes, noteOffset, loads, offset);
   }
 
-  private static void copy(PhysicalMemory memory, long[] present, Load l, FileChannel ch) throws IOException {
+  /**
+   * Copies the non-zero pages of one load: those of the memory's populated regions inside it
+   * when it lists them, else every page it says may be non-zero; the rest stays a hole.
+   */
+  private static void copy(ReadableMemory memory, Optional<List<Region>> populated, Load l, FileChannel ch) throws IOException {
     ByteBuffer batch = ByteBuffer.allocate(BATCH);
     long batchFileOffset = -1;
     byte[] page = new byte[PAGE];
     long end = l.paddr + l.size;
-    long firstPfn = l.paddr >>> PhysicalMemory.PAGE_SHIFT;
-    long lastPfn = (end - 1) >>> PhysicalMemory.PAGE_SHIFT;
-    int idx = present == null ? -1 : lowerBound(present, firstPfn);
-    long pfn = firstPfn;
-    while (true) {
-      if (present != null) {
-        if (idx >= present.length || present[idx] > lastPfn) {
-          break;
+    List<Region> spans = populated.orElse(List.of(new Region(l.paddr, l.size)));
+    for (Region r : spans) {
+      long spanEnd = Math.min(r.start() + r.length(), end);
+      for (long pageStart = Math.max(r.start(), l.paddr) & -PAGE; pageStart < spanEnd; pageStart += PAGE) {
+        long from = Math.max(pageStart, l.paddr);
+        int n = (int) (Math.min(pageStart + PAGE, end) - from);
+        if (populated.isEmpty() && !memory.mayBeNonZero(pageStart)) {
+          continue;
         }
-        pfn = present[idx++];
-      } else if (pfn > lastPfn) {
-        break;
+        memory.read(from, page, 0, n);
+        if (Arrays.mismatch(page, 0, n, ZERO_PAGE, 0, n) < 0) {
+          continue;
+        }
+        long fileOffset = l.offset + (from - l.paddr);
+        if (batch.position() > 0 && (batchFileOffset + batch.position() != fileOffset || batch.remaining() < n)) {
+          writeFully(ch, batch.flip(), batchFileOffset);
+          batch.clear();
+        }
+        if (batch.position() == 0) {
+          batchFileOffset = fileOffset;
+        }
+        batch.put(page, 0, n);
       }
-      long pageStart = pfn << PhysicalMemory.PAGE_SHIFT;
-      long from = Math.max(pageStart, l.paddr);
-      int n = (int) (Math.min(pageStart + PAGE, end) - from);
-      boolean candidate = present != null || memory.mayBeNonZero(pageStart);
-      pfn++;
-      if (!candidate) {
-        continue;
-      }
-      memory.read(from, page, 0, n);
-      if (Arrays.mismatch(page, 0, n, ZERO_PAGE, 0, n) < 0) {
-        continue;
-      }
-      long fileOffset = l.offset + (from - l.paddr);
-      if (batch.position() > 0 && (batchFileOffset + batch.position() != fileOffset || batch.remaining() < n)) {
-        writeFully(ch, batch.flip(), batchFileOffset);
-        batch.clear();
-      }
-      if (batch.position() == 0) {
-        batchFileOffset = fileOffset;
-      }
-      batch.put(page, 0, n);
     }
     if (batch.position() > 0) {
       writeFully(ch, batch.flip(), batchFileOffset);
     }
-  }
-
-  private static int lowerBound(long[] sorted, long key) {
-    int i = Arrays.binarySearch(sorted, key);
-    return i >= 0 ? i : -i - 1;
   }
 
   private static void writeFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
