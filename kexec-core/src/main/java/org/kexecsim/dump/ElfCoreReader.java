@@ -45,17 +45,8 @@ public final class ElfCoreReader {
 
   /** Maps {@code path} and parses it; the returned dump owns the mapping. */
   public static Dump open(Path path) throws IOException {
-    Arena arena = Arena.ofShared();
-    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-      MemorySegment file = MappedFiles.map(channel, path, channel.size(), arena);
-      return new ElfCoreReader(path.toString(), file).read(path, arena);
-    } catch (IOException e) {
-      arena.close();
-      throw org.kexecsim.files.IoFailure.at(path, e);
-    } catch (RuntimeException e) {
-      arena.close();
-      throw e;
-    }
+    return MappedFiles.open(path, (channel, arena) ->
+        new ElfCoreReader(path.toString(), MappedFiles.map(channel, path, channel.size(), arena)).read(path, arena));
   }
 
   /** Whether {@code path} starts with the ELF magic; raw images do not. */

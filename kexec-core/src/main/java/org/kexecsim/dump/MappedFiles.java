@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Optional;
@@ -38,6 +39,29 @@ public final class MappedFiles {
     @Override
     public String getMessage() {
       return getFile() + ": " + getReason();
+    }
+  }
+
+  /** What a reader builds from a file, with the arena its mappings go into and the result owns. */
+  @FunctionalInterface
+  public interface Reader<T> {
+    T read(FileChannel channel, Arena arena) throws IOException;
+  }
+
+  /**
+   * Opens {@code path} for {@code reader} with a shared arena the result owns: on any failure the
+   * arena, and every mapping made in it, is closed; an I/O failure names the file.
+   */
+  public static <T> T open(Path path, Reader<T> reader) throws IOException {
+    Arena arena = Arena.ofShared();
+    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+      return reader.read(channel, arena);
+    } catch (IOException e) {
+      arena.close();
+      throw org.kexecsim.files.IoFailure.at(path, e);
+    } catch (RuntimeException e) {
+      arena.close();
+      throw e;
     }
   }
 

@@ -1,11 +1,8 @@
 package org.kexecsim.dump;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -30,8 +27,7 @@ public final class RawImage {
   }
 
   public static Dump open(Path path, RamMap ramMap) throws IOException {
-    Arena arena = Arena.ofShared();
-    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+    return MappedFiles.open(path, (channel, arena) -> {
       long size = channel.size();
       List<MappedFileMemory.Extent> extents = new ArrayList<>();
       for (RamRange r : ramMap.ranges()) {
@@ -44,12 +40,6 @@ public final class RawImage {
       MemorySegment file = MappedFiles.map(channel, path, size, arena);
       return new Dump(path, DumpFormat.RAW, Optional.empty(), 0, new MappedFileMemory(file, extents, FileDataExtents.of(path, size).orElse(null)), List.of(), List.of(),
           List.of(), List.of(), List.of(), Optional.empty(), arena);
-    } catch (IOException e) {
-      arena.close();
-      throw org.kexecsim.files.IoFailure.at(path, e);
-    } catch (RuntimeException e) {
-      arena.close();
-      throw e;
-    }
+    });
   }
 }

@@ -1,5 +1,7 @@
 package org.kexecsim.kimage;
 
+import org.kexecsim.memory.ByteSize;
+
 /**
  * The value of a {@code crashkernel=} boot parameter, parsed as kernel/crash_reserve.c parses
  * it: {@code size[@offset]}, {@code size,high}, or {@code start-[end]:size[,start-[end]:size...][@offset]}.
@@ -149,16 +151,7 @@ public record CrashKernelSpec(long size, long base, boolean high) {
       } catch (NumberFormatException e) {
         throw new KexecException(Errno.EINVAL, "crashkernel=" + text + ": number too large");
       }
-      int shift =
-          switch (Character.toUpperCase(peek())) {
-            case 'K' -> 10;
-            case 'M' -> 20;
-            case 'G' -> 30;
-            case 'T' -> 40;
-            case 'P' -> 50;
-            case 'E' -> 60;
-            default -> 0;
-          };
+      int shift = ByteSize.suffixShift(peek()); // memparse
       if (shift != 0) {
         at++;
       }

@@ -20,16 +20,7 @@ public final class ByteSize {
     }
     int shift = 0;
     if (!s.isEmpty() && !s.startsWith("0X")) {
-      shift =
-          switch (s.charAt(s.length() - 1)) {
-            case 'K' -> 10;
-            case 'M' -> 20;
-            case 'G' -> 30;
-            case 'T' -> 40;
-            case 'P' -> 50;
-            case 'E' -> 60;
-            default -> 0;
-          };
+      shift = suffixShift(s.charAt(s.length() - 1));
     }
     if (shift != 0) {
       s = s.substring(0, s.length() - 1);
@@ -59,5 +50,21 @@ public final class ByteSize {
       u++;
     }
     return Long.toUnsignedString(v) + units[u];
+  }
+
+  /**
+   * The power of two a size suffix stands for, as the kernel's memparse (lib/cmdline.c) reads
+   * it: K 10, M 20, G 30, T 40, P 50, E 60, either case; 0 for any other character.
+   */
+  public static int suffixShift(char suffix) {
+    return switch (Character.toUpperCase(suffix)) {
+      case 'K' -> 10;
+      case 'M' -> 20;
+      case 'G' -> 30;
+      case 'T' -> 40;
+      case 'P' -> 50;
+      case 'E' -> 60;
+      default -> 0;
+    };
   }
 }
