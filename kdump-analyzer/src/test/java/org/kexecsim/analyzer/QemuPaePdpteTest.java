@@ -21,7 +21,6 @@ import org.kexecsim.analyzer.vtop.Vtop;
 import org.kexecsim.analyzer.vtop.VtopReport;
 import org.kexecsim.dump.Dump;
 import org.kexecsim.dump.ElfClass;
-import org.kexecsim.dump.ElfCoreReader;
 import org.kexecsim.mmu.ControlRegisterRules;
 import org.kexecsim.mmu.ControlWrite;
 import org.kexecsim.mmu.ExceptionVector;
@@ -63,7 +62,7 @@ class QemuPaePdpteTest {
     assertEquals(ExceptionVector.GP, assertInstanceOf(ControlWrite.Refused.class, cpu).vector(),
         "the CPU model still refuses to load these PDPTEs");
 
-    try (Dump dump = ElfCoreReader.open(machine.writeQemu(dir.resolve("core"), ElfClass.ELF32))) {
+    try (Dump dump = machine.openQemu(dir, ElfClass.ELF32)) {
       PagingContext ctx = RootTableFinder.find(dump, OptionalLong.empty(), Optional.empty(), 0);
       assertEquals(touched.size(), ctx.rootFindings().size(), "one finding per present PDPTE");
 

@@ -17,7 +17,9 @@ import java.util.Optional;
 import java.util.Random;
 import org.kexecsim.dump.CoreSpec;
 import org.kexecsim.dump.CpuSnapshot;
+import org.kexecsim.dump.Dump;
 import org.kexecsim.dump.ElfClass;
+import org.kexecsim.dump.ElfCoreReader;
 import org.kexecsim.dump.ElfCoreWriter;
 import org.kexecsim.dump.PrStatus;
 import org.kexecsim.dump.Register;
@@ -130,6 +132,16 @@ public record SimulatedMachine(SparseMemory memory, PagingMode mode, long cr3, L
 
   public PrStatus.Arch arch() {
     return mode.isLongMode() ? PrStatus.Arch.X86_64 : PrStatus.Arch.I386;
+  }
+
+  /** The ELF class QEMU writes for this machine's mode: ELF64 in long mode, else ELF32. */
+  public ElfClass nativeClass() {
+    return mode.isLongMode() ? ElfClass.ELF64 : ElfClass.ELF32;
+  }
+
+  /** This machine's QEMU dump, written as {@code dir/core} and opened. */
+  public Dump openQemu(Path dir, ElfClass cls) throws IOException {
+    return ElfCoreReader.open(writeQemu(dir.resolve("core"), cls));
   }
 
   /** A QEMU dump-guest-memory file of this machine, CR3 in the QEMU note. */

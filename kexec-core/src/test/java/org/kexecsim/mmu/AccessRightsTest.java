@@ -8,8 +8,7 @@ import static org.kexecsim.mmu.PageFaultErrorCode.WR;
 import static org.kexecsim.mmu.WalkFixture.VA;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.kexecsim.testing.EachPagingMode;
 
 /** Rights combine over every level (SDM Vol. 3A §4.6); the #PF error code says why (§4.7). */
 class AccessRightsTest {
@@ -21,8 +20,7 @@ class AccessRightsTest {
     assertEquals(cause, t.cause());
   }
 
-  @ParameterizedTest
-  @EnumSource(value = PagingMode.class, names = {"BITS32", "PAE", "LEVEL4", "LEVEL5"})
+  @EachPagingMode
   void userAccessNeedsUsAtEveryLevel(PagingMode mode) {
     WalkFixture f = new WalkFixture(mode);
     f.mapped(VA, Access.USER);
@@ -31,8 +29,7 @@ class AccessRightsTest {
     f.mapped(VA, Access.READ); // supervisor reads are always allowed
   }
 
-  @ParameterizedTest
-  @EnumSource(value = PagingMode.class, names = {"BITS32", "PAE", "LEVEL4", "LEVEL5"})
+  @EachPagingMode
   void writesNeedRwAtEveryLevelForUsers(PagingMode mode) {
     WalkFixture f = new WalkFixture(mode);
     f.clearBits(2, PageTableEntry.RW);

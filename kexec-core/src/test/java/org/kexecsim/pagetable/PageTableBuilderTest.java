@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.kexecsim.memory.SparseMemory;
 import org.kexecsim.mmu.Access;
 import org.kexecsim.mmu.PageSize;
@@ -16,6 +14,7 @@ import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
 import org.kexecsim.mmu.Translation;
 import org.kexecsim.testing.Machines;
+import org.kexecsim.testing.EachPagingMode;
 
 class PageTableBuilderTest {
   private static final long MIB = 1L << 20;
@@ -24,8 +23,7 @@ class PageTableBuilderTest {
     return assertInstanceOf(Translation.Mapped.class, PageWalker.translate(m, s, va, Access.READ));
   }
 
-  @ParameterizedTest
-  @EnumSource(value = PagingMode.class, names = {"BITS32", "PAE", "LEVEL4", "LEVEL5"})
+  @EachPagingMode
   void mapsA4KiBPageThatTheWalkerFinds(PagingMode mode) {
     SparseMemory m = Machines.ram(64 * MIB);
     PageTableBuilder b = PageTableBuilder.create(m, mode, new BumpFrameAllocator(32 * MIB, 64 * MIB));

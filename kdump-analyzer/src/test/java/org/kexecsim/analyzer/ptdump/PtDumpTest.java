@@ -10,15 +10,12 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.RootTableFinder;
 import org.kexecsim.analyzer.SimulatedMachine;
 import org.kexecsim.analyzer.SimulatedMachine.Mapping;
 import org.kexecsim.dump.Dump;
 import org.kexecsim.dump.ElfClass;
-import org.kexecsim.dump.ElfCoreReader;
 import org.kexecsim.memory.RamMap;
 import org.kexecsim.memory.SparseMemory;
 import org.kexecsim.mmu.PageSize;
@@ -26,15 +23,15 @@ import org.kexecsim.mmu.PageTableEntry;
 import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.pagetable.BumpFrameAllocator;
 import org.kexecsim.pagetable.PageTableBuilder;
+import org.kexecsim.testing.EachPagingMode;
 
 class PtDumpTest {
   @TempDir Path dir;
 
-  @ParameterizedTest
-  @EnumSource(value = PagingMode.class, names = {"BITS32", "PAE", "LEVEL4", "LEVEL5"})
+  @EachPagingMode
   void eachMappingThatWasBuiltIsOneCoalescedRangeWithItsRights(PagingMode mode) throws Exception {
     SimulatedMachine machine = SimulatedMachine.build(mode, 2);
-    try (Dump dump = ElfCoreReader.open(machine.writeQemu(dir.resolve("core"), ElfClass.ELF64))) {
+    try (Dump dump = machine.openQemu(dir, ElfClass.ELF64)) {
       PagingContext ctx = RootTableFinder.find(dump, OptionalLong.empty(), Optional.empty(), 0);
       PtDumpReport report = PtDump.dump(dump.physicalMemory(), ctx);
       List<Mapping> expected = machine.mappings().stream()

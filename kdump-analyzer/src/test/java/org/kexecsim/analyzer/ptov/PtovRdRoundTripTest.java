@@ -11,8 +11,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Random;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.RootTableFinder;
 import org.kexecsim.analyzer.SimulatedMachine;
@@ -21,10 +19,9 @@ import org.kexecsim.analyzer.read.MemoryRead;
 import org.kexecsim.analyzer.vtop.Vtop;
 import org.kexecsim.analyzer.vtop.VtopResult;
 import org.kexecsim.dump.Dump;
-import org.kexecsim.dump.ElfClass;
-import org.kexecsim.dump.ElfCoreReader;
 import org.kexecsim.mmu.PageWalker;
 import org.kexecsim.mmu.PagingMode;
+import org.kexecsim.testing.EachPagingMode;
 
 /**
  * Properties over random mapped addresses of the project's own images, in every paging mode:
@@ -34,11 +31,10 @@ import org.kexecsim.mmu.PagingMode;
 class PtovRdRoundTripTest {
   @TempDir Path dir;
 
-  @ParameterizedTest
-  @EnumSource(value = PagingMode.class, names = {"BITS32", "PAE", "LEVEL4", "LEVEL5"})
+  @EachPagingMode
   void ptovOfVtopOfAMappedAddressContainsIt(PagingMode mode) throws Exception {
     SimulatedMachine machine = SimulatedMachine.build(mode, 7);
-    try (Dump dump = ElfCoreReader.open(machine.writeQemu(dir.resolve("core"), mode.isLongMode() ? ElfClass.ELF64 : ElfClass.ELF32))) {
+    try (Dump dump = machine.openQemu(dir, machine.nativeClass())) {
       PagingContext ctx = RootTableFinder.find(dump, OptionalLong.empty(), Optional.empty(), 0);
       Random r = new Random(16);
       PageWalker walker = new PageWalker(dump.physicalMemory());
@@ -76,11 +72,10 @@ class PtovRdRoundTripTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(value = PagingMode.class, names = {"BITS32", "PAE", "LEVEL4", "LEVEL5"})
+  @EachPagingMode
   void aVirtualReadIsTheBytesAtEachPagesTranslation(PagingMode mode) throws Exception {
     SimulatedMachine machine = SimulatedMachine.build(mode, 9);
-    try (Dump dump = ElfCoreReader.open(machine.writeQemu(dir.resolve("core"), mode.isLongMode() ? ElfClass.ELF64 : ElfClass.ELF32))) {
+    try (Dump dump = machine.openQemu(dir, machine.nativeClass())) {
       PagingContext ctx = RootTableFinder.find(dump, OptionalLong.empty(), Optional.empty(), 0);
       PageWalker walker = new PageWalker(dump.physicalMemory());
       Random r = new Random(3);

@@ -8,8 +8,6 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.RootTableFinder;
 import org.kexecsim.analyzer.SimulatedMachine;
@@ -20,6 +18,7 @@ import org.kexecsim.memory.SparseMemory;
 import org.kexecsim.mmu.PageTableEntry;
 import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.pagetable.TablePage;
+import org.kexecsim.testing.EachPagingMode;
 
 class PgdVerifierTest {
   @TempDir Path dir;
@@ -50,8 +49,7 @@ class PgdVerifierTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(value = PagingMode.class, names = {"BITS32", "PAE", "LEVEL4", "LEVEL5"})
+  @EachPagingMode
   void anUntouchedCopyIsPreservedEvenWhenOtherMemoryChanged(PagingMode mode) throws Exception {
     SimulatedMachine machine = SimulatedMachine.build(mode, 3);
     SparseMemory after = machine.memory().copy();
@@ -62,8 +60,7 @@ class PgdVerifierTest {
     assertEquals(machine.tables().size(), v.tablesChecked());
   }
 
-  @ParameterizedTest
-  @EnumSource(value = PagingMode.class, names = {"BITS32", "PAE", "LEVEL4", "LEVEL5"})
+  @EachPagingMode
   void aClearedTopLevelEntryIsReportedWithItsIndexOldAndNewValueAndWhatItMapped(PagingMode mode) throws Exception {
     SimulatedMachine machine = SimulatedMachine.build(mode, 4);
     SparseMemory after = machine.memory().copy();
@@ -89,8 +86,7 @@ class PgdVerifierTest {
     assertEquals((long) index << shift, e.linear(), "the linear addresses the entry covers");
   }
 
-  @ParameterizedTest
-  @EnumSource(value = PagingMode.class, names = {"BITS32", "PAE", "LEVEL4", "LEVEL5"})
+  @EachPagingMode
   void aChangedPteIsReportedInItsPageTable(PagingMode mode) throws Exception {
     SimulatedMachine machine = SimulatedMachine.build(mode, 5);
     TablePage pt = machine.tables().stream().filter(t -> t.level() == 1).findFirst().orElseThrow();

@@ -10,26 +10,21 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.RootTableFinder;
 import org.kexecsim.analyzer.SimulatedMachine;
 import org.kexecsim.analyzer.SimulatedMachine.Mapping;
 import org.kexecsim.dump.Dump;
-import org.kexecsim.dump.ElfClass;
-import org.kexecsim.dump.ElfCoreReader;
 import org.kexecsim.mmu.PagingMode;
+import org.kexecsim.testing.EachPagingMode;
 
 class VtopTest {
   @TempDir Path dir;
 
-  @ParameterizedTest
-  @EnumSource(value = PagingMode.class, names = {"BITS32", "PAE", "LEVEL4", "LEVEL5"})
+  @EachPagingMode
   void everyAddressOfWhatWasMappedTranslatesThroughTheDumpToWhereItWasMapped(PagingMode mode) throws Exception {
     SimulatedMachine machine = SimulatedMachine.build(mode, 1);
-    ElfClass cls = mode.isLongMode() ? ElfClass.ELF64 : ElfClass.ELF32;
-    try (Dump dump = ElfCoreReader.open(machine.writeQemu(dir.resolve("core"), cls))) {
+    try (Dump dump = machine.openQemu(dir, machine.nativeClass())) {
       PagingContext ctx = RootTableFinder.find(dump, OptionalLong.empty(), Optional.empty(), 0);
       assertEquals(mode, ctx.mode());
       assertEquals(machine.cr3(), ctx.root());
