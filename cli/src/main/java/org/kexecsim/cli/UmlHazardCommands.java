@@ -157,6 +157,29 @@ final class UmlHazardCommands {
     };
   }
 
+  /** A hazard subcommand: how many schedules to explore, and where to print. */
+  abstract static class HazardCommand implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Mixin ExploreOptions options;
+  }
+
+  /** A hazard whose fix is a lock, switched by {@code --lock on|off}. */
+  abstract static class LockedHazard extends HazardCommand {
+    @Option(names = "--lock", required = true, description = "off or on")
+    String lock;
+
+    abstract Hazard hazard();
+
+    abstract String setting();
+
+    @Override
+    public Integer call() {
+      boolean on = onOff(spec, "--lock", lock);
+      return run(spec, options, hazard(), on, setting());
+    }
+  }
+
   @Command(
       name = "breakout",
       mixinStandardHelpOptions = true,
@@ -166,13 +189,9 @@ final class UmlHazardCommands {
         "SMP requirements). With --batch-in code-page the records live in a page the",
         "process can only read and the flush is serialized."
       })
-  static final class Breakout implements Callable<Integer> {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+  static final class Breakout extends HazardCommand {
     @Option(names = "--batch-in", required = true, description = "data-page (2005 skas0) or code-page (the fix)")
     String batchIn;
-
-    @Mixin ExploreOptions options;
 
     @Override
     public Integer call() {
@@ -194,13 +213,9 @@ final class UmlHazardCommands {
         "another CPU between a user's check and its use leaves it a closed or",
         "reused descriptor. --pinning on wraps uses in get_fh()/put_fh()."
       })
-  static final class FhRace implements Callable<Integer> {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+  static final class FhRace extends HazardCommand {
     @Option(names = "--pinning", required = true, description = "off or on (get_fh/put_fh)")
     String pinning;
-
-    @Mixin ExploreOptions options;
 
     @Override
     public Integer call() {
@@ -217,18 +232,15 @@ final class UmlHazardCommands {
         "unserialized, one overwrites the other's register sets and an munmap is lost.",
         "--lock on serializes fix_range_common per mm."
       })
-  static final class FlushRaceCommand implements Callable<Integer> {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @Option(names = "--lock", required = true, description = "off or on")
-    String lock;
-
-    @Mixin ExploreOptions options;
+  static final class FlushRaceCommand extends LockedHazard {
+    @Override
+    Hazard hazard() {
+      return new FlushRace();
+    }
 
     @Override
-    public Integer call() {
-      boolean on = onOff(spec, "--lock", lock);
-      return run(spec, options, new FlushRace(), on, "flush lock " + lock);
+    String setting() {
+      return "flush lock " + lock;
     }
   }
 
@@ -240,27 +252,22 @@ final class UmlHazardCommands {
         "handlers share the mm's one stub data page. --lock on serializes",
         "get_skas_faultinfo per process."
       })
-  static final class FaultinfoRace implements Callable<Integer> {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @Option(names = "--lock", required = true, description = "off or on")
-    String lock;
-
+  static final class FaultinfoRace extends LockedHazard {
     @Option(names = "--cpus", defaultValue = "2", description = "virtual CPUs, 2..4 (default: ${DEFAULT-VALUE})")
     int cpus;
 
-    @Mixin ExploreOptions options;
-
     @Override
-    public Integer call() {
-      boolean on = onOff(spec, "--lock", lock);
-      FaultInfoRace h;
+    Hazard hazard() {
       try {
-        h = new FaultInfoRace(cpus);
+        return new FaultInfoRace(cpus);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
-      return run(spec, options, h, on, "lock " + lock + ", " + cpus + " CPUs");
+    }
+
+    @Override
+    String setting() {
+      return "lock " + lock + ", " + cpus + " CPUs";
     }
   }
 }
