@@ -1,25 +1,14 @@
 package org.kexecsim.kimage;
 
+import org.kexecsim.memory.AddressRange;
+
 /** {@code [start, start+size)} of physical memory; {@code size > 0}; unsigned. */
-public record PhysicalRange(long start, long size) {
+public record PhysicalRange(long start, long size) implements AddressRange {
 
   public PhysicalRange {
     if (size <= 0) {
       throw new IllegalArgumentException(String.format("range at 0x%x has size 0x%x", start, size));
     }
-  }
-
-  /** The last byte, inclusive: what the kernel keeps in a struct resource's end. */
-  public long last() {
-    return start + size - 1;
-  }
-
-  public long end() {
-    return start + size;
-  }
-
-  public boolean contains(long physical) {
-    return Long.compareUnsigned(physical, start) >= 0 && Long.compareUnsigned(physical, last()) <= 0;
   }
 
   /** Whether {@code [first, last]} (inclusive) lies inside this range. */

@@ -4,7 +4,7 @@ package org.kexecsim.memory;
  * One entry of the RAM map: {@code [start, start + size)} of physical address space, usable RAM
  * or reserved (firmware, ACPI, MMIO holes that still read back). Like one line of the e820 map.
  */
-public record RamRange(long start, long size, Type type) {
+public record RamRange(long start, long size, Type type) implements AddressRange {
 
   /** The e820 classes this model distinguishes. */
   public enum Type {
@@ -29,20 +29,6 @@ public record RamRange(long start, long size, Type type) {
 
   public static RamRange reserved(long start, long size) {
     return new RamRange(start, size, Type.RESERVED);
-  }
-
-  /** The last byte of the range (inclusive), unsigned. */
-  public long last() {
-    return start + size - 1;
-  }
-
-  /** The first address after the range; 0 when the range ends at 2^64. */
-  public long end() {
-    return start + size;
-  }
-
-  public boolean contains(long physical) {
-    return Long.compareUnsigned(physical, start) >= 0 && Long.compareUnsigned(physical, last()) <= 0;
   }
 
   @Override

@@ -85,6 +85,26 @@ public enum PagingMode implements CliNamed {
   }
 
   /**
+   * Whether a table builder may end a mapping at {@code level} with a leaf when pages up to
+   * {@code largest} are wanted: level 1 always; a 4 MiB PDE in 32-bit paging (PSE); a 2 MiB PDE
+   * with PAE or IA-32e paging (2 MiB or 1 GiB wanted); a 1 GiB PDPTE in IA-32e paging only
+   * ({@link #psLeafLevel}; 1 GiB pages need CPUID.80000001H:EDX.Page1GB, §4.1.4).
+   */
+  public boolean leafAllowed(int level, PageSize largest) {
+    if (level == 1) {
+      return true;
+    }
+    return switch (this) {
+      case BITS32 -> level == 2 && largest == PageSize.SIZE_4M;
+      case PAE -> level == 2 && (largest == PageSize.SIZE_2M || largest == PageSize.SIZE_1G);
+      case LEVEL4, LEVEL5 ->
+          (level == 2 && (largest == PageSize.SIZE_2M || largest == PageSize.SIZE_1G))
+              || (level == 3 && largest == PageSize.SIZE_1G);
+      case DISABLED -> false;
+    };
+  }
+
+  /**
    * The physical address a present leaf at {@code level} maps, with {@code frameMask} the
    * address bits the CPU has (a 64-bit leaf's address is the frame with the page-offset bits
    * cleared; a 32-bit 4 MiB PDE uses PSE-36: bits 20:13 hold address bits 39:32, Table 4-4).

@@ -102,7 +102,7 @@ public final class IdentityMapWriter {
         long lo = Math.max(base, start);
         long hi = Math.min(base + span, end);
         long entry;
-        if (lo == base && hi - lo == span && leafAllowed(level, largest)) {
+        if (lo == base && hi - lo == span && mode.leafAllowed(level, largest)) {
           entry = bits32 ? (base & 0xFFC0_0000L) | (((base >>> 32) & 0xFF) << 13) | (leafFlags & 0xFFF) | PS
               : base | leafFlags | PS;
         } else {
@@ -120,17 +120,6 @@ public final class IdentityMapWriter {
     }
     memory.write(frame, buf, 0, buf.length);
     return frame;
-  }
-
-  private boolean leafAllowed(int level, PageSize largest) {
-    return switch (mode) {
-      case BITS32 -> level == 2 && largest == PageSize.SIZE_4M;
-      case PAE -> level == 2 && (largest == PageSize.SIZE_2M || largest == PageSize.SIZE_1G);
-      case LEVEL4, LEVEL5 ->
-          (level == 2 && (largest == PageSize.SIZE_2M || largest == PageSize.SIZE_1G))
-              || (level == 3 && largest == PageSize.SIZE_1G);
-      case DISABLED -> false;
-    };
   }
 
   private String name(int level) {

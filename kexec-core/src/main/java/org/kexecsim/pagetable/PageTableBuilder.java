@@ -162,7 +162,7 @@ public final class PageTableBuilder {
           long next = leaf ? split(entryAddress, e, level, tableFlags) : mode.tableAddress(e);
           walkRange(next, level - 1, va, 0, chunk, 0, tableFlags, largest, overlap);
         }
-      } else if (whole && (pa & (span - 1)) == 0 && leafAllowed(level, largest)) {
+      } else if (whole && (pa & (span - 1)) == 0 && mode.leafAllowed(level, largest)) {
         if (!(present && overlap == Overlap.KEEP)) {
           writeEntry(entryAddress, leafEntry(level, pa, leafFlags));
         }
@@ -253,20 +253,6 @@ public final class PageTableBuilder {
   }
 
   // ---- geometry and formats of the mode ------------------------------------------------------
-
-  private boolean leafAllowed(int level, PageSize largest) {
-    if (level == 1) {
-      return true;
-    }
-    return switch (mode) {
-      case BITS32 -> level == 2 && largest == PageSize.SIZE_4M;
-      case PAE -> level == 2 && (largest == PageSize.SIZE_2M || largest == PageSize.SIZE_1G);
-      case LEVEL4, LEVEL5 ->
-          (level == 2 && (largest == PageSize.SIZE_2M || largest == PageSize.SIZE_1G))
-              || (level == 3 && largest == PageSize.SIZE_1G);
-      case DISABLED -> false;
-    };
-  }
 
   private boolean isLeaf(long e, int level) {
     return level == 1 || ((e & PS) != 0 && mode.psLeafLevel(level));
