@@ -13,11 +13,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kexecsim.cli.html.Browser;
+import org.kexecsim.cli.html.InBrowser;
 import org.openqa.selenium.By;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.WebElement;
@@ -29,22 +28,9 @@ import org.openqa.selenium.interactions.Actions;
  * command's own JSON says: the design's table pages, the written entry, the tagged ranges.
  * Screenshots go to target/html-screens (and to docs/img through scripts/html-screenshots.sh).
  */
-class HtmlPagesBrowserTest {
+class HtmlPagesBrowserTest extends InBrowser {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static Browser browser;
   @TempDir static Path dir;
-
-  @BeforeAll
-  static void start() {
-    browser = Browser.startOrSkip();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-  }
 
   private static JsonNode json(String... args) throws Exception {
     CliRun r = CliRun.of(args);

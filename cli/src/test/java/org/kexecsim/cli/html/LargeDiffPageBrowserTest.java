@@ -10,8 +10,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kexecsim.analyzer.diff.DiffRange;
@@ -27,21 +25,8 @@ import org.openqa.selenium.By;
  * open quickly. The load time is printed (navigation timing and the time page.js took to draw);
  * the assertion on it is generous, for a shared CI machine.
  */
-class LargeDiffPageBrowserTest {
-  private static Browser browser;
+class LargeDiffPageBrowserTest extends InBrowser {
   @TempDir static Path dir;
-
-  @BeforeAll
-  static void start() {
-    browser = Browser.startOrSkip();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-  }
 
   @Test
   void sixtyFourGibDiffStaysSmallAndOpensFast() throws Exception {
