@@ -1,6 +1,8 @@
 package org.kexecsim.mmu;
 
 import org.kexecsim.input.CliNamed;
+import org.kexecsim.memory.PhysicalMemory;
+import org.kexecsim.memory.ReadableMemory;
 
 /** Which paging structures translate linear addresses (SDM Vol. 3A §4.1.1, Table 4-1). */
 public enum PagingMode implements CliNamed {
@@ -55,6 +57,20 @@ public enum PagingMode implements CliNamed {
   /** Bytes of one entry: 4 in 32-bit paging, 8 otherwise. */
   public int entryBytes() {
     return this == BITS32 ? 4 : 8;
+  }
+
+  /** The paging-structure entry at {@code address}, read at this mode's width ({@link #entryBytes}). */
+  public long readEntry(ReadableMemory memory, long address) {
+    return this == BITS32 ? memory.readU32(address) : memory.readU64(address);
+  }
+
+  /** Stores {@code entry} at {@code address} at this mode's width. */
+  public void writeEntry(PhysicalMemory memory, long address, long entry) {
+    if (this == BITS32) {
+      memory.writeU32(address, entry);
+    } else {
+      memory.writeU64(address, entry);
+    }
   }
 
   /** Entries in a table at {@code level}: 1024, 512, or the PAE PDPT's 4 (SDM §4.4.1). */

@@ -284,15 +284,11 @@ public final class PageTableBuilder {
   }
 
   private long readEntry(long address) {
-    return mode == PagingMode.BITS32 ? memory.readU32(address) : memory.readU64(address);
+    return mode.readEntry(memory, address);
   }
 
   private void writeEntry(long address, long value) {
-    if (mode == PagingMode.BITS32) {
-      memory.writeU32(address, value);
-    } else {
-      memory.writeU64(address, value);
-    }
+    mode.writeEntry(memory, address, value);
     entriesWritten++;
   }
 }

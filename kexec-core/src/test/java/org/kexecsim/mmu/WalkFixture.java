@@ -77,16 +77,12 @@ final class WalkFixture {
 
   long entry(int level) {
     long a = entryAddress(level);
-    return mode == PagingMode.BITS32 ? memory.readU32(a) : memory.readU64(a);
+    return mode.readEntry(memory, a);
   }
 
   void setEntry(int level, long value) {
     long a = entryAddress(level);
-    if (mode == PagingMode.BITS32) {
-      memory.writeU32(a, value);
-    } else {
-      memory.writeU64(a, value);
-    }
+    mode.writeEntry(memory, a, value);
   }
 
   void setBits(int level, long bits) {

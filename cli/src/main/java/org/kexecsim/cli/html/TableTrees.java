@@ -77,7 +77,7 @@ final class TableTrees {
           notes.add(t.name() + " (0x" + Long.toHexString(t.virtual()) + "): " + why);
         }
         // as the crash left it in memory (a PAE PDPTE too: where MOV CR3 loaded it from)
-        long before = state.mode() == PagingMode.BITS32 ? pre.readU32(s.entryPhysical()) : pre.readU64(s.entryPhysical());
+        long before = state.mode().readEntry(pre, s.entryPhysical());
         Entry old = n.entries().get(s.index());
         List<Integer> ts = old == null ? new ArrayList<>() : old.targets();
         if (!ts.contains(t.index())) {

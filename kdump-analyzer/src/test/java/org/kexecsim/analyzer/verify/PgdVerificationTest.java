@@ -54,15 +54,11 @@ class PgdVerificationTest {
   }
 
   static long read(SparseMemory m, PagingMode mode, long at) {
-    return mode == PagingMode.BITS32 ? m.readU32(at) : m.readU64(at);
+    return mode.readEntry(m, at);
   }
 
   static void write(SparseMemory m, PagingMode mode, long at, long v) {
-    if (mode == PagingMode.BITS32) {
-      m.writeU32(at, v);
-    } else {
-      m.writeU64(at, v);
-    }
+    mode.writeEntry(m, at, v);
   }
 
   RegisterFile regs(CrashedKernel k, long cr3) {

@@ -38,15 +38,11 @@ class PgdVerifierTest {
   }
 
   static long readEntry(SparseMemory m, PagingMode mode, long address) {
-    return mode == PagingMode.BITS32 ? m.readU32(address) : m.readU64(address);
+    return mode.readEntry(m, address);
   }
 
   static void writeEntry(SparseMemory m, PagingMode mode, long address, long value) {
-    if (mode == PagingMode.BITS32) {
-      m.writeU32(address, value);
-    } else {
-      m.writeU64(address, value);
-    }
+    mode.writeEntry(m, address, value);
   }
 
   @EachPagingMode
