@@ -37,11 +37,7 @@ import picocli.CommandLine.Option;
 final class PrepareCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--arch", required = true, description = "i386, pae or x86_64")
-  String arch;
-
-  @Option(names = "--design", required = true, description = "legacy, page-table-a, single-table or mainline")
-  String design;
+  @CommandLine.Mixin DesignChoice choice = new DesignChoice();
 
   @Option(names = "--ram", defaultValue = "4G", description = "RAM size (4G, 512M, 32T) or an e820-style map "
       + "(0-0x9fffffff,0xa0000000+64M:reserved,...); default: ${DEFAULT-VALUE}")
@@ -70,14 +66,8 @@ final class PrepareCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Arch a;
-    TransitionDesign d;
-    try {
-      a = Arch.fromCliName(arch);
-      d = TransitionDesign.fromCliName(design);
-    } catch (RuntimeException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-    }
+    Arch a = choice.arch(spec.commandLine());
+    TransitionDesign d = choice.design(spec.commandLine());
     RamMap map = ram.contains("-") || ram.contains("+") ? RamMap.parse(ram)
         : RamMap.ofSize(Numbers.ram(spec.commandLine(), "--ram", sizeOf(ram), a));
     RamLimit.check(a, map); // a parsed map's end too, not only a size

@@ -42,11 +42,7 @@ final class TransitionCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--arch", required = true, description = "i386, pae or x86_64")
-  String arch;
-
-  @Option(names = "--design", required = true, description = "legacy, page-table-a, single-table or mainline")
-  String design;
+  @CommandLine.Mixin DesignChoice choice = new DesignChoice();
 
   @Option(names = "--ram", defaultValue = "4G", converter = Numbers.class, description = "RAM size (default: ${DEFAULT-VALUE})")
   long ram;
@@ -137,23 +133,14 @@ final class TransitionCommand implements Callable<Integer> {
   }
 
   TransitionRequest request() {
-    Arch a = switch (arch) {
-      case "i386" -> Arch.I386;
-      case "pae" -> Arch.PAE;
-      case "x86_64" -> Arch.X86_64;
-      default -> throw new CommandLine.ParameterException(spec.commandLine(), "--arch must be i386, pae or x86_64, not '" + arch + "'");
-    };
-    TransitionDesign d;
+    Arch a = choice.arch(spec.commandLine());
+    TransitionDesign d = choice.design(spec.commandLine());
+    ImageType type;
     try {
-      d = TransitionDesign.fromCliName(design);
-    } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--design: " + e.getMessage());
+      type = ImageType.fromCliName(kexec);
+    } catch (RuntimeException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--kexec: " + e.getMessage());
     }
-    ImageType type = switch (kexec) {
-      case "crash" -> ImageType.CRASH;
-      case "normal" -> ImageType.NORMAL;
-      default -> throw new CommandLine.ParameterException(spec.commandLine(), "--kexec must be crash or normal");
-    };
     if (maxSteps <= 0) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--max-steps must be positive");
     }
