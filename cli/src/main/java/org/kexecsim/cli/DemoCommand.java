@@ -8,8 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.RootTableFinder;
@@ -142,7 +140,7 @@ final class DemoCommand implements Callable<Integer> {
     TransitionImages.Written w = TransitionImages.write(r, dir, true);
     PgdVerdict verdict;
     try (Dump pre = ElfCoreReader.open(w.pre()); Dump post = ElfCoreReader.open(w.post())) {
-      PagingContext ctx = RootTableFinder.find(pre, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext ctx = RootTableFinder.find(pre);
       verdict = PgdVerifier.verify(pre.physicalMemory(), post.physicalMemory(), ctx);
     }
     boolean expected = r.outcome().success()

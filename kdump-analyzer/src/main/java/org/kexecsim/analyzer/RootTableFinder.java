@@ -64,6 +64,11 @@ public final class RootTableFinder {
 
   private RootTableFinder() {}
 
+  /** The root the dump itself names, as the commands find it without --cr3, --mode or --cpu (CPU 0's notes first). */
+  public static PagingContext find(Dump dump) {
+    return find(dump, OptionalLong.empty(), Optional.empty(), 0);
+  }
+
   /**
    * @param dump the image, for its notes (may be a raw image, which has none)
    * @param cr3 an explicit CR3, used as given (the hardware ignores PCID bits itself)

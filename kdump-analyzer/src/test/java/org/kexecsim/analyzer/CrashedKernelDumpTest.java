@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -55,14 +54,14 @@ class CrashedKernelDumpTest {
     Path qemu = SimulatedMachine.readelf(write(k, CoreSpec.qemu(cls, prArch, ram, List.of(new CpuSnapshot(1, regs)),
         Optional.empty()), "qemu"));
     try (Dump v = ElfCoreReader.open(vmcore); Dump q = ElfCoreReader.open(qemu)) {
-      PagingContext fromInfo = RootTableFinder.find(v, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext fromInfo = RootTableFinder.find(v);
       assertEquals(k.kernelPgd(), fromInfo.root(), fromInfo.rootSource());
       assertEquals(arch.pagingMode(), fromInfo.mode(), fromInfo.modeSource());
       long pa = Vtop.translate(v.physicalMemory(), fromInfo, List.of(k.relocateKernelVirtual())).results().getFirst()
           .physical().orElseThrow();
       assertEquals(k.relocateKernelPhysical(), pa, "relocate_new_kernel through the vmcore");
 
-      PagingContext fromCr3 = RootTableFinder.find(q, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext fromCr3 = RootTableFinder.find(q);
       assertEquals(k.currentPgd(), fromCr3.root(), fromCr3.rootSource());
       assertTrue(PgdVerifier.verify(q.physicalMemory(), v.physicalMemory(), fromCr3).preserved(),
           "the vmcore leaves out only the crash region, which holds none of the old kernel's tables");

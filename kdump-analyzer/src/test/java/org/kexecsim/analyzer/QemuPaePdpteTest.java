@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kexecsim.analyzer.SimulatedMachine.Mapping;
@@ -63,7 +61,7 @@ class QemuPaePdpteTest {
         "the CPU model still refuses to load these PDPTEs");
 
     try (Dump dump = machine.openQemu(dir, ElfClass.ELF32)) {
-      PagingContext ctx = RootTableFinder.find(dump, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext ctx = RootTableFinder.find(dump);
       assertEquals(touched.size(), ctx.rootFindings().size(), "one finding per present PDPTE");
 
       List<Long> vas = new ArrayList<>();

@@ -9,8 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.kexecsim.analyzer.ptdump.PtDump;
 import org.kexecsim.analyzer.ptdump.PtDumpReport;
@@ -54,7 +52,7 @@ class RealKdumpVmcoreTest {
   }
 
   static PagingContext crashedKernelRoot(Dump vmcore) {
-    return RootTableFinder.find(vmcore, OptionalLong.empty(), Optional.empty(), 0);
+    return RootTableFinder.find(vmcore);
   }
 
   static VtopResult translate(Dump dump, PagingContext ctx, long va) {
@@ -136,7 +134,7 @@ class RealKdumpVmcoreTest {
   void qemusDumpBeforeThePanicTranslatesTheBannerToTheSameBytes() throws Exception {
     try (Dump vmcore = ElfCoreReader.open(real.vmcore()); Dump qemu = ElfCoreReader.open(real.qemuElf())) {
       long va = sym.get("linux_banner");
-      PagingContext q = RootTableFinder.find(qemu, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext q = RootTableFinder.find(qemu);
       assertTrue(q.rootSource().startsWith("QEMU note of CPU 0"), q.rootSource());
       long inQemu = translate(qemu, q, va).physical().getAsLong();
       long inVmcore = translate(vmcore, crashedKernelRoot(vmcore), va).physical().getAsLong();

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -129,7 +128,7 @@ class RealPaeDumpTest {
   @Test
   void qemusDumpTranslatesThroughTheCr3OfItsNoteDespiteTcgsPdpteBit() throws Exception {
     try (Dump qemu = ElfCoreReader.open(real.qemuElf())) {
-      PagingContext ctx = RootTableFinder.find(qemu, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext ctx = RootTableFinder.find(qemu);
       assertEquals(PagingMode.PAE, ctx.mode());
       for (String name : List.of("linux_banner", "_stext", "init_uts_ns", "swapper_pg_dir")) {
         assertEquals(lowmemPa(sym.get(name)), translate(qemu, ctx, sym.get(name)), name);
@@ -143,7 +142,7 @@ class RealPaeDumpTest {
   @Test
   void theVmcoresRootIsSwapperPgDirFromVmcoreinfoAndTranslatesTheBanner() throws Exception {
     try (Dump vmcore = ElfCoreReader.open(real.vmcore())) {
-      PagingContext ctx = RootTableFinder.find(vmcore, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext ctx = RootTableFinder.find(vmcore);
       assertEquals(PagingMode.PAE, ctx.mode());
       assertEquals(lowmemPa(sym.get("swapper_pg_dir")), ctx.root());
       long pa = translate(vmcore, ctx, sym.get("linux_banner"));
@@ -160,7 +159,7 @@ class RealPaeDumpTest {
   @Test
   void ptdumpSeesThePaeKernelTextExecutableAndReadOnly() throws Exception {
     try (Dump vmcore = ElfCoreReader.open(real.vmcore())) {
-      PtDumpReport pt = PtDump.dump(vmcore.physicalMemory(), RootTableFinder.find(vmcore, OptionalLong.empty(), Optional.empty(), 0));
+      PtDumpReport pt = PtDump.dump(vmcore.physicalMemory(), RootTableFinder.find(vmcore));
       long stext = sym.get("_stext");
       long etext = sym.get("_etext");
       // arch/x86/mm/init_32.c mark_rodata_ro: text read-only; NX (PAE has it) kept off for text.
@@ -177,7 +176,7 @@ class RealPaeDumpTest {
   @Test
   void verifyPgdFindsTheRootAndTheKernelTextKeptUpToHardwareAccessedDirtyBits() throws Exception {
     try (Dump vmcore = ElfCoreReader.open(real.vmcore()); Dump qemu = ElfCoreReader.open(real.qemuElf())) {
-      PagingContext ctx = RootTableFinder.find(vmcore, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext ctx = RootTableFinder.find(vmcore);
       PgdVerdict v = PgdVerifier.verify(qemu.physicalMemory(), vmcore.physicalMemory(), ctx);
       assertTrue(v.tablesChecked() > 4, "walked " + v.tablesChecked() + " tables");
       RealKdumpVmcoreTest.assertKeptUpToAccessedDirty(v, ctx.root(), sym.get("_stext"), sym.get("_etext"));

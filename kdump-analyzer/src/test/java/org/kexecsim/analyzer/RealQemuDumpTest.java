@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.kexecsim.analyzer.ptdump.PtDump;
 import org.kexecsim.analyzer.ptdump.PtDumpReport;
@@ -32,7 +30,7 @@ class RealQemuDumpTest {
     RealDumps.Set real = RealDumps.x86_64();
     Map<String, Long> symbols = real.symbols();
     try (Dump dump = ElfCoreReader.open(real.qemuElf())) {
-      PagingContext ctx = RootTableFinder.find(dump, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext ctx = RootTableFinder.find(dump);
       assertEquals(PagingMode.LEVEL4, ctx.mode());
       assertTrue(ctx.rootSource().startsWith("QEMU note of CPU 0"), ctx.rootSource());
 

@@ -27,7 +27,7 @@ class RootTableFinderTest {
         .symbol("init_top_pgt", RootTableFinder.START_KERNEL_MAP + machine.cr3() - physBase)
         .number("phys_base", physBase).number("pgtable_l5_enabled", 0).build();
     try (Dump d = ElfCoreReader.open(machine.writeVmcore(dir.resolve("vmcore"), ElfClass.ELF64, info))) {
-      PagingContext ctx = RootTableFinder.find(d, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext ctx = RootTableFinder.find(d);
       assertEquals(machine.cr3(), ctx.root());
       assertEquals(PagingMode.LEVEL4, ctx.mode());
       assertEquals(String.format("VMCOREINFO SYMBOL(init_top_pgt) 0x%x - 0xffffffff80000000 + NUMBER(phys_base) 0x200000",
@@ -41,7 +41,7 @@ class RootTableFinderTest {
     VmcoreInfo info = VmcoreInfo.builder().symbol("swapper_pg_dir", RootTableFinder.PAGE_OFFSET_I386 + machine.cr3())
         .config("X86_PAE").build();
     try (Dump d = ElfCoreReader.open(machine.writeVmcore(dir.resolve("vmcore"), ElfClass.ELF32, info))) {
-      PagingContext ctx = RootTableFinder.find(d, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext ctx = RootTableFinder.find(d);
       assertEquals(machine.cr3(), ctx.root());
       assertEquals(PagingMode.PAE, ctx.mode());
     }
@@ -55,7 +55,7 @@ class RootTableFinderTest {
     VmcoreInfo info = VmcoreInfo.builder().symbol("init_top_pgt", RootTableFinder.START_KERNEL_MAP + machine.cr3())
         .number("phys_base", 0).build();
     try (Dump d = qemuWithInfo(machine, userCr3, Optional.of(info), "core")) {
-      PagingContext ctx = RootTableFinder.find(d, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext ctx = RootTableFinder.find(d);
       assertEquals(machine.cr3(), ctx.root());
       assertTrue(ctx.rootSource().contains("PTI user PGD bit 12 masked"), ctx.rootSource());
       assertTrue(ctx.rootSource().contains("CR3 is it + 0x1000"), ctx.rootSource());
@@ -65,7 +65,7 @@ class RootTableFinderTest {
       assertEquals(PagingMode.PAE, explicit.mode());
     }
     try (Dump d = qemuWithInfo(machine, userCr3, Optional.empty(), "bare")) {
-      PagingContext ctx = RootTableFinder.find(d, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext ctx = RootTableFinder.find(d);
       assertEquals(machine.cr3() | (1L << 12), ctx.root(), "nothing shows PTI: CR3's own table (PCID bits are never address bits)");
       assertTrue(ctx.rootSource().contains("used as is (no VMCOREINFO kernel root to show PTI)"), ctx.rootSource());
     }
@@ -86,7 +86,7 @@ class RootTableFinderTest {
         .number("phys_base", 0).build();
     for (Optional<VmcoreInfo> info : java.util.List.of(Optional.<VmcoreInfo>empty(), Optional.of(elsewhere))) {
       try (Dump d = qemuWithInfo(machine, 0x1000, info, "core" + info.isPresent())) {
-        PagingContext ctx = RootTableFinder.find(d, OptionalLong.empty(), Optional.empty(), 0);
+        PagingContext ctx = RootTableFinder.find(d);
         assertEquals(0x1000, ctx.root(), ctx.rootSource());
         assertTrue(ctx.rootSource().contains("CR3 0x1000 used as is"), ctx.rootSource());
         assertEquals(0x20_0123L, org.kexecsim.analyzer.vtop.Vtop.translate(d.physicalMemory(), ctx, java.util.List.of(va + 0x123))
@@ -106,12 +106,12 @@ class RootTableFinderTest {
     VmcoreInfo info = VmcoreInfo.parse(new String(k.vmcoreinfoData(), java.nio.charset.StandardCharsets.US_ASCII).replace("\0", ""));
     SimulatedMachine machine = new SimulatedMachine(k.memory(), PagingMode.LEVEL4, k.kernelPgd(), java.util.List.of(), java.util.List.of());
     try (Dump d = qemuWithInfo(machine, proc | (1L << 12), Optional.of(info), "proc")) {
-      PagingContext ctx = RootTableFinder.find(d, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext ctx = RootTableFinder.find(d);
       assertEquals(proc, ctx.root(), ctx.rootSource());
       assertTrue(ctx.rootSource().contains("shares the upper-half PML4 entries"), ctx.rootSource());
     }
     try (Dump d = qemuWithInfo(machine, proc, Optional.of(info), "kernelmode")) {
-      PagingContext ctx = RootTableFinder.find(d, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext ctx = RootTableFinder.find(d);
       assertEquals(proc, ctx.root(), "bit 12 clear: the kernel pgd itself, used as is");
       assertTrue(ctx.rootSource().contains("no PTI evidence"), ctx.rootSource());
     }
@@ -121,7 +121,7 @@ class RootTableFinderTest {
       k.memory().writeU64(proc + 4096 + off, k.memory().readU64(proc + off));
     }
     try (Dump d = qemuWithInfo(machine, proc | (1L << 12), Optional.of(info), "neighbour")) {
-      PagingContext ctx = RootTableFinder.find(d, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext ctx = RootTableFinder.find(d);
       assertEquals(proc | (1L << 12), ctx.root(), ctx.rootSource());
       assertTrue(ctx.rootSource().contains("used as is"), ctx.rootSource());
     }
@@ -141,7 +141,7 @@ class RootTableFinderTest {
       machine.memory().writeU64(user + 8L * i, i < 3 ? e | org.kexecsim.mmu.PageTableEntry.A : 0);
     }
     try (Dump d = qemuWithInfo(machine, user, Optional.empty(), "pae-pti", ElfClass.ELF32)) {
-      PagingContext ctx = RootTableFinder.find(d, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext ctx = RootTableFinder.find(d);
       assertEquals(kernel, ctx.root(), ctx.rootSource());
       assertTrue(ctx.rootSource().contains("repeats CR3's user-half entries but not its kernel half"), ctx.rootSource());
       long text = SimulatedMachine.textVa(PagingMode.PAE);
@@ -151,7 +151,7 @@ class RootTableFinderTest {
     // user halves differ (another PMD under PDPTE 0): two unrelated pgds side by side
     machine.memory().writeU64(user, machine.memory().readU64(user) ^ 0x10_0000L);
     try (Dump d = qemuWithInfo(machine, user, Optional.empty(), "pae-two", ElfClass.ELF32)) {
-      assertEquals(user, RootTableFinder.find(d, OptionalLong.empty(), Optional.empty(), 0).root());
+      assertEquals(user, RootTableFinder.find(d).root());
     }
   }
 
@@ -174,7 +174,7 @@ class RootTableFinderTest {
     try (Dump d = org.kexecsim.dump.RawImage.open(
         SimulatedMachine.writeRaw(machine.memory(), dir.resolve("raw")), SimulatedMachine.RAM)) {
       AnalysisException e = assertThrows(AnalysisException.class,
-          () -> RootTableFinder.find(d, OptionalLong.empty(), Optional.empty(), 0));
+          () -> RootTableFinder.find(d));
       assertEquals(AnalysisException.Kind.USAGE, e.kind());
       assertEquals(machine.cr3(), RootTableFinder.find(d, OptionalLong.of(machine.cr3()), Optional.of(PagingMode.LEVEL4), 0).root());
     }

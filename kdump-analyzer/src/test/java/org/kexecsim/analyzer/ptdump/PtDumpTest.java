@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
-import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kexecsim.analyzer.PagingContext;
@@ -32,7 +30,7 @@ class PtDumpTest {
   void eachMappingThatWasBuiltIsOneCoalescedRangeWithItsRights(PagingMode mode) throws Exception {
     SimulatedMachine machine = SimulatedMachine.build(mode, 2);
     try (Dump dump = machine.openQemu(dir, ElfClass.ELF64)) {
-      PagingContext ctx = RootTableFinder.find(dump, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext ctx = RootTableFinder.find(dump);
       PtDumpReport report = PtDump.dump(dump.physicalMemory(), ctx);
       List<Mapping> expected = machine.mappings().stream()
           .sorted(Comparator.comparing((Mapping m) -> mode.canonical(m.va()), Long::compareUnsigned)).toList();

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Random;
 import org.junit.jupiter.api.io.TempDir;
 import org.kexecsim.analyzer.PagingContext;
@@ -35,7 +34,7 @@ class PtovRdRoundTripTest {
   void ptovOfVtopOfAMappedAddressContainsIt(PagingMode mode) throws Exception {
     SimulatedMachine machine = SimulatedMachine.build(mode, 7);
     try (Dump dump = machine.openQemu(dir, machine.nativeClass())) {
-      PagingContext ctx = RootTableFinder.find(dump, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext ctx = RootTableFinder.find(dump);
       Random r = new Random(16);
       PageWalker walker = new PageWalker(dump.physicalMemory());
       List<Long> vas = new ArrayList<>();
@@ -76,7 +75,7 @@ class PtovRdRoundTripTest {
   void aVirtualReadIsTheBytesAtEachPagesTranslation(PagingMode mode) throws Exception {
     SimulatedMachine machine = SimulatedMachine.build(mode, 9);
     try (Dump dump = machine.openQemu(dir, machine.nativeClass())) {
-      PagingContext ctx = RootTableFinder.find(dump, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext ctx = RootTableFinder.find(dump);
       PageWalker walker = new PageWalker(dump.physicalMemory());
       Random r = new Random(3);
       for (int i = 0; i < 50; i++) {

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.Optional;
-import java.util.OptionalLong;
 import org.junit.jupiter.api.io.TempDir;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.RootTableFinder;
@@ -28,7 +26,7 @@ class PgdVerifierTest {
     ElfClass cls = machine.mode().isLongMode() ? ElfClass.ELF64 : ElfClass.ELF32;
     try (Dump b = ElfCoreReader.open(machine.writeQemu(dir.resolve("before"), cls));
         Dump a = ElfCoreReader.open(machine.writeQemu(after, dir.resolve("after"), cls, machine.registers()))) {
-      PagingContext ctx = RootTableFinder.find(b, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext ctx = RootTableFinder.find(b);
       return PgdVerifier.verify(b.physicalMemory(), a.physicalMemory(), ctx);
     }
   }

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.OptionalLong;
 import org.junit.jupiter.api.io.TempDir;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.RootTableFinder;
@@ -25,7 +23,7 @@ class VtopTest {
   void everyAddressOfWhatWasMappedTranslatesThroughTheDumpToWhereItWasMapped(PagingMode mode) throws Exception {
     SimulatedMachine machine = SimulatedMachine.build(mode, 1);
     try (Dump dump = machine.openQemu(dir, machine.nativeClass())) {
-      PagingContext ctx = RootTableFinder.find(dump, OptionalLong.empty(), Optional.empty(), 0);
+      PagingContext ctx = RootTableFinder.find(dump);
       assertEquals(mode, ctx.mode());
       assertEquals(machine.cr3(), ctx.root());
       assertTrue(ctx.rootSource().startsWith("QEMU note of CPU 0"), ctx.rootSource());
