@@ -32,7 +32,7 @@ import org.kexecsim.testing.Machines;
 
 /** The analysis commands end to end: exit codes, one-line errors, JSON format tags. */
 class DumpCommandsTest {
-  static final long DIRECT = 0xffff_8880_0000_0000L;
+  static final long DIRECT = Machines.DIRECT_MAP;
 
   @TempDir Path dir;
   SparseMemory memory;
@@ -40,9 +40,7 @@ class DumpCommandsTest {
   Path before;
 
   Path write(SparseMemory m, String name) throws IOException {
-    long[] c = Machines.controlFor(PagingMode.LEVEL4);
-    RegisterFile regs = RegisterFile.EMPTY.with(Register.CR0, c[0]).with(Register.CR3, cr3).with(Register.CR4, c[1])
-        .with(Register.EFER, c[2] | 1L << 10);
+    RegisterFile regs = Machines.longModeRegisters(cr3);
     Path out = dir.resolve(name);
     ElfCoreWriter.write(m, CoreSpec.qemu(ElfClass.ELF64, PrStatus.Arch.X86_64, m.ramMap().ranges(),
         List.of(new CpuSnapshot(1, regs)), Optional.empty()), out, false);
@@ -51,10 +49,8 @@ class DumpCommandsTest {
 
   @BeforeEach
   void machine() throws IOException {
-    memory = new SparseMemory(RamMap.ofSize(64L << 20));
-    PageTableBuilder b = PageTableBuilder.create(memory, PagingMode.LEVEL4, new BumpFrameAllocator(32L << 20, 48L << 20));
-    b.map(DIRECT, 0, 32L << 20, PageTableEntry.PAGE_KERNEL, PageSize.SIZE_2M);
-    cr3 = b.root();
+    memory = Machines.ram(64L << 20);
+    cr3 = Machines.directMap(memory, 32L << 20, 48L << 20, 32L << 20, PageSize.SIZE_2M).root();
     memory.writeU64(0x123000, 0x1122334455667788L);
     before = write(memory, "before");
   }

@@ -18,13 +18,9 @@ import org.kexecsim.dump.ElfCoreWriter;
 import org.kexecsim.dump.PrStatus;
 import org.kexecsim.dump.kdump.KdumpTestWriter;
 import org.kexecsim.dump.kdump.PageCodec;
-import org.kexecsim.memory.RamMap;
 import org.kexecsim.memory.SparseMemory;
 import org.kexecsim.mmu.PageSize;
-import org.kexecsim.mmu.PageTableEntry;
-import org.kexecsim.mmu.PagingMode;
-import org.kexecsim.pagetable.BumpFrameAllocator;
-import org.kexecsim.pagetable.PageTableBuilder;
+import org.kexecsim.testing.Machines;
 
 /**
  * Pages a dump level excluded are stated, never read as zeros: vtop says the page is not in the
@@ -32,7 +28,7 @@ import org.kexecsim.pagetable.PageTableBuilder;
  * difference, checksum says how much it did not cover.
  */
 class ExcludedPagesCommandTest {
-  static final long DIRECT = 0xffff_8880_0000_0000L;
+  static final long DIRECT = Machines.DIRECT_MAP;
 
   @TempDir Path dir;
   SparseMemory memory;
@@ -42,10 +38,8 @@ class ExcludedPagesCommandTest {
 
   @BeforeEach
   void machine() throws IOException {
-    memory = new SparseMemory(RamMap.ofSize(16L << 20));
-    PageTableBuilder b = PageTableBuilder.create(memory, PagingMode.LEVEL4, new BumpFrameAllocator(8L << 20, 12L << 20));
-    b.map(DIRECT, 0, 4L << 20, PageTableEntry.PAGE_KERNEL, PageSize.SIZE_4K);
-    cr3 = b.root();
+    memory = Machines.ram(16L << 20);
+    cr3 = Machines.directMap(memory, 8L << 20, 12L << 20, 4L << 20, PageSize.SIZE_4K).root();
     memory.writeU64(0x123000, 0x1122334455667788L);
     memory.writeU64(0x124000, 0x99);
     elf = dir.resolve("vmcore");

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -25,12 +24,9 @@ import org.kexecsim.dump.PrStatus;
 import org.kexecsim.dump.Register;
 import org.kexecsim.dump.RegisterFile;
 import org.kexecsim.dump.VmcoreInfo;
-import org.kexecsim.memory.RamMap;
 import org.kexecsim.memory.SparseMemory;
 import org.kexecsim.mmu.PageSize;
 import org.kexecsim.mmu.PageTableEntry;
-import org.kexecsim.mmu.PagingMode;
-import org.kexecsim.pagetable.BumpFrameAllocator;
 import org.kexecsim.pagetable.PageTableBuilder;
 import org.kexecsim.testing.Machines;
 
@@ -40,7 +36,7 @@ import org.kexecsim.testing.Machines;
  * VMCOREINFO naming init_top_pgt (so that --cr3 init_top_pgt is the root).
  */
 class SymbolsRdPtovInfoCommandsTest {
-  static final long DIRECT = 0xffff_8880_0000_0000L;
+  static final long DIRECT = Machines.DIRECT_MAP;
   static final long KERNEL_MAP = 0xffff_ffff_8000_0000L;
   static final long TEXT = 0xffff_ffff_8100_0000L;
   static final ObjectMapper JSON = new ObjectMapper();
@@ -54,16 +50,13 @@ class SymbolsRdPtovInfoCommandsTest {
 
   @BeforeEach
   void machine() throws IOException {
-    memory = new SparseMemory(RamMap.ofSize(64L << 20));
-    PageTableBuilder b = PageTableBuilder.create(memory, PagingMode.LEVEL4, new BumpFrameAllocator(32L << 20, 48L << 20));
-    b.map(DIRECT, 0, 32L << 20, PageTableEntry.PAGE_KERNEL, PageSize.SIZE_2M);
+    memory = Machines.ram(64L << 20);
+    PageTableBuilder b = Machines.directMap(memory, 32L << 20, 48L << 20, 32L << 20, PageSize.SIZE_2M);
     b.map(TEXT, 16L << 20, 16L << 20, PageTableEntry.PAGE_KERNEL, PageSize.SIZE_2M);
     cr3 = b.root();
     memory.writeU64(0x123000, 0x1122334455667788L);
     memory.write((16L << 20) + 0x100, "Linux version 9.9".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, 17);
-    long[] c = Machines.controlFor(PagingMode.LEVEL4);
-    regs = RegisterFile.EMPTY.with(Register.CR0, c[0]).with(Register.CR3, cr3).with(Register.CR4, c[1])
-        .with(Register.EFER, c[2] | 1L << 10).with(Register.RIP, TEXT + 0x42).with(Register.RSP, DIRECT + 0x8000).with(Register.CS, 0x10);
+    regs = Machines.longModeRegisters(cr3).with(Register.RIP, TEXT + 0x42).with(Register.RSP, DIRECT + 0x8000).with(Register.CS, 0x10);
     VmcoreInfo info = VmcoreInfo.builder().osRelease("9.9.0-test").symbol("init_top_pgt", KERNEL_MAP + cr3).number("phys_base", 0)
         .line("CRASHTIME=1700000000").build();
     image = dir.resolve("core");

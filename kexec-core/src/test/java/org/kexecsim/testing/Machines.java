@@ -11,6 +11,12 @@ import org.kexecsim.mmu.CpuFeatures;
 import org.kexecsim.mmu.Efer;
 import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
+import org.kexecsim.dump.Register;
+import org.kexecsim.dump.RegisterFile;
+import org.kexecsim.mmu.PageSize;
+import org.kexecsim.mmu.PageTableEntry;
+import org.kexecsim.pagetable.BumpFrameAllocator;
+import org.kexecsim.pagetable.PageTableBuilder;
 
 /** Test fixtures shared across modules (kexec-core's test-jar): small machines and paging states. */
 public final class Machines {
@@ -37,6 +43,26 @@ public final class Machines {
 
   public static SparseMemory ram(long bytes) {
     return new SparseMemory(RamMap.ofSize(bytes));
+  }
+
+  /** Linux x86_64's direct map without KASLR (__PAGE_OFFSET_BASE_L4, arch/x86/include/asm/page_64_types.h). */
+  public static final long DIRECT_MAP = 0xffff_8880_0000_0000L;
+
+  /**
+   * 4-level tables in {@code memory}, their pages taken from {@code [tablesFrom, tablesTo)}, that
+   * map RAM {@code [0, bytes)} at {@link #DIRECT_MAP} with kernel pages of {@code page}.
+   */
+  public static PageTableBuilder directMap(SparseMemory memory, long tablesFrom, long tablesTo, long bytes, PageSize page) {
+    PageTableBuilder b = PageTableBuilder.create(memory, PagingMode.LEVEL4, new BumpFrameAllocator(tablesFrom, tablesTo));
+    b.map(DIRECT_MAP, 0, bytes, PageTableEntry.PAGE_KERNEL, page);
+    return b;
+  }
+
+  /** An x86_64 CPU in 4-level paging on the tables at {@code cr3}: {@link #controlFor} LEVEL4, EFER.LMA set as the CPU sets it. */
+  public static RegisterFile longModeRegisters(long cr3) {
+    long[] c = controlFor(PagingMode.LEVEL4);
+    return RegisterFile.EMPTY.with(Register.CR0, c[0]).with(Register.CR3, cr3).with(Register.CR4, c[1])
+        .with(Register.EFER, c[2] | Efer.LMA);
   }
 
   /** CR0/CR4/EFER that select {@code mode} with WP and, where the mode has XD, NXE. */
