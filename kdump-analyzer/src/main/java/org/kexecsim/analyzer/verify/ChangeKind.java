@@ -40,7 +40,7 @@ public enum ChangeKind {
     if ((before & P) == 0 || (after & P) == 0) {
       return SOFTWARE; // walks neither use nor mark a non-present entry
     }
-    boolean leaf = level == 1 || ((before & PS) != 0 && (level == 2 || (level == 3 && mode.isLongMode())));
+    boolean leaf = level == 1 || ((before & PS) != 0 && mode.psLeafLevel(level));
     long hardware = A | (leaf ? D : 0);
     long diff = before ^ after;
     return (diff & ~hardware) == 0 && (after & diff) == diff ? ACCESSED_DIRTY : SOFTWARE;
