@@ -188,12 +188,20 @@ public final class VmcoreInfo {
     return "VMCOREINFO" + entries;
   }
 
-  /** Writes lines in the kernel's formats. */
+  /**
+   * Writes lines in the kernel's formats (include/linux/vmcore_info.h: SYMBOL() hex without 0x,
+   * NUMBER() decimal, OFFSET/SIZE/LENGTH decimal): the one writer, for the synthetic kernel's
+   * note and for tests.
+   */
   public static final class Builder {
     private final StringBuilder sb = new StringBuilder();
 
     public Builder osRelease(String release) {
       return line("OSRELEASE=" + release);
+    }
+
+    public Builder buildId(String hex40) {
+      return line("BUILD-ID=" + hex40);
     }
 
     public Builder pageSize(long bytes) {
@@ -229,6 +237,12 @@ public final class VmcoreInfo {
     public Builder line(String line) {
       sb.append(line).append('\n');
       return this;
+    }
+
+    /** The note's data as the kernel leaves it: every line, cut at {@link #MAX_BYTES} (the kernel WARNs and truncates). */
+    public byte[] kernelData() {
+      byte[] b = sb.toString().getBytes(StandardCharsets.US_ASCII);
+      return b.length <= MAX_BYTES ? b : java.util.Arrays.copyOf(b, MAX_BYTES);
     }
 
     public VmcoreInfo build() {

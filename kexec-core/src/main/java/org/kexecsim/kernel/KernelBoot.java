@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import org.kexecsim.dump.VmcoreInfo;
 import org.kexecsim.kimage.Arch;
 import org.kexecsim.kimage.CrashKernelSpec;
 import org.kexecsim.kimage.CrashRegion;
@@ -191,8 +192,8 @@ public final class KernelBoot {
       // node_online_map (mm/page_alloc.c node_states[N_ONLINE]): one node, node 0, online; kept
       // in the same data page, right after the (i386) mem_map pointer, so nothing else moves.
       memory.writeU64(memMapPa + NODE_ONLINE_MAP_OFFSET, 1L);
-      byte[] vmcoreinfo = vmcoreinfo(text, kernelPgd, physBase, text.virtual(utsPa), text.virtual(memMapPa), memmap)
-          .note().withFinalNote();
+      byte[] vmcoreinfo = new ElfNote(VmcoreInfo.NOTE_NAME, 0,
+          vmcoreinfo(text, kernelPgd, physBase, text.virtual(utsPa), text.virtual(memMapPa), memmap).kernelData()).withFinalNote();
       memory.write(vmcoreinfoPa, vmcoreinfo, 0, vmcoreinfo.length);
 
       long bannerVirtual = writeBanner(frames, text); // before the memmap, so nothing allocated before it moves
@@ -484,7 +485,7 @@ public final class KernelBoot {
       memory.write(pa, uts, 0, uts.length);
     }
 
-    private VmcoreInfoText vmcoreinfo(KernelText text, long kernelPgd, long physBase, long utsVirtual, long memMapVirtual,
+    private VmcoreInfo.Builder vmcoreinfo(KernelText text, long kernelPgd, long physBase, long utsVirtual, long memMapVirtual,
         StructPageArray memmap) {
       StringBuilder buildId = new StringBuilder();
       SplittableRandom idRandom = new SplittableRandom(seed ^ 0x5EED);
@@ -492,7 +493,7 @@ public final class KernelBoot {
         buildId.append(String.format("%02x", idRandom.nextInt(256)));
       }
       long pgdVirtual = text.virtual(kernelPgd);
-      VmcoreInfoText v = new VmcoreInfoText()
+      VmcoreInfo.Builder v = VmcoreInfo.builder()
           .osRelease(OSRELEASE)
           .buildId(buildId.toString())
           .pageSize(PhysicalMemory.PAGE_SIZE)
