@@ -5,7 +5,6 @@ import static org.kexecsim.dump.ElfConstants.*;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -13,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import org.kexecsim.elf.ElfFields;
 
 /**
  * Opens an ELF32 or ELF64 core file (the kernel's /proc/vmcore, QEMU's dump-guest-memory, this
@@ -34,12 +34,14 @@ public final class ElfCoreReader {
 
   private final String name;
   private final MemorySegment file;
+  private final ElfFields in;
   private final long size;
   private ElfClass elfClass;
 
   private ElfCoreReader(String name, MemorySegment file) {
     this.name = name;
     this.file = file;
+    this.in = new ElfFields(file);
     this.size = file.byteSize();
   }
 
@@ -59,31 +61,31 @@ public final class ElfCoreReader {
   }
 
   private Dump read(Path path, Arena arena) {
-    if (size < 16 || u8(0) != 0x7f || u8(1) != 'E' || u8(2) != 'L' || u8(3) != 'F') {
+    if (size < 16 || in.u8(0) != 0x7f || in.u8(1) != 'E' || in.u8(2) != 'L' || in.u8(3) != 'F') {
       throw bad(0, "not an ELF file (no \\x7fELF magic)");
     }
-    elfClass = switch (u8(4)) {
+    elfClass = switch (in.u8(4)) {
       case 1 -> ElfClass.ELF32;
       case 2 -> ElfClass.ELF64;
-      default -> throw bad(4, "e_ident[EI_CLASS] " + u8(4) + " is neither ELFCLASS32 nor ELFCLASS64");
+      default -> throw bad(4, "e_ident[EI_CLASS] " + in.u8(4) + " is neither ELFCLASS32 nor ELFCLASS64");
     };
-    if (u8(5) != ELFDATA2LSB) {
-      throw bad(5, "e_ident[EI_DATA] " + u8(5) + ": only little-endian (ELFDATA2LSB) x86 dumps are supported");
+    if (in.u8(5) != ELFDATA2LSB) {
+      throw bad(5, "e_ident[EI_DATA] " + in.u8(5) + ": only little-endian (ELFDATA2LSB) x86 dumps are supported");
     }
     boolean is64 = elfClass == ElfClass.ELF64;
     if (size < elfClass.ehdrSize()) {
       throw bad(0, String.format("file is %d bytes, shorter than the %d-byte ELF header", size, elfClass.ehdrSize()));
     }
-    int eType = u16(16);
+    int eType = in.u16(16);
     if (eType != ET_CORE) {
       throw bad(16, "e_type " + eType + " is not ET_CORE (4)");
     }
-    int eMachine = u16(18);
-    long ePhoff = is64 ? u64(32) : u32(28);
-    long eShoff = is64 ? u64(40) : u32(32);
+    int eMachine = in.u16(18);
+    long ePhoff = is64 ? in.u64(32) : in.u32(28);
+    long eShoff = is64 ? in.u64(40) : in.u32(32);
     long phentOff = is64 ? 54 : 42;
-    int ePhentsize = u16(phentOff);
-    long ePhnum = u16(phentOff + 2);
+    int ePhentsize = in.u16(phentOff);
+    long ePhnum = in.u16(phentOff + 2);
     if (ePhentsize != elfClass.phdrSize()) {
       throw bad(phentOff, String.format("e_phentsize %d, expected %d for %s", ePhentsize, elfClass.phdrSize(), elfClass));
     }
@@ -93,7 +95,7 @@ public final class ElfCoreReader {
       if (!fits(eShoff, shdrSize)) {
         throw bad(is64 ? 40 : 32, String.format("e_shoff 0x%x: section header 0 (for e_phnum PN_XNUM) is past the end of the file", eShoff));
       }
-      ePhnum = u32(eShoff + (is64 ? 44 : 28));
+      ePhnum = in.u32(eShoff + (is64 ? 44 : 28));
     }
     if (ePhnum > MAX_PHNUM) {
       throw bad(phentOff + 2, String.format("e_phnum %d: more than %d program headers is not a dump this reader accepts", ePhnum, MAX_PHNUM));
@@ -156,11 +158,11 @@ public final class ElfCoreReader {
 
   private ProgramHeader programHeader(long at, boolean is64) {
     if (is64) {
-      return new ProgramHeader(at, (int) u32(at), (int) u32(at + 4), u64(at + 8), u64(at + 16), u64(at + 24),
-          u64(at + 32), u64(at + 40), u64(at + 48));
+      return new ProgramHeader(at, (int) in.u32(at), (int) in.u32(at + 4), in.u64(at + 8), in.u64(at + 16), in.u64(at + 24),
+          in.u64(at + 32), in.u64(at + 40), in.u64(at + 48));
     }
-    return new ProgramHeader(at, (int) u32(at), (int) u32(at + 24), u32(at + 4), u32(at + 8), u32(at + 12),
-        u32(at + 16), u32(at + 20), u32(at + 28));
+    return new ProgramHeader(at, (int) in.u32(at), (int) in.u32(at + 24), in.u32(at + 4), in.u32(at + 8), in.u32(at + 12),
+        in.u32(at + 16), in.u32(at + 20), in.u32(at + 28));
   }
 
   private void checkLoad(ProgramHeader ph) {
@@ -196,22 +198,6 @@ public final class ElfCoreReader {
   /** Whether {@code [offset, offset+length)} lies inside the file; unsigned, no wrap. */
   private boolean fits(long offset, long length) {
     return Long.compareUnsigned(offset, size) <= 0 && Long.compareUnsigned(length, size - offset) <= 0;
-  }
-
-  private int u8(long at) {
-    return file.get(ValueLayout.JAVA_BYTE, at) & 0xff;
-  }
-
-  private int u16(long at) {
-    return file.get(U16, at) & 0xffff;
-  }
-
-  private long u32(long at) {
-    return file.get(U32, at) & 0xFFFF_FFFFL;
-  }
-
-  private long u64(long at) {
-    return file.get(U64, at);
   }
 
   private MalformedDumpException bad(long offset, String problem) {

@@ -2,7 +2,6 @@ package org.kexecsim.elf;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,29 +104,37 @@ public record ElfSymbolTable(String name, MemorySegment file, Function<String, ?
   }
 
   /** One pass over the ELF header, the section headers and the symbol table. */
-  private record Parser(String name, MemorySegment file, Function<String, ? extends RuntimeException> reject) {
+  private static final class Parser {
     private static final int SHT_SYMTAB = 2;
     private static final int SHT_DYNSYM = 11;
     /** No kernel symbol is longer; a longer name is cut here rather than read without end. */
     private static final int MAX_NAME = 512;
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private final String name;
+    private final MemorySegment file;
+    private final ElfFields in;
+    private final Function<String, ? extends RuntimeException> reject;
+
+    Parser(String name, MemorySegment file, Function<String, ? extends RuntimeException> reject) {
+      this.name = name;
+      this.file = file;
+      this.in = new ElfFields(file);
+      this.reject = reject;
+    }
 
     ElfSymbolTable parse() {
       need(0, 52, "the ELF header");
-      int cls = u8(4);
+      int cls = in.u8(4);
       if (cls != 1 && cls != 2) {
         throw bad(4, "e_ident[EI_CLASS] " + cls + " is neither ELFCLASS32 nor ELFCLASS64");
       }
-      if (u8(5) != 1) {
+      if (in.u8(5) != 1) {
         throw bad(5, "only little-endian ELF files are read");
       }
       boolean is64 = cls == 2;
       need(0, is64 ? 64 : 52, "the ELF header");
-      long shoff = is64 ? file.get(U64, 0x28) : u32(0x20);
-      int shentsize = u16(is64 ? 0x3a : 0x2e);
-      int shnum = u16(is64 ? 0x3c : 0x30);
+      long shoff = is64 ? in.u64(0x28) : in.u32(0x20);
+      int shentsize = in.u16(is64 ? 0x3a : 0x2e);
+      int shnum = in.u16(is64 ? 0x3c : 0x30);
       if (shoff == 0 || shnum == 0) {
         throw bad(is64 ? 0x28 : 0x20, "no section headers: a stripped file has no symbols (use the vmlinux of the -dbg package)");
       }
@@ -139,9 +146,9 @@ public record ElfSymbolTable(String name, MemorySegment file, Function<String, ?
       for (int i = 0; i < shnum; i++) {
         long o = shoff + (long) i * shentsize;
         sections.add(is64
-            ? new Section(i, file.get(U32, o + 4), file.get(U64, o + 16), file.get(U64, o + 24), file.get(U64, o + 32),
-                file.get(U32, o + 40), file.get(U32, o + 44))
-            : new Section(i, file.get(U32, o + 4), u32(o + 12), u32(o + 16), u32(o + 20), file.get(U32, o + 24), file.get(U32, o + 28)));
+            ? new Section(i, (int) in.u32(o + 4), in.u64(o + 16), in.u64(o + 24), in.u64(o + 32),
+                (int) in.u32(o + 40), (int) in.u32(o + 44))
+            : new Section(i, (int) in.u32(o + 4), in.u32(o + 12), in.u32(o + 16), in.u32(o + 20), (int) in.u32(o + 24), (int) in.u32(o + 28)));
       }
       Section symtab = sections.stream().filter(s -> s.type() == SHT_SYMTAB).findFirst()
           .or(() -> sections.stream().filter(s -> s.type() == SHT_DYNSYM).findFirst())
@@ -155,14 +162,14 @@ public record ElfSymbolTable(String name, MemorySegment file, Function<String, ?
       long entsize = is64 ? 24 : 16;
       List<Symbol> symbols = new ArrayList<>();
       for (long at = symtab.offset(); at + entsize <= symtab.offset() + symtab.size(); at += entsize) {
-        long nameOff = u32(at);
+        long nameOff = in.u32(at);
         String symName = nameOff == 0 || nameOff >= strtab.size() ? ""
             : string(strtab.offset() + nameOff, Math.min(strtab.size() - nameOff, MAX_NAME));
         symbols.add(is64
-            ? new Symbol(symName, nameOff, file.get(U64, at + 8), file.get(U64, at + 16), u8(at + 4), u16(at + 6))
-            : new Symbol(symName, nameOff, u32(at + 4), u32(at + 8), u8(at + 12), u16(at + 14)));
+            ? new Symbol(symName, nameOff, in.u64(at + 8), in.u64(at + 16), in.u8(at + 4), in.u16(at + 6))
+            : new Symbol(symName, nameOff, in.u32(at + 4), in.u32(at + 8), in.u8(at + 12), in.u16(at + 14)));
       }
-      return new ElfSymbolTable(name, file, reject, is64, u16(16), u16(18), List.copyOf(sections), List.copyOf(symbols),
+      return new ElfSymbolTable(name, file, reject, is64, in.u16(16), in.u16(18), List.copyOf(sections), List.copyOf(symbols),
           symtab.offset(), strtab.size());
     }
 
@@ -183,18 +190,6 @@ public record ElfSymbolTable(String name, MemorySegment file, Function<String, ?
 
     RuntimeException bad(long offset, String problem) {
       return reject.apply(String.format("%s: offset 0x%x: %s", name, offset, problem));
-    }
-
-    private int u8(long at) {
-      return file.get(ValueLayout.JAVA_BYTE, at) & 0xff;
-    }
-
-    private int u16(long at) {
-      return file.get(U16, at) & 0xffff;
-    }
-
-    private long u32(long at) {
-      return file.get(U32, at) & 0xffff_ffffL;
     }
   }
 }
