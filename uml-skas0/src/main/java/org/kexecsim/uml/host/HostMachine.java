@@ -122,6 +122,16 @@ public final class HostMachine {
   }
 
   /**
+   * The end of 6.1's stub_clone_handler in the new child (copy_context_skas0, removed in 6.11):
+   * the child, traced by {@code tracer} from birth, traps itself (int3), so the tracer's next
+   * wait4 on it sees a SIGTRAP.
+   */
+  public void trapToTracer(HostProcess child, HostProcess tracer) {
+    child.tracer = tracer;
+    signals.raise(child, Signal.SIGTRAP);
+  }
+
+  /**
    * clone(CLONE_VM): a host thread in {@code parent}'s address space, as SMP skas0 needs one per
    * guest thread (seed 003). The space lives as long as its creator.
    */
@@ -207,7 +217,7 @@ public final class HostMachine {
         yield 0;
       }
       case EXECVE -> execve(p, a[0], a[1], a[2]);
-      case FORK, SCHED_YIELD -> -38; // only the guest makes these; the model's host does not
+      case FORK, SCHED_YIELD, WAIT4 -> -38; // only the guest makes these; the model's host does not
     };
   }
 

@@ -49,7 +49,7 @@ public final class Skas0Driver implements ModeDriver {
     byte[] code = StubPages.stubBytes(k.arch());
     pm.write(StubPages.CODE_OFFSET, code, 0, code.length);
     host.installCode(pm.hostPhysical(StubPages.CODE_OFFSET), new SyscallStub());
-    host.installCode(pm.hostPhysical(StubPages.CODE_OFFSET + StubPages.HANDLER_OFFSET), new SegvHandler());
+    host.installCode(pm.hostPhysical(StubPages.CODE_OFFSET + StubPages.HANDLER_OFFSET), new SegvHandler(false));
   }
 
   /**
