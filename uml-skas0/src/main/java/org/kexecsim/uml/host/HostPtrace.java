@@ -164,8 +164,7 @@ final class HostPtrace {
       }
       code = host.codeByPhysical.get(pa);
       if (code == null) {
-        throw new IllegalStateException(String.format(
-            "%s executes at 0x%x (host pa 0x%x) where the model has no code", c, c.regs.ip(), pa));
+        return UserCpu.step(host, c); // machine code: the stubs
       }
     }
     return code.step(host, c);

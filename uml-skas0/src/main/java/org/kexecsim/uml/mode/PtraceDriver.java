@@ -36,8 +36,8 @@ import org.kexecsim.uml.kernel.UmlKernel;
  * each (force_flush_all). Layout: one code page, then two data pages ending at STUB_END.
  */
 public final class PtraceDriver implements ModeDriver {
-  static final int HANDLER_OFFSET = StubPages.HANDLER_OFFSET;
-  static final int CLONE_OFFSET = 0x200;
+  static final int HANDLER_OFFSET = StubCode.HANDLER;
+  static final int CLONE_OFFSET = StubCode.CLONE;
 
   private HostProcess kernel;
   private GuestProcess lastRun;
@@ -75,11 +75,8 @@ public final class PtraceDriver implements ModeDriver {
     HostMachine host = k.host();
     kernel = k.kernelProcess();
     Physmem pm = host.physmem();
-    byte[] code = StubPages.stubBytes(k.arch());
+    byte[] code = StubCode.page(k.arch(), true); // machine code: the CPU model runs it
     pm.write(StubPages.CODE_OFFSET, code, 0, code.length);
-    host.installCode(pm.hostPhysical(StubPages.CODE_OFFSET), new QueueStub());
-    host.installCode(pm.hostPhysical(StubPages.CODE_OFFSET + HANDLER_OFFSET), new SegvHandler(true));
-    host.installCode(pm.hostPhysical(StubPages.CODE_OFFSET + CLONE_OFFSET), new CloneStub(kernel));
   }
 
   @Override
@@ -115,7 +112,7 @@ public final class PtraceDriver implements ModeDriver {
       long header = dataFrames.get(from)[0];
       int w = a.wordSize();
       StubQueue.putWord(host.physmem(), header + (long) StubQueue.OFFSET * w, w, frames[0]);
-      StubQueue.putWord(host.physmem(), header + (long) StubQueue.ERR * w, w, frames[1]);
+      StubQueue.putWord(host.physmem(), header + (long) StubQueue.CHILD_ERR * w, w, frames[1]);
       host.ptrace(kernel, new PtraceRequest.SetRegs(p.pid(), Registers.at(codeVa(a) + CLONE_OFFSET, dataVa(a) + 8192)));
       host.ptrace(kernel, new PtraceRequest.Cont(p.pid(), null));
       expect(host.wait(kernel, p.pid()), Signal.SIGTRAP, p);
@@ -218,7 +215,7 @@ public final class PtraceDriver implements ModeDriver {
       List<HostOp> chunk = ops.subList(from, Math.min(ops.size(), from + StubQueue.CAPACITY));
       StubQueue.write(host.physmem(), frame, a, chunk);
       int pid = mm.hostPid();
-      host.ptrace(kernel, new PtraceRequest.SetRegs(pid, Registers.at(codeVa(a), dataVa(a) + StubQueue.entriesOffset(a))));
+      host.ptrace(kernel, new PtraceRequest.SetRegs(pid, Registers.at(codeVa(a) + StubCode.STUB, dataVa(a) + 8192)));
       host.ptrace(kernel, new PtraceRequest.Cont(pid, null));
       expect(host.wait(kernel, pid), Signal.SIGTRAP, host.process(pid));
       stubRuns++;

@@ -219,7 +219,9 @@ public final class StubCode {
 
   /**
    * Today's clone stub (copy_context_skas0): fork; the parent leaves the child's pid in err and
-   * traps; the child maps its two data pages from the physmem offsets in words 0 and 2, traps.
+   * traps; the child maps its two data pages from the physmem offsets in words 0 and 2 (the
+   * second offset is read before the first mapping replaces the page it is in, and kept in a
+   * register, or on i386 on the stack, in the second page, which is replaced last), traps.
    */
   public static String cloneToday(HostArch a) {
     long data = PtraceDriver.dataVa(a);
@@ -233,22 +235,20 @@ public final class StubCode {
           	jz	1f
           	mov	%%rax, 8(%%rbx)
           	int3
-          1:	mov	(%%rbx), %%r12
-          	mov	16(%%rbx), %%r13
+          1:	mov	16(%%rbx), %%r13
+          	mov	(%%rbx), %%r9
           	mov	%%rbx, %%rdi
-          	mov	%%r12, %%r9
-          	call	2f
-          	lea	4096(%%rbx), %%rdi
-          	mov	%%r13, %%r9
-          	call	2f
-          	int3
-          2:	mov	$4096, %%esi
+          	mov	$4096, %%esi
           	mov	$3, %%edx
           	mov	$0x11, %%r10d
           	mov	$%d, %%r8d
           	mov	$9, %%eax
           	syscall
-          	ret
+          	mov	%%r13, %%r9
+          	lea	4096(%%rbx), %%rdi
+          	mov	$9, %%eax
+          	syscall
+          	int3
           """, data, Physmem.FD);
     }
     return String.format("""
@@ -260,22 +260,22 @@ public final class StubCode {
         	jz	1f
         	mov	%%eax, 4(%%ebx)
         	int3
-        1:	mov	8(%%ebx), %%ebp
-        	push	%%ebp
+        1:	mov	8(%%ebx), %%eax
+        	push	%%eax
         	mov	(%%ebx), %%ebp
-        	call	2f
-        	pop	%%ebp
-        	add	$4096, %%ebx
-        	call	2f
-        	int3
-        2:	shr	$12, %%ebp
+        	shr	$12, %%ebp
         	mov	$4096, %%ecx
         	mov	$3, %%edx
         	mov	$0x11, %%esi
         	mov	$%d, %%edi
         	mov	$192, %%eax
         	int	$0x80
-        	ret
+        	pop	%%ebp
+        	shr	$12, %%ebp
+        	add	$4096, %%ebx
+        	mov	$192, %%eax
+        	int	$0x80
+        	int3
         """, data, Physmem.FD);
   }
 
