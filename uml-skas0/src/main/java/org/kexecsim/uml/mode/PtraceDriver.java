@@ -149,7 +149,7 @@ public final class PtraceDriver implements ModeDriver {
 
   @Override
   public void flushNow(UmlKernel k, GuestMm mm) {
-    if (!fresh.containsKey(mm) || !fresh.get(mm)) {
+    if (!Boolean.TRUE.equals(fresh.get(mm))) { // a new mm is stated whole at its first resume
       run(k, mm, FixRange.collect(mm));
     }
   }
@@ -167,7 +167,7 @@ public final class PtraceDriver implements ModeDriver {
       }
       lastRun = p;
       GuestMm mm = p.mm();
-      if (fresh.put(mm, false)) {
+      if (Boolean.TRUE.equals(fresh.put(mm, false))) {
         for (GuestVma v : mm.vmas()) {
           run(k, mm, FixRange.replay(mm, v.start(), v.end()));
         }
