@@ -86,7 +86,8 @@ final class MnemonicTable {
         if (!(res.value(ops.get(0)) instanceof Imm v) || v.value() < 0 || v.value() > 255) {
           throw res.error(ops.get(0), "int takes an immediate vector 0..255");
         }
-        return new Instruction.Int((int) v.value());
+        // GNU as writes "int $3" as the one-byte int3 (CC), not CD 03
+        return v.value() == 3 ? new Instruction.Simple(SimpleOp.INT3) : new Instruction.Int((int) v.value());
       }
       case "movsb", "movsw", "movsl", "movsq", "stosb", "stosw", "stosl", "stosq" -> {
         res.arity(0);
