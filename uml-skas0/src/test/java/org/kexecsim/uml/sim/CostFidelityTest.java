@@ -70,6 +70,16 @@ class CostFidelityTest {
     within("2005 getpid ptrace calls", old.perOperation().ptraceCalls(), 3);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("researchTable")
+  void i386HostsPayTheSame(String workload, int n, double ptrace, double wait4, double rt) {
+    // the protocol is the same on both hosts; only the stub's machine code and the layouts differ
+    PerOperation x = model(workload, Math.min(n, 20));
+    PerOperation i = UmlSimulation.run(new UmlSimulation.Settings(
+        TODAY, Workload.parse(workload), Math.min(n, 20), HostArch.I386, 1)).perOperation();
+    org.junit.jupiter.api.Assertions.assertEquals(x, i, workload);
+  }
+
   static PerOperation model(String workload, int n) {
     return UmlSimulation.run(new UmlSimulation.Settings(TODAY, Workload.parse(workload), n, HostArch.X86_64, 1)).perOperation();
   }
