@@ -51,8 +51,15 @@ final class UmlCommand implements Runnable {
     @Option(names = "--mode", required = true, description = "tt, skas3 or skas0")
     String mode;
 
-    @Option(names = "--workload", required = true, description = "fault-storm, mmap-burst, fork-exec or ctx-switch")
+    @Option(names = "--workload", required = true, description = "fault-storm, mmap-burst, fork-exec, ctx-switch, or a "
+        + "row of the measured table: getpid, touch, read-then-write, mmap-munmap, mmap-touch-munmap, mprotect, "
+        + "fork-exit-wait, fork-exec-exit-wait, pipe-pingpong")
     String workload;
+
+    @Option(names = "--protocol", defaultValue = "2005", description = "skas0 only: 2005 (the seed's patch) or today "
+        + "(the ptrace mode of Debian's 6.1 user-mode-linux: xstate, GETSIGINFO, stub queue, copy-on-write fork, "
+        + "demand-paged exec) (default: ${DEFAULT-VALUE})")
+    String protocol;
 
     @Option(names = "--n", defaultValue = "1000", description = "size of the workload (faults, bursts, forks, switches; default: ${DEFAULT-VALUE})")
     long n;
@@ -72,6 +79,12 @@ final class UmlCommand implements Runnable {
       HostArch a;
       try {
         m = UmlMode.parse(mode);
+        org.kexecsim.uml.mode.Protocol proto = org.kexecsim.uml.mode.Protocol.parse(protocol);
+        if (m instanceof UmlMode.Skas0 s) {
+          m = new UmlMode.Skas0(s.options(), proto);
+        } else if (proto != org.kexecsim.uml.mode.Protocol.Y2005) {
+          throw new UmlInputException("--protocol " + protocol + " applies to --mode skas0 only");
+        }
         w = Workload.parse(workload);
         a = switch (arch.toLowerCase(Locale.ROOT)) {
           case "x86_64" -> HostArch.X86_64;
@@ -87,7 +100,7 @@ final class UmlCommand implements Runnable {
       SimulationResult r = UmlSimulation.run(new UmlSimulation.Settings(m, w, n, a, seed));
       PrintWriter out = spec.commandLine().getOut();
       if (output.json) {
-        Json.print(out, document(r));
+        Json.print(out, document(r, protocol));
       } else {
         print(out, r);
       }
@@ -111,6 +124,8 @@ final class UmlCommand implements Runnable {
         out.println(sb);
       }
       out.printf("round trips per guest page fault: %.2f%n", r.roundTripsPerFault());
+      out.printf("per %s: %.2f ptrace calls, %.2f wait4 calls, %.2f round trips%n", r.workload(),
+          r.perOperation().ptraceCalls(), r.perOperation().wait4Calls(), r.perOperation().roundTrips());
       for (String line : r.kernelLog()) {
         out.println("kernel: " + line);
       }
@@ -119,6 +134,7 @@ final class UmlCommand implements Runnable {
     private static String shortName(Cost c) {
       return switch (c) {
         case HOST_SYSCALL -> "syscalls";
+        case WAIT4 -> "wait4";
         case PTRACE -> "ptrace";
         case SIGNAL -> "signals";
         case SIGNAL_HANDLER -> "handlers";
@@ -129,10 +145,11 @@ final class UmlCommand implements Runnable {
       };
     }
 
-    private static Map<String, Object> document(SimulationResult r) {
+    private static Map<String, Object> document(SimulationResult r, String protocol) {
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("format", "kexec-sim/uml-run/v1");
       doc.put("mode", r.mode());
+      doc.put("protocol", protocol.toLowerCase(Locale.ROOT));
       doc.put("workload", r.workload());
       doc.put("arch", r.arch());
       doc.put("n", r.n());
@@ -143,6 +160,11 @@ final class UmlCommand implements Runnable {
       doc.put("operations", ops);
       doc.put("totals", costs(r.totals()));
       doc.put("roundTripsPerFault", r.roundTripsPerFault());
+      Map<String, Object> per = new LinkedHashMap<>();
+      per.put("ptraceCalls", r.perOperation().ptraceCalls());
+      per.put("wait4Calls", r.perOperation().wait4Calls());
+      per.put("roundTrips", r.perOperation().roundTrips());
+      doc.put("perOperation", per);
       doc.put("kernelLog", r.kernelLog());
       return doc;
     }

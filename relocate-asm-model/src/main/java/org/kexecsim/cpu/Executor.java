@@ -80,8 +80,13 @@ final class Executor {
           case UD2 -> throw CpuFault.ud("ud2 (SDM Vol. 2 UD)");
           case RDMSR, WRMSR -> system.msr(s.op() == Instruction.SimpleOp.WRMSR);
           case CPUID -> system.cpuid();
+          // the model has no SYSCALL MSRs (STAR/LSTAR): a host model that runs user code (uml)
+          // takes system calls before the CPU sees them
+          case SYSCALL -> throw new MachineStop("syscall: SYSCALL entry (IA32_LSTAR) is not modelled");
         }
       }
+      case Instruction.Int i -> throw new MachineStop(String.format(
+          "int $0x%x: software interrupts other than int3 are not modelled", i.vector()));
       case Instruction.Undefined u -> throw CpuFault.ud(u.reason());
     }
     if (target != nextRip) {

@@ -58,6 +58,7 @@ public final class AttSyntax {
       }
       case Instruction.Nop n -> line(suffixed("nop", n.size(), n.target(), null), n.target());
       case Instruction.Simple s -> s.op().mnemonic();
+      case Instruction.Int i -> line("int", new Imm(i.vector()));
       case Instruction.Undefined u -> "(bad)";
     } + ripComment(insn, address + length);
   }

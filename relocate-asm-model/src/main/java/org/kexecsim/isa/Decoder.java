@@ -257,6 +257,8 @@ public final class Decoder {
         return new Instruction.FarReturn(size == 8 ? 8 : 4);
       case 0xCC:
         return new Instruction.Simple(SimpleOp.INT3);
+      case 0xCD:
+        return new Instruction.Int(next());
       case 0xCF:
         return new Instruction.Iret(size == 8 ? 8 : 4);
       case 0xE8:
@@ -365,6 +367,8 @@ public final class Decoder {
       }
       case 0x09:
         return new Instruction.Simple(SimpleOp.WBINVD);
+      case 0x05:
+        return new Instruction.Simple(SimpleOp.SYSCALL);
       case 0xA2:
         return new Instruction.Simple(SimpleOp.CPUID);
       case 0x1F: {

@@ -177,6 +177,7 @@ public final class Encoder {
           case NOP -> o.op(0x90);
           case HLT -> o.op(0xF4);
           case INT3 -> o.op(0xCC);
+          case SYSCALL -> o.op2(0x05);
           case CLD -> o.op(0xFC);
           case STD -> o.op(0xFD);
           case WBINVD -> o.op2(0x09);
@@ -185,6 +186,10 @@ public final class Encoder {
           case WRMSR -> o.op2(0x30);
           case CPUID -> o.op2(0xA2);
         }
+      }
+      case Instruction.Int i -> {
+        o.op(0xCD);
+        o.b(i.vector());
       }
       case Instruction.Undefined u -> throw new EncodingException("cannot encode: " + u.reason());
     }

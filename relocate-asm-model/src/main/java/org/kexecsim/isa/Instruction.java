@@ -73,6 +73,9 @@ public sealed interface Instruction {
   /** NOP r/m (0F 1F /0): the multi-byte no-op; it does not access its operand (SDM Vol. 2 NOP). */
   record Nop(int size, Operand target) implements Instruction {}
 
+  /** INT imm8 (CD ib), a software interrupt through IDT vector {@code vector}; int3 is {@link SimpleOp#INT3}. */
+  record Int(int vector) implements Instruction {}
+
   /** Instructions without operands. */
   record Simple(SimpleOp op) implements Instruction {}
 
@@ -89,6 +92,8 @@ public sealed interface Instruction {
     NOP("nop"),
     HLT("hlt"),
     INT3("int3"),
+    /** SYSCALL (0F 05): the fast system call of 64-bit mode. */
+    SYSCALL("syscall"),
     CLD("cld"),
     STD("std"),
     WBINVD("wbinvd"),

@@ -57,6 +57,7 @@ final class MnemonicTable {
       case "nop" -> SimpleOp.NOP;
       case "hlt" -> SimpleOp.HLT;
       case "int3" -> SimpleOp.INT3;
+      case "syscall" -> SimpleOp.SYSCALL;
       case "cld" -> SimpleOp.CLD;
       case "std" -> SimpleOp.STD;
       case "wbinvd" -> SimpleOp.WBINVD;
@@ -80,6 +81,14 @@ final class MnemonicTable {
       return new Instruction.Nop(size, t);
     }
     switch (mn) {
+      case "int" -> {
+        res.arity(1);
+        if (!(res.value(ops.get(0)) instanceof Imm v) || v.value() < 0 || v.value() > 255) {
+          throw res.error(ops.get(0), "int takes an immediate vector 0..255");
+        }
+        // GNU as writes "int $3" as the one-byte int3 (CC), not CD 03
+        return v.value() == 3 ? new Instruction.Simple(SimpleOp.INT3) : new Instruction.Int((int) v.value());
+      }
       case "movsb", "movsw", "movsl", "movsq", "stosb", "stosw", "stosl", "stosq" -> {
         res.arity(0);
         int size = switch (mn.charAt(4)) {

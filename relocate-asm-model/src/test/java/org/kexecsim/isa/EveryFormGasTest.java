@@ -121,7 +121,8 @@ class EveryFormGasTest {
       l.add("ljmp $0x10, $0x1000");
       l.add("ljmp $0x18, $0x12345678");
     }
-    for (String s : new String[] {"wbinvd", "cpuid", "cld", "std", "int3", "hlt", "nop", "ret", "rdmsr", "wrmsr"}) {
+    for (String s : new String[] {"wbinvd", "cpuid", "cld", "std", "int3", "hlt", "nop", "ret", "rdmsr", "wrmsr",
+        "syscall", "int $0x80", "int $3", "int $0xff"}) {
       l.add(s);
     }
     l.add("call *%" + b + "dx");

@@ -6,6 +6,8 @@ public enum Cost {
   HOST_SYSCALL("host syscalls"),
   /** A ptrace(2) call by the UML kernel or the tracing thread. */
   PTRACE("ptrace calls"),
+  /** A wait4(2) by the UML kernel (or tracing thread) that returned a child's stop or death. */
+  WAIT4("wait4 calls"),
   /** A signal generated on the host (by a fault or by kill). */
   SIGNAL("signals"),
   /** A signal delivered to a handler: the host builds a frame on the process's stack. */

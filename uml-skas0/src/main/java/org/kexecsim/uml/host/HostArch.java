@@ -11,9 +11,9 @@ import org.kexecsim.mmu.PagingMode;
  */
 public enum HostArch {
   X86_64(PagingMode.LEVEL4, 8, 0x7f_bfff_e000L, 0x7f_c000_0000L, 1L << 30, 1L << 21,
-      0x40_0000L, new int[] {9, 11, 10, 62, 39, 60, 57, 59, 24}),
+      0x40_0000L, new int[] {9, 11, 10, 62, 39, 60, 57, 59, 24, 61}),
   I386(PagingMode.BITS32, 4, 0xbfff_e000L, 0xc000_0000L, 1L << 22, 1L << 22,
-      0x0804_8000L, new int[] {192, 91, 125, 37, 20, 1, 2, 11, 158});
+      0x0804_8000L, new int[] {192, 91, 125, 37, 20, 1, 2, 11, 158, 114});
 
   private final PagingMode paging;
   private final int wordSize;
@@ -99,6 +99,6 @@ public enum HostArch {
    * syscall_32.tbl; i386 maps with mmap2, offset in pages).
    */
   public enum Syscall {
-    MMAP, MUNMAP, MPROTECT, KILL, GETPID, EXIT, FORK, EXECVE, SCHED_YIELD
+    MMAP, MUNMAP, MPROTECT, KILL, GETPID, EXIT, FORK, EXECVE, SCHED_YIELD, WAIT4
   }
 }

@@ -111,11 +111,28 @@ public final class HostMachine {
     return newProcess(name, new HostAddressSpace(this));
   }
 
+  /**
+   * fork(2) made by {@code parent}'s own code (6.1's stub_clone_handler): the child returns 0,
+   * with the parent's registers, and is traced by the parent's tracer from birth, as UML's stub
+   * children are.
+   */
+  private HostProcess forkChild(HostProcess parent) {
+    HostProcess c = newProcess(parent.name(), parent.space.forkCopy());
+    c.regs = parent.regs.withRet(0);
+    System.arraycopy(parent.gpr, 0, c.gpr, 0, c.gpr.length);
+    c.rflags = parent.rflags;
+    c.handlers.putAll(parent.handlers);
+    c.altStackTop = parent.altStackTop;
+    c.tracer = parent.tracer;
+    return c;
+  }
+
   /** fork(2): the child gets a copy of every mapping of the parent. */
   public HostProcess fork(HostProcess parent, String name) {
     syscallCharge(parent);
     HostProcess c = newProcess(name, parent.space.forkCopy());
     c.regs = parent.regs;
+    System.arraycopy(parent.gpr, 0, c.gpr, 0, c.gpr.length);
     c.handlers.putAll(parent.handlers);
     c.altStackTop = parent.altStackTop;
     return c;
@@ -130,6 +147,7 @@ public final class HostMachine {
     HostProcess t = new HostProcess(nextPid++, name, parent.space);
     processes.put(t.pid(), t);
     t.regs = parent.regs;
+    System.arraycopy(parent.gpr, 0, t.gpr, 0, t.gpr.length);
     t.handlers.putAll(parent.handlers);
     return t;
   }
@@ -207,7 +225,8 @@ public final class HostMachine {
         yield 0;
       }
       case EXECVE -> execve(p, a[0], a[1], a[2]);
-      case FORK, SCHED_YIELD -> -38; // only the guest makes these; the model's host does not
+      case FORK -> forkChild(p).pid();
+      case SCHED_YIELD, WAIT4 -> -38; // only the guest makes these; the model's host does not
     };
   }
 
@@ -254,6 +273,7 @@ public final class HostMachine {
     p.handlers.clear(); // caught signals revert to default on exec
     p.altStackTop = 0;
     p.regs = Registers.at(0, 0);
+    java.util.Arrays.fill(p.gpr, 0);
     if (p.tracer != null) {
       signals.raise(p, Signal.SIGTRAP);
     }
@@ -274,6 +294,7 @@ public final class HostMachine {
 
   /** What a system call instruction does: stop for the tracer (SYSCALL/SYSEMU) or run. */
   public void syscallInstruction(HostProcess p, long nr, long... args) {
+    p.syscalls++;
     p.regs = p.regs.withSyscall(nr, args);
     if (p.tracer != null && p.resume != HostProcess.Resume.CONT) {
       // ptrace syscall-entry stop; under SYSEMU the call is then skipped (arch/x86 ptrace.c).
@@ -325,6 +346,12 @@ public final class HostMachine {
    */
   public long userTranslate(HostProcess p, long va, boolean write) {
     return translateOrFault(p, va, Access.USER | (write ? Access.WRITE : Access.READ));
+  }
+
+  /** The CPU faulted in {@code p}'s user code: the host raises SIGSEGV with this sigcontext. */
+  void userFault(HostProcess p, SigContext ctx) {
+    p.lastFault = ctx;
+    signals.raise(p, new Signal.Sigsegv(ctx));
   }
 
   long translateOrFault(HostProcess p, long va, int access) {

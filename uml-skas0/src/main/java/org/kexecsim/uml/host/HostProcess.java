@@ -28,6 +28,11 @@ public final class HostProcess {
   SigContext lastFault;
   final Map<Integer, Long> handlers = new HashMap<>();
   long altStackTop;
+  /** The general registers machine code uses beyond the ptrace view (see UserCpu), and RFLAGS. */
+  final long[] gpr = new long[16];
+  long rflags = 0x202;
+  /** System call instructions executed so far. */
+  long syscalls;
 
   HostProcess(int pid, String name, HostAddressSpace space) {
     this.pid = pid;
@@ -62,6 +67,11 @@ public final class HostProcess {
 
   public HostProcess tracer() {
     return tracer;
+  }
+
+  /** System call instructions this process executed (a scheduler's step boundary for the stub). */
+  public long syscallCount() {
+    return syscalls;
   }
 
   /** The sigcontext of the last fault the host raised in this process. */

@@ -51,6 +51,15 @@ final class HostPtrace {
         host.writeWord(forceTranslate(c, r.address()), r.value());
         yield PtraceReply.DONE;
       }
+      case PtraceRequest.GetXstate r -> PtraceReply.DONE; // the model keeps no FPU state
+      case PtraceRequest.SetXstate r -> PtraceReply.DONE;
+      case PtraceRequest.ArchPrctl r -> PtraceReply.DONE;
+      case PtraceRequest.SetOptions r -> PtraceReply.DONE;
+      case PtraceRequest.GetSiginfo r -> new PtraceReply.Siginfo(c.stopSignal);
+      case PtraceRequest.Kill r -> {
+        host.signals.terminate(c, new WaitStatus.Killed(c.pid(), Signal.SIGKILL));
+        yield PtraceReply.DONE;
+      }
       case PtraceRequest.FaultInfo r -> {
         host.requirePatch("PTRACE_FAULTINFO");
         yield new PtraceReply.Fault(c.lastFault.isWrite(), c.lastFault.cr2());
@@ -110,6 +119,7 @@ final class HostPtrace {
       c.report = null;
       host.switchTo(caller);
       host.ledger().charge(Cost.HOST_SYSCALL);
+      host.ledger().charge(Cost.WAIT4);
       if (w instanceof WaitStatus.Stopped || w instanceof WaitStatus.SyscallStop) {
         host.ledger().charge(Cost.ROUND_TRIP);
       } else {
@@ -154,8 +164,7 @@ final class HostPtrace {
       }
       code = host.codeByPhysical.get(pa);
       if (code == null) {
-        throw new IllegalStateException(String.format(
-            "%s executes at 0x%x (host pa 0x%x) where the model has no code", c, c.regs.ip(), pa));
+        return UserCpu.step(host, c); // machine code: the stubs
       }
     }
     return code.step(host, c);

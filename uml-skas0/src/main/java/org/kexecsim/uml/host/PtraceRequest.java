@@ -28,6 +28,24 @@ public sealed interface PtraceRequest {
   /** Writes one word of the child's memory, even through a read-only mapping (FOLL_FORCE). */
   record PokeData(int pid, long address, long value) implements PtraceRequest {}
 
+  /** PTRACE_GETREGSET NT_X86_XSTATE: the FPU/vector state (6.1+ UML saves it on every entry). */
+  record GetXstate(int pid) implements PtraceRequest {}
+
+  /** PTRACE_SETREGSET NT_X86_XSTATE. */
+  record SetXstate(int pid) implements PtraceRequest {}
+
+  /** PTRACE_GETSIGINFO: the siginfo of the signal the child stopped with. */
+  record GetSiginfo(int pid) implements PtraceRequest {}
+
+  /** PTRACE_ARCH_PRCTL (x86_64): sets the child's FS base, as UML's arch_switch_to does. */
+  record ArchPrctl(int pid) implements PtraceRequest {}
+
+  /** PTRACE_SETOPTIONS (6.1 sends it as PTRACE_OLDSETOPTIONS) on a new stub process. */
+  record SetOptions(int pid) implements PtraceRequest {}
+
+  /** PTRACE_KILL. */
+  record Kill(int pid) implements PtraceRequest {}
+
   /** skas3: the child's last fault, {is_write, addr}. */
   record FaultInfo(int pid) implements PtraceRequest {}
 

@@ -13,7 +13,7 @@ public final class FixRange {
   private FixRange() {}
 
   public static List<HostOp> collect(GuestMm mm) {
-    List<HostOp> ops = new ArrayList<>();
+    List<HostOp> ops = new ArrayList<>(mm.takeSpanUnmaps());
     if (!mm.needsSync()) {
       return ops;
     }
@@ -42,6 +42,27 @@ public final class FixRange {
       va += 4096;
     }
     mm.clearSync();
+    return ops;
+  }
+
+  /**
+   * fix_range with force set (6.1 force_flush_all, run on a new mm's first resume): every page of
+   * {@code [from, to)} is stated again, present ones mapped and absent ones unmapped, marks or
+   * not. One call is one stub run in 6.1 (do_ops at the end of fix_range_common).
+   */
+  public static List<HostOp> replay(GuestMm mm, long from, long to) {
+    List<HostOp> ops = new ArrayList<>();
+    GuestPageTable t = mm.tables();
+    for (long va = from; va < to; va += 4096) {
+      long slot = t.pteAddress(va);
+      long e = slot < 0 ? 0 : t.read(slot);
+      add(ops, (e & GuestPte.P) != 0
+          ? new HostOp.Map(va, 4096, e & GuestPte.FRAME, GuestPte.hostProt(e))
+          : new HostOp.Unmap(va, 4096));
+      if (slot >= 0) {
+        t.write(slot, e & ~(GuestPte.NEWPAGE | GuestPte.NEWPROT));
+      }
+    }
     return ops;
   }
 

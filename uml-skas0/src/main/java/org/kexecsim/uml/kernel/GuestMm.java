@@ -25,6 +25,10 @@ public final class GuestMm {
   private long syncFrom = Long.MAX_VALUE;
   private long syncTo = Long.MIN_VALUE;
   private long stackTop;
+  /** 6.1 only: PTE-page spans the guest has populated since their page table was last freed. */
+  private final java.util.TreeSet<Long> liveSpans = new java.util.TreeSet<>();
+  /** Host unmaps of whole spans whose page table free_pgtables dropped (6.1), for the next flush. */
+  private final List<HostOp> spanUnmaps = new ArrayList<>();
 
   // the host side, set by the mode
   private int hostPid = -1;
@@ -209,7 +213,7 @@ public final class GuestMm {
       }
       long e = tables.read(slot);
       if ((e & GuestPte.P) != 0) {
-        frames.free(e & GuestPte.FRAME);
+        frames.release(e & GuestPte.FRAME);
         tables.write(slot, GuestPte.NEWPAGE);
         markSync(va, va + 4096);
       }
@@ -239,6 +243,140 @@ public final class GuestMm {
     }
     tables.write(slot, e);
     markSync(page, page + 4096);
+  }
+
+  // ---- the 6.1 kernel: zero page, copy-on-write, page tables freed on munmap ------------------
+
+  /**
+   * handle_mm_fault of Linux 6.1 (mm/memory.c): a read of untouched anonymous memory maps the
+   * shared zero page read-only (do_anonymous_page); a read of a read-only VMA maps a page of the
+   * file (a fresh frame stands in for the page cache); a write to an absent page gets a fresh
+   * dirty page. Returns false when the fault is a write to a present page that is not writable
+   * in the PTE but is in the VMA: do_wp_page's copy-on-write, see {@link #breakCow}.
+   */
+  boolean faultModern(long va, boolean write, GuestVma vma) {
+    long page = va & ~0xFFFL;
+    long slot = tables.ensurePte(page);
+    if (tables.lastAllocatedPtePage()) {
+      nrPtes++;
+    }
+    liveSpans.add(page & -arch.pteSpan());
+    long e = tables.read(slot);
+    boolean vmaWritable = (vma.prot() & Prot.WRITE) != 0;
+    if ((e & GuestPte.P) == 0) {
+      long frame;
+      long rw = 0;
+      if (write) {
+        frame = frames.allocateZeroed();
+        rw = GuestPte.RW | GuestPte.D;
+      } else if (vmaWritable) {
+        frame = frames.zeroPage();
+      } else {
+        frame = frames.allocateZeroed();
+      }
+      e = frame | GuestPte.P | GuestPte.US | GuestPte.A | GuestPte.NEWPAGE | rw;
+    } else if (write && (e & GuestPte.RW) == 0 && vmaWritable) {
+      if (frames.shared(e & GuestPte.FRAME)) {
+        return false;
+      }
+      e |= GuestPte.RW | GuestPte.A | GuestPte.D | GuestPte.NEWPROT; // wp_page_reuse: last user
+    } else {
+      e |= GuestPte.A | (write ? GuestPte.D : 0) | GuestPte.NEWPROT;
+    }
+    tables.write(slot, e);
+    markSync(page, page + 4096);
+    return true;
+  }
+
+  /**
+   * do_wp_page's copy, first half: ptep_clear_flush takes the shared page away and flushes
+   * it from the TLB, which on UML is a host unmap run now. Returns the old frame.
+   */
+  long clearForCow(long va) {
+    long page = va & ~0xFFFL;
+    long slot = tables.pteAddress(page);
+    long e = tables.read(slot);
+    tables.write(slot, GuestPte.NEWPAGE);
+    markSync(page, page + 4096);
+    return e & GuestPte.FRAME;
+  }
+
+  /** do_wp_page's copy, second half: a private copy of {@code old}, writable and dirty. */
+  void breakCow(long va, long old) {
+    long page = va & ~0xFFFL;
+    long frame = frames.allocateFrame();
+    physmem.copyPage(old, frame);
+    frames.release(old);
+    tables.write(tables.pteAddress(page),
+        frame | GuestPte.P | GuestPte.US | GuestPte.RW | GuestPte.A | GuestPte.D | GuestPte.NEWPAGE);
+    markSync(page, page + 4096);
+  }
+
+  /**
+   * fork of Linux 6.1 (copy_page_range, copy_present_pte): the child maps the parent's pages;
+   * in writable private VMAs both lose write access (the parent's PTEs change, so its host
+   * mapping is re-protected at its next flush).
+   */
+  void copyOnWriteInto(GuestMm child) {
+    for (GuestVma v : vmas.values()) {
+      child.vmas.put(v.start(), v);
+      boolean cow = (v.prot() & Prot.WRITE) != 0;
+      for (long va = v.start(); va < v.end(); ) {
+        long slot = tables.pteAddress(va);
+        if (slot < 0) {
+          va = Math.min(v.end(), tables.nextSpan(va));
+          continue;
+        }
+        long e = tables.read(slot);
+        if ((e & GuestPte.P) != 0) {
+          frames.share(e & GuestPte.FRAME);
+          if (cow && (e & GuestPte.RW) != 0) {
+            e &= ~GuestPte.RW;
+            tables.write(slot, e | GuestPte.NEWPROT);
+            markSync(va, va + 4096);
+          }
+          child.setPte(va, (e & (GuestPte.FRAME | GuestPte.P | GuestPte.US | GuestPte.A | GuestPte.D)) | GuestPte.NEWPAGE);
+          child.markSync(va, va + 4096);
+          child.liveSpans.add(va & -arch.pteSpan());
+        }
+        va += 4096;
+      }
+    }
+    child.stackTop = stackTop;
+  }
+
+  /** Maps a page as exec does for the argument pages of the new stack (6.1, demand-paged exec). */
+  void populateModern(long va) {
+    faultModern(va, true, vmaAt(va));
+  }
+
+  /**
+   * free_pgtables after an unmap (mm/memory.c): a PTE page whose span no VMA overlaps any more is
+   * freed, and UML's fix_range then unmaps the whole span on the host (6.1 arch/um/kernel/tlb.c:
+   * a cleared pmd with _PAGE_NEWPAGE). The model keeps the table page; it queues the host unmap
+   * and forgets the span until the guest populates it again. Returns whether one was queued.
+   */
+  boolean freeEmptyPageTables(long from, long to) {
+    boolean any = false;
+    long span = arch.pteSpan();
+    for (Long s = liveSpans.ceiling(from & -span); s != null && s < to; s = liveSpans.higher(s)) {
+      long start = s;
+      if (vmas.values().stream().noneMatch(v -> v.overlaps(start, start + span))) {
+        spanUnmaps.add(new HostOp.Unmap(start, span));
+        any = true;
+      }
+    }
+    for (HostOp u : spanUnmaps) {
+      liveSpans.remove(u.va());
+    }
+    return any;
+  }
+
+  /** The span unmaps {@link #freeEmptyPageTables} queued, handed over once (FixRange). */
+  List<HostOp> takeSpanUnmaps() {
+    List<HostOp> out = List.copyOf(spanUnmaps);
+    spanUnmaps.clear();
+    return out;
   }
 
   /** The PTE of {@code va}, or 0. */

@@ -60,6 +60,13 @@ public sealed interface GuestOperation {
     }
   }
 
+  /** waitpid() for a child that has exited already: a system call that changes no memory. */
+  record Wait() implements GuestOperation {
+    public String name() {
+      return "wait";
+    }
+  }
+
   record Exit() implements GuestOperation {
     public String name() {
       return "exit";

@@ -17,6 +17,22 @@ public interface ModeDriver {
 
   String kernelProcessName();
 
+  /**
+   * Whether the guest kernel behaves as Linux 6.1 does (zero page, copy-on-write fork,
+   * demand-paged exec, TLB flushes inside the kernel reaching the host at once) rather than as
+   * the eager 2.6.13 model of the seed.
+   */
+  default boolean linux61() {
+    return false;
+  }
+
+  /**
+   * A TLB flush inside the kernel (ptep_clear_flush, unmap_region's tlb_finish_mmu): in 6.1
+   * the host catches up with {@code mm} now, not at the next resume. Only called when
+   * {@link #linux61()}.
+   */
+  default void flushNow(UmlKernel k, GuestMm mm) {}
+
   void boot(UmlKernel k);
 
   /** TASK_SIZE of guest processes. */

@@ -123,6 +123,7 @@ public final class UmlKernel {
       throw new UmlInputException("no guest process is left to run " + op.name());
     }
     ledger.begin(op.name());
+    lastFaultAddress = -1; // the loop guard is per operation: a workload may fault at one address each time
     try {
       current.program().add(stepFor(op));
       runCurrent();
@@ -142,6 +143,7 @@ public final class UmlKernel {
       case GuestOperation.Exec e -> call(Syscall.EXECVE, e.imagePages());
       case GuestOperation.Yield y -> call(Syscall.SCHED_YIELD);
       case GuestOperation.Exit e -> call(Syscall.EXIT, 0);
+      case GuestOperation.Wait w -> call(Syscall.WAIT4, -1);
     };
   }
 
@@ -181,7 +183,7 @@ public final class UmlKernel {
       case MMAP -> mmap(p, r.a0(), r.a1(), (int) r.a2(), r.a3() != 0);
       case MUNMAP -> {
         checkRange(p, r.a0(), r.a1(), "munmap");
-        p.mm.removeRange(r.a0(), r.a0() + r.a1());
+        munmap(p.mm, r.a0(), r.a0() + r.a1());
         yield 0;
       }
       case MPROTECT -> {
@@ -202,6 +204,7 @@ public final class UmlKernel {
         yield_(p);
         yield 0;
       }
+      case WAIT4 -> 0;
       case KILL -> -38;
     };
   }
@@ -226,9 +229,28 @@ public final class UmlKernel {
     return addr;
   }
 
+  /**
+   * munmap: zap the pages; in 6.1 unmap_region then flushes the TLB (one host run) and
+   * free_pgtables drops page tables no VMA needs any more (a second one, see
+   * GuestMm.freeEmptyPageTables). The 2.6.13 model leaves both to the next resume.
+   */
+  private void munmap(GuestMm mm, long from, long to) {
+    mm.removeRange(from, to);
+    if (driver.linux61()) {
+      driver.flushNow(this, mm);
+      if (mm.freeEmptyPageTables(from, to)) {
+        driver.flushNow(this, mm);
+      }
+    }
+  }
+
   private long fork(GuestProcess parent) {
     GuestMm mm = newMm(parent.mm);
-    parent.mm.copyInto(mm);
+    if (driver.linux61()) {
+      parent.mm.copyOnWriteInto(mm);
+    } else {
+      parent.mm.copyInto(mm);
+    }
     GuestProcess child = new GuestProcess(nextPid++, mm);
     child.setRegs(parent.regs.withIp(child.userIp()).withRet(0));
     addTask(child);
@@ -242,7 +264,11 @@ public final class UmlKernel {
     }
     GuestMm old = p.mm;
     GuestMm mm = newMm(null);
-    loadImage(mm, imagePages);
+    if (driver.linux61()) {
+      mapImage(mm, imagePages);
+    } else {
+      loadImage(mm, imagePages);
+    }
     p.mm = mm;
     p.regs = Registers.at(p.userIp(), mm.stackTop() - 64);
     p.running = false;
@@ -298,7 +324,13 @@ public final class UmlKernel {
           "guest process %d: %s at 0x%x is not allowed by its mapping [0x%x, 0x%x) %s",
           p.pid(), kind, a, v.start(), v.end(), Prot.describe(v.prot())));
     }
-    p.mm.fault(a, f.write(), v);
+    if (!driver.linux61()) {
+      p.mm.fault(a, f.write(), v);
+    } else if (!p.mm.faultModern(a, f.write(), v)) {
+      long old = p.mm.clearForCow(a);
+      driver.flushNow(this, p.mm);
+      p.mm.breakCow(a, old);
+    }
   }
 
   // ---- mms -----------------------------------------------------------------------------------
@@ -329,8 +361,47 @@ public final class UmlKernel {
     }
     long top = mm.stackTop();
     mm.addVma(top - STACK_PAGES * 4096L, top, Prot.RW);
+    if (driver.linux61()) {
+      addStaticBinaryVmas(mm, data + dataPages * 4096L);
+    }
     mm.populate(top - 4096, true);
     mm.populate(top - 8192, true);
+  }
+
+  /**
+   * The 6.1 ELF loader (fs/binfmt_elf.c): the same VMAs as {@link #loadImage}, but only the
+   * argument pages of the stack are present; text and data come in by page faults.
+   */
+  private void mapImage(GuestMm mm, int pages) {
+    long text = arch.textStart();
+    int textPages = Math.max(1, pages / 2);
+    int dataPages = pages - textPages;
+    mm.addVma(text, text + textPages * 4096L, Prot.READ | Prot.EXEC);
+    long data = text + textPages * 4096L;
+    if (dataPages > 0) {
+      mm.addVma(data, data + dataPages * 4096L, Prot.RW);
+    }
+    long top = mm.stackTop();
+    mm.addVma(top - STACK_PAGES * 4096L, top, Prot.RW);
+    addStaticBinaryVmas(mm, data + dataPages * 4096L);
+    mm.populateModern(top - 4096);
+    mm.populateModern(top - 8192);
+  }
+
+  /** VMAs a 6.1 process has beyond text, data and stack (heap, vvar, vdso and the rest). */
+  static final int EXTRA_VMAS = 8;
+
+  /**
+   * What else a static glibc binary has mapped under 6.1 UML: separate VMAs (ELF header,
+   * rodata, RELRO, bss, heap, vvar, vdso...), empty here, one page each past the image. They
+   * matter for fork and exec: 6.1 states every VMA of a new mm again, one stub run each; the
+   * count is chosen so a fork's child replays the 11 VMAs the live trace shows.
+   */
+  private void addStaticBinaryVmas(GuestMm mm, long after) {
+    for (int i = 0; i < EXTRA_VMAS; i++) {
+      long va = after + (2L * i + 1) * 4096;
+      mm.addVma(va, va + 4096, i % 2 == 0 ? Prot.READ : Prot.RW);
+    }
   }
 
   private void addTask(GuestProcess p) {

@@ -46,10 +46,8 @@ public final class Skas0Driver implements ModeDriver {
     capacity = options.batchCapacity() == 0 ? StubPages.capacity(k.arch()) : options.batchCapacity();
     // The stub section is a page of the kernel image, written out to physmem (setup_physmem).
     Physmem pm = host.physmem();
-    byte[] code = StubPages.stubBytes(k.arch());
+    byte[] code = StubCode.page(k.arch(), false); // machine code: the CPU model runs it
     pm.write(StubPages.CODE_OFFSET, code, 0, code.length);
-    host.installCode(pm.hostPhysical(StubPages.CODE_OFFSET), new SyscallStub());
-    host.installCode(pm.hostPhysical(StubPages.CODE_OFFSET + StubPages.HANDLER_OFFSET), new SegvHandler());
   }
 
   /**

@@ -21,7 +21,7 @@ public final class StubPages {
   /** Where the stub section sits in the physmem file (written out there in setup_physmem). */
   public static final long CODE_OFFSET = 0x1000;
   /** stub_segv_handler's offset in the code page. */
-  public static final int HANDLER_OFFSET = 0x100;
+  public static final int HANDLER_OFFSET = StubCode.HANDLER;
   public static final int BATCH_DONE = 32;
   public static final int BATCH_RET = 40;
   public static final int BATCH_RECORDS = 64;
@@ -33,25 +33,5 @@ public final class StubPages {
   /** Records that fit between the header and the signal frame. */
   public static int capacity(HostArch arch) {
     return (4096 - BATCH_RECORDS - SIGNAL_RESERVE) / (RECORD_WORDS * arch.wordSize());
-  }
-
-  /**
-   * The stub loop as x86_64 bytes: pop %rax; test %rax,%rax; jz 1f; pop %rdi; pop %rsi; pop
-   * %rdx; pop %r10; pop %r8; pop %r9; syscall; jmp loop; 1: (kill(getpid(), SIGSTOP)). The bytes
-   * are there so the page is real; what executing them does is {@link SyscallStub}.
-   */
-  static final byte[] X86_64_STUB = {
-    0x58, 0x48, (byte) 0x85, (byte) 0xc0, 0x74, 0x0f, 0x5f, 0x5e, 0x5a, 0x41, 0x5a, 0x41, 0x58,
-    0x41, 0x59, 0x0f, 0x05, (byte) 0xeb, (byte) 0xed
-  };
-
-  /** The same loop for i386: pop %eax; test; jz; pop %ebx %ecx %edx %esi %edi %ebp; int $0x80; jmp. */
-  static final byte[] I386_STUB = {
-    0x58, (byte) 0x85, (byte) 0xc0, 0x74, 0x0b, 0x5b, 0x59, 0x5a, 0x5e, 0x5f, 0x5d,
-    (byte) 0xcd, (byte) 0x80, (byte) 0xeb, (byte) 0xf1
-  };
-
-  static byte[] stubBytes(HostArch arch) {
-    return arch == HostArch.X86_64 ? X86_64_STUB : I386_STUB;
   }
 }

@@ -85,7 +85,7 @@ public final class SyscallBatch {
       throw new IllegalStateException("syscall stub of " + child + " ended with " + st + ", expected SIGSTOP");
     }
     long done = readWord(mem, w, dataFrame + StubPages.BATCH_DONE);
-    long ret = SyscallStub.signExtend(readWord(mem, w, dataFrame + StubPages.BATCH_RET), w);
+    long ret = w == 8 ? readWord(mem, w, dataFrame + StubPages.BATCH_RET) : (int) readWord(mem, w, dataFrame + StubPages.BATCH_RET);
     if (done != chunk.size() || (ret < 0 && ret > -4096)) {
       throw new IllegalStateException(String.format(
           "host failed %s in the stub of %s: %d (record %d of %d)",

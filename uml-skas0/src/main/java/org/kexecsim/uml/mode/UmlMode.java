@@ -13,7 +13,12 @@ public sealed interface UmlMode {
   record Skas3() implements UmlMode {}
 
   /** skas0: a stock host, one host process per address space, two stub pages. */
-  record Skas0(Skas0Options options) implements UmlMode {}
+  record Skas0(Skas0Options options, Protocol protocol) implements UmlMode {
+    /** The 2005 protocol of the seed. */
+    public Skas0(Skas0Options options) {
+      this(options, Protocol.Y2005);
+    }
+  }
 
   default String cliName() {
     return switch (this) {
@@ -28,7 +33,7 @@ public sealed interface UmlMode {
     return switch (this) {
       case Tt t -> new TtDriver();
       case Skas3 s -> new Skas3Driver();
-      case Skas0 s -> new Skas0Driver(s.options());
+      case Skas0 s -> s.protocol() == Protocol.TODAY ? new PtraceDriver() : new Skas0Driver(s.options());
     };
   }
 

@@ -10,7 +10,7 @@ import org.kexecsim.uml.cost.OperationCosts;
  */
 public record SimulationResult(
     String mode, String workload, String arch, long n,
-    List<OperationCosts> operations, OperationCosts totals, List<String> kernelLog) {
+    List<OperationCosts> operations, OperationCosts totals, List<String> kernelLog, PerOperation perOperation) {
 
   public SimulationResult {
     operations = List.copyOf(operations);

@@ -26,10 +26,10 @@ public final class UmlSimulation {
   public static SimulationResult run(Settings s) {
     s.workload().checkN(s.n());
     UmlKernel k = boot(s);
-    s.workload().drive(k, s.n());
+    PerOperation per = s.workload().measure(k, s.n());
     return new SimulationResult(s.mode().cliName(), s.workload().cliName(),
         s.arch().name().toLowerCase(java.util.Locale.ROOT), s.n(),
-        k.ledger().operations(), k.ledger().totals(), k.log());
+        k.ledger().operations(), k.ledger().totals(), k.log(), per);
   }
 
   /** A booted kernel for {@code s}, for callers that drive operations themselves. */

@@ -3,6 +3,7 @@ package org.kexecsim.uml.sim;
 import java.util.Locale;
 import org.kexecsim.input.CliNamed;
 import org.kexecsim.uml.UmlInputException;
+import org.kexecsim.uml.cost.Cost;
 import org.kexecsim.uml.host.Prot;
 import org.kexecsim.uml.kernel.GuestOperation;
 import org.kexecsim.uml.kernel.UmlKernel;
@@ -16,7 +17,26 @@ public enum Workload implements CliNamed {
   /** n times: fork, exec a 32-page image in the child, exit the child. */
   FORK_EXEC(100_000),
   /** n guest context switches between two processes (sched_yield). */
-  CTX_SWITCH(10_000_000);
+  CTX_SWITCH(10_000_000),
+  // The rows of the measured table (uml-anchors.md §5), one unit of each per n:
+  /** getpid(). */
+  GETPID(1_000_000),
+  /** The first write to a page of a fresh anonymous mapping of n pages. */
+  TOUCH(4096),
+  /** A read, then a write, of a page of a fresh anonymous mapping of n pages. */
+  READ_THEN_WRITE(4096),
+  /** mmap of one page, munmap of it, never touched. */
+  MMAP_MUNMAP(1_000_000),
+  /** mmap of one page, a write to it, munmap. */
+  MMAP_TOUCH_MUNMAP(1_000_000),
+  /** mprotect read-only, mprotect read-write, a write, on one dirty page. */
+  MPROTECT(1_000_000),
+  /** fork; the child writes its stack and data and exits; the parent writes its own and waits. */
+  FORK_EXIT_WAIT(100_000),
+  /** fork; the child execs a static image, which starts up and exits; the parent waits. */
+  FORK_EXEC_EXIT_WAIT(10_000),
+  /** One byte each way through two pipes between two processes: 4 system calls, 2 switches. */
+  PIPE_PINGPONG(1_000_000);
 
   /** Where the workloads map their memory. */
   public static final long WINDOW = 0x1000_0000L;
@@ -36,7 +56,12 @@ public enum Workload implements CliNamed {
 
   public static Workload parse(String name) {
     return CliNamed.find(Workload.class, name.toLowerCase(Locale.ROOT)).orElseThrow(() -> new UmlInputException(
-        "unknown workload '" + name + "': expected fault-storm, mmap-burst, fork-exec or ctx-switch"));
+        "unknown workload '" + name + "': expected one of " + names()));
+  }
+
+  /** Every workload's name, comma-separated. */
+  public static String names() {
+    return String.join(", ", java.util.Arrays.stream(values()).map(Workload::cliName).toList());
   }
 
   void checkN(long n) {
@@ -45,8 +70,131 @@ public enum Workload implements CliNamed {
     }
   }
 
+  /**
+   * What the units of {@code n} cost, without the set-up before them: the per-operation figures
+   * the live oracle measures (strace of the UML kernel process, runs with n and with 0).
+   */
+  PerOperation measure(UmlKernel k, long n) {
+    setUp(k, n);
+    long p0 = k.ledger().total(Cost.PTRACE);
+    long w0 = k.ledger().total(Cost.WAIT4);
+    long r0 = k.ledger().total(Cost.ROUND_TRIP);
+    drive(k, n);
+    return new PerOperation((double) (k.ledger().total(Cost.PTRACE) - p0) / n,
+        (double) (k.ledger().total(Cost.WAIT4) - w0) / n, (double) (k.ledger().total(Cost.ROUND_TRIP) - r0) / n);
+  }
+
+  /** The pages the child and the parent write after a fork (see {@link #forkUnit}). */
+  static final int CHILD_WRITES = 4;
+  static final int PARENT_WRITES = 3;
+  /** The exec'd static image: pages, and the system calls its start-up makes. */
+  static final int STATIC_IMAGE_PAGES = 60;
+  static final int STARTUP_SYSCALLS = 14;
+
+  private void setUp(UmlKernel k, long n) {
+    switch (this) {
+      case TOUCH, READ_THEN_WRITE -> k.perform(new GuestOperation.Mmap(WINDOW, n, Prot.RW, false));
+      case MPROTECT -> {
+        k.perform(new GuestOperation.Mmap(WINDOW, 1, Prot.RW, false));
+        k.perform(new GuestOperation.Touch(WINDOW, true));
+      }
+      case PIPE_PINGPONG -> {
+        k.perform(new GuestOperation.Fork()); // the child runs first and blocks in read
+        k.perform(new GuestOperation.Yield());
+      }
+      default -> { }
+    }
+  }
+
+  /**
+   * One fork: the child returns into user space and writes {@link #CHILD_WRITES} pages (its
+   * stack, libc's data), then execs {@code image} pages (0: none) or exits; the parent writes
+   * {@link #PARENT_WRITES} and waits. The page counts are the live oracle's: a static glibc
+   * fork+_exit+waitpid takes 7.3 host SIGSEGVs per fork on Debian's 6.1 UML.
+   */
+  private static void forkUnit(UmlKernel k, int image) {
+    k.perform(new GuestOperation.Fork());
+    long stack = k.current().mm().stackTop() - 4096;
+    long data = k.arch().textStart() + (UmlSimulation.INIT_IMAGE_PAGES / 2) * 4096L;
+    long[] childPages = {stack, data, data + 4096, stack - 4096};
+    for (int i = 0; i < CHILD_WRITES; i++) {
+      k.perform(new GuestOperation.Touch(childPages[i], true));
+    }
+    if (image > 0) {
+      k.perform(new GuestOperation.Exec(image));
+      long text = k.arch().textStart();
+      long top = k.current().mm().stackTop();
+      int textPages = image / 2;
+      for (int i = 0; i < textPages; i++) {
+        k.perform(new GuestOperation.Touch(text + i * 4096L, false));
+      }
+      for (int i = 0; i < image - textPages; i++) {
+        k.perform(new GuestOperation.Touch(text + (textPages + i) * 4096L, true));
+      }
+      k.perform(new GuestOperation.Touch(top - 3 * 4096L, true));
+      for (int i = 0; i < STARTUP_SYSCALLS; i++) {
+        k.perform(new GuestOperation.Getpid());
+      }
+    }
+    k.perform(new GuestOperation.Exit());
+    long[] parentPages = {stack, data, stack - 4096};
+    for (int i = 0; i < PARENT_WRITES; i++) {
+      k.perform(new GuestOperation.Touch(parentPages[i], true));
+    }
+    k.perform(new GuestOperation.Wait());
+  }
+
   void drive(UmlKernel k, long n) {
     switch (this) {
+      case GETPID -> {
+        for (long i = 0; i < n; i++) {
+          k.perform(new GuestOperation.Getpid());
+        }
+      }
+      case TOUCH, READ_THEN_WRITE -> {
+        for (long i = 0; i < n; i++) {
+          if (this == READ_THEN_WRITE) {
+            k.perform(new GuestOperation.Touch(WINDOW + i * 4096L, false));
+          }
+          k.perform(new GuestOperation.Touch(WINDOW + i * 4096L, true));
+        }
+      }
+      case MMAP_MUNMAP, MMAP_TOUCH_MUNMAP -> {
+        for (long i = 0; i < n; i++) {
+          k.perform(new GuestOperation.Mmap(WINDOW, 1, Prot.RW, false));
+          if (this == MMAP_TOUCH_MUNMAP) {
+            k.perform(new GuestOperation.Touch(WINDOW, true));
+          }
+          k.perform(new GuestOperation.Munmap(WINDOW, 1));
+        }
+      }
+      case MPROTECT -> {
+        for (long i = 0; i < n; i++) {
+          k.perform(new GuestOperation.Mprotect(WINDOW, 1, Prot.READ));
+          k.perform(new GuestOperation.Mprotect(WINDOW, 1, Prot.RW));
+          k.perform(new GuestOperation.Touch(WINDOW, true));
+        }
+      }
+      case FORK_EXIT_WAIT -> {
+        for (long i = 0; i < n; i++) {
+          forkUnit(k, 0);
+        }
+      }
+      case FORK_EXEC_EXIT_WAIT -> {
+        for (long i = 0; i < n; i++) {
+          forkUnit(k, STATIC_IMAGE_PAGES);
+        }
+      }
+      case PIPE_PINGPONG -> {
+        // the stand-ins: write() is a system call that changes no memory (getpid); a read()
+        // that blocks is one that gives the CPU to the other process (sched_yield)
+        for (long i = 0; i < n; i++) {
+          k.perform(new GuestOperation.Getpid()); // parent: write(a)
+          k.perform(new GuestOperation.Yield()); // parent: read(b) blocks; child's read(a) returns
+          k.perform(new GuestOperation.Getpid()); // child: write(b)
+          k.perform(new GuestOperation.Yield()); // child: read(a) blocks; parent's read(b) returns
+        }
+      }
       case FAULT_STORM -> {
         long faults = 0;
         while (faults < n) {

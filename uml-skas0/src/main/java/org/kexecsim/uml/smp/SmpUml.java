@@ -161,15 +161,19 @@ final class SmpUml {
     long ip = p.regs().ip();
     long sp = p.regs().sp();
     int w = arch.wordSize();
-    if (ip == arch.stubCode()) {
-      // the stub's seven pops and its syscall are one step: those schedules are a subset of the
-      // per-pop ones, so a break found is real; a forged record works only if every forged word
-      // is popped after its store, which some schedule of this subset also has
+    if (ip >= arch.stubCode() && ip < arch.stubCode() + StubPages.HANDLER_OFFSET) {
+      // the stub runs on the CPU model an instruction at a time; a scheduler step is its seven
+      // pops and its syscall (or, for nr 0, everything to its stop): those schedules are a subset
+      // of the per-instruction ones, so a break found is real; a forged record works only if
+      // every forged word is popped after its store, which some schedule of this subset also has
       long[] rec = new long[StubPages.RECORD_WORDS];
       for (int i = 0; i < rec.length; i++) {
         rec[i] = peek(p, sp + (long) i * w);
       }
-      host.step(p);
+      long calls = p.syscallCount();
+      for (int i = 0; i < 256 && (rec[0] == 0 || p.syscallCount() == calls) && host.step(p); i++) {
+        // one instruction per host step
+      }
       if (rec[0] == 0) {
         return String.format("stub pops nr 0 at 0x%x: end of batch, kill(getpid(), SIGSTOP)", sp);
       }
@@ -183,11 +187,13 @@ final class SmpUml {
           : ret < 0 && ret > -4096 ? String.format("%d", ret) : String.format("0x%x", ret));
       return sb.toString();
     }
-    if (ip == arch.stubCode() + StubPages.HANDLER_OFFSET) {
+    if (ip >= arch.stubCode() + StubPages.HANDLER_OFFSET && ip < arch.stubCode() + 4096) {
       long cr2 = peek(p, sp + (long) SigFrame.SC_CR2 * w);
       long err = peek(p, sp + (long) SigFrame.SC_ERR * w);
       long trap = peek(p, sp + (long) SigFrame.SC_TRAPNO * w);
-      host.step(p);
+      for (int i = 0; i < 256 && host.step(p); i++) {
+        // one instruction per host step, to the handler's stop
+      }
       return String.format("stub_segv_handler reads the sigcontext at 0x%x (cr2=0x%x err=%d trap=%d), "
           + "writes faultinfo at 0x%x, kill(getpid(), SIGSTOP)", sp, cr2, err, trap, arch.stubData());
     }

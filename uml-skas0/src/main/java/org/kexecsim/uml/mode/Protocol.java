@@ -1,0 +1,36 @@
+package org.kexecsim.uml.mode;
+
+import java.util.Locale;
+import org.kexecsim.uml.UmlInputException;
+
+/**
+ * Which skas0 protocol the UML kernel speaks with its stub processes. {@code Y2005} is the
+ * 2.6.13 patch of the seed (SIGSTOP-terminated register batches, SIGUSR1/SIGSTOP from the
+ * SIGSEGV handler, eager copies in the guest kernel). {@code TODAY} is the ptrace mode Debian's
+ * 6.1 user-mode-linux runs and the research notes measured (uml-anchors.md §5): xstate through
+ * PTRACE_GETREGSET/SETREGSET, PTRACE_GETSIGINFO on a fault, int3-terminated stub runs over a
+ * queue of at most 99 entries, copy-on-write fork with a stub clone, demand-paged exec.
+ */
+public enum Protocol {
+  Y2005("2005"),
+  TODAY("today");
+
+  private final String cliName;
+
+  Protocol(String cliName) {
+    this.cliName = cliName;
+  }
+
+  public String cliName() {
+    return cliName;
+  }
+
+  public static Protocol parse(String name) {
+    for (Protocol p : values()) {
+      if (p.cliName.equals(name.toLowerCase(Locale.ROOT))) {
+        return p;
+      }
+    }
+    throw new UmlInputException("unknown protocol '" + name + "': expected 2005 or today");
+  }
+}

@@ -1,0 +1,104 @@
+package org.kexecsim.uml.sim;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.kexecsim.uml.host.HostArch;
+import org.kexecsim.uml.mode.Protocol;
+import org.kexecsim.uml.mode.Skas0Options;
+import org.kexecsim.uml.mode.UmlMode;
+
+/**
+ * With --protocol today the model is within ±10% of two measurements of Debian's 6.1
+ * user-mode-linux traced with strace (UML kernel process only, runs with n and with 0):
+ * the research table (uml-anchors.md §5, an AMD EPYC host) and the live oracle run on this
+ * project's CI host (Intel Xeon with AMX, 2026-12-07; scripts/uml-live-oracle.sh, round trips
+ * counted as PTRACE_SYSEMU/CONT resumes, the clock tick's SIGALRM stops counted apart). The
+ * research table's getpid row (5.7 ptrace, 1.2 wait4) is the one it misses for ptrace and wait4:
+ * the live trace shows exactly GETREGS, GETREGSET, SETREGS, SETREGSET, SYSEMU and one wait4 per
+ * getpid (4.99 and 1.00 over 2000 calls) plus 0.65 ptrace and 0.13 wait4 for the clock tick's
+ * stops, which the research table counted in; the model has no clock tick.
+ */
+class CostFidelityTest {
+  static final UmlMode TODAY = new UmlMode.Skas0(Skas0Options.PATCHED, Protocol.TODAY);
+
+  /** workload, n, ptrace, wait4, round trips: the research table, row by row. */
+  static Stream<Arguments> researchTable() {
+    return Stream.of(
+        Arguments.of("getpid", 200, 5.7, 1.2, 1),
+        Arguments.of("touch", 200, 11.2, 3.1, 3),
+        Arguments.of("read-then-write", 200, 24.3, 7.1, 7),
+        Arguments.of("mmap-munmap", 200, 10.3, 2.0, 2),
+        Arguments.of("mmap-touch-munmap", 200, 25.4, 7.1, 7),
+        Arguments.of("mprotect", 200, 14.3, 4.1, 4),
+        Arguments.of("fork-exit-wait", 50, 131, 41, 41),
+        Arguments.of("fork-exec-exit-wait", 10, 949, 272, 272),
+        Arguments.of("pipe-pingpong", 200, 27.2, 4.2, 4));
+  }
+
+  /** The live oracle on this host (scripts/uml-live-oracle.sh): ptrace, wait4, resumes per op. */
+  static Stream<Arguments> liveTable() {
+    return Stream.of(
+        Arguments.of("getpid", 200, 4.99, 1.00, 1.00),
+        Arguments.of("touch", 200, 10.98, 2.99, 2.99),
+        Arguments.of("read-then-write", 200, 23.99, 7.00, 6.99),
+        Arguments.of("mmap-munmap", 200, 9.98, 1.99, 1.99),
+        Arguments.of("mmap-touch-munmap", 200, 25.01, 7.02, 6.99),
+        Arguments.of("mprotect", 200, 13.97, 3.99, 3.99),
+        Arguments.of("fork-exit-wait", 50, 139.15, 43.01, 41.99),
+        Arguments.of("fork-exec-exit-wait", 10, 857.14, 240.26, 235.72),
+        Arguments.of("pipe-pingpong", 200, 25.97, 4.03, 3.99));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("liveTable")
+  void everyRowIsWithinTenPercentOfTheLiveOracle(String workload, int n, double ptrace, double wait4, double rt) {
+    PerOperation p = model(workload, n);
+    within(workload + " ptrace calls", p.ptraceCalls(), ptrace);
+    within(workload + " wait4 calls", p.wait4Calls(), wait4);
+    within(workload + " round trips", p.roundTrips(), rt);
+  }
+
+  @org.junit.jupiter.api.Test
+  void theRowsDependOnTheProtocolThe2005OneCostsOtherwise() {
+    SimulationResult old = UmlSimulation.run(new UmlSimulation.Settings(
+        new UmlMode.Skas0(Skas0Options.PATCHED), Workload.GETPID, 50, HostArch.X86_64, 1));
+    // the seed's protocol has no xstate: SETREGS + SYSEMU + GETREGS per system call
+    within("2005 getpid ptrace calls", old.perOperation().ptraceCalls(), 3);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("researchTable")
+  void i386HostsPayTheSame(String workload, int n, double ptrace, double wait4, double rt) {
+    // the protocol is the same on both hosts; only the stub's machine code and the layouts differ
+    PerOperation x = model(workload, Math.min(n, 20));
+    PerOperation i = UmlSimulation.run(new UmlSimulation.Settings(
+        TODAY, Workload.parse(workload), Math.min(n, 20), HostArch.I386, 1)).perOperation();
+    org.junit.jupiter.api.Assertions.assertEquals(x, i, workload);
+  }
+
+  static PerOperation model(String workload, int n) {
+    return UmlSimulation.run(new UmlSimulation.Settings(TODAY, Workload.parse(workload), n, HostArch.X86_64, 1)).perOperation();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("researchTable")
+  void everyRowIsWithinTenPercentOfTheResearchTable(String workload, int n, double ptrace, double wait4, double rt) {
+    PerOperation p = model(workload, n);
+    System.out.printf("%-20s model %7.2f %6.2f %6.2f  table %7.2f %6.2f %6.2f%n", workload,
+        p.ptraceCalls(), p.wait4Calls(), p.roundTrips(), ptrace, wait4, rt);
+    if (!workload.equals("getpid")) { // see the class comment
+      within(workload + " ptrace calls", p.ptraceCalls(), ptrace);
+      within(workload + " wait4 calls", p.wait4Calls(), wait4);
+    }
+    within(workload + " round trips", p.roundTrips(), rt);
+  }
+
+  static void within(String what, double model, double measured) {
+    assertTrue(Math.abs(model - measured) <= 0.10 * measured,
+        String.format("%s: model %.2f, measured %.2f (more than 10%% apart)", what, model, measured));
+  }
+}
