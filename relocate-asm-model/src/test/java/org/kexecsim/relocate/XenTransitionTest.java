@@ -1,0 +1,54 @@
+package org.kexecsim.relocate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.kexecsim.kimage.Arch;
+import org.kexecsim.kimage.ImageType;
+import org.kexecsim.kimage.KexecException;
+import org.kexecsim.memory.RamMap;
+import org.kexecsim.transition.TransitionDesign;
+
+class XenTransitionTest {
+  private static TransitionRequest request(Arch arch, String design, long ram) {
+    return TransitionRequest.of(arch, TransitionDesign.fromCliName(design), RamMap.ofSize(ram), "256M", ImageType.CRASH, 1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(names = {"X86_64", "PAE"})
+  void pageTableAReachesTheCaptureKernelFromTheHypervisorWithDom0sPgdIntact(Arch arch) {
+    XenTransition.Result x = XenTransition.run(request(arch, "page-table-a", 2L << 30));
+    TransitionResult r = x.transition();
+    assertEquals(TransitionOutcome.ENTERED, r.outcome(), String.join("\n", r.steps()) + "\n" + r.problems());
+    assertTrue(r.oldPgd().preserved(), r.oldPgd().toString());
+    // the routine was entered at the hypervisor's VA, not dom0's relocate_kernel
+    long hv = x.load().controlVirtual();
+    assertEquals(hv, r.prepare().switchVirtual());
+    assertNotEquals(r.kernel().relocateKernelVirtual(), hv);
+    assertTrue(Long.compareUnsigned(hv, x.xen().windowVirtual()) >= 0
+        && Long.compareUnsigned(hv, x.xen().windowVirtual() + (2 << 20)) < 0);
+    // both mappings the hypervisor rewrote hold, and the entry lies in Xen's crash region
+    assertTrue(r.prepare().mappings().stream().allMatch(m -> m.executable()), r.prepare().mappings().toString());
+    assertTrue(r.kernel().crashRegion().orElseThrow().contains(r.prepare().entry()));
+    // dom0's CR3 is a machine address that is not its pseudo-physical one
+    assertNotEquals(x.xen().dom0().registers().cr3(), r.kernel().registers().cr3());
+  }
+
+  @Test
+  void singleTableDoesNotFitPageListOnALargeMachine() {
+    var e = assertThrows(KexecException.class, () -> XenTransition.run(request(Arch.X86_64, "single-table", 4L << 30)));
+    assertTrue(e.getMessage().contains("page_list has 17 slots"), e.getMessage());
+  }
+
+  @Test
+  void normalImagesAreRefused() {
+    assertThrows(org.kexecsim.kimage.ImpossibleLayoutException.class, () -> XenTransition.run(
+        TransitionRequest.of(Arch.X86_64, TransitionDesign.fromCliName("page-table-a"), RamMap.ofSize(1L << 30), null,
+            ImageType.NORMAL, 1)));
+  }
+}
