@@ -87,7 +87,7 @@ public final class XenMachine {
     return switch (arch) {
       case X86_64 -> 1L << 30;
       case PAE -> 64L << 20;
-      case I386 -> throw new IllegalArgumentException("Xen runs PV guests with PAE or 4-level paging, not i386 without PAE");
+      case I386 -> throw new org.kexecsim.kimage.ImpossibleLayoutException("Xen runs PV guests with PAE or 4-level paging, not i386 without PAE");
     };
   }
 
@@ -99,7 +99,7 @@ public final class XenMachine {
     Arch arch = dom0.arch();
     long extent = extentBytes(arch);
     if (dom0.crashRegion().isPresent()) {
-      throw new IllegalArgumentException("under Xen the crash region is the hypervisor's; dom0 reserves none");
+      throw new org.kexecsim.kimage.ImpossibleLayoutException("under Xen the crash region is the hypervisor's; dom0 reserves none");
     }
     long dom0Extents = (dom0.memory().ramMap().end() + extent - 1) / extent;
     long crashExtents = Math.max(1, (crashBytes + extent - 1) / extent);
@@ -107,7 +107,7 @@ public final class XenMachine {
     long firstDom0 = 1 + crashExtents;
     long machineEnd = (firstDom0 + dom0Extents) * extent;
     if (!arch.is64Bit() && machineEnd > (64L << 30)) {
-      throw new IllegalArgumentException("PAE addresses 64 GiB of machine memory; this layout needs " + (machineEnd >> 20) + " MiB");
+      throw new org.kexecsim.kimage.ImpossibleLayoutException("PAE addresses 64 GiB of machine memory; this layout needs " + (machineEnd >> 20) + " MiB");
     }
     long[] extents = new long[(int) dom0Extents];
     for (int i = 0; i < dom0Extents; i++) {
@@ -137,7 +137,7 @@ public final class XenMachine {
       for (long root : dom0.allRoots()) {
         long pdpte = machine.readU64(p2m.machine(root & 0xFFFF_FFE0L) + 8 * 3);
         if ((pdpte & PageTableEntry.P) == 0) {
-          throw new IllegalArgumentException(String.format("dom0's root 0x%x maps nothing above 3 GiB, where Xen lives", root));
+          throw new org.kexecsim.kimage.ImpossibleLayoutException(String.format("dom0's root 0x%x maps nothing above 3 GiB, where Xen lives", root));
         }
         long l2 = pdpte & org.kexecsim.mmu.PagingMode.FRAME_MASK_64;
         if (linked.add(l2)) {
@@ -160,7 +160,7 @@ public final class XenMachine {
   private static void link(PhysicalMemory m, long slot, long table, String what) {
     long old = m.readU64(slot);
     if ((old & PageTableEntry.P) != 0) {
-      throw new IllegalArgumentException(String.format("dom0 already maps %s (0x%x), which the hypervisor owns", what, old));
+      throw new org.kexecsim.kimage.ImpossibleLayoutException(String.format("dom0 already maps %s (0x%x), which the hypervisor owns", what, old));
     }
     m.writeU64(slot, table | KERNPG_TABLE);
   }
@@ -196,7 +196,7 @@ public final class XenMachine {
   private static long contiguous(P2m p2m, long start, long size, String what) {
     long ma = p2m.machine(start);
     if (ma == P2m.INVALID || p2m.machine(start + size - 1) != ma + size - 1) {
-      throw new IllegalArgumentException(what + " is not machine-contiguous under this p2m");
+      throw new org.kexecsim.kimage.ImpossibleLayoutException(what + " is not machine-contiguous under this p2m");
     }
     return ma;
   }

@@ -14,6 +14,7 @@ import org.kexecsim.memory.ByteSize;
 import org.kexecsim.transition.HypervisorLoad;
 import org.kexecsim.transition.PrepareReport;
 import org.kexecsim.transition.TransitionDesign;
+import org.kexecsim.xen.XenCrashNotes;
 import org.kexecsim.xen.XenMachine;
 
 /**
@@ -36,7 +37,19 @@ public final class XenTransition {
   /**
    * @param load what KEXEC_CMD_kexec_load did to page_list and the tables
    */
-  public record Result(TransitionResult transition, XenMachine xen, HypervisorLoad.Result load) {}
+  public record Result(TransitionResult transition, XenMachine xen, HypervisorLoad.Result load) {
+    /**
+     * The notes the hypervisor's crash path leaves for the vmcore: XEN_ELFNOTE_CRASH_REGS of the
+     * crashing CPU and XEN_ELFNOTE_CRASH_INFO, with the hypervisor's unsigned long (4 bytes for
+     * 32-bit PAE Xen, 8 for x86_64).
+     */
+    public List<org.kexecsim.dump.CoreSpec.ExtraNote> crashNotes() {
+      int w = xen.arch().longBytes();
+      return List.of(
+          new org.kexecsim.dump.CoreSpec.ExtraNote(XenCrashNotes.NAME, XenCrashNotes.CRASH_REGS, xen.crashRegs().descriptor(w)),
+          new org.kexecsim.dump.CoreSpec.ExtraNote(XenCrashNotes.NAME, XenCrashNotes.CRASH_INFO, xen.crashInfo().descriptor(w)));
+    }
+  }
 
   public static Result run(TransitionRequest req) {
     return run(req, null);
