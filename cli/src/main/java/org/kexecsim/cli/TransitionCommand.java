@@ -118,6 +118,10 @@ final class TransitionCommand implements Callable<Integer> {
     if (trace || html != null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--trace and --html are not drawn for --hypervisor xen yet");
     }
+    if (!design.equals("page-table-a") && !design.equals("single-table")) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--hypervisor xen runs page-table-a (the seed's Xen port) and single-table (tried against it), not " + design);
+    }
     XenTransition.Result x;
     try {
       x = XenTransition.run(req);

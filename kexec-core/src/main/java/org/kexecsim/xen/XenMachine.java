@@ -29,8 +29,11 @@ import org.kexecsim.pagetable.BumpFrameAllocator;
  * A Xen host with dom0 as a PV guest. Machine memory holds, from the bottom: the hypervisor's
  * own region (its image, its page tables, its stack, the p2m frame lists), the crash region
  * Xen reserved for itself (crashkernel= on Xen's command line, in machine addresses), and
- * dom0's pseudo-physical memory in extents placed in reverse order, so that no dom0 page sits at
- * its own address and dom0's memory map (its RAM, its holes) is not the machine's.
+ * dom0's pseudo-physical memory in extents with each pair of neighbours swapped, so that no dom0
+ * page sits at its own address and dom0's memory map (its RAM, its holes) is not the machine's.
+ * With PAE the crashing CPU's PDPT must be below 4 GiB (CR3 holds 32 bits, SDM §4.4.1); 32-bit
+ * Xen keeps a low copy of a guest's L3 for that, which is not modelled: a dom0 whose current
+ * PDPT would land above 4 GiB is refused.
  *
  * <p>dom0's tables are rewritten to machine frames ({@link PvTables}), and every dom0 root gets
  * the hypervisor's slot linked in, as Xen does when a PV guest's top-level table is pinned
@@ -111,11 +114,18 @@ public final class XenMachine {
     }
     long[] extents = new long[(int) dom0Extents];
     for (int i = 0; i < dom0Extents; i++) {
-      extents[i] = (firstDom0 + dom0Extents - 1 - i) * (extent >>> PhysicalMemory.PAGE_SHIFT);
+      // neighbours swapped (a last odd one keeps its place): low pfns stay low, none at its own address
+      int at = (i ^ 1) < dom0Extents ? i ^ 1 : i;
+      extents[i] = (firstDom0 + at) * (extent >>> PhysicalMemory.PAGE_SHIFT);
     }
     P2m p2m = P2m.ofExtents(dom0Extents * (extent >>> PhysicalMemory.PAGE_SHIFT), extent >>> PhysicalMemory.PAGE_SHIFT, extents);
     // the machine's map: the legacy hole below 1 MiB, then one range: not dom0's map
     SparseMemory machine = new SparseMemory(RamMap.of(RamRange.usable(0, 0xA_0000), RamRange.usable(0x10_0000, machineEnd - 0x10_0000)));
+    if (arch == Arch.PAE && p2m.machine(dom0.currentPgd()) + 32 > (1L << 32)) {
+      throw new org.kexecsim.kimage.ImpossibleLayoutException(String.format(
+          "dom0's PDPT lands at machine 0x%x, above 4 GiB, where a PAE CR3 cannot point (Xen's low L3 copy is not modelled)",
+          p2m.machine(dom0.currentPgd())));
+    }
     PvTables.Conversion conversion = PvTables.convert(dom0.memory(), arch.pagingMode(), dom0.allRoots(), p2m, machine);
 
     // the hypervisor's region: its image from xen_phys_start, its tables and lists from 2 MiB

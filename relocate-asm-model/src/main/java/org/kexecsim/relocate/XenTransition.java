@@ -97,7 +97,7 @@ public final class XenTransition {
       long dom0Start = xen.p2m().machine(0);
       steps.add(steps.size() - 1, String.format(
           "xen: %s of machine RAM (%s); hypervisor [0x0, 0x%x), its crash region [0x%x, 0x%x); dom0's %s of pseudo-physical "
-              + "RAM in %d extent(s) of %s, reversed (pfn 0 at machine 0x%x); %d dom0 table(s), %d entries rewritten to machine "
+              + "RAM in %d extent(s) of %s, neighbours swapped (pfn 0 at machine 0x%x); %d dom0 table(s), %d entries rewritten to machine "
               + "frames; CR3 0x%x (pseudo-physical 0x%x)",
           ByteSize.format(m.ramMap().usableBytes()), m.ramMap().describeRanges(), xen.hypervisor().size(), crash.start(),
           crash.end() + 1, ByteSize.format(xen.dom0().memory().ramMap().usableBytes()),

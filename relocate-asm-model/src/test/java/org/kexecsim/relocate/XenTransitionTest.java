@@ -39,6 +39,16 @@ class XenTransitionTest {
     assertNotEquals(x.xen().dom0().registers().cr3(), r.kernel().registers().cr3());
   }
 
+  /** A PAE CR3 holds 32 bits (SDM §4.4.1): with 4 GiB of dom0 the machine is larger, dom0's PDPT must still be low. */
+  @Test
+  void paeDom0OfFourGigabytesRunsWithItsPdptBelowFourGigabytes() {
+    XenTransition.Result x = XenTransition.run(request(Arch.PAE, "page-table-a", 4L << 30));
+    assertTrue(x.xen().machine().ramMap().end() > 1L << 32);
+    assertTrue(x.transition().kernel().registers().cr3() < 1L << 32);
+    assertEquals(TransitionOutcome.ENTERED, x.transition().outcome(), String.join("\n", x.transition().steps()));
+    assertTrue(x.transition().oldPgd().preserved());
+  }
+
   @Test
   void singleTableDoesNotFitPageListOnALargeMachine() {
     var e = assertThrows(KexecException.class, () -> XenTransition.run(request(Arch.X86_64, "single-table", 4L << 30)));
