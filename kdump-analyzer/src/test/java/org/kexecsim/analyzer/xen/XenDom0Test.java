@@ -43,6 +43,13 @@ class XenDom0Test {
     XenMachine xen = XenMachine.boot(dom0, 128L << 20);
     Path vmcore = write(xen, true);
 
+    // binutils reads the notes as ELF notes: name "Xen", ten unsigned longs of XEN_ELFNOTE_CRASH_INFO
+    String readelf = org.kexecsim.dump.ReadElf.check(vmcore);
+    assertTrue(readelf.matches(String.format("(?s).*Xen\\s+0x%08x\\s+Unknown note type: \\(0x01000001\\).*",
+        10 * arch.longBytes())), readelf);
+    assertTrue(readelf.matches(String.format("(?s).*Xen\\s+0x%08x\\s+Unknown note type: \\(0x01000002\\).*",
+        4 * arch.longBytes())), readelf);
+
     List<Long> vas = new ArrayList<>(List.of(dom0.relocateKernelVirtual(), dom0.linuxBanner(), dom0.text().virtualStart(),
         dom0.directMapVirtual(0x7654_321L), dom0.vmallocPages().getFirst()));
     try (Dump d = ElfCoreReader.open(vmcore)) {
@@ -68,6 +75,26 @@ class XenDom0Test {
     try (Dump d = ElfCoreReader.open(write(xen, false))) {
       var e = assertThrows(AnalysisException.class, () -> XenDom0.of(d));
       assertTrue(e.getMessage().contains("not a Xen host's vmcore"), e.getMessage());
+    }
+  }
+
+  /** The p2m's frame list list MFN comes from the file: one outside RAM is named, not followed. */
+  @ParameterizedTest
+  @EnumSource(names = {"PAE"})
+  void aP2mOutsideTheImageIsRejectedInOneLine(Arch arch) throws Exception {
+    XenMachine xen = XenMachine.boot(KernelBoot.boot(arch, RamMap.ofSize(1L << 30), Optional.empty(), 3), 128L << 20);
+    int w = arch.longBytes();
+    var lying = new XenCrashNotes.CrashInfo(3, 0, XenMachine.XEN_PHYS_START, 0xF_FFFF);
+    CoreSpec spec = CoreSpec.vmcore(ElfClass.ELF64, PrStatus.Arch.I386, xen.machine().ramMap().ranges(), List.of(),
+        Optional.empty(), Optional.empty()).withNotes(List.of(
+            new CoreSpec.ExtraNote(XenCrashNotes.NAME, XenCrashNotes.CRASH_REGS, xen.crashRegs().descriptor(w)),
+            new CoreSpec.ExtraNote(XenCrashNotes.NAME, XenCrashNotes.CRASH_INFO, lying.descriptor(w))));
+    Path out = dir.resolve("lying");
+    ElfCoreWriter.write(xen.machine(), spec, out, true);
+    try (Dump d = ElfCoreReader.open(out)) {
+      var e = assertThrows(AnalysisException.class, () -> XenDom0.of(d));
+      assertTrue(e.getMessage().contains("pfn_to_mfn_frame_list_list at machine frame 0xfffff is outside"), e.getMessage());
+      assertEquals(AnalysisException.Kind.BAD_INPUT, e.kind());
     }
   }
 
