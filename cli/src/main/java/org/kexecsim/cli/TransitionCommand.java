@@ -115,16 +115,15 @@ final class TransitionCommand implements Callable<Integer> {
    * tables the hypervisor cannot be handed), with the xen facts alongside the usual report.
    */
   private int runXen(PrintWriter out, TransitionRequest req, OutputSet set) throws java.io.IOException {
-    if (trace || html != null) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--trace and --html are not drawn for --hypervisor xen yet");
-    }
     if (!design.equals("page-table-a") && !design.equals("single-table")) {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--hypervisor xen runs page-table-a (the seed's Xen port) and single-table (tried against it), not " + design);
     }
+    List<String> traceLines = new ArrayList<>();
+    var pictured = new org.kexecsim.cli.html.TransitionTrace();
     XenTransition.Result x;
     try {
-      x = XenTransition.run(req);
+      x = XenTransition.run(req, tracer(out, traceLines, pictured));
     } catch (org.kexecsim.kimage.KexecException refused) {
       if (json) {
         Map<String, Object> doc = new LinkedHashMap<>();
@@ -148,9 +147,15 @@ final class TransitionCommand implements Callable<Integer> {
     if (set != null) {
       written = Optional.of(TransitionImages.write(r, set, x.crashNotes()));
     }
+    if (html != null) {
+      org.kexecsim.cli.html.TransitionPicture.write(html, r, pictured);
+    }
     if (json) {
       Map<String, Object> doc = document(r, written);
       doc.put("xen", xenDocument(x));
+      if (trace) {
+        doc.put("trace", traceLines);
+      }
       Json.print(out, doc);
     } else {
       var xen = x.xen();
@@ -177,19 +182,7 @@ final class TransitionCommand implements Callable<Integer> {
   private int run(PrintWriter out, TransitionRequest req, OutputSet set) throws java.io.IOException {
     List<String> traceLines = new ArrayList<>();
     var pictured = new org.kexecsim.cli.html.TransitionTrace();
-    TransitionResult r = TransitionRunner.run(req, trace || html != null ? t -> {
-      if (html != null) {
-        pictured.accept(t);
-      }
-      if (!trace) {
-        return;
-      }
-      if (json) {
-        traceLines.add(t.toString());
-      } else {
-        out.println(t);
-      }
-    } : null);
+    TransitionResult r = TransitionRunner.run(req, tracer(out, traceLines, pictured));
     Optional<TransitionImages.Written> written = Optional.empty();
     if (set != null) {
       written = Optional.of(TransitionImages.write(r, set));
@@ -207,6 +200,24 @@ final class TransitionCommand implements Callable<Integer> {
       printText(out, r, written);
     }
     return verdict(r) ? ExitCode.OK : ExitCode.NEGATIVE;
+  }
+
+  /** What --trace and --html need of each instruction, or null when neither is asked for. */
+  private java.util.function.Consumer<StepTrace> tracer(PrintWriter out, List<String> traceLines,
+      org.kexecsim.cli.html.TransitionTrace pictured) {
+    return trace || html != null ? t -> {
+      if (html != null) {
+        pictured.accept(t);
+      }
+      if (!trace) {
+        return;
+      }
+      if (json) {
+        traceLines.add(t.toString());
+      } else {
+        out.println(t);
+      }
+    } : null;
   }
 
   TransitionRequest request() {

@@ -40,6 +40,19 @@ class XenCommandsTest {
     assertEquals(0, p.exitCode(), p.out() + p.err());
   }
 
+  /** The first instruction runs at the hypervisor's fixmap VA and switches CR3 there, away from dom0's pgd. */
+  @Test
+  void traceStartsAtTheHypervisorsVa() {
+    CliRun r = CliRun.of("transition", "--hypervisor", "xen", "--arch", "x86_64", "--design", "page-table-a", "--ram", "1G",
+        "--trace");
+    assertEquals(0, r.exitCode(), r.err());
+    String pageList1 = r.out().lines().filter(l -> l.startsWith("xen: dom0 CR3")).findFirst().orElseThrow()
+        .replaceAll(".*page_list\\[1\\] = 0x", "");
+    String first = r.out().lines().filter(l -> !l.startsWith("xen:")).findFirst().orElseThrow();
+    assertTrue(first.startsWith(pageList1 + " "), first + " / " + pageList1);
+    assertTrue(r.out().contains("mov    %rcx,%cr3"), r.out());
+  }
+
   @Test
   void singleTableOnALargeMachineIsRefusedByTheHypervisorAsANegativeVerdict() {
     CliRun r = CliRun.of("transition", "--hypervisor", "xen", "--arch", "x86_64", "--design", "single-table", "--ram", "2G");
