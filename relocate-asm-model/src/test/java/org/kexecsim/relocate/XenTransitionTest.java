@@ -35,6 +35,18 @@ class XenTransitionTest {
     // both mappings the hypervisor rewrote hold, and the entry lies in Xen's crash region
     assertTrue(r.prepare().mappings().stream().allMatch(m -> m.executable()), r.prepare().mappings().toString());
     assertTrue(r.kernel().crashRegion().orElseThrow().contains(r.prepare().entry()));
+    // the hypervisor overwrote what dom0's prepare filled in: page_table_a no longer maps dom0's VA,
+    // and page_list pairs each table page's machine address with a VA in the hypervisor's window
+    var state = org.kexecsim.mmu.LinuxControl.of(arch.pagingMode())
+        .load(r.prepare().switchRoot(), r.pre(), r.kernel().cpu()).orThrow(e -> new IllegalStateException(e.toString()));
+    var dom0Va = org.kexecsim.mmu.PageWalker.translate(r.pre(), state, r.kernel().relocateKernelVirtual(),
+        org.kexecsim.mmu.Access.FETCH);
+    assertTrue(dom0Va instanceof org.kexecsim.mmu.Translation.Faulted, dom0Va.toString());
+    long[] list = x.load().pageList();
+    assertEquals(r.prepare().switchRoot(), list[2]);
+    for (int k = 3; k < 2 + 2 * x.load().tablesRewritten(); k += 2) {
+      assertTrue(Long.compareUnsigned(list[k] - x.xen().windowVirtual(), 2 << 20) < 0, Long.toHexString(list[k]));
+    }
     // dom0's CR3 is a machine address that is not its pseudo-physical one
     assertNotEquals(x.xen().dom0().registers().cr3(), r.kernel().registers().cr3());
   }
