@@ -15,33 +15,39 @@ public final class P2m {
   public static final long INVALID = -1L;
 
   private final long[] mfnOfPfn;
-  /** {mfn, pfn} pairs sorted by mfn: m2p by binary search. */
-  private final long[] byMfn;
+  /**
+   * m2p: each backed pfn packed as {@code mfn << 31 | pfn}, sorted, so that a lookup is a binary
+   * search over one primitive array (a pfn fits 31 bits, the table being a Java array; the mfn
+   * must fit 32: machines up to 16 TiB).
+   */
+  private final long[] m2p;
 
   private P2m(long[] mfnOfPfn) {
     this.mfnOfPfn = mfnOfPfn;
+    long[] packed = new long[mfnOfPfn.length];
     int n = 0;
-    for (long m : mfnOfPfn) {
-      n += m == INVALID ? 0 : 1;
-    }
-    long[][] pairs = new long[n][];
-    int k = 0;
     for (int pfn = 0; pfn < mfnOfPfn.length; pfn++) {
-      if (mfnOfPfn[pfn] != INVALID) {
-        pairs[k++] = new long[] {mfnOfPfn[pfn], pfn};
+      long mfn = mfnOfPfn[pfn];
+      if (mfn == INVALID) {
+        continue;
       }
+      if (mfn >>> 32 != 0) {
+        throw new IllegalArgumentException(String.format(
+            "pfn 0x%x maps machine frame 0x%x; this m2p holds machine frames below 2^32 (16 TiB)", pfn, mfn));
+      }
+      packed[n++] = mfn << 31 | pfn;
     }
-    Arrays.sort(pairs, (a, b) -> Long.compare(a[0], b[0]));
-    byMfn = new long[2 * n];
-    for (int i = 0; i < n; i++) {
-      if (i > 0 && pairs[i][0] == pairs[i - 1][0]) {
-        throw new IllegalArgumentException(String.format("machine frame 0x%x backs pfns 0x%x and 0x%x", pairs[i][0],
-            pairs[i - 1][1], pairs[i][1]));
+    m2p = Arrays.copyOf(packed, n);
+    Arrays.sort(m2p);
+    for (int i = 1; i < n; i++) {
+      if (m2p[i] >>> 31 == m2p[i - 1] >>> 31) {
+        throw new IllegalArgumentException(String.format("machine frame 0x%x backs pfns 0x%x and 0x%x", m2p[i] >>> 31,
+            m2p[i - 1] & PFN_BITS, m2p[i] & PFN_BITS));
       }
-      byMfn[2 * i] = pairs[i][0];
-      byMfn[2 * i + 1] = pairs[i][1];
     }
   }
+
+  private static final long PFN_BITS = (1L << 31) - 1;
 
   /** A table from its entries, index = pfn; {@link #INVALID} for a frame without machine memory. */
   public static P2m of(long[] mfnOfPfn) {
@@ -72,13 +78,16 @@ public final class P2m {
 
   /** mfn_to_pfn() through the m2p: the pseudo-physical frame a machine frame backs, or {@link #INVALID}. */
   public long pfn(long mfn) {
+    if (mfn < 0 || mfn >>> 32 != 0) {
+      return INVALID;
+    }
     int lo = 0;
-    int hi = byMfn.length / 2 - 1;
+    int hi = m2p.length - 1;
     while (lo <= hi) {
       int mid = (lo + hi) >>> 1;
-      long m = byMfn[2 * mid];
+      long m = m2p[mid] >>> 31;
       if (m == mfn) {
-        return byMfn[2 * mid + 1];
+        return m2p[mid] & PFN_BITS;
       }
       if (m < mfn) {
         lo = mid + 1;

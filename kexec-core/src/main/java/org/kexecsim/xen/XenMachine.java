@@ -55,6 +55,10 @@ public final class XenMachine {
   /** The machine address Xen's image starts at (xen_phys_start in the crash note). */
   public static final long XEN_PHYS_START = 0x10_0000L;
   private static final int STACK_SLOT = 1;
+  /** Where the hypervisor's tables, stack and p2m lists start, above its image. */
+  private static final long TABLES_START = 2L << 20;
+  /** Its window's tables (L3, L2, L1) and stack. */
+  private static final int HYPERVISOR_PAGES = 4;
   private static final int FIXMAP_SLOTS = 32;
 
   private final Arch arch;
@@ -106,8 +110,13 @@ public final class XenMachine {
     }
     long dom0Extents = (dom0.memory().ramMap().end() + extent - 1) / extent;
     long crashExtents = Math.max(1, (crashBytes + extent - 1) / extent);
-    long crashStart = extent; // right above the hypervisor's extent
-    long firstDom0 = 1 + crashExtents;
+    // the hypervisor's region: its image from xen_phys_start, its tables and stack, then the p2m lists
+    int per = P2mFrames.perPage(arch.longBytes());
+    long leaves = (dom0Extents * (extent >>> PhysicalMemory.PAGE_SHIFT) + per - 1) / per;
+    long hvBytes = TABLES_START + (leaves + (leaves + per - 1) / per + 1 + HYPERVISOR_PAGES) * PhysicalMemory.PAGE_SIZE;
+    long hvExtents = (hvBytes + extent - 1) / extent;
+    long crashStart = hvExtents * extent; // right above the hypervisor's region
+    long firstDom0 = hvExtents + crashExtents;
     long machineEnd = (firstDom0 + dom0Extents) * extent;
     if (!arch.is64Bit() && machineEnd > (64L << 30)) {
       throw new org.kexecsim.kimage.ImpossibleLayoutException("PAE addresses 64 GiB of machine memory; this layout needs " + (machineEnd >> 20) + " MiB");
@@ -129,7 +138,7 @@ public final class XenMachine {
     PvTables.Conversion conversion = PvTables.convert(dom0.memory(), arch.pagingMode(), dom0.allRoots(), p2m, machine);
 
     // the hypervisor's region: its image from xen_phys_start, its tables and lists from 2 MiB
-    BumpFrameAllocator frames = new BumpFrameAllocator(2L << 20, extent);
+    BumpFrameAllocator frames = new BumpFrameAllocator(TABLES_START, crashStart);
     long window = arch.is64Bit() ? WINDOW_X86_64 : WINDOW_PAE;
     long l1 = frames.allocateFrame();
     Set<Long> linked = new LinkedHashSet<>();
@@ -161,7 +170,7 @@ public final class XenMachine {
     long stack = frames.allocateFrame();
     machine.writeU64(l1 + 8L * STACK_SLOT, stack | PAGE_KERNEL);
     long top = P2mFrames.write(machine, p2m, arch.longBytes(), frames);
-    PhysicalRange hv = new PhysicalRange(0, extent);
+    PhysicalRange hv = new PhysicalRange(0, crashStart);
 
     CrashedKernel view = onMachine(dom0, machine, p2m, new CrashRegion(new PhysicalRange(crashStart, crashBytes)));
     return new XenMachine(arch, dom0, view, p2m, extent, hv, window, l1, stack, top, conversion);

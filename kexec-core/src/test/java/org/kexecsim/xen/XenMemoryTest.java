@@ -36,6 +36,9 @@ class XenMemoryTest {
     assertEquals(0x5003_123L, p.machine(0x103_123L));
     assertEquals(0x103_123L, p.pseudoPhysical(0x5003_123L));
     assertThrows(IllegalArgumentException.class, () -> P2m.of(new long[] {7, 7}));
+    // a frame the packed m2p cannot hold is refused, not silently truncated into another frame
+    assertThrows(IllegalArgumentException.class, () -> P2m.of(new long[] {1L << 32}));
+    assertEquals(P2m.INVALID, p.pfn(0x9000L | 1L << 32));
   }
 
   @ParameterizedTest
