@@ -68,6 +68,9 @@ class XenCommandsTest {
     CliRun normal = CliRun.of("transition", "--hypervisor", "xen", "--arch", "x86_64", "--design", "page-table-a", "--kexec", "normal");
     assertEquals(3, normal.exitCode(), normal.err());
     assertEquals(1, normal.err().strip().lines().count(), normal.err());
+    CliRun huge = CliRun.of("transition", "--hypervisor", "xen", "--arch", "x86_64", "--design", "page-table-a", "--ram", "256G");
+    assertEquals(3, huge.exitCode(), huge.err());
+    assertTrue(huge.err().contains("up to 64 GiB"), huge.err());
     CliRun i386 = CliRun.of("transition", "--hypervisor", "xen", "--arch", "i386", "--design", "page-table-a", "--ram", "512M");
     assertEquals(3, i386.exitCode(), i386.err());
   }

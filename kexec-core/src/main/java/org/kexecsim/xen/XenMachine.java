@@ -55,6 +55,8 @@ public final class XenMachine {
   /** The machine address Xen's image starts at (xen_phys_start in the crash note). */
   public static final long XEN_PHYS_START = 0x10_0000L;
   private static final int STACK_SLOT = 1;
+  /** The p2m and m2p are arrays of 2^24 entries at most here: 256 MiB of heap for a 64 GiB dom0. */
+  public static final long MAX_DOM0_BYTES = 64L << 30;
   /** Where the hypervisor's tables, stack and p2m lists start, above its image. */
   private static final long TABLES_START = 2L << 20;
   /** Its window's tables (L3, L2, L1) and stack. */
@@ -109,6 +111,11 @@ public final class XenMachine {
       throw new org.kexecsim.kimage.ImpossibleLayoutException("under Xen the crash region is the hypervisor's; dom0 reserves none");
     }
     long dom0Extents = (dom0.memory().ramMap().end() + extent - 1) / extent;
+    if (dom0Extents * extent > MAX_DOM0_BYTES) {
+      throw new org.kexecsim.kimage.ImpossibleLayoutException(String.format(
+          "dom0 spans %d MiB; this model's p2m is one array per pfn and holds dom0s up to %d GiB",
+          dom0Extents * extent >> 20, MAX_DOM0_BYTES >> 30));
+    }
     long crashExtents = Math.max(1, (crashBytes + extent - 1) / extent);
     // the hypervisor's region: its image from xen_phys_start, its tables and stack, then the p2m lists
     int per = P2mFrames.perPage(arch.longBytes());
