@@ -70,7 +70,7 @@ public final class HypervisorLoad {
     List<Long> tables = new ArrayList<>();
     for (AllocatedPage p : prep.pages()) {
       // page_table_a's pages in allocation order (pgd first, spares too); a single table's every page
-      boolean handed = design instanceof PageTableADesign ? p.role().startsWith("page_table_a") : p.used();
+      boolean handed = design instanceof PageTableADesign ? p.role().startsWith(PageTableADesign.ROLE) : p.used();
       if (handed) {
         tables.add(p.physical());
       }

@@ -27,6 +27,9 @@ public final class PageTableADesign implements TransitionDesign {
 
   private PageTableADesign() {}
 
+  /** How every page of page_table_a's role begins in the ledger: what a hypervisor is handed. */
+  static final String ROLE = "page_table_a";
+
   @Override
   public String cliName() {
     return "page-table-a";
@@ -50,12 +53,12 @@ public final class PageTableADesign implements TransitionDesign {
     int n = pages.length;
     int[] next = {1};
     String[] roles = new String[n];
-    roles[0] = "page_table_a " + TablePageLedger.tableName(mode, mode.levels());
+    roles[0] = ROLE + " " + TablePageLedger.tableName(mode, mode.levels());
     MappingWriter.TablePages sequential = level -> {
       if (next[0] >= n) {
         throw new IllegalStateException("page_table_a ran out of pages");
       }
-      roles[next[0]] = "page_table_a " + TablePageLedger.tableName(mode, level);
+      roles[next[0]] = ROLE + " " + TablePageLedger.tableName(mode, level);
       return pages[next[0]++];
     };
     // _PGD_ATTR: _PAGE_PRESENT with PAE (a PDPTE may carry nothing else, SDM §4.4.1), else _KERNPG_TABLE
@@ -85,7 +88,7 @@ public final class PageTableADesign implements TransitionDesign {
     TablePageLedger ledger = new TablePageLedger(image);
     for (int i = 0; i < n; i++) {
       boolean used = roles[i] != null;
-      ledger.record(pages[i], used ? roles[i] : "page_table_a spare (both mappings share a table)",
+      ledger.record(pages[i], used ? roles[i] : ROLE + " spare (both mappings share a table)",
           PageOrigin.CONTROL_PAGE, used);
     }
     List<RequiredMapping> required = new ArrayList<>();
