@@ -21,7 +21,9 @@ import org.kexecsim.relocate.TransitionOutcome;
 import org.kexecsim.relocate.TransitionRequest;
 import org.kexecsim.relocate.TransitionResult;
 import org.kexecsim.relocate.TransitionRunner;
+import org.kexecsim.relocate.XenTransition;
 import org.kexecsim.transition.AllocatedPage;
+import org.kexecsim.transition.HypervisorLoad;
 import org.kexecsim.transition.TransitionDesign;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -84,6 +86,10 @@ final class TransitionCommand implements Callable<Integer> {
 
   @CommandLine.Mixin PreprocessorOptions cpp = new PreprocessorOptions();
 
+  @Option(names = "--hypervisor", paramLabel = "xen", description = "xen: dom0 is a PV guest on machine memory (p2m), "
+      + "Xen owns the crash region, rewrites page_table_a at load and runs the crash path (crash images; page-table-a or single-table)")
+  String hypervisor;
+
   @Option(names = "--html", paramLabel = "FILE", description = "also draw the run as one self-contained HTML page: the table sets and a timeline of the routine")
   Path html;
 
@@ -92,27 +98,88 @@ final class TransitionCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     TransitionRequest req = request();
     // --out is checked before the run: a refusal costs nothing and the old set is never touched
-    try (OutputSet set = outDir == null ? null : TransitionImages.open(outDir, force)) {
-      return run(out, req, set);
+    if (hypervisor != null && !hypervisor.equals("xen")) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--hypervisor must be xen, not '" + hypervisor + "'");
     }
+    try (OutputSet set = outDir == null ? null : TransitionImages.open(outDir, force)) {
+      return hypervisor != null ? runXen(out, req, set) : run(out, req, set);
+    }
+  }
+
+  /**
+   * Under Xen: the run, or the hypercall's refusal as the negative verdict it is (a design whose
+   * tables the hypervisor cannot be handed), with the xen facts alongside the usual report.
+   */
+  private int runXen(PrintWriter out, TransitionRequest req, OutputSet set) throws java.io.IOException {
+    if (!HypervisorLoad.ported(req.design())) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--hypervisor xen runs page-table-a (the seed's Xen port) and single-table (tried against it), not "
+              + req.design().cliName());
+    }
+    List<String> traceLines = new ArrayList<>();
+    var pictured = new org.kexecsim.cli.html.TransitionTrace();
+    XenTransition.Result x;
+    try {
+      x = XenTransition.run(req, tracer(out, traceLines, pictured));
+    } catch (org.kexecsim.kimage.KexecException refused) {
+      if (output.json) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("format", "kexec-sim/transition/v1");
+        doc.put("hypervisor", "xen");
+        doc.put("design", req.design().cliName());
+        doc.put("outcome", "load_refused");
+        doc.put("detail", refused.getMessage());
+        doc.put("verdict", "failed");
+        Json.print(out, doc);
+      } else {
+        out.printf("%s / %s under xen, crash image, RAM %s, seed %d%n", req.arch().cliName(), req.design().cliName(),
+            org.kexecsim.memory.ByteSize.format(req.ram().usableBytes()), req.seed());
+        out.println("KEXEC_CMD_kexec_load refused: " + refused.getMessage());
+        out.println("verdict: FAILED (the hypervisor was not handed a table it could rewrite)");
+      }
+      return ExitCode.NEGATIVE;
+    }
+    TransitionResult r = x.transition();
+    Optional<TransitionImages.Written> written = Optional.empty();
+    if (set != null) {
+      written = Optional.of(TransitionImages.write(r, set, x.crashNotes()));
+    }
+    if (html != null) {
+      org.kexecsim.cli.html.TransitionPicture.write(html, r, pictured);
+    }
+    if (output.json) {
+      Map<String, Object> doc = document(r, written);
+      doc.put("xen", xenDocument(x));
+      if (trace) {
+        doc.put("trace", traceLines);
+      }
+      Json.print(out, doc);
+    } else {
+      var xen = x.xen();
+      out.printf("xen: dom0 CR3 0x%x (pseudo-physical 0x%x), p2m frame list list at mfn 0x%x, page_list[1] = 0x%x%n",
+          r.kernel().registers().cr3(), xen.dom0().registers().cr3(), xen.p2mFrameListListMfn(), x.load().controlVirtual());
+      printText(out, r, written);
+    }
+    return verdict(r) ? ExitCode.OK : ExitCode.NEGATIVE;
+  }
+
+  private static Map<String, Object> xenDocument(XenTransition.Result x) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    var xen = x.xen();
+    m.put("dom0Cr3Machine", Json.hex(x.transition().kernel().registers().cr3()));
+    m.put("dom0Cr3PseudoPhysical", Json.hex(xen.dom0().registers().cr3()));
+    m.put("p2mFrameListListMfn", Json.hex(xen.p2mFrameListListMfn()));
+    m.put("extentBytes", xen.extentBytes());
+    m.put("hypervisorWindow", Json.hex(xen.windowVirtual()));
+    m.put("pageList", java.util.Arrays.stream(x.load().pageList()).mapToObj(Json::hex).toList());
+    m.put("tablesRewritten", x.load().tablesRewritten());
+    return m;
   }
 
   private int run(PrintWriter out, TransitionRequest req, OutputSet set) throws java.io.IOException {
     List<String> traceLines = new ArrayList<>();
     var pictured = new org.kexecsim.cli.html.TransitionTrace();
-    TransitionResult r = TransitionRunner.run(req, trace || html != null ? t -> {
-      if (html != null) {
-        pictured.accept(t);
-      }
-      if (!trace) {
-        return;
-      }
-      if (output.json) {
-        traceLines.add(t.toString());
-      } else {
-        out.println(t);
-      }
-    } : null);
+    TransitionResult r = TransitionRunner.run(req, tracer(out, traceLines, pictured));
     Optional<TransitionImages.Written> written = Optional.empty();
     if (set != null) {
       written = Optional.of(TransitionImages.write(r, set));
@@ -130,6 +197,24 @@ final class TransitionCommand implements Callable<Integer> {
       printText(out, r, written);
     }
     return verdict(r) ? ExitCode.OK : ExitCode.NEGATIVE;
+  }
+
+  /** What --trace and --html need of each instruction, or null when neither is asked for. */
+  private java.util.function.Consumer<StepTrace> tracer(PrintWriter out, List<String> traceLines,
+      org.kexecsim.cli.html.TransitionTrace pictured) {
+    return trace || html != null ? t -> {
+      if (html != null) {
+        pictured.accept(t);
+      }
+      if (!trace) {
+        return;
+      }
+      if (output.json) {
+        traceLines.add(t.toString());
+      } else {
+        out.println(t);
+      }
+    } : null;
   }
 
   TransitionRequest request() {

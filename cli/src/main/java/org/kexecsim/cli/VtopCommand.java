@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import org.kexecsim.analyzer.PagingContext;
 import org.kexecsim.analyzer.symbols.AddressExpression;
 import org.kexecsim.analyzer.vtop.Vtop;
+import org.kexecsim.analyzer.xen.XenDom0;
 import org.kexecsim.analyzer.vtop.VtopReport;
 import org.kexecsim.dump.Dump;
 import picocli.CommandLine;
@@ -37,6 +38,11 @@ final class VtopCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "print each entry read on the way")
   boolean verbose;
 
+  @Option(names = "--xen-dom0", description = "a Xen host's vmcore: translate through dom0's PV tables (CR3 from Xen's "
+      + "XEN_ELFNOTE_CRASH_REGS) to machine addresses, and name each one's dom0 pseudo-physical address through the p2m "
+      + "(XEN_ELFNOTE_CRASH_INFO)")
+  boolean xenDom0;
+
   @Mixin JsonOutput.Batch output = new JsonOutput.Batch();
 
   @Override
@@ -46,6 +52,9 @@ final class VtopCommand implements Callable<Integer> {
 
   private DumpBatch.Outcome one(Path image) throws Exception {
     try (Dump dump = DumpImages.open(spec.commandLine(), image, format)) {
+      if (xenDom0) {
+        return xen(dump);
+      }
       PagingContext ctx = paging.resolve(spec.commandLine(), dump);
       List<Long> vas = new java.util.ArrayList<>();
       for (AddressExpression a : addresses) {
@@ -54,5 +63,24 @@ final class VtopCommand implements Callable<Integer> {
       VtopReport report = Vtop.translate(dump.physicalMemory(), ctx, vas).named(paging.symbols(dump));
       return output.outcome(report.allMapped() ? ExitCode.OK : ExitCode.NEGATIVE, report::toJson, () -> report.toText(verbose));
     }
+  }
+
+  private DumpBatch.Outcome xen(Dump dump) throws Exception {
+    if (paging.cr3 != null || paging.mode != null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--xen-dom0 takes CR3 and the mode from Xen's notes: drop --cr3 and --mode");
+    }
+    XenDom0 x;
+    try {
+      x = XenDom0.of(dump);
+    } catch (org.kexecsim.analyzer.AnalysisException e) {
+      throw PagingOptions.naming(dump, e);
+    }
+    List<Long> vas = new java.util.ArrayList<>();
+    for (AddressExpression a : addresses) {
+      vas.add(paging.virtual(spec.commandLine(), dump, a));
+    }
+    VtopReport report = x.translate(dump.physicalMemory(), vas).named(paging.symbols(dump));
+    return output.outcome(report.allMapped() ? ExitCode.OK : ExitCode.NEGATIVE, () -> x.toJson(report),
+        () -> x.toText(report, verbose));
   }
 }

@@ -31,7 +31,11 @@ public record CoreSpec(
     Optional<RamRange> crashRegion,
     OptionalLong pageOffset,
     long directMapLimit,
-    Optional<KernelTextLoad> kernelText) {
+    Optional<KernelTextLoad> kernelText,
+    List<ExtraNote> extraNotes) {
+
+  /** A note written after the CPU notes and VMCOREINFO, as given (Xen's crash notes). */
+  public record ExtraNote(String name, int type, byte[] desc) {}
 
   /** The kernel image seen through its own mapping: {@code size} bytes at {@code vaddr} backed by {@code paddr}. */
   public record KernelTextLoad(long vaddr, long paddr, long size) {}
@@ -46,12 +50,19 @@ public record CoreSpec(
   public CoreSpec {
     ranges = List.copyOf(ranges);
     cpus = List.copyOf(cpus);
+    extraNotes = List.copyOf(extraNotes);
+  }
+
+  /** This spec with {@code notes} written after the others. */
+  public CoreSpec withNotes(List<ExtraNote> notes) {
+    return new CoreSpec(elfClass, arch, layout, ranges, cpus, vmcoreInfo, crashRegion, pageOffset, directMapLimit,
+        kernelText, notes);
   }
 
   /** This spec with a kernel-text PT_LOAD ahead of the RAM ones. */
   public CoreSpec withKernelText(KernelTextLoad load) {
     return new CoreSpec(elfClass, arch, layout, ranges, cpus, vmcoreInfo, crashRegion, pageOffset, directMapLimit,
-        Optional.of(load));
+        Optional.of(load), extraNotes);
   }
 
   /** A kernel-style /proc/vmcore of {@code ranges} for {@code arch}, with that arch's PAGE_OFFSET. */
@@ -59,13 +70,13 @@ public record CoreSpec(
       Optional<VmcoreInfo> vmcoreInfo, Optional<RamRange> crashRegion) {
     boolean x64 = arch == PrStatus.Arch.X86_64;
     return new CoreSpec(elfClass, arch, CoreLayout.VMCORE, ranges, cpus, vmcoreInfo, crashRegion,
-        OptionalLong.of(x64 ? PAGE_OFFSET_X86_64 : PAGE_OFFSET_I386), x64 ? 1L << 46 : I386_LOWMEM, Optional.empty());
+        OptionalLong.of(x64 ? PAGE_OFFSET_X86_64 : PAGE_OFFSET_I386), x64 ? 1L << 46 : I386_LOWMEM, Optional.empty(), List.of());
   }
 
   /** A QEMU dump-guest-memory file of {@code ranges}. */
   public static CoreSpec qemu(ElfClass elfClass, PrStatus.Arch arch, List<RamRange> ranges, List<CpuSnapshot> cpus,
       Optional<VmcoreInfo> vmcoreInfo) {
     return new CoreSpec(elfClass, arch, CoreLayout.QEMU, ranges, cpus, vmcoreInfo, Optional.empty(),
-        OptionalLong.empty(), -1L, Optional.empty());
+        OptionalLong.empty(), -1L, Optional.empty(), List.of());
   }
 }

@@ -226,6 +226,7 @@ public final class ElfCoreWriter {
       }
     }
     spec.vmcoreInfo().ifPresent(v -> note(b, VmcoreInfo.NOTE_NAME, 0, v.bytes()));
+    spec.extraNotes().forEach(n -> note(b, n.name(), n.type(), n.desc()));
     return b.toByteArray();
   }
 

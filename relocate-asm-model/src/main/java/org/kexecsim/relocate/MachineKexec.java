@@ -29,17 +29,18 @@ final class MachineKexec {
   /** The routine's arguments, in the order of the routine's header comment. */
   record Arguments(long head, long codePage, long entry, long table, long copyTable, boolean hasPae) {}
 
-  static Cpu setUp(CrashedKernel kernel, PrepareReport prep, TransitionDesign design, Arguments args, long stackPhysical) {
+  static Cpu setUp(CrashedKernel kernel, PrepareReport prep, TransitionDesign design, Arguments args, long stackPhysical,
+      long stackVirtual) {
     Cpu cpu = crashedCpu(kernel);
     Arch arch = kernel.arch();
     if (zapsDescriptorTablesInC(design, arch, RelocateAbi.OWN)) {
       zapDescriptorTables(kernel, cpu);
     }
 
-    // A stack in the crashed kernel's direct map; the call pushes a return address the
-    // routine never uses.
+    // A stack the caller maps (the crashed kernel's direct map, or a hypervisor's own); the call
+    // pushes a return address the routine never uses.
     PhysicalMemory memory = kernel.memory();
-    long stackTopVirtual = kernel.directMapVirtual(stackPhysical) + PhysicalMemory.PAGE_SIZE - 64;
+    long stackTopVirtual = stackVirtual + PhysicalMemory.PAGE_SIZE - 64;
     long stackTopPhysical = stackPhysical + PhysicalMemory.PAGE_SIZE - 64;
     if (arch.is64Bit()) {
       cpu.setRegister(Gpr.RDI, args.head());

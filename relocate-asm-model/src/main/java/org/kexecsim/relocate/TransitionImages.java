@@ -60,6 +60,11 @@ public final class TransitionImages {
 
   /** Writes every file of the set, then publishes them together: the old set or the new, never a mix. */
   public static Written write(TransitionResult r, OutputSet set) throws IOException {
+    return write(r, set, List.of());
+  }
+
+  /** As {@link #write(TransitionResult, OutputSet)}, the vmcore carrying {@code vmcoreNotes} too (a hypervisor's crash notes). */
+  public static Written write(TransitionResult r, OutputSet set, List<CoreSpec.ExtraNote> vmcoreNotes) throws IOException {
     CrashedKernel k = r.kernel();
     boolean x64 = k.arch().is64Bit();
     List<RamRange> ram = k.memory().ramMap().ranges();
@@ -74,7 +79,8 @@ public final class TransitionImages {
         set.finalPath("System.map"));
     ElfClass qemu = qemuClass(x64, ram);
     List<RamRange> kernelRam = kernelVisibleRam(k.arch(), ram);
-    CoreSpec vmcore = CoreSpec.vmcore(vmcoreClass(x64, kernelRam, crash), prArch, kernelRam, List.of(atCrash), info, crash);
+    CoreSpec vmcore = CoreSpec.vmcore(vmcoreClass(x64, kernelRam, crash), prArch, kernelRam, List.of(atCrash), info, crash)
+        .withNotes(vmcoreNotes);
     if (x64) {
       // kexec-tools crashdump-x86.c get_kernel_vaddr_and_size: the /proc/kcore segment holding
       // _stext, its start aligned down to 1 MiB, backed from "Kernel code" in /proc/iomem.

@@ -30,6 +30,7 @@ import org.kexecsim.transition.AllocatedPage;
 import org.kexecsim.transition.PageOrigin;
 import org.kexecsim.transition.PrepareReport;
 import org.kexecsim.transition.TransitionDesign;
+import org.kexecsim.transition.TransitionDesign;
 import org.kexecsim.transition.Preparation;
 
 /**
@@ -54,16 +55,45 @@ public final class TransitionRunner {
    * not succeed it is replayed traced for its last instructions.
    */
   public static TransitionResult run(TransitionRequest req, Consumer<StepTrace> trace) {
-    if (trace != null) {
-      return run(req, trace, true);
-    }
-    TransitionResult r = run(req, null, false);
-    // a hang is not replayed: its millions of traced steps would take minutes
-    boolean replay = !(r.outcome().success() && r.problems().isEmpty()) && r.outcome() != TransitionOutcome.HUNG;
-    return replay ? run(req, null, true) : r;
+    return run(req, trace, CrashPlatform.NATIVE);
   }
 
-  private static TransitionResult run(TransitionRequest req, Consumer<StepTrace> trace, boolean traced) {
+  /** As {@link #run(TransitionRequest, Consumer)} with the crash path starting on {@code platform}. */
+  static TransitionResult run(TransitionRequest req, Consumer<StepTrace> trace, CrashPlatform platform) {
+    if (trace != null) {
+      return run(req, trace, true, platform);
+    }
+    TransitionResult r = run(req, null, false, platform);
+    // a hang is not replayed: its millions of traced steps would take minutes
+    boolean replay = !(r.outcome().success() && r.problems().isEmpty()) && r.outcome() != TransitionOutcome.HUNG;
+    return replay ? run(req, null, true, platform) : r;
+  }
+
+  /**
+   * Where the crash path runs: the crashed kernel itself, or a hypervisor under it that owns the
+   * crash region, rewrites the switch tables at load time and calls the routine from its own
+   * stack ({@link XenTransition}).
+   */
+  interface CrashPlatform {
+    CrashPlatform NATIVE = new CrashPlatform() {};
+
+    default CrashedKernel boot(TransitionRequest req, java.util.OptionalLong linkVirtual) {
+      return KernelBoot.boot(req.arch(), req.ram(), req.crashkernel(), req.seed(), linkVirtual);
+    }
+
+    /** After kexec_load: what the platform adds to the load; the report the crash path runs with. */
+    default PrepareReport loaded(CrashedKernel kernel, PrepareReport prep, List<String> steps) {
+      return prep;
+    }
+
+    /** The page the call to the routine runs on: {physical, virtual}. */
+    default long[] stack(CrashedKernel kernel, Set<Long> busy) {
+      long pa = stackPage(kernel, busy);
+      return new long[] {pa, kernel.directMapVirtual(pa)};
+    }
+  }
+
+  private static TransitionResult run(TransitionRequest req, Consumer<StepTrace> trace, boolean traced, CrashPlatform platform) {
     Arch arch = req.arch();
     TransitionDesign design = req.design();
     RelocateAbi abi = req.effectiveAbi();
@@ -71,7 +101,7 @@ public final class TransitionRunner {
     List<String> steps = new ArrayList<>();
 
     RelocateRoutine routine = req.routine().orElseGet(() -> RelocateRoutine.of(design, arch));
-    CrashedKernel kernel = KernelBoot.boot(arch, req.ram(), req.crashkernel(), req.seed(), routine.linkVirtual());
+    CrashedKernel kernel = platform.boot(req, routine.linkVirtual());
     SparseMemory memory = kernel.memory();
     byte[] code = routine.bytesAt(kernel.relocateKernelVirtual());
     memory.write(kernel.relocateKernelPhysical(), code, 0, code.length);
@@ -90,6 +120,7 @@ public final class TransitionRunner {
     steps.add(String.format("kexec_load (%s): control page 0x%x, %d table page(s), switch root 0x%x%s",
         req.type().cliName(), prep.controlPage(), prep.pages().size(), prep.switchRoot(),
         prep.copyRoot().isPresent() ? String.format(", copy root 0x%x", prep.copyRoot().getAsLong()) : ""));
+    prep = platform.loaded(kernel, prep, steps);
 
     IndirectionWalk walk = IndirectionWalk.read(memory, prep.indirectionHead(), arch.longBytes());
     NewKernelEntry entry = NewKernelEntry.at(arch, prep.entry(), req.preserveContext());
@@ -126,7 +157,8 @@ public final class TransitionRunner {
       steps.add("crash: memory snapshot taken (the pre image)");
     }
 
-    long stack = stackPage(kernel, busy);
+    long[] stackPage = platform.stack(kernel, busy);
+    long stack = stackPage[0];
     Cpu cpu;
     MachineKexec.Linux61Call call = null;
     if (abi == RelocateAbi.LINUX_6_1) {
@@ -150,7 +182,7 @@ public final class TransitionRunner {
       }
       MachineKexec.Arguments args = new MachineKexec.Arguments(prep.indirectionHead(), prep.controlPage(),
           prep.entry(), table, prep.copyRoot().orElse(0), arch == Arch.PAE);
-      cpu = MachineKexec.setUp(kernel, prep, design, args, stack);
+      cpu = MachineKexec.setUp(kernel, prep, design, args, stack, stackPage[1]);
       steps.add(String.format("machine_kexec: IF=0, segments loaded%s, call relocate_new_kernel at 0x%x",
           MachineKexec.zapsDescriptorTablesInC(design, arch, abi) ? ", GDT and IDT zapped" : "", prep.switchVirtual()));
     }

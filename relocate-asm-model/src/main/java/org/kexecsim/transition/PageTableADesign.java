@@ -27,6 +27,9 @@ public final class PageTableADesign implements TransitionDesign {
 
   private PageTableADesign() {}
 
+  /** How every page of page_table_a's role begins in the ledger: what a hypervisor is handed. */
+  static final String ROLE = "page_table_a";
+
   @Override
   public String cliName() {
     return "page-table-a";
@@ -39,6 +42,30 @@ public final class PageTableADesign implements TransitionDesign {
       case PAE -> 5;
       case X86_64 -> 7;
     };
+  }
+
+  /**
+   * create_mapping() twice into {@code pages} (pgd first, then tables as needed): the control
+   * page at {@code va} and at its own address. Also what a hypervisor does when it overwrites
+   * the pages dom0 handed it (the seed's Xen port). Returns each page's role, null for spares.
+   */
+  static String[] fill(PhysicalMemory m, PagingMode mode, long[] pages, long va, long control) {
+    int n = pages.length;
+    int[] next = {1};
+    String[] roles = new String[n];
+    roles[0] = ROLE + " " + TablePageLedger.tableName(mode, mode.levels());
+    MappingWriter.TablePages sequential = level -> {
+      if (next[0] >= n) {
+        throw new IllegalStateException("page_table_a ran out of pages");
+      }
+      roles[next[0]] = ROLE + " " + TablePageLedger.tableName(mode, level);
+      return pages[next[0]++];
+    };
+    // _PGD_ATTR: _PAGE_PRESENT with PAE (a PDPTE may carry nothing else, SDM §4.4.1), else _KERNPG_TABLE
+    long top = mode == PagingMode.PAE ? P : KERNPG_TABLE;
+    MappingWriter.map(m, mode, pages[0], va, control, PAGE_KERNEL_EXEC, KERNPG_TABLE, top, sequential);
+    MappingWriter.map(m, mode, pages[0], control, control, PAGE_KERNEL_EXEC, KERNPG_TABLE, top, sequential);
+    return roles;
   }
 
   @Override
@@ -56,25 +83,12 @@ public final class PageTableADesign implements TransitionDesign {
     for (int k = n; k > 0; k--) {
       pages[k - 1] = new TablePageLedger(image).controlPage();
     }
-    int[] next = {1};
-    String[] roles = new String[n];
-    roles[0] = "page_table_a " + TablePageLedger.tableName(mode, mode.levels());
-    MappingWriter.TablePages sequential = level -> {
-      if (next[0] >= n) {
-        throw new IllegalStateException("page_table_a ran out of pages");
-      }
-      roles[next[0]] = "page_table_a " + TablePageLedger.tableName(mode, level);
-      return pages[next[0]++];
-    };
-    // _PGD_ATTR: _PAGE_PRESENT with PAE (a PDPTE may carry nothing else, SDM §4.4.1), else _KERNPG_TABLE
-    long top = mode == PagingMode.PAE ? P : KERNPG_TABLE;
-    MappingWriter.map(m, mode, pages[0], va, control, PAGE_KERNEL_EXEC, KERNPG_TABLE, top, sequential);
-    MappingWriter.map(m, mode, pages[0], control, control, PAGE_KERNEL_EXEC, KERNPG_TABLE, top, sequential);
+    String[] roles = fill(m, mode, pages, va, control);
 
     TablePageLedger ledger = new TablePageLedger(image);
     for (int i = 0; i < n; i++) {
       boolean used = roles[i] != null;
-      ledger.record(pages[i], used ? roles[i] : "page_table_a spare (both mappings share a table)",
+      ledger.record(pages[i], used ? roles[i] : ROLE + " spare (both mappings share a table)",
           PageOrigin.CONTROL_PAGE, used);
     }
     List<RequiredMapping> required = new ArrayList<>();

@@ -54,6 +54,16 @@ public record PrepareReport(
     conflicts = List.copyOf(conflicts);
   }
 
+  /**
+   * This report after someone else moved the switching code: a hypervisor that mapped the control
+   * page at its own VA and rewrote the switch tables (the seed's Xen port).
+   */
+  public PrepareReport withSwitch(long virtual, List<MappingCheck> checks) {
+    return new PrepareReport(arch, design, kexecType, seed, ramBytes, crashRegion, controlPage, swapPage, virtual, entry,
+        segments, pages, switchRoot, copyRoot, checks, oldCr3, otherRoots, conflicts, splits, indirectionHead,
+        pagesToCopy, indirectionPages, sourcesRespectDestinations, framesChangedOutsideCrashRegion);
+  }
+
   /** Whether any page reachable from the old CR3 was written. */
   public boolean wroteOldCr3() {
     return !oldCr3.preserved();

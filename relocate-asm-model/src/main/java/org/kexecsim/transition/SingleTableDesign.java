@@ -35,6 +35,20 @@ public final class SingleTableDesign implements TransitionDesign {
     return "single-table";
   }
 
+  /** The page size of the identity part: 2 MiB on x86_64 (init_level2_page), the direct map's on i386. */
+  static PageSize identityPage(Arch arch) {
+    return arch == Arch.X86_64 ? PageSize.SIZE_2M : arch.largestPage();
+  }
+
+  /** Where the identity part ends: RAM's end (below 4 GiB on i386) in whole large pages. */
+  static long identityEnd(Arch arch, org.kexecsim.memory.RamMap ram) {
+    long end = IdentityRanges.ramEnd(ram);
+    if (!arch.is64Bit()) {
+      end = Math.min(end, 1L << 32);
+    }
+    return end & -identityPage(arch).bytes();
+  }
+
   @Override
   public TransitionTables prepare(TransitionContext c) {
     KImage image = c.image();
@@ -48,12 +62,8 @@ public final class SingleTableDesign implements TransitionDesign {
     IdentityMapWriter identity = new IdentityMapWriter(m, mode);
     // page_table_b: all RAM with 2 MiB pages on x86_64 (init_level4_page); on i386 the RAM the
     // 32-bit linear space can identity-map, with the direct map's page size.
-    long end = IdentityRanges.ramEnd(m.ramMap());
-    PageSize large = arch == Arch.X86_64 ? PageSize.SIZE_2M : arch.largestPage();
-    if (!arch.is64Bit()) {
-      end = Math.min(end, 1L << 32);
-    }
-    end &= -large.bytes(); // whole large pages, as init_level2_page writes them
+    PageSize large = identityPage(arch);
+    long end = identityEnd(arch, m.ramMap());
     long root = identity.build(ledger.controlFrames(), 0, end, KERNPG_TABLE, KERNPG_TABLE, large);
     ledger.recordWriterPages(identity, mode, 0, "page_table_b", PageOrigin.CONTROL_PAGE);
     PageTableBuilder b = PageTableBuilder.onExisting(m, mode, root, ledger.controlFrames());
