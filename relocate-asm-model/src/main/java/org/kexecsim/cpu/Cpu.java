@@ -18,15 +18,22 @@ import org.kexecsim.mmu.ControlState;
 import org.kexecsim.mmu.ControlWrite;
 import org.kexecsim.mmu.Cr0;
 import org.kexecsim.mmu.CpuFeatures;
+import org.kexecsim.mmu.CpuModel;
+import org.kexecsim.mmu.Cr4;
 import org.kexecsim.mmu.ExceptionVector;
 import org.kexecsim.mmu.PageWalker;
+import org.kexecsim.mmu.PageTableEntry;
+import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
+import org.kexecsim.mmu.WalkStep;
 
 /**
  * An x86 CPU in protected mode (32-bit, with or without 32-bit or PAE paging) or IA-32e mode
- * (64-bit and compatibility), executing machine code fetched through the MMU. There is no TLB:
- * every fetch and data access walks the current tables, so the instruction after a MOV to CR3 is
- * fetched through the new tables (stricter than hardware, whose global entries may survive).
+ * (64-bit and compatibility), executing machine code fetched through the MMU and a {@link Tlb}:
+ * a global translation made before a MOV to CR3 may still be used after it, as on hardware
+ * (SDM §4.10.4.1), and each such use that the new tables would not give is recorded as a {@link
+ * StaleTranslation}. The {@link CpuModel} decides the leniencies (QEMU TCG: PAE PDPTEs read on
+ * every walk, unchecked at the load; every MOV to CR3 flushes all).
  *
  * <p>Mode follows the hardware rules: CR0.PE/PG, EFER.LME/LMA and CS.L decide legacy, compatibility
  * or 64-bit mode (SDM Vol. 3A §2.2, §9.8.5). Real mode is out of scope: clearing CR0.PE stops the
@@ -48,6 +55,9 @@ public final class Cpu {
   final PhysicalMemory memory;
   final CpuFeatures features;
   final PageWalker walker;
+  final CpuModel model;
+  final Tlb tlb = new Tlb();
+  private final List<StaleTranslation> stale = new ArrayList<>();
   private final Decoder decoder = new Decoder();
   private final Executor executor;
   private final Fetcher fetcher = new Fetcher();
@@ -67,8 +77,14 @@ public final class Cpu {
    * descriptor tables. Callers set the rest through the setters.
    */
   public Cpu(PhysicalMemory memory, ControlState control, CpuFeatures features) {
+    this(memory, control, features, CpuModel.HARDWARE);
+  }
+
+  /** As {@link #Cpu(PhysicalMemory, ControlState, CpuFeatures)}, behaving as {@code model}. */
+  public Cpu(PhysicalMemory memory, ControlState control, CpuFeatures features, CpuModel model) {
     this.memory = memory;
     this.features = features;
+    this.model = model;
     this.walker = new PageWalker(memory);
     this.executor = new Executor(this);
     setControl(control);
@@ -119,10 +135,36 @@ public final class Cpu {
     return control;
   }
 
-  /** Replaces the control registers wholesale (machine set-up; instructions go through the rules). */
+  /**
+   * Replaces the control registers wholesale (machine set-up; instructions go through the rules).
+   * The TLB starts empty: nothing was cached under a state the CPU never ran in.
+   */
   public void setControl(ControlState control) {
+    applyControl(control);
+    tlb.flushAll();
+  }
+
+  private void applyControl(ControlState control) {
     this.control = control;
-    this.paging = PagingState.of(control, features);
+    this.paging = PagingState.of(control, features, model);
+  }
+
+  public CpuModel model() {
+    return model;
+  }
+
+  /** Translations used from the TLB that the tables in force would not have given, in order. */
+  public List<StaleTranslation> staleTranslations() {
+    return List.copyOf(stale);
+  }
+
+  /** How many translations the TLB holds, and of them global ones. */
+  public int tlbEntries() {
+    return tlb.size();
+  }
+
+  public int tlbGlobalEntries() {
+    return tlb.globalCount();
   }
 
   public SegmentCache segment(Segment s) {
@@ -277,6 +319,23 @@ public final class Cpu {
   }
 
   /**
+   * The instruction at RIP in AT&T syntax, fetched as the next step will fetch it (the same
+   * translations, so the same TLB fills and accessed bits), or "(fetch faults)".
+   */
+  public String peekInstruction() {
+    long savedCr2 = cr2;
+    fetcher.reset();
+    try {
+      int bits = bits();
+      Decoded d = decoder.decode(fetcher, rip, bits);
+      return AttSyntax.format(d.instruction(), rip, d.length(), bits);
+    } catch (CpuFault | PhysicalAccessException e) {
+      cr2 = savedCr2;
+      return "(fetch faults)";
+    }
+  }
+
+  /**
    * Leaves the HLT state as an interrupt or NMI would, to run on from the current RIP. A
    * shutdown (triple fault) or a stop is final.
    */
@@ -288,6 +347,21 @@ public final class Cpu {
 
   void halt() {
     state = RunState.HALTED;
+  }
+
+  /**
+   * An NMI arrives before the next instruction: IF does not mask it (SDM §6.7.1); it is delivered
+   * through IDT vector 2 as an external event (EXT=1 in a delivery #GP's error code) and, like a
+   * fault, may escalate to #DF and shutdown. A halted CPU wakes to take it.
+   */
+  public void deliverNmi() {
+    if (state == RunState.HALTED) {
+      state = RunState.RUNNING;
+    }
+    if (state != RunState.RUNNING) {
+      return;
+    }
+    raise(new CpuFault(ExceptionVector.NMI, 0, "non-maskable interrupt (IF=0 does not mask it, SDM §6.7.1)"), rip, false);
   }
 
   /**
@@ -440,11 +514,56 @@ public final class Cpu {
 
   /** MOV to CR0/CR3/CR4 or WRMSR EFER, applying kexec-core's rules; a refusal is the fault it names. */
   void writeControl(ControlRegister register, long value) {
-    ControlWrite w = ControlRegisterRules.write(control, register, value, in64BitMode(), cpl(), memory, features);
+    ControlWrite w = ControlRegisterRules.write(control, register, value, in64BitMode(), cpl(), memory, features, model);
     switch (w) {
-      case ControlWrite.Accepted a -> setControl(a.state());
+      case ControlWrite.Accepted a -> {
+        ControlState old = control;
+        applyControl(a.state());
+        invalidateAfter(register, value, old, a.state());
+      }
       case ControlWrite.Refused r -> throw new CpuFault(r.vector(), r.errorCode(), r.rule());
     }
+  }
+
+  /**
+   * What a control-register write does to the TLB (SDM Vol. 3A §4.10.4.1): MOV to CR3 drops the
+   * non-global entries of the PCID it loads, none when PCIDE=1 and bit 63 is set; changing
+   * CR4.PGE, clearing CR4.PCIDE, changing CR4.PAE, setting CR4.SMEP or changing CR0.PG drops
+   * everything. QEMU flushes everything on any MOV to CR3 (tlb_flush).
+   */
+  private void invalidateAfter(ControlRegister register, long value, ControlState old, ControlState now) {
+    switch (register) {
+      case CR3 -> {
+        if (!model.keepsGlobalEntriesAcrossCr3()) {
+          tlb.flushAll();
+        } else if ((now.cr4() & Cr4.PCIDE) == 0 || (value & (1L << 63)) == 0) {
+          tlb.flushNonGlobal(pcid());
+        }
+      }
+      case CR4 -> {
+        long changed = old.cr4() ^ now.cr4();
+        if ((changed & (Cr4.PGE | Cr4.PAE)) != 0 || (changed & old.cr4() & Cr4.PCIDE) != 0
+            || (changed & now.cr4() & Cr4.SMEP) != 0) {
+          tlb.flushAll();
+        }
+      }
+      case CR0 -> {
+        if (((old.cr0() ^ now.cr0()) & Cr0.PG) != 0) {
+          tlb.flushAll();
+        }
+      }
+      case EFER -> {}
+    }
+  }
+
+  /** INVLPG (SDM Vol. 2 INVLPG, §4.10.4.1): the current PCID's entry for the page and a global one. */
+  void invalidatePage(long linear) {
+    tlb.invalidatePage(pcid(), longModeActive() ? linear : linear & 0xFFFF_FFFFL);
+  }
+
+  /** The PCID in force: CR3[11:0] with CR4.PCIDE=1, else 0 (SDM §4.10.1). */
+  private int pcid() {
+    return (control.cr4() & Cr4.PCIDE) != 0 ? (int) (control.cr3() & 0xFFF) : 0;
   }
 
   // ---- segmentation ---------------------------------------------------------------------------
@@ -606,10 +725,31 @@ public final class Cpu {
 
   // ---- paging ---------------------------------------------------------------------------------
 
-  /** Linear → physical through the current tables; a #PF loads CR2 with the linear address (SDM §4.7). */
+  /**
+   * Linear → physical through the TLB, else the current tables; a #PF loads CR2 with the linear
+   * address (SDM §4.7) and drops any TLB entry for it (§4.10.4.1). A hit whose rights do not allow
+   * the access walks again, as does a write through an entry not yet dirty (§4.8).
+   */
   long translate(long linear, int access) {
     int acc = access | (cpl() == 3 ? Access.USER : 0);
+    boolean paged = paging.mode() != PagingMode.DISABLED;
+    long la = longModeActive() ? linear : linear & 0xFFFF_FFFFL;
+    if (paged) {
+      Tlb.Entry e = tlb.lookup(pcid(), la);
+      if (e != null && Tlb.permits(e, acc, (control.cr0() & Cr0.WP) != 0,
+          (control.efer() & org.kexecsim.mmu.Efer.NXE) != 0, (control.cr4() & Cr4.SMEP) != 0)) {
+        if (e.root() != paging.rootPhysical()) {
+          checkStale(e, la, acc);
+        }
+        return e.frame() | (la & 0xFFF);
+      }
+    }
     long r = walker.walk(paging, linear, acc, true);
+    if (paged && !PageWalker.isFault(r)) {
+      fill(la, acc, r);
+    } else if (paged) {
+      tlb.invalidatePage(pcid(), la);
+    }
     if (PageWalker.isFault(r)) {
       ExceptionVector v = ExceptionVector.ofNumber(PageWalker.faultVector(r));
       if (v == ExceptionVector.PF) {
@@ -620,6 +760,50 @@ public final class Cpu {
       throw new CpuFault(v, PageWalker.faultErrorCode(r), String.format("linear 0x%x is not canonical (SDM §3.3.7.1)", linear));
     }
     return r;
+  }
+
+  /** Caches the walk just made (its steps are still in the walker). */
+  private void fill(long la, int access, long physical) {
+    List<WalkStep> steps = walker.steps(paging);
+    long rights = PageTableEntry.RW | PageTableEntry.US;
+    boolean xd = false;
+    for (WalkStep s : steps) {
+      if (paging.mode() == PagingMode.PAE && s.level() == 3) {
+        continue; // a PAE PDPTE carries no rights (SDM §4.4.1)
+      }
+      rights &= s.value();
+      xd |= (s.value() & PageTableEntry.XD) != 0 && paging.mode() != PagingMode.BITS32;
+    }
+    long leaf = steps.getLast().value();
+    boolean global = (leaf & PageTableEntry.G) != 0 && (control.cr4() & Cr4.PGE) != 0;
+    boolean dirty = (access & Access.WRITE) != 0 || (leaf & PageTableEntry.D) != 0;
+    tlb.fill(pcid(), la, new Tlb.Entry(physical & ~0xFFFL, rights, xd, global, dirty, paging.rootPhysical()));
+  }
+
+  /**
+   * A hit on an entry made under another root (a global one across a MOV to CR3): what would the
+   * tables in force give? If not the same frame, the CPU is running on a stale translation.
+   */
+  private void checkStale(Tlb.Entry e, long la, int access) {
+    if (stale.size() >= 64) {
+      return;
+    }
+    for (StaleTranslation t : stale) {
+      if (t.linear() >>> 12 == la >>> 12 && t.root() == paging.rootPhysical()) {
+        return;
+      }
+    }
+    String fresh;
+    try {
+      long r = walker.walk(paging, la, access, false);
+      if (!PageWalker.isFault(r) && (r & ~0xFFFL) == e.frame()) {
+        return;
+      }
+      fresh = PageWalker.isFault(r) ? "would fault (" + walker.lastFaultCause() + ")" : String.format("would give 0x%x", r & ~0xFFFL);
+    } catch (PhysicalAccessException x) {
+      fresh = "would read outside RAM";
+    }
+    stale.add(new StaleTranslation(steps, la, Access.describe(access), e.frame(), e.root(), paging.rootPhysical(), fresh));
   }
 
   private long nextLinear(long la, long delta) {
