@@ -19,9 +19,12 @@ import org.kexecsim.transition.PrepareReport;
 final class CrashDamage {
   private CrashDamage() {}
 
-  static List<String> apply(Set<Damage> damage, CrashedKernel kernel, PrepareReport prep, IndirectionWalk walk,
+  /** What one damage did: a sentence and the physical pages it wrote. */
+  record Applied(String sentence, List<Long> pages) {}
+
+  static List<Applied> apply(Set<Damage> damage, CrashedKernel kernel, PrepareReport prep, IndirectionWalk walk,
       Purgatory purgatory, long seed) {
-    List<String> done = new ArrayList<>();
+    List<Applied> done = new ArrayList<>();
     PhysicalMemory m = kernel.memory();
     for (Damage d : damage) {
       switch (d) {
@@ -35,19 +38,23 @@ final class CrashDamage {
     return done;
   }
 
-  private static String fill(PhysicalMemory m, Damage d, long pa, int bytes, byte value) {
+  private static Applied fill(PhysicalMemory m, Damage d, long pa, int bytes, byte value) {
     byte[] b = new byte[bytes];
     Arrays.fill(b, value);
     m.write(pa, b, 0, bytes);
-    return String.format("%s (%d bytes at 0x%x)", d.description(), bytes, pa);
+    List<Long> pages = new ArrayList<>();
+    for (long p = pa & ~0xFFFL; p < pa + bytes; p += PhysicalMemory.PAGE_SIZE) {
+      pages.add(p);
+    }
+    return new Applied(String.format("%s (%d bytes at 0x%x)", d.description(), bytes, pa), pages);
   }
 
   /** The leaf entry the crashed kernel's tables use for {@code va}, zeroed. */
-  private static String clearLeaf(CrashedKernel kernel, long va, Damage d) {
+  private static Applied clearLeaf(CrashedKernel kernel, long va, Damage d) {
     PagingState s = kernel.registers().pagingState(kernel.memory(), kernel.cpu());
     Translation t = PageWalker.translate(kernel.memory(), s, va, Access.FETCH);
     if (!(t instanceof Translation.Mapped mapped)) {
-      return String.format("%s: 0x%x was not mapped to begin with", d.description(), va);
+      return new Applied(String.format("%s: 0x%x was not mapped to begin with", d.description(), va), List.of());
     }
     WalkStep leaf = mapped.steps().getLast();
     if (kernel.arch().is64Bit() || kernel.arch() == org.kexecsim.kimage.Arch.PAE) {
@@ -55,13 +62,14 @@ final class CrashDamage {
     } else {
       kernel.memory().writeU32(leaf.entryPhysical(), 0);
     }
-    return String.format("%s (%s for 0x%x at 0x%x, was 0x%x)", d.description(), leaf.table(), va, leaf.entryPhysical(), leaf.value());
+    return new Applied(String.format("%s (%s for 0x%x at 0x%x, was 0x%x)", d.description(), leaf.table(), va,
+        leaf.entryPhysical(), leaf.value()), List.of(leaf.entryPhysical() & ~0xFFFL));
   }
 
   /** One byte of the first hashed region, in its source page for a normal image. */
-  private static String flipImageByte(PhysicalMemory m, IndirectionWalk walk, Purgatory purgatory, long seed, Damage d) {
+  private static Applied flipImageByte(PhysicalMemory m, IndirectionWalk walk, Purgatory purgatory, long seed, Damage d) {
     if (purgatory.regions().isEmpty()) {
-      return d.description() + ": no loaded segment besides purgatory";
+      return new Applied(d.description() + ": no loaded segment besides purgatory", List.of());
     }
     Purgatory.Region r = purgatory.regions().getFirst();
     long at = r.start() + new SplittableRandom(seed ^ 0xda3a9eL).nextLong(r.length());
@@ -73,6 +81,7 @@ final class CrashDamage {
     }
     int old = m.readU8(pa);
     m.writeU8(pa, old ^ 0x01);
-    return String.format("%s (destination 0x%x, held at 0x%x: 0x%02x -> 0x%02x)", d.description(), at, pa, old, old ^ 1);
+    return new Applied(String.format("%s (destination 0x%x, held at 0x%x: 0x%02x -> 0x%02x)", d.description(), at, pa,
+        old, old ^ 1), List.of(pa & ~0xFFFL));
   }
 }

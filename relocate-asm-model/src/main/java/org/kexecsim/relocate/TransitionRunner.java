@@ -124,9 +124,6 @@ public final class TransitionRunner {
       steps.add("CPU model: " + conditions.cpuModel().cliName() + " (PAE PDPTEs read on every walk and unchecked at the CR3 load; "
           + "every MOV to CR3 flushes the whole TLB)");
     }
-    for (String d : CrashDamage.apply(conditions.damage(), kernel, prep, walk, purgatory, req.seed())) {
-      steps.add("crash damage: " + d);
-    }
 
     SparseMemory pre = memory.copy();
     if (beforeLoad != null) {
@@ -170,6 +167,12 @@ public final class TransitionRunner {
           segmentsInC ? String.format(", load_segments(), GDT and IDT zapped (its tail at 0x%x)", tailVirtual) : "", prep.switchVirtual()));
     }
     cpu.setRip(tailVirtual);
+    // The crash damaged memory, not the CPU: the segment caches hold what was loaded while the
+    // tables were sound. The crash snapshot shows the damage too.
+    for (CrashDamage.Applied d : CrashDamage.apply(conditions.damage(), kernel, prep, walk, purgatory, req.seed())) {
+      steps.add("crash damage: " + d.sentence());
+      d.pages().forEach(page -> pre.copyPageFrom(memory, page));
+    }
 
     ArrayDeque<StepTrace> tail = new ArrayDeque<>();
     if (traced) {
