@@ -89,6 +89,17 @@ final class TransitionCommand implements Callable<Integer> {
 
   @CommandLine.Mixin PreprocessorOptions cpp = new PreprocessorOptions();
 
+  @Option(names = "--cpu-model", defaultValue = "hardware",
+      description = "hardware (the SDM: PAE PDPTEs checked at the CR3 load, global TLB entries survive it) or qemu (QEMU TCG's leniencies) (default: ${DEFAULT-VALUE})")
+  String cpuModel;
+
+  @Option(names = "--damage", split = ",", paramLabel = "WHAT",
+      description = "damage the crashed kernel before machine_kexec: gdt-zeroed, gdt-poison, idt-zeroed, routine-pte, crash-image (comma-separated)")
+  List<String> damage = new ArrayList<>();
+
+  @Option(names = "--nmi-before", paramLabel = "N", description = "deliver an NMI before instruction N (1 = the first of machine_kexec's tail)")
+  Long nmiBefore;
+
   @Option(names = "--html", paramLabel = "FILE", description = "also draw the run as one self-contained HTML page: the table sets and a timeline of the routine")
   Path html;
 
@@ -180,10 +191,32 @@ final class TransitionCommand implements Callable<Integer> {
       }
       req = req.withPreserveContext();
     }
+    req = req.withConditions(conditions());
     if (routine != null) {
       req = req.withRoutine(RoutineFile.load(routine, a.is64Bit() ? 64 : 32, cpp.options()));
     }
     return req;
+  }
+
+  private org.kexecsim.relocate.CrashConditions conditions() {
+    org.kexecsim.relocate.CrashConditions c = org.kexecsim.relocate.CrashConditions.NONE;
+    try {
+      c = c.withCpuModel(org.kexecsim.mmu.CpuModel.fromCliName(cpuModel));
+      java.util.Set<org.kexecsim.relocate.Damage> d = java.util.EnumSet.noneOf(org.kexecsim.relocate.Damage.class);
+      for (String name : damage) {
+        d.add(org.kexecsim.relocate.Damage.fromCliName(name.strip()));
+      }
+      c = c.withDamage(d);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (nmiBefore != null) {
+      if (nmiBefore < 1) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--nmi-before counts instructions from 1, not " + nmiBefore);
+      }
+      c = c.withNmiBefore(nmiBefore);
+    }
+    return c;
   }
 
   /** Entered as the boot protocol expects; for kdump also the crashed kernel's tables intact. */
@@ -242,6 +275,10 @@ final class TransitionCommand implements Callable<Integer> {
     doc.put("routine", r.routine().origin());
     doc.put("routineBytes", r.routine().size());
     doc.put("abi", r.request().effectiveAbi().cliName());
+    doc.put("cpuModel", r.request().conditions().cpuModel().cliName());
+    doc.put("damage", r.request().conditions().damage().stream().map(org.kexecsim.relocate.Damage::cliName).sorted().toList());
+    r.idtWindow().ifPresent(w -> doc.put("zeroLimitIdtWindow", w.toString()));
+    doc.put("staleTranslations", r.staleTranslations().stream().map(Object::toString).toList());
     r.roundTrip().ifPresent(t -> {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("returned", t.returned());

@@ -103,13 +103,22 @@ public record RobustnessMatrix(CpuModel model, long seed, List<RobustnessRow> ro
       case ENTERED -> "entered";
       case PURGATORY_REFUSED -> "purgatory refused";
       case TRIPLE_FAULT, FAULTED -> {
+        if (r.exceptions().getFirst().vector() == org.kexecsim.mmu.ExceptionVector.NMI) {
+          ExceptionEvent nmi = r.exceptions().getFirst();
+          String chain = r.exceptions().stream().skip(1).map(x -> x.vector().mnemonic()
+              + (x.vector().pushesErrorCode() && x.vector() != org.kexecsim.mmu.ExceptionVector.DF
+                  ? String.format("(0x%x)", x.errorCode()) : "")).collect(java.util.stream.Collectors.joining(", "));
+          yield String.format("%s: the NMI before instruction %d (at 0x%x) found no usable gate: %s",
+              r.outcome() == TransitionOutcome.TRIPLE_FAULT ? "triple fault" : "faulted into the crashed kernel",
+              r.request().conditions().nmiBefore().orElse(0), nmi.rip(), chain);
+        }
         ExceptionEvent first = r.exceptions().stream()
             .filter(x -> x.vector() != org.kexecsim.mmu.ExceptionVector.NMI).findFirst()
             .orElse(r.exceptions().getFirst());
         String insn = r.lastTrace().stream().filter(t -> t.rip() == first.rip()).map(StepTrace::disassembly)
-            .reduce((a, b) -> b).orElse("?");
+            .reduce((a, b) -> b).map(String::strip).orElse("(not executed)");
         yield String.format("%s at %d: %s at 0x%x %s", r.outcome() == TransitionOutcome.TRIPLE_FAULT ? "triple fault"
-            : "faulted into the crashed kernel", r.instructions(), first.vector().mnemonic(), first.rip(), insn.strip());
+            : "faulted into the crashed kernel", r.instructions(), first.vector().mnemonic(), first.rip(), insn.equals("(fetch faulted)") ? "(its fetch)" : insn);
       }
       default -> r.outcome().text() + (r.detail().isEmpty() ? "" : ": " + r.detail());
     };
