@@ -19,17 +19,14 @@ import org.kexecsim.mmu.ControlWrite;
 import org.kexecsim.mmu.Cr0;
 import org.kexecsim.mmu.CpuFeatures;
 import org.kexecsim.mmu.CpuModel;
-import org.kexecsim.mmu.Cr4;
 import org.kexecsim.mmu.ExceptionVector;
 import org.kexecsim.mmu.PageWalker;
-import org.kexecsim.mmu.PageTableEntry;
 import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
-import org.kexecsim.mmu.WalkStep;
 
 /**
  * An x86 CPU in protected mode (32-bit, with or without 32-bit or PAE paging) or IA-32e mode
- * (64-bit and compatibility), executing machine code fetched through the MMU and a {@link Tlb}:
+ * (64-bit and compatibility), executing machine code fetched through the MMU and a {@link Tlb} ({@link TlbUnit}):
  * a global translation made before a MOV to CR3 may still be used after it, as on hardware
  * (SDM §4.10.4.1), and each such use that the new tables would not give is recorded as a {@link
  * StaleTranslation}. The {@link CpuModel} decides the leniencies (QEMU TCG: PAE PDPTEs read on
@@ -56,8 +53,7 @@ public final class Cpu {
   final CpuFeatures features;
   final PageWalker walker;
   final CpuModel model;
-  final Tlb tlb = new Tlb();
-  private final List<StaleTranslation> stale = new ArrayList<>();
+  final TlbUnit tlb = new TlbUnit(this);
   private final Decoder decoder = new Decoder();
   private final Executor executor;
   private final Fetcher fetcher = new Fetcher();
@@ -135,6 +131,11 @@ public final class Cpu {
     return control;
   }
 
+  /** INVLPG: see {@link TlbUnit#invalidatePage}. */
+  void invalidatePage(long linear) {
+    tlb.invalidatePage(linear);
+  }
+
   /**
    * Replaces the control registers wholesale (machine set-up; instructions go through the rules).
    * The TLB starts empty: nothing was cached under a state the CPU never ran in.
@@ -155,7 +156,7 @@ public final class Cpu {
 
   /** Translations used from the TLB that the tables in force would not have given, in order. */
   public List<StaleTranslation> staleTranslations() {
-    return List.copyOf(stale);
+    return tlb.stale();
   }
 
   /** How many translations the TLB holds, and of them global ones. */
@@ -385,10 +386,11 @@ public final class Cpu {
           return;
         }
         if (doubleFault(vector, second.vector)) {
+          ExceptionVector delivering = vector;
           vector = ExceptionVector.DF;
           code = 0; // #DF pushes error code 0 (SDM §6.15 interrupt 8)
           record(new ExceptionEvent(vector, 0, returnRip, cr2, null,
-              second.vector.mnemonic() + " while delivering " + first.vector.mnemonic() + " (SDM §6.15 Table 6-5)"));
+              second.vector.mnemonic() + " while delivering " + delivering.mnemonic() + " (SDM §6.15 Table 6-5)"));
         } else {
           vector = second.vector;
           code = second.errorCode;
@@ -519,51 +521,10 @@ public final class Cpu {
       case ControlWrite.Accepted a -> {
         ControlState old = control;
         applyControl(a.state());
-        invalidateAfter(register, value, old, a.state());
+        tlb.afterControlWrite(register, value, old, a.state());
       }
       case ControlWrite.Refused r -> throw new CpuFault(r.vector(), r.errorCode(), r.rule());
     }
-  }
-
-  /**
-   * What a control-register write does to the TLB (SDM Vol. 3A §4.10.4.1): MOV to CR3 drops the
-   * non-global entries of the PCID it loads, none when PCIDE=1 and bit 63 is set; changing
-   * CR4.PGE, clearing CR4.PCIDE, changing CR4.PAE, setting CR4.SMEP or changing CR0.PG drops
-   * everything. QEMU flushes everything on any MOV to CR3 (tlb_flush).
-   */
-  private void invalidateAfter(ControlRegister register, long value, ControlState old, ControlState now) {
-    switch (register) {
-      case CR3 -> {
-        if (!model.keepsGlobalEntriesAcrossCr3()) {
-          tlb.flushAll();
-        } else if ((now.cr4() & Cr4.PCIDE) == 0 || (value & (1L << 63)) == 0) {
-          tlb.flushNonGlobal(pcid());
-        }
-      }
-      case CR4 -> {
-        long changed = old.cr4() ^ now.cr4();
-        if ((changed & (Cr4.PGE | Cr4.PAE)) != 0 || (changed & old.cr4() & Cr4.PCIDE) != 0
-            || (changed & now.cr4() & Cr4.SMEP) != 0) {
-          tlb.flushAll();
-        }
-      }
-      case CR0 -> {
-        if (((old.cr0() ^ now.cr0()) & Cr0.PG) != 0) {
-          tlb.flushAll();
-        }
-      }
-      case EFER -> {}
-    }
-  }
-
-  /** INVLPG (SDM Vol. 2 INVLPG, §4.10.4.1): the current PCID's entry for the page and a global one. */
-  void invalidatePage(long linear) {
-    tlb.invalidatePage(pcid(), longModeActive() ? linear : linear & 0xFFFF_FFFFL);
-  }
-
-  /** The PCID in force: CR3[11:0] with CR4.PCIDE=1, else 0 (SDM §4.10.1). */
-  private int pcid() {
-    return (control.cr4() & Cr4.PCIDE) != 0 ? (int) (control.cr3() & 0xFFF) : 0;
   }
 
   // ---- segmentation ---------------------------------------------------------------------------
@@ -735,20 +696,14 @@ public final class Cpu {
     boolean paged = paging.mode() != PagingMode.DISABLED;
     long la = longModeActive() ? linear : linear & 0xFFFF_FFFFL;
     if (paged) {
-      Tlb.Entry e = tlb.lookup(pcid(), la);
-      if (e != null && Tlb.permits(e, acc, (control.cr0() & Cr0.WP) != 0,
-          (control.efer() & org.kexecsim.mmu.Efer.NXE) != 0, (control.cr4() & Cr4.SMEP) != 0)) {
-        if (e.root() != paging.rootPhysical()) {
-          checkStale(e, la, acc);
-        }
-        return e.frame() | (la & 0xFFF);
+      long hit = tlb.hit(la, acc);
+      if (hit >= 0) {
+        return hit;
       }
     }
     long r = walker.walk(paging, linear, acc, true);
-    if (paged && !PageWalker.isFault(r)) {
-      fill(la, acc, r);
-    } else if (paged) {
-      tlb.invalidatePage(pcid(), la);
+    if (paged) {
+      tlb.afterWalk(la, acc, r);
     }
     if (PageWalker.isFault(r)) {
       ExceptionVector v = ExceptionVector.ofNumber(PageWalker.faultVector(r));
@@ -760,50 +715,6 @@ public final class Cpu {
       throw new CpuFault(v, PageWalker.faultErrorCode(r), String.format("linear 0x%x is not canonical (SDM §3.3.7.1)", linear));
     }
     return r;
-  }
-
-  /** Caches the walk just made (its steps are still in the walker). */
-  private void fill(long la, int access, long physical) {
-    List<WalkStep> steps = walker.steps(paging);
-    long rights = PageTableEntry.RW | PageTableEntry.US;
-    boolean xd = false;
-    for (WalkStep s : steps) {
-      if (paging.mode() == PagingMode.PAE && s.level() == 3) {
-        continue; // a PAE PDPTE carries no rights (SDM §4.4.1)
-      }
-      rights &= s.value();
-      xd |= (s.value() & PageTableEntry.XD) != 0 && paging.mode() != PagingMode.BITS32;
-    }
-    long leaf = steps.getLast().value();
-    boolean global = (leaf & PageTableEntry.G) != 0 && (control.cr4() & Cr4.PGE) != 0;
-    boolean dirty = (access & Access.WRITE) != 0 || (leaf & PageTableEntry.D) != 0;
-    tlb.fill(pcid(), la, new Tlb.Entry(physical & ~0xFFFL, rights, xd, global, dirty, paging.rootPhysical()));
-  }
-
-  /**
-   * A hit on an entry made under another root (a global one across a MOV to CR3): what would the
-   * tables in force give? If not the same frame, the CPU is running on a stale translation.
-   */
-  private void checkStale(Tlb.Entry e, long la, int access) {
-    if (stale.size() >= 64) {
-      return;
-    }
-    for (StaleTranslation t : stale) {
-      if (t.linear() >>> 12 == la >>> 12 && t.root() == paging.rootPhysical()) {
-        return;
-      }
-    }
-    String fresh;
-    try {
-      long r = walker.walk(paging, la, access, false);
-      if (!PageWalker.isFault(r) && (r & ~0xFFFL) == e.frame()) {
-        return;
-      }
-      fresh = PageWalker.isFault(r) ? "would fault (" + walker.lastFaultCause() + ")" : String.format("would give 0x%x", r & ~0xFFFL);
-    } catch (PhysicalAccessException x) {
-      fresh = "would read outside RAM";
-    }
-    stale.add(new StaleTranslation(steps, la, Access.describe(access), e.frame(), e.root(), paging.rootPhysical(), fresh));
   }
 
   private long nextLinear(long la, long delta) {

@@ -140,6 +140,7 @@ public final class TransitionRunner {
     }
 
     long stack = stackPage(kernel, busy);
+    int damageStep = steps.size(); // the damage is the crash's: it is told before machine_kexec runs
     Cpu cpu;
     MachineKexec.Linux61Call call = null;
     if (abi == RelocateAbi.LINUX_6_1) {
@@ -170,7 +171,7 @@ public final class TransitionRunner {
     // The crash damaged memory, not the CPU: the segment caches hold what was loaded while the
     // tables were sound. The crash snapshot shows the damage too.
     for (CrashDamage.Applied d : CrashDamage.apply(conditions.damage(), kernel, prep, walk, purgatory, req.seed())) {
-      steps.add("crash damage: " + d.sentence());
+      steps.add(damageStep++, "crash damage: " + d.sentence());
       d.pages().forEach(page -> pre.copyPageFrom(memory, page));
     }
 
