@@ -11,7 +11,7 @@ import org.kexecsim.mmu.CpuModel;
  * machine_kexec()'s tail (IF=0 does not mask it).
  *
  * @param cpuModel hardware (the SDM) or QEMU TCG's leniencies
- * @param damage what the crash damaged, applied after the load and the crash snapshot
+ * @param damage what the crash damaged, applied after the load; the crash snapshot shows it
  * @param nmiBefore deliver an NMI before this instruction (1 = the first of machine_kexec's tail)
  */
 public record CrashConditions(CpuModel cpuModel, Set<Damage> damage, OptionalLong nmiBefore) {

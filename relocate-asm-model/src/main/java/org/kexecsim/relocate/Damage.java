@@ -2,7 +2,8 @@ package org.kexecsim.relocate;
 
 /**
  * What the crash did to the crashed kernel before machine_kexec() runs: each is applied to the
- * machine after the kexec load and the crash snapshot, and any may be combined.
+ * machine's memory after the kexec load (the segment caches keep what was loaded while the tables
+ * were sound; the crash snapshot shows the damage), and any may be combined.
  */
 public enum Damage {
   /** The GDT page zeroed: every descriptor reads as a null/system descriptor. */

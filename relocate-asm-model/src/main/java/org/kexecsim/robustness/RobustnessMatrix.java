@@ -103,7 +103,7 @@ public record RobustnessMatrix(CpuModel model, long seed, List<RobustnessRow> ro
       case ENTERED -> "entered";
       case PURGATORY_REFUSED -> "purgatory refused";
       case TRIPLE_FAULT, FAULTED -> {
-        if (r.exceptions().getFirst().vector() == org.kexecsim.mmu.ExceptionVector.NMI) {
+        if (r.exceptions().size() > 1 && r.exceptions().get(1).duringDeliveryOf() == org.kexecsim.mmu.ExceptionVector.NMI) {
           ExceptionEvent nmi = r.exceptions().getFirst();
           String chain = r.exceptions().stream().skip(1).map(x -> x.vector().mnemonic()
               + (x.vector().pushesErrorCode() && x.vector() != org.kexecsim.mmu.ExceptionVector.DF
