@@ -100,6 +100,10 @@ final class TransitionCommand implements Callable<Integer> {
   @Option(names = "--nmi-before", paramLabel = "N", description = "deliver an NMI before instruction N (1 = the first of machine_kexec's tail)")
   Long nmiBefore;
 
+  @Option(names = "--routine-offset", paramLabel = "BYTES", converter = Numbers.class, defaultValue = "0",
+      description = "place relocate_kernel this far into its text page, as without the 2006 patch's .align PAGE_SIZE (default: ${DEFAULT-VALUE})")
+  long routineOffset;
+
   @Option(names = "--html", paramLabel = "FILE", description = "also draw the run as one self-contained HTML page: the table sets and a timeline of the routine")
   Path html;
 
@@ -210,6 +214,10 @@ final class TransitionCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
+    if (routineOffset < 0 || routineOffset >= 4096) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--routine-offset must be in [0, 4096), not " + routineOffset);
+    }
+    c = c.withRoutineOffset((int) routineOffset);
     if (nmiBefore != null) {
       if (nmiBefore < 1) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--nmi-before counts instructions from 1, not " + nmiBefore);

@@ -74,8 +74,9 @@ public final class TransitionRunner {
     RelocateRoutine routine = req.routine().orElseGet(() -> RelocateRoutine.of(design, arch));
     CrashedKernel kernel = KernelBoot.boot(arch, req.ram(), req.crashkernel(), req.seed(), routine.linkVirtual());
     SparseMemory memory = kernel.memory();
-    byte[] code = routine.bytesAt(kernel.relocateKernelVirtual());
-    memory.write(kernel.relocateKernelPhysical(), code, 0, code.length);
+    int offset = req.conditions().routineOffset();
+    byte[] code = routine.bytesAt(kernel.relocateKernelVirtual() + offset);
+    memory.write(kernel.relocateKernelPhysical() + offset, code, 0, code.length);
     // 6.1's machine_kexec is a C function the routine returns to (kexec jump): a HLT in the
     // kernel text page before relocate_kernel stands for its return point.
     long returnVirtual = kernel.relocateKernelVirtual() - PhysicalMemory.PAGE_SIZE;
@@ -92,6 +93,18 @@ public final class TransitionRunner {
         req.type().cliName(), prep.controlPage(), prep.pages().size(), prep.switchRoot(),
         prep.copyRoot().isPresent() ? String.format(", copy root 0x%x", prep.copyRoot().getAsLong()) : ""));
 
+    // A routine away from its page start: memcpy(control_page, relocate_kernel, size) puts it at the
+    // control page's start, and a design that enters at the kernel-text VA calls it there + offset.
+    long routineVirtual = prep.switchVirtual();
+    if (offset != 0) {
+      memory.write(prep.controlPage(), new byte[(int) PhysicalMemory.PAGE_SIZE], 0, (int) PhysicalMemory.PAGE_SIZE);
+      memory.write(prep.controlPage(), code, 0, code.length);
+      if (prep.switchVirtual() == kernel.relocateKernelVirtual()) {
+        routineVirtual += offset;
+      }
+      steps.add(String.format("relocate_kernel sits at +0x%x in its page (no .align PAGE_SIZE): copied to the control page's start, called at 0x%x",
+          offset, routineVirtual));
+    }
     IndirectionWalk walk = IndirectionWalk.read(memory, prep.indirectionHead(), arch.longBytes());
     NewKernelEntry entry = NewKernelEntry.at(arch, prep.entry(), req.preserveContext());
     long entryHolder = entryHolder(prep, walk);
@@ -116,7 +129,7 @@ public final class TransitionRunner {
     CrashConditions conditions = req.conditions();
     Purgatory purgatory = Purgatory.atLoad(memory, walk, prep.entry(), loadedSegments(req, kernel));
     boolean segmentsInC = MachineKexec.zapsDescriptorTablesInC(design, arch, abi) || req.paeKernpgTablePdptes();
-    long tailVirtual = MachineKexec.writeTail(kernel, segmentsInC, abi == RelocateAbi.LINUX_6_1, prep.switchVirtual());
+    long tailVirtual = MachineKexec.writeTail(kernel, segmentsInC, abi == RelocateAbi.LINUX_6_1, routineVirtual);
     if (conditions.nmiBefore().isPresent()) {
       MachineKexec.installNmiHandler(kernel);
     }
@@ -148,13 +161,13 @@ public final class TransitionRunner {
       call = new MachineKexec.Linux61Call(prep.indirectionHead(), prep.controlPage(),
           kernel.directMapVirtual(prep.controlPage()), prep.switchRoot(), prep.swapPage().orElse(0),
           prep.entry(), req.preserveContext());
-      MachineKexec.callLinux61(kernel, cpu, call, stack, prep.switchVirtual(), returnVirtual);
+      MachineKexec.callLinux61(kernel, cpu, call, stack, routineVirtual, returnVirtual);
       steps.add(String.format("machine_kexec (6.1): IF=0, load_segments(), IDT and GDT zapped (its tail at 0x%x); page_list {0x%x, 0x%x, 0x%x, 0x%x}; "
           + "relocate_kernel(0x%x, page_list, 0x%x, %s) at 0x%x",
           tailVirtual, call.paControl(), call.vaControl(), call.table(), call.swapPage(), call.head(), call.start(),
           arch.is64Bit() ? "preserve_context=" + (req.preserveContext() ? 1 : 0) + ", host_mem_enc_active=0"
               : "has_pae=1, preserve_context=" + (req.preserveContext() ? 1 : 0),
-          prep.switchVirtual()));
+          routineVirtual));
     } else {
       long table = design.routineTable(arch, prep);
       if (req.switchToIdentityTable()) {
@@ -165,7 +178,7 @@ public final class TransitionRunner {
           prep.entry(), table, prep.copyRoot().orElse(0), arch == Arch.PAE);
       cpu = MachineKexec.setUp(kernel, prep, design, args, stack, conditions.cpuModel());
       steps.add(String.format("machine_kexec: IF=0%s, call relocate_new_kernel at 0x%x",
-          segmentsInC ? String.format(", load_segments(), GDT and IDT zapped (its tail at 0x%x)", tailVirtual) : "", prep.switchVirtual()));
+          segmentsInC ? String.format(", load_segments(), GDT and IDT zapped (its tail at 0x%x)", tailVirtual) : "", routineVirtual));
     }
     cpu.setRip(tailVirtual);
     // The crash damaged memory, not the CPU: the segment caches hold what was loaded while the
@@ -213,7 +226,7 @@ public final class TransitionRunner {
         MachineKexec.loadKernelDescriptors(kernel, cpu);
         MachineKexec.zapDescriptorTables(kernel, cpu);
         MachineKexec.callLinux61(kernel, cpu, new MachineKexec.Linux61Call(call.head(), call.paControl(), call.vaControl(),
-            call.table(), call.swapPage(), reentry, true), stack, prep.switchVirtual(), returnVirtual);
+            call.table(), call.swapPage(), reentry, true), stack, routineVirtual, returnVirtual);
         cpu.resume();
         steps.add(String.format("machine_kexec again (kexec jump back to the new kernel): relocate_kernel(0x%x, page_list, 0x%x, 1)",
             call.head(), reentry));

@@ -141,6 +141,31 @@ class TransitionTest {
   }
 
   /**
+   * Eric Biederman's ".align" point: V2's relocate_kernel.S gained {@code .align (1 << PAGE_SHIFT)}
+   * because page_table_a maps the page holding relocate_new_kernel onto the control page, which
+   * memcpy() filled from its start. Without it, the fetch after the CR3 load reads the control page
+   * at the routine's offset, past the copied code: under QEMU (everything flushed) that breaks the
+   * run; on hardware the kernel text's global TLB entry keeps feeding the right bytes and hides it.
+   */
+  @Test
+  void aRoutineOffItsPageStartBreaksUnderQemuAndIsHiddenByTheTlbOnHardware() {
+    TransitionRequest req = TransitionRequest.of(Arch.X86_64, TransitionDesign.fromCliName("page-table-a"),
+        RamMap.ofSize(GIB), "128M", ImageType.CRASH, 7);
+    CrashConditions offset = CrashConditions.NONE.withRoutineOffset(0x800);
+    TransitionResult qemu = TransitionRunner.run(req.withConditions(offset.withCpuModel(CpuModel.QEMU)));
+    assertFalse(qemu.outcome().success(), () -> explain(qemu));
+    long cr3Load = qemu.kernel().relocateKernelVirtual() + 0x800 + 2 + 1; // pushq $0, popfq
+    assertTrue(qemu.instructions() > 3, () -> explain(qemu));
+    TransitionResult hardware = TransitionRunner.run(req.withConditions(offset));
+    assertEquals(TransitionOutcome.ENTERED, hardware.outcome(), () -> explain(hardware));
+    var stale = hardware.staleTranslations().getFirst();
+    assertEquals(cr3Load + 3, stale.linear(), "the fetch after the CR3 load used the kernel text's global entry");
+    assertTrue(stale.fresh().startsWith("would give 0x" + Long.toHexString(hardware.prepare().controlPage())), stale.fresh());
+    // aligned, the same design runs on both CPUs
+    assertEquals(TransitionOutcome.ENTERED, TransitionRunner.run(req.withConditions(CrashConditions.NONE.withCpuModel(CpuModel.QEMU))).outcome());
+  }
+
+  /**
    * Mainline i386 calls the control page copy through __va(control page) (machine_kexec_32.c);
    * with PAE the direct map is NX, and without set_memory_x the first fetch faults; the IDT is
    * already zapped, so the #PF ends in a triple fault.
