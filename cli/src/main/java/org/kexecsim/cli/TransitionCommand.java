@@ -3,16 +3,21 @@ package org.kexecsim.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.kexecsim.cpu.StepTrace;
 import org.kexecsim.kimage.Arch;
 import org.kexecsim.kimage.ImageType;
 import org.kexecsim.memory.RamMap;
+import org.kexecsim.mmu.CpuModel;
 import org.kexecsim.pagetable.RootCheck;
+import org.kexecsim.relocate.CrashConditions;
+import org.kexecsim.relocate.Damage;
 import org.kexecsim.output.OutputSet;
 import org.kexecsim.relocate.RelocateAbi;
 import org.kexecsim.relocate.TransitionImages;
@@ -202,13 +207,13 @@ final class TransitionCommand implements Callable<Integer> {
     return req;
   }
 
-  private org.kexecsim.relocate.CrashConditions conditions() {
-    org.kexecsim.relocate.CrashConditions c = org.kexecsim.relocate.CrashConditions.NONE;
+  private CrashConditions conditions() {
+    CrashConditions c = CrashConditions.NONE;
     try {
-      c = c.withCpuModel(org.kexecsim.mmu.CpuModel.fromCliName(cpuModel));
-      java.util.Set<org.kexecsim.relocate.Damage> d = java.util.EnumSet.noneOf(org.kexecsim.relocate.Damage.class);
+      c = c.withCpuModel(CpuModel.fromCliName(cpuModel));
+      Set<Damage> d = EnumSet.noneOf(Damage.class);
       for (String name : damage) {
-        d.add(org.kexecsim.relocate.Damage.fromCliName(name.strip()));
+        d.add(Damage.fromCliName(name.strip()));
       }
       c = c.withDamage(d);
     } catch (IllegalArgumentException e) {
@@ -284,7 +289,7 @@ final class TransitionCommand implements Callable<Integer> {
     doc.put("routineBytes", r.routine().size());
     doc.put("abi", r.request().effectiveAbi().cliName());
     doc.put("cpuModel", r.request().conditions().cpuModel().cliName());
-    doc.put("damage", r.request().conditions().damage().stream().map(org.kexecsim.relocate.Damage::cliName).sorted().toList());
+    doc.put("damage", r.request().conditions().damage().stream().map(Damage::cliName).sorted().toList());
     r.idtWindow().ifPresent(w -> doc.put("zeroLimitIdtWindow", w.toString()));
     doc.put("staleTranslations", r.staleTranslations().stream().map(Object::toString).toList());
     r.roundTrip().ifPresent(t -> {

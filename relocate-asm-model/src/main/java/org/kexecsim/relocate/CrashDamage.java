@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.kexecsim.kernel.CrashedKernel;
+import org.kexecsim.kimage.Arch;
 import org.kexecsim.kimage.IndirectionWalk;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.mmu.Access;
@@ -57,7 +58,7 @@ final class CrashDamage {
       return new Applied(String.format("%s: 0x%x was not mapped to begin with", d.description(), va), List.of());
     }
     WalkStep leaf = mapped.steps().getLast();
-    if (kernel.arch().is64Bit() || kernel.arch() == org.kexecsim.kimage.Arch.PAE) {
+    if (kernel.arch().is64Bit() || kernel.arch() == Arch.PAE) {
       kernel.memory().writeU64(leaf.entryPhysical(), 0);
     } else {
       kernel.memory().writeU32(leaf.entryPhysical(), 0);

@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import org.kexecsim.cpu.Cpu;
 import org.kexecsim.cpu.ExceptionEvent;
 import org.kexecsim.cpu.RunState;
+import org.kexecsim.cpu.StaleTranslation;
 import org.kexecsim.cpu.StepTrace;
 import org.kexecsim.isa.Gpr;
 import org.kexecsim.isa.Segment;
@@ -18,11 +19,14 @@ import org.kexecsim.kernel.KernelBoot;
 import org.kexecsim.kimage.Arch;
 import org.kexecsim.kimage.ImageType;
 import org.kexecsim.kimage.IndirectionWalk;
+import org.kexecsim.kimage.NewKernelSegments;
 import org.kexecsim.memory.ByteSize;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.memory.SparseMemory;
+import org.kexecsim.mmu.CpuModel;
 import org.kexecsim.mmu.Cr0;
 import org.kexecsim.mmu.Efer;
+import org.kexecsim.mmu.ExceptionVector;
 import org.kexecsim.mmu.PageTableEntry;
 import org.kexecsim.pagetable.RootCheck;
 import org.kexecsim.pagetable.RootPreservation;
@@ -133,7 +137,7 @@ public final class TransitionRunner {
     if (conditions.nmiBefore().isPresent()) {
       MachineKexec.installNmiHandler(kernel);
     }
-    if (conditions.cpuModel() != org.kexecsim.mmu.CpuModel.HARDWARE) {
+    if (conditions.cpuModel() != CpuModel.HARDWARE) {
       steps.add("CPU model: " + conditions.cpuModel().cliName() + " (PAE PDPTEs read on every walk and unchecked at the CR3 load; "
           + "every MOV to CR3 flushes the whole TLB)");
     }
@@ -286,7 +290,7 @@ public final class TransitionRunner {
     steps.add("outcome: " + outcome.text() + (detail.isEmpty() ? "" : " — " + detail));
 
     RootCheck pgd = pgdVerdict(kernel, pre, memory);
-    for (org.kexecsim.cpu.StaleTranslation t : cpu.staleTranslations()) {
+    for (StaleTranslation t : cpu.staleTranslations()) {
       steps.add("stale TLB entry used: " + t);
     }
     return new TransitionResult(req, kernel, prep, routine, steps, outcome, detail, cpu.steps(),
@@ -297,8 +301,8 @@ public final class TransitionRunner {
   /** The segments kexec_load was given: the same the preparation laid out for this seed. */
   private static List<org.kexecsim.kimage.Segment> loadedSegments(TransitionRequest req, CrashedKernel kernel) {
     return (req.type() == ImageType.CRASH
-        ? org.kexecsim.kimage.NewKernelSegments.crash(kernel.crashRegion().orElseThrow(), req.seed())
-        : org.kexecsim.kimage.NewKernelSegments.normal(kernel.memory().ramMap(), req.seed())).segments();
+        ? NewKernelSegments.crash(kernel.crashRegion().orElseThrow(), req.seed())
+        : NewKernelSegments.normal(kernel.memory().ramMap(), req.seed())).segments();
   }
 
   /** HLT; JMP back to it. */
@@ -352,7 +356,7 @@ public final class TransitionRunner {
   /** The first exception that is not a delivered NMI (whose handler returns). */
   private static ExceptionEvent firstFault(Cpu cpu) {
     for (ExceptionEvent e : cpu.exceptions()) {
-      if (e.vector() != org.kexecsim.mmu.ExceptionVector.NMI) {
+      if (e.vector() != ExceptionVector.NMI) {
         return e;
       }
     }

@@ -11,6 +11,7 @@ import org.kexecsim.cpu.StepTrace;
 import org.kexecsim.kimage.ImageType;
 import org.kexecsim.memory.RamMap;
 import org.kexecsim.mmu.CpuModel;
+import org.kexecsim.mmu.ExceptionVector;
 import org.kexecsim.relocate.CrashConditions;
 import org.kexecsim.relocate.IdtWindow;
 import org.kexecsim.relocate.TransitionOutcome;
@@ -103,17 +104,17 @@ public record RobustnessMatrix(CpuModel model, long seed, List<RobustnessRow> ro
       case ENTERED -> "entered";
       case PURGATORY_REFUSED -> "purgatory refused";
       case TRIPLE_FAULT, FAULTED -> {
-        if (r.exceptions().size() > 1 && r.exceptions().get(1).duringDeliveryOf() == org.kexecsim.mmu.ExceptionVector.NMI) {
+        if (r.exceptions().size() > 1 && r.exceptions().get(1).duringDeliveryOf() == ExceptionVector.NMI) {
           ExceptionEvent nmi = r.exceptions().getFirst();
           String chain = r.exceptions().stream().skip(1).map(x -> x.vector().mnemonic()
-              + (x.vector().pushesErrorCode() && x.vector() != org.kexecsim.mmu.ExceptionVector.DF
+              + (x.vector().pushesErrorCode() && x.vector() != ExceptionVector.DF
                   ? String.format("(0x%x)", x.errorCode()) : "")).collect(java.util.stream.Collectors.joining(", "));
           yield String.format("%s: the NMI before instruction %d (at 0x%x) found no usable gate: %s",
               r.outcome() == TransitionOutcome.TRIPLE_FAULT ? "triple fault" : "faulted into the crashed kernel",
               r.request().conditions().nmiBefore().orElse(0), nmi.rip(), chain);
         }
         ExceptionEvent first = r.exceptions().stream()
-            .filter(x -> x.vector() != org.kexecsim.mmu.ExceptionVector.NMI).findFirst()
+            .filter(x -> x.vector() != ExceptionVector.NMI).findFirst()
             .orElse(r.exceptions().getFirst());
         String insn = r.lastTrace().stream().filter(t -> t.rip() == first.rip()).map(StepTrace::disassembly)
             .reduce((a, b) -> b).map(String::strip).orElse("(not executed)");
