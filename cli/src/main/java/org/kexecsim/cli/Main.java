@@ -91,7 +91,7 @@ public final class Main implements Runnable {
    * a typo picocli suggests a fix for) gets them all.
    */
   private static final List<String> SUBCOMMANDS = List.of("demo", "transition", "translate", "asm", "cpu", "uml",
-      "prepare", "vtop", "ptdump", "rd", "ptov", "info", "verify-pgd", "diff", "checksum", "dmesg");
+      "prepare", "vtop", "ptdump", "rd", "ptov", "info", "verify-pgd", "diff", "checksum", "dmesg", "robustness");
 
   /** A switch, not a map of constructor references: each of those would spin a lambda class at start-up. */
   private static Object subcommand(String name) {
@@ -112,6 +112,7 @@ public final class Main implements Runnable {
       case "diff" -> new DiffCommand();
       case "checksum" -> new ChecksumCommand();
       case "dmesg" -> new DmesgCommand();
+      case "robustness" -> new RobustnessCommand();
       default -> throw new IllegalArgumentException("no subcommand " + name);
     };
   }

@@ -3,16 +3,21 @@ package org.kexecsim.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.kexecsim.cpu.StepTrace;
 import org.kexecsim.kimage.Arch;
 import org.kexecsim.kimage.ImageType;
 import org.kexecsim.memory.RamMap;
+import org.kexecsim.mmu.CpuModel;
 import org.kexecsim.pagetable.RootCheck;
+import org.kexecsim.relocate.CrashConditions;
+import org.kexecsim.relocate.Damage;
 import org.kexecsim.output.OutputSet;
 import org.kexecsim.relocate.RelocateAbi;
 import org.kexecsim.relocate.TransitionImages;
@@ -89,6 +94,21 @@ final class TransitionCommand implements Callable<Integer> {
   @Option(names = "--hypervisor", paramLabel = "xen", description = "xen: dom0 is a PV guest on machine memory (p2m), "
       + "Xen owns the crash region, rewrites page_table_a at load and runs the crash path (crash images; page-table-a or single-table)")
   String hypervisor;
+
+  @Option(names = "--cpu-model", defaultValue = "hardware",
+      description = "hardware (the SDM: PAE PDPTEs checked at the CR3 load, global TLB entries survive it) or qemu (QEMU TCG's leniencies) (default: ${DEFAULT-VALUE})")
+  String cpuModel;
+
+  @Option(names = "--damage", split = ",", paramLabel = "WHAT",
+      description = "damage the crashed kernel before machine_kexec: gdt-zeroed, gdt-poison, idt-zeroed, routine-pte, crash-image (comma-separated)")
+  List<String> damage = new ArrayList<>();
+
+  @Option(names = "--nmi-before", paramLabel = "N", description = "deliver an NMI before instruction N (1 = the first of machine_kexec's tail)")
+  Long nmiBefore;
+
+  @Option(names = "--routine-offset", paramLabel = "BYTES", converter = Numbers.class, defaultValue = "0",
+      description = "place relocate_kernel this far into its text page, as without the 2006 patch's .align PAGE_SIZE (default: ${DEFAULT-VALUE})")
+  long routineOffset;
 
   @Option(names = "--html", paramLabel = "FILE", description = "also draw the run as one self-contained HTML page: the table sets and a timeline of the routine")
   Path html;
@@ -251,10 +271,36 @@ final class TransitionCommand implements Callable<Integer> {
       }
       req = req.withPreserveContext();
     }
+    req = req.withConditions(conditions());
     if (routine != null) {
       req = req.withRoutine(RoutineFile.load(routine, a.is64Bit() ? 64 : 32, cpp.options()));
     }
     return req;
+  }
+
+  private CrashConditions conditions() {
+    CrashConditions c = CrashConditions.NONE;
+    try {
+      c = c.withCpuModel(CpuModel.fromCliName(cpuModel));
+      Set<Damage> d = EnumSet.noneOf(Damage.class);
+      for (String name : damage) {
+        d.add(Damage.fromCliName(name.strip()));
+      }
+      c = c.withDamage(d);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (routineOffset < 0 || routineOffset >= 4096) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--routine-offset must be in [0, 4096), not " + routineOffset);
+    }
+    c = c.withRoutineOffset((int) routineOffset);
+    if (nmiBefore != null) {
+      if (nmiBefore < 1) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--nmi-before counts instructions from 1, not " + nmiBefore);
+      }
+      c = c.withNmiBefore(nmiBefore);
+    }
+    return c;
   }
 
   /** Entered as the boot protocol expects; for kdump also the crashed kernel's tables intact. */
@@ -313,6 +359,10 @@ final class TransitionCommand implements Callable<Integer> {
     doc.put("routine", r.routine().origin());
     doc.put("routineBytes", r.routine().size());
     doc.put("abi", r.request().effectiveAbi().cliName());
+    doc.put("cpuModel", r.request().conditions().cpuModel().cliName());
+    doc.put("damage", r.request().conditions().damage().stream().map(Damage::cliName).sorted().toList());
+    r.idtWindow().ifPresent(w -> doc.put("zeroLimitIdtWindow", w.toString()));
+    doc.put("staleTranslations", r.staleTranslations().stream().map(Object::toString).toList());
     r.roundTrip().ifPresent(t -> {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("returned", t.returned());

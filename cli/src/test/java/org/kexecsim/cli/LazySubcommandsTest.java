@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 /** Main registers subcommands lazily; every path must still reach the command it names. */
 class LazySubcommandsTest {
   private static final List<String> ALL = List.of("demo", "transition", "translate", "asm", "cpu", "uml", "prepare",
-      "vtop", "ptdump", "rd", "ptov", "info", "verify-pgd", "diff", "checksum", "dmesg");
+      "vtop", "ptdump", "rd", "ptov", "info", "verify-pgd", "diff", "checksum", "dmesg", "robustness");
 
   @Test
   void eachRegisteredNameIsItsCommandsOwnName() {

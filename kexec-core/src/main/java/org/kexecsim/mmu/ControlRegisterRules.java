@@ -32,19 +32,37 @@ public final class ControlRegisterRules {
       int cpl,
       PhysicalMemory memory,
       CpuFeatures features) {
+    return write(current, register, value, in64BitMode, cpl, memory, features, CpuModel.HARDWARE);
+  }
+
+  /**
+   * As {@link #write(ControlState, ControlRegister, long, boolean, int, PhysicalMemory,
+   * CpuFeatures)} on a CPU of {@code model}: under {@link CpuModel#QEMU} the PAE PDPTEs are not
+   * checked when they load (QEMU re-reads and checks them on each walk instead).
+   */
+  public static ControlWrite write(
+      ControlState current,
+      ControlRegister register,
+      long value,
+      boolean in64BitMode,
+      int cpl,
+      PhysicalMemory memory,
+      CpuFeatures features,
+      CpuModel model) {
     if (cpl != 0) {
       return gp("writing " + register + " needs CPL 0 (SDM Vol. 2 MOV CRn, WRMSR)");
     }
+    ReservedBitPolicy pdptes = model.cachesPdptes() ? ReservedBitPolicy.FAULT : ReservedBitPolicy.REPORT;
     return switch (register) {
-      case CR0 -> writeCr0(current, value, in64BitMode, memory, features);
-      case CR3 -> writeCr3(current, value, memory, features);
-      case CR4 -> writeCr4(current, value, memory, features);
+      case CR0 -> writeCr0(current, value, in64BitMode, memory, features, pdptes);
+      case CR3 -> writeCr3(current, value, memory, features, pdptes);
+      case CR4 -> writeCr4(current, value, memory, features, pdptes);
       case EFER -> writeEfer(current, value);
     };
   }
 
-  private static ControlWrite writeCr0(
-      ControlState s, long value, boolean in64BitMode, PhysicalMemory memory, CpuFeatures features) {
+  private static ControlWrite writeCr0(ControlState s, long value, boolean in64BitMode, PhysicalMemory memory,
+      CpuFeatures features, ReservedBitPolicy pdptes) {
     if ((value >>> 32) != 0) {
       return gp("CR0 bits 63:32 are reserved");
     }
@@ -77,14 +95,9 @@ public final class ControlRegisterRules {
     ControlState next = new ControlState(value, s.cr3(), s.cr4(), efer, s.pdptes());
     long changed = value ^ s.cr0();
     if (next.paePagingActive() && (changed & (Cr0.PG | Cr0.CD | Cr0.NW)) != 0) {
-      return loadPdptes(next, memory, features);
+      return loadPdptes(next, memory, features, pdptes);
     }
     return new ControlWrite.Accepted(next);
-  }
-
-  private static ControlWrite writeCr3(
-      ControlState s, long value, PhysicalMemory memory, CpuFeatures features) {
-    return writeCr3(s, value, memory, features, ReservedBitPolicy.FAULT);
   }
 
   private static ControlWrite writeCr3(
@@ -111,7 +124,7 @@ public final class ControlRegisterRules {
   }
 
   private static ControlWrite writeCr4(
-      ControlState s, long value, PhysicalMemory memory, CpuFeatures features) {
+      ControlState s, long value, PhysicalMemory memory, CpuFeatures features, ReservedBitPolicy pdptes) {
     if ((value & ~Cr4.SUPPORTED) != 0) {
       return gp(String.format("CR4 0x%x sets reserved bits 0x%x", value, value & ~Cr4.SUPPORTED));
     }
@@ -134,7 +147,7 @@ public final class ControlRegisterRules {
     }
     ControlState next = new ControlState(s.cr0(), s.cr3(), value, s.efer(), s.pdptes());
     if (next.paePagingActive() && (changed & (Cr4.PAE | Cr4.PGE | Cr4.PSE | Cr4.SMEP)) != 0) {
-      return loadPdptes(next, memory, features);
+      return loadPdptes(next, memory, features, pdptes);
     }
     return new ControlWrite.Accepted(next);
   }

@@ -6,6 +6,8 @@ package org.kexecsim.mmu;
  */
 public enum ExceptionVector {
   DE(0, "#DE", Kind.CONTRIBUTORY, false),
+  /** Vector 2: not masked by IF; benign for double-fault purposes (SDM §6.7.1, Table 6-4). */
+  NMI(2, "NMI", Kind.BENIGN, false),
   BP(3, "#BP", Kind.BENIGN, false),
   UD(6, "#UD", Kind.BENIGN, false),
   DF(8, "#DF", Kind.DOUBLE_FAULT, true),

@@ -241,12 +241,21 @@ public final class PageWalker {
     int pdptIndex = (int) (la >>> 30) & 3;
     // The PDPTE comes from the register loaded at the last CR3 load, not from memory (§4.4.1);
     // its reserved bits were checked then. It carries no rights: RW=US=1, XD=0 for this walk.
-    long pdpte = s.pdptes[pdptIndex];
-    record(3, s.root + 8L * pdptIndex, pdpte);
+    // QEMU TCG keeps no registers: it reads the PDPTE now and checks only bits 63:M (CpuModel).
+    long pdpteAddress = s.root + 8L * pdptIndex;
+    long pdpte = s.pdptesFromMemory ? memory.readU64(pdpteAddress) : s.pdptes[pdptIndex];
+    record(3, pdpteAddress, pdpte);
     if ((pdpte & P) == 0) {
       return pageFault(s, access, 0, FaultCause.NOT_PRESENT);
     }
-    if (!s.faultOnReserved) {
+    if (s.pdptesFromMemory) {
+      if ((pdpte & s.pdpteReserved) != 0 && reserved(s, pdpte)) {
+        return pageFault(s, access, PageFaultErrorCode.P | PageFaultErrorCode.RSVD, FaultCause.RESERVED_BIT);
+      }
+      if (setAd && (pdpte & A) == 0) {
+        memory.writeU64(pdpteAddress, pdpte | A); // QEMU sets A in the PDPTE (ptw_setl at restart_3_nolma)
+      }
+    } else if (!s.faultOnReserved) {
       reserved(s, pdpte); // only a loaded register gets here under FAULT, and loading checked it
     }
     long pdeAddress = (pdpte & s.frameMask) + (((la >>> 21) & 511) << 3);

@@ -26,14 +26,20 @@ public final class PagingState {
   final int pse36Bits;
   /** PAE PDPTE: R/W, U/S, A, D, PS, G and 63:M (SDM §4.4.1, Table 4-8). */
   final long pdpteReserved;
+  /**
+   * QEMU TCG: the PDPTE is re-read from memory on every walk (no registers), and only its bits
+   * 63:M are reserved (target/i386/tcg/system/excp_helper.c mmu_translate).
+   */
+  final boolean pdptesFromMemory;
   /** Whether reserved bits fault (the CPU) or are walked through and recorded (an analyzer). */
   final boolean faultOnReserved;
   private final ReservedBitPolicy policy;
   private final ControlState control;
   private final CpuFeatures features;
 
-  private PagingState(ControlState c, CpuFeatures f, ReservedBitPolicy policy) {
+  private PagingState(ControlState c, CpuFeatures f, ReservedBitPolicy policy, CpuModel model) {
     this.policy = policy;
+    this.pdptesFromMemory = !model.cachesPdptes();
     this.faultOnReserved = policy.faults();
     this.control = c;
     this.features = f;
@@ -60,7 +66,7 @@ public final class PagingState {
 
     // PAE (SDM §4.4, Tables 4-10 to 4-12): 62:M are reserved, unlike in 4-level paging.
     this.paeReserved = (Long.MAX_VALUE & -(1L << m)) | xdReserved;
-    this.pdpteReserved = ControlRegisterRules.PDPTE_RESERVED_LOW | -(1L << m);
+    this.pdpteReserved = (pdptesFromMemory ? 0 : ControlRegisterRules.PDPTE_RESERVED_LOW) | -(1L << m);
 
     // 32-bit (SDM §4.3, Table 4-5): PSE-36 carries PA[M-1:32] in PDE[M-20:13], M capped at 40;
     // bit 21 and the bits above the PSE-36 field are reserved.
@@ -85,11 +91,16 @@ public final class PagingState {
 
   /** The CPU's view: reserved bits fault. */
   public static PagingState of(ControlState control, CpuFeatures features) {
-    return new PagingState(control, features, ReservedBitPolicy.FAULT);
+    return new PagingState(control, features, ReservedBitPolicy.FAULT, CpuModel.HARDWARE);
+  }
+
+  /** A CPU of the given model's view: reserved bits fault, PAE PDPTEs as {@code model} treats them. */
+  public static PagingState of(ControlState control, CpuFeatures features, CpuModel model) {
+    return new PagingState(control, features, ReservedBitPolicy.FAULT, model);
   }
 
   public static PagingState of(ControlState control, CpuFeatures features, ReservedBitPolicy policy) {
-    return new PagingState(control, features, policy);
+    return new PagingState(control, features, policy, CpuModel.HARDWARE);
   }
 
   public ReservedBitPolicy reservedBitPolicy() {

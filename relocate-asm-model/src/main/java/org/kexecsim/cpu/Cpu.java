@@ -18,15 +18,19 @@ import org.kexecsim.mmu.ControlState;
 import org.kexecsim.mmu.ControlWrite;
 import org.kexecsim.mmu.Cr0;
 import org.kexecsim.mmu.CpuFeatures;
+import org.kexecsim.mmu.CpuModel;
 import org.kexecsim.mmu.ExceptionVector;
 import org.kexecsim.mmu.PageWalker;
+import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
 
 /**
  * An x86 CPU in protected mode (32-bit, with or without 32-bit or PAE paging) or IA-32e mode
- * (64-bit and compatibility), executing machine code fetched through the MMU. There is no TLB:
- * every fetch and data access walks the current tables, so the instruction after a MOV to CR3 is
- * fetched through the new tables (stricter than hardware, whose global entries may survive).
+ * (64-bit and compatibility), executing machine code fetched through the MMU and a {@link Tlb} ({@link TlbUnit}):
+ * a global translation made before a MOV to CR3 may still be used after it, as on hardware
+ * (SDM §4.10.4.1), and each such use that the new tables would not give is recorded as a {@link
+ * StaleTranslation}. The {@link CpuModel} decides the leniencies (QEMU TCG: PAE PDPTEs read on
+ * every walk, unchecked at the load; every MOV to CR3 flushes all).
  *
  * <p>Mode follows the hardware rules: CR0.PE/PG, EFER.LME/LMA and CS.L decide legacy, compatibility
  * or 64-bit mode (SDM Vol. 3A §2.2, §9.8.5). Real mode is out of scope: clearing CR0.PE stops the
@@ -48,6 +52,8 @@ public final class Cpu {
   final PhysicalMemory memory;
   final CpuFeatures features;
   final PageWalker walker;
+  final CpuModel model;
+  final TlbUnit tlb = new TlbUnit(this);
   private final Decoder decoder = new Decoder();
   private final Executor executor;
   private final Fetcher fetcher = new Fetcher();
@@ -67,8 +73,14 @@ public final class Cpu {
    * descriptor tables. Callers set the rest through the setters.
    */
   public Cpu(PhysicalMemory memory, ControlState control, CpuFeatures features) {
+    this(memory, control, features, CpuModel.HARDWARE);
+  }
+
+  /** As {@link #Cpu(PhysicalMemory, ControlState, CpuFeatures)}, behaving as {@code model}. */
+  public Cpu(PhysicalMemory memory, ControlState control, CpuFeatures features, CpuModel model) {
     this.memory = memory;
     this.features = features;
+    this.model = model;
     this.walker = new PageWalker(memory);
     this.executor = new Executor(this);
     setControl(control);
@@ -119,10 +131,41 @@ public final class Cpu {
     return control;
   }
 
-  /** Replaces the control registers wholesale (machine set-up; instructions go through the rules). */
+  /** INVLPG: see {@link TlbUnit#invalidatePage}. */
+  void invalidatePage(long linear) {
+    tlb.invalidatePage(linear);
+  }
+
+  /**
+   * Replaces the control registers wholesale (machine set-up; instructions go through the rules).
+   * The TLB starts empty: nothing was cached under a state the CPU never ran in.
+   */
   public void setControl(ControlState control) {
+    applyControl(control);
+    tlb.flushAll();
+  }
+
+  private void applyControl(ControlState control) {
     this.control = control;
-    this.paging = PagingState.of(control, features);
+    this.paging = PagingState.of(control, features, model);
+  }
+
+  public CpuModel model() {
+    return model;
+  }
+
+  /** Translations used from the TLB that the tables in force would not have given, in order. */
+  public List<StaleTranslation> staleTranslations() {
+    return tlb.stale();
+  }
+
+  /** How many translations the TLB holds, and of them global ones. */
+  public int tlbEntries() {
+    return tlb.size();
+  }
+
+  public int tlbGlobalEntries() {
+    return tlb.globalCount();
   }
 
   public SegmentCache segment(Segment s) {
@@ -277,6 +320,23 @@ public final class Cpu {
   }
 
   /**
+   * The instruction at RIP in AT&T syntax, fetched as the next step will fetch it (the same
+   * translations, so the same TLB fills and accessed bits), or "(fetch faults)".
+   */
+  public String peekInstruction() {
+    long savedCr2 = cr2;
+    fetcher.reset();
+    try {
+      int bits = bits();
+      Decoded d = decoder.decode(fetcher, rip, bits);
+      return AttSyntax.format(d.instruction(), rip, d.length(), bits);
+    } catch (CpuFault | PhysicalAccessException e) {
+      cr2 = savedCr2;
+      return "(fetch faults)";
+    }
+  }
+
+  /**
    * Leaves the HLT state as an interrupt or NMI would, to run on from the current RIP. A
    * shutdown (triple fault) or a stop is final.
    */
@@ -288,6 +348,21 @@ public final class Cpu {
 
   void halt() {
     state = RunState.HALTED;
+  }
+
+  /**
+   * An NMI arrives before the next instruction: IF does not mask it (SDM §6.7.1); it is delivered
+   * through IDT vector 2 as an external event (EXT=1 in a delivery #GP's error code) and, like a
+   * fault, may escalate to #DF and shutdown. A halted CPU wakes to take it.
+   */
+  public void deliverNmi() {
+    if (state == RunState.HALTED) {
+      state = RunState.RUNNING;
+    }
+    if (state != RunState.RUNNING) {
+      return;
+    }
+    raise(new CpuFault(ExceptionVector.NMI, 0, "non-maskable interrupt (IF=0 does not mask it, SDM §6.7.1)"), rip, false);
   }
 
   /**
@@ -311,10 +386,11 @@ public final class Cpu {
           return;
         }
         if (doubleFault(vector, second.vector)) {
+          ExceptionVector delivering = vector;
           vector = ExceptionVector.DF;
           code = 0; // #DF pushes error code 0 (SDM §6.15 interrupt 8)
           record(new ExceptionEvent(vector, 0, returnRip, cr2, null,
-              second.vector.mnemonic() + " while delivering " + first.vector.mnemonic() + " (SDM §6.15 Table 6-5)"));
+              second.vector.mnemonic() + " while delivering " + delivering.mnemonic() + " (SDM §6.15 Table 6-5)"));
         } else {
           vector = second.vector;
           code = second.errorCode;
@@ -440,9 +516,13 @@ public final class Cpu {
 
   /** MOV to CR0/CR3/CR4 or WRMSR EFER, applying kexec-core's rules; a refusal is the fault it names. */
   void writeControl(ControlRegister register, long value) {
-    ControlWrite w = ControlRegisterRules.write(control, register, value, in64BitMode(), cpl(), memory, features);
+    ControlWrite w = ControlRegisterRules.write(control, register, value, in64BitMode(), cpl(), memory, features, model);
     switch (w) {
-      case ControlWrite.Accepted a -> setControl(a.state());
+      case ControlWrite.Accepted a -> {
+        ControlState old = control;
+        applyControl(a.state());
+        tlb.afterControlWrite(register, value, old, a.state());
+      }
       case ControlWrite.Refused r -> throw new CpuFault(r.vector(), r.errorCode(), r.rule());
     }
   }
@@ -606,10 +686,25 @@ public final class Cpu {
 
   // ---- paging ---------------------------------------------------------------------------------
 
-  /** Linear → physical through the current tables; a #PF loads CR2 with the linear address (SDM §4.7). */
+  /**
+   * Linear → physical through the TLB, else the current tables; a #PF loads CR2 with the linear
+   * address (SDM §4.7) and drops any TLB entry for it (§4.10.4.1). A hit whose rights do not allow
+   * the access walks again, as does a write through an entry not yet dirty (§4.8).
+   */
   long translate(long linear, int access) {
     int acc = access | (cpl() == 3 ? Access.USER : 0);
+    boolean paged = paging.mode() != PagingMode.DISABLED;
+    long la = longModeActive() ? linear : linear & 0xFFFF_FFFFL;
+    if (paged) {
+      long hit = tlb.hit(la, acc);
+      if (hit >= 0) {
+        return hit;
+      }
+    }
     long r = walker.walk(paging, linear, acc, true);
+    if (paged) {
+      tlb.afterWalk(la, acc, r);
+    }
     if (PageWalker.isFault(r)) {
       ExceptionVector v = ExceptionVector.ofNumber(PageWalker.faultVector(r));
       if (v == ExceptionVector.PF) {

@@ -55,6 +55,7 @@ final class Executor {
       case Instruction.FarReturn fr -> target = transfer.farReturn(fr.size());
       case Instruction.Iret ir -> target = transfer.iret(ir.size());
       case Instruction.LoadTable lt -> system.loadTable(lt);
+      case Instruction.Invlpg iv -> system.invlpg(iv);
       case Instruction.StringOp so -> {
         if (so.move()) {
           strings.movs(so.size(), so.rep());

@@ -33,6 +33,19 @@ final class SystemUnit {
     }
   }
 
+  /**
+   * INVLPG: CPL 0; the operand's linear address (its segment applied, no access made) names the
+   * page (SDM Vol. 2 INVLPG).
+   */
+  void invlpg(Instruction.Invlpg iv) {
+    st.requireCpl0("INVLPG");
+    Segment seg = iv.target().effectiveSegment();
+    long ea = st.effectiveAddress(iv.target());
+    long la = cpu.in64BitMode() ? (seg == Segment.FS || seg == Segment.GS ? cpu.segment(seg).base() + ea : ea)
+        : (cpu.segment(seg).base() + (ea & 0xFFFF_FFFFL)) & 0xFFFF_FFFFL;
+    cpu.invalidatePage(la);
+  }
+
   /** PUSHF/POPF: VM and RF read as 0; POPF writes only the flags POPF may change (SDM Vol. 2 PUSHF, POPF). */
   void flags(Instruction.Flags f) {
     if (f.push()) {

@@ -51,6 +51,7 @@ public final class AttSyntax {
       case Instruction.FarReturn fr -> fr.size() == 8 ? "lretq" : "lret";
       case Instruction.Iret ir -> ir.size() == 8 ? "iretq" : "iret";
       case Instruction.LoadTable lt -> line(lt.idt() ? "lidt" : "lgdt", lt.source());
+      case Instruction.Invlpg iv -> line("invlpg", iv.target());
       case Instruction.StringOp so -> {
         String sfx = suffix(so.size());
         String body = so.move() ? "movs" + sfx : "stos" + sfx;
@@ -69,6 +70,7 @@ public final class AttSyntax {
       case Instruction.Alu x -> x.src() instanceof Mem a ? a : x.dst() instanceof Mem b ? b : null;
       case Instruction.Lea x -> x.src();
       case Instruction.LoadTable x -> x.source();
+      case Instruction.Invlpg x -> x.target();
       case Instruction.IndirectBranch x -> x.target() instanceof Mem a ? a : null;
       default -> null;
     };

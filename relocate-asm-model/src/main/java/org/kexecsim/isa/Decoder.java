@@ -363,6 +363,9 @@ public final class Decoder {
         if ((d == 2 || d == 3) && m.rm instanceof Mem mem) {
           return new Instruction.LoadTable(d == 3, mem);
         }
+        if (d == 7 && m.rm instanceof Mem mem) {
+          return new Instruction.Invlpg(mem);
+        }
         return undefined("0F 01 /" + d + " is outside the subset");
       }
       case 0x09:

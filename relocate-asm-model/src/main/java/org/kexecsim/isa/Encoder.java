@@ -156,6 +156,7 @@ public final class Encoder {
         o.op(0xCF);
       }
       case Instruction.LoadTable lt -> o.rm(false, new int[] {0x0F, 0x01}, lt.idt() ? 3 : 2, lt.source());
+      case Instruction.Invlpg iv -> o.rm(false, new int[] {0x0F, 0x01}, 7, iv.target());
       case Instruction.StringOp so -> {
         o.checkSize(so.size());
         o.operandSize(so.size()); // GNU as puts 66 before REP

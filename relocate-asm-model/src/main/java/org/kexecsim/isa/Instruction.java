@@ -64,6 +64,9 @@ public sealed interface Instruction {
   /** iret/iretq with slots of {@code size} bytes. */
   record Iret(int size) implements Instruction {}
 
+  /** INVLPG m: drops the TLB entries for the page holding the operand's linear address. */
+  record Invlpg(Mem target) implements Instruction {}
+
   /** LGDT (idt=false) or LIDT from a pseudo-descriptor in memory. */
   record LoadTable(boolean idt, Mem source) implements Instruction {}
 

@@ -236,6 +236,7 @@ final class Layout {
       case Instruction.Shift s -> new Instruction.Shift(s.op(), s.size(), fix.apply(s.target()), s.count(), s.byCl());
       case Instruction.Nop n -> new Instruction.Nop(n.size(), fix.apply(n.target()));
       case Instruction.LoadTable t -> new Instruction.LoadTable(t.idt(), (Mem) fix.apply(t.source()));
+      case Instruction.Invlpg t -> new Instruction.Invlpg((Mem) fix.apply(t.target()));
       case Instruction.IndirectBranch ib -> new Instruction.IndirectBranch(ib.call(), fix.apply(ib.target()));
       case Instruction.FarJumpIndirect f -> new Instruction.FarJumpIndirect(f.size(), (Mem) fix.apply(f.pointer()));
       case Instruction.MovSegment s -> new Instruction.MovSegment(s.toSegment(), s.segment(), fix.apply(s.other()));

@@ -127,6 +127,10 @@ final class MnemonicTable {
         res.slotSize(mn.substring(push ? 5 : 4));
         return new Instruction.Flags(push, slot);
       }
+      case "invlpg" -> {
+        res.arity(1);
+        return new Instruction.Invlpg(res.memOnly(ops.get(0)));
+      }
       case "lgdt", "lgdtl", "lgdtq", "lidt", "lidtl", "lidtq" -> {
         res.arity(1);
         String sfx = mn.substring(4);

@@ -11,6 +11,8 @@ import org.kexecsim.kimage.Arch;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.mmu.ControlRegisterRules;
 import org.kexecsim.mmu.ControlWrite;
+import org.kexecsim.mmu.CpuModel;
+import org.kexecsim.isa.Assembler;
 import org.kexecsim.transition.PrepareReport;
 import org.kexecsim.transition.TransitionDesign;
 
@@ -30,12 +32,9 @@ final class MachineKexec {
   record Arguments(long head, long codePage, long entry, long table, long copyTable, boolean hasPae) {}
 
   static Cpu setUp(CrashedKernel kernel, PrepareReport prep, TransitionDesign design, Arguments args, long stackPhysical,
-      long stackVirtual) {
-    Cpu cpu = crashedCpu(kernel);
+      long stackVirtual, CpuModel model) {
+    Cpu cpu = crashedCpu(kernel, model);
     Arch arch = kernel.arch();
-    if (zapsDescriptorTablesInC(design, arch, RelocateAbi.OWN)) {
-      zapDescriptorTables(kernel, cpu);
-    }
 
     // A stack the caller maps (the crashed kernel's direct map, or a hypervisor's own); the call
     // pushes a return address the routine never uses.
@@ -69,14 +68,14 @@ final class MachineKexec {
       boolean preserveContext) {}
 
   /** The crashing CPU as machine_kexec finds it: the crashed kernel's registers, GDT and IDT, IF=0. */
-  static Cpu crashedCpu(CrashedKernel kernel) {
+  static Cpu crashedCpu(CrashedKernel kernel, CpuModel model) {
     PhysicalMemory memory = kernel.memory();
     var r = kernel.registers();
     ControlWrite w = ControlRegisterRules.establish(r.cr0(), r.cr3(), r.cr4(), r.efer(), memory, kernel.cpu());
     if (!(w instanceof ControlWrite.Accepted accepted)) {
       throw new IllegalStateException("the crashed kernel's own CR3 does not load: " + w);
     }
-    Cpu cpu = new Cpu(memory, accepted.state(), kernel.cpu());
+    Cpu cpu = new Cpu(memory, accepted.state(), kernel.cpu(), model);
     loadKernelDescriptors(kernel, cpu);
     cpu.setRflags(Rflags.FIXED); // local_irq_disable(): IF=0
     return cpu;
@@ -156,6 +155,69 @@ final class MachineKexec {
       m.writeU64(pa, v);
     } else {
       m.writeU32(pa, v);
+    }
+  }
+
+  /** Where machine_kexec()'s tail goes: the kernel-text page before relocate_kernel, after the return point. */
+  static final int TAIL_OFFSET = 0x100;
+  /** The crashed kernel's NMI handler (exc_nmi for an unknown NMI: it logs and returns): an IRET. */
+  static final int NMI_HANDLER_OFFSET = 0x80;
+
+  /**
+   * machine_kexec()'s last instructions, run on the CPU so that damage and NMIs meet them where
+   * they would: in the eras whose C side did it, load_segments() reloads CS (i386: ljmp) and the
+   * data segments from the crashed kernel's GDT, then the GDT and IDT are zapped (2.6.16
+   * arch/{i386,x86_64}/kernel/machine_kexec.c: set_gdt then set_idt; 6.1
+   * arch/x86/kernel/machine_kexec_{32,64}.c: load_segments(), then idt then gdt invalidated); the
+   * 2006 patch (V2) moved all of it into the routine ("Moved segment handling code into the
+   * assembly routines"), so its C side only calls. Ends in a jump to the routine, whose call
+   * frame is already on the stack. Returns the tail's VA.
+   */
+  static long writeTail(CrashedKernel kernel, boolean segmentsInC, boolean linux61, long routineVirtual) {
+    boolean is64 = kernel.arch().is64Bit();
+    long page = kernel.relocateKernelVirtual() - PhysicalMemory.PAGE_SIZE;
+    long at = page + TAIL_OFFSET;
+    StringBuilder a = new StringBuilder(is64 ? ".code64\n" : ".code32\n");
+    if (segmentsInC) {
+      int cs = is64 ? SegmentDescriptors.X86_64_KERNEL_CS : SegmentDescriptors.I386_KERNEL_CS;
+      int ds = is64 ? SegmentDescriptors.X86_64_KERNEL_DS : SegmentDescriptors.I386_KERNEL_DS;
+      if (!is64) {
+        a.append(String.format("ljmp $0x%x, $reloaded\nreloaded:\n", cs));
+      }
+      a.append(String.format("movl $0x%x, %%eax\n", ds));
+      // 6.1 i386 reloads ds, es, ss; 6.1 x86_64 and 2.6.16 both arches also fs and gs
+      String[] segs = linux61 && !is64 ? new String[] {"ds", "es", "ss"}
+          : is64 ? new String[] {"ds", "es", "ss", "fs", "gs"} : new String[] {"ds", "es", "fs", "gs", "ss"};
+      for (String seg : segs) {
+        a.append("movl %eax, %").append(seg).append('\n');
+      }
+      String operand = is64 ? "zero(%rip)" : "zero";
+      if (linux61) {
+        a.append("lidt ").append(operand).append("\nlgdt ").append(operand).append('\n');
+      } else {
+        a.append("lgdt ").append(operand).append("\nlidt ").append(operand).append('\n');
+      }
+    }
+    a.append(is64 ? String.format("movabs $0x%x, %%rax\njmp *%%rax\n", routineVirtual)
+        : String.format("movl $0x%x, %%eax\njmp *%%eax\n", routineVirtual));
+    // set_gdt(phys_to_virt(0), 0): limit 0, base __va(0)
+    a.append(String.format("zero:\n.word 0\n%s 0x%x\n", is64 ? ".quad" : ".long", kernel.directMapVirtual(0)));
+    byte[] code = Assembler.assemble(a.toString(), is64 ? 64 : 32, at).bytes();
+    kernel.memory().write(kernel.text().physical(at), code, 0, code.length);
+    return at;
+  }
+
+  /** Points the crashed kernel's NMI gate (vector 2) at an IRET in kernel text: exc_nmi returning. */
+  static void installNmiHandler(CrashedKernel kernel) {
+    boolean is64 = kernel.arch().is64Bit();
+    long handler = kernel.relocateKernelVirtual() - PhysicalMemory.PAGE_SIZE + NMI_HANDLER_OFFSET;
+    byte[] iret = is64 ? new byte[] {0x48, (byte) 0xCF} : new byte[] {(byte) 0xCF};
+    kernel.memory().write(kernel.text().physical(handler), iret, 0, iret.length);
+    int selector = is64 ? SegmentDescriptors.X86_64_KERNEL_CS : SegmentDescriptors.I386_KERNEL_CS;
+    long gate = kernel.idt().physical() + (is64 ? 16 : 8) * 2L;
+    kernel.memory().writeU64(gate, SegmentDescriptors.interruptGateLow(handler, selector));
+    if (is64) {
+      kernel.memory().writeU64(gate + 8, handler >>> 32);
     }
   }
 

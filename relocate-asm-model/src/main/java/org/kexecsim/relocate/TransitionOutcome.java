@@ -10,6 +10,8 @@ public enum TransitionOutcome {
   FAULTED,
   /** An exception while delivering #DF: the CPU shut down (a PC resets). */
   TRIPLE_FAULT,
+  /** The entry was reached, but purgatory's SHA-256 of the loaded segments did not match: it loops. */
+  PURGATORY_REFUSED,
   /** The model stopped (an access outside RAM, real mode) or halted before the entry. */
   STOPPED,
   /** The step limit ran out. */
@@ -25,6 +27,7 @@ public enum TransitionOutcome {
       case ENTERED_WRONG_STATE -> "entered the new kernel in the wrong state";
       case FAULTED -> "faulted into the crashed kernel's handler";
       case TRIPLE_FAULT -> "triple fault";
+      case PURGATORY_REFUSED -> "purgatory refused";
       case STOPPED -> "stopped";
       case HUNG -> "hung (step limit)";
     };

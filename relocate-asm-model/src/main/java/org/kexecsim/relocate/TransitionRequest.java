@@ -25,6 +25,7 @@ import org.kexecsim.transition.TransitionDesign;
  * @param preserveContext kexec jump (KEXEC_PRESERVE_CONTEXT, normal images only): the new kernel
  *     jumps back, the routine swaps the pages back and returns to machine_kexec, which then
  *     jumps to the new kernel a second time
+ * @param conditions the CPU model, the crash's damage and an NMI (none by default)
  */
 public record TransitionRequest(
     PrepareRequest scenario,
@@ -34,12 +35,14 @@ public record TransitionRequest(
     long maxSteps,
     Optional<RelocateRoutine> routine,
     Optional<RelocateAbi> abi,
-    boolean preserveContext) {
+    boolean preserveContext,
+    CrashConditions conditions) {
 
   public TransitionRequest(Arch arch, TransitionDesign design, RamMap ram, Optional<String> crashkernel, ImageType type,
       long seed, boolean skipSetMemoryX, boolean paeKernpgTablePdptes, boolean switchToIdentityTable, long maxSteps) {
     this(new PrepareRequest(arch, design, ram, crashkernel, type, seed, OptionalLong.empty(), OptionalLong.empty()),
-        skipSetMemoryX, paeKernpgTablePdptes, switchToIdentityTable, maxSteps, Optional.empty(), Optional.empty(), false);
+        skipSetMemoryX, paeKernpgTablePdptes, switchToIdentityTable, maxSteps, Optional.empty(), Optional.empty(), false,
+        CrashConditions.NONE);
   }
 
   public static final long DEFAULT_MAX_STEPS = 50_000_000L;
@@ -73,30 +76,35 @@ public record TransitionRequest(
   }
 
   public TransitionRequest withoutSetMemoryX() {
-    return new TransitionRequest(scenario, true, paeKernpgTablePdptes, switchToIdentityTable, maxSteps, routine, abi, preserveContext);
+    return new TransitionRequest(scenario, true, paeKernpgTablePdptes, switchToIdentityTable, maxSteps, routine, abi, preserveContext, conditions);
   }
 
   public TransitionRequest withKernpgTablePdptes() {
-    return new TransitionRequest(scenario, skipSetMemoryX, true, switchToIdentityTable, maxSteps, routine, abi, preserveContext);
+    return new TransitionRequest(scenario, skipSetMemoryX, true, switchToIdentityTable, maxSteps, routine, abi, preserveContext, conditions);
   }
 
   public TransitionRequest withSwitchToIdentityTable() {
-    return new TransitionRequest(scenario, skipSetMemoryX, paeKernpgTablePdptes, true, maxSteps, routine, abi, preserveContext);
+    return new TransitionRequest(scenario, skipSetMemoryX, paeKernpgTablePdptes, true, maxSteps, routine, abi, preserveContext, conditions);
   }
 
   public TransitionRequest withRoutine(RelocateRoutine r) {
     return new TransitionRequest(scenario, skipSetMemoryX, paeKernpgTablePdptes, switchToIdentityTable, maxSteps,
-        Optional.of(r), abi, preserveContext);
+        Optional.of(r), abi, preserveContext, conditions);
   }
 
   public TransitionRequest withAbi(RelocateAbi a) {
     return new TransitionRequest(scenario, skipSetMemoryX, paeKernpgTablePdptes, switchToIdentityTable, maxSteps,
-        routine, Optional.of(a), preserveContext);
+        routine, Optional.of(a), preserveContext, conditions);
   }
 
   public TransitionRequest withPreserveContext() {
     return new TransitionRequest(scenario, skipSetMemoryX, paeKernpgTablePdptes, switchToIdentityTable, maxSteps,
-        routine, abi, true);
+        routine, abi, true, conditions);
+  }
+
+  public TransitionRequest withConditions(CrashConditions c) {
+    return new TransitionRequest(scenario, skipSetMemoryX, paeKernpgTablePdptes, switchToIdentityTable, maxSteps,
+        routine, abi, preserveContext, c);
   }
 
   /** The ABI in force: the one asked for, else the design's era. */

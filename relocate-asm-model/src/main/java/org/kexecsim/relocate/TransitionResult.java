@@ -21,6 +21,9 @@ import org.kexecsim.transition.PrepareReport;
  * @param pagesCopied pages the routine was to copy (normal kexec) and how many arrived intact
  * @param roundTrip with preserve_context: the return to the old kernel and what it found
  * @param cpuNanos wall time spent executing instructions (boot, load and checks excluded)
+ * @param staleTranslations TLB entries used that the tables in force would not have given
+ * @param idtWindow the instructions run with a zero-limit IDT, if any
+ * @param purgatoryRegions how many regions purgatory's SHA-256 covers
  */
 public record TransitionResult(
     TransitionRequest request,
@@ -42,13 +45,17 @@ public record TransitionResult(
     SparseMemory post,
     MachineState finalState,
     Optional<TransitionRunner.RoundTrip> roundTrip,
-    long cpuNanos) {
+    long cpuNanos,
+    List<org.kexecsim.cpu.StaleTranslation> staleTranslations,
+    Optional<IdtWindow> idtWindow,
+    int purgatoryRegions) {
 
   public TransitionResult {
     steps = List.copyOf(steps);
     exceptions = List.copyOf(exceptions);
     problems = List.copyOf(problems);
     lastTrace = List.copyOf(lastTrace);
+    staleTranslations = List.copyOf(staleTranslations);
   }
 
   /**

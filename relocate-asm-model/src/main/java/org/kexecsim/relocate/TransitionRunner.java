@@ -8,7 +8,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.kexecsim.cpu.Cpu;
+import org.kexecsim.cpu.ExceptionEvent;
 import org.kexecsim.cpu.RunState;
+import org.kexecsim.cpu.StaleTranslation;
 import org.kexecsim.cpu.StepTrace;
 import org.kexecsim.isa.Gpr;
 import org.kexecsim.isa.Segment;
@@ -17,11 +19,14 @@ import org.kexecsim.kernel.KernelBoot;
 import org.kexecsim.kimage.Arch;
 import org.kexecsim.kimage.ImageType;
 import org.kexecsim.kimage.IndirectionWalk;
+import org.kexecsim.kimage.NewKernelSegments;
 import org.kexecsim.memory.ByteSize;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.memory.SparseMemory;
+import org.kexecsim.mmu.CpuModel;
 import org.kexecsim.mmu.Cr0;
 import org.kexecsim.mmu.Efer;
+import org.kexecsim.mmu.ExceptionVector;
 import org.kexecsim.mmu.PageTableEntry;
 import org.kexecsim.pagetable.RootCheck;
 import org.kexecsim.pagetable.RootPreservation;
@@ -103,8 +108,9 @@ public final class TransitionRunner {
     RelocateRoutine routine = req.routine().orElseGet(() -> RelocateRoutine.of(design, arch));
     CrashedKernel kernel = platform.boot(req, routine.linkVirtual());
     SparseMemory memory = kernel.memory();
-    byte[] code = routine.bytesAt(kernel.relocateKernelVirtual());
-    memory.write(kernel.relocateKernelPhysical(), code, 0, code.length);
+    int offset = req.conditions().routineOffset();
+    byte[] code = routine.bytesAt(kernel.relocateKernelVirtual() + offset);
+    memory.write(kernel.relocateKernelPhysical() + offset, code, 0, code.length);
     // 6.1's machine_kexec is a C function the routine returns to (kexec jump): a HLT in the
     // kernel text page before relocate_kernel stands for its return point.
     long returnVirtual = kernel.relocateKernelVirtual() - PhysicalMemory.PAGE_SIZE;
@@ -122,6 +128,18 @@ public final class TransitionRunner {
         prep.copyRoot().isPresent() ? String.format(", copy root 0x%x", prep.copyRoot().getAsLong()) : ""));
     prep = platform.loaded(kernel, prep, steps);
 
+    // A routine away from its page start: memcpy(control_page, relocate_kernel, size) puts it at the
+    // control page's start, and a design that enters at the kernel-text VA calls it there + offset.
+    long routineVirtual = prep.switchVirtual();
+    if (offset != 0) {
+      memory.write(prep.controlPage(), new byte[(int) PhysicalMemory.PAGE_SIZE], 0, (int) PhysicalMemory.PAGE_SIZE);
+      memory.write(prep.controlPage(), code, 0, code.length);
+      if (prep.switchVirtual() == kernel.relocateKernelVirtual()) {
+        routineVirtual += offset;
+      }
+      steps.add(String.format("relocate_kernel sits at +0x%x in its page (no .align PAGE_SIZE): copied to the control page's start, called at 0x%x",
+          offset, routineVirtual));
+    }
     IndirectionWalk walk = IndirectionWalk.read(memory, prep.indirectionHead(), arch.longBytes());
     NewKernelEntry entry = NewKernelEntry.at(arch, prep.entry(), req.preserveContext());
     long entryHolder = entryHolder(prep, walk);
@@ -143,6 +161,18 @@ public final class TransitionRunner {
       steps.add(String.format("page_table_a's PDPTEs at 0x%x written with _KERNPG_TABLE (0x63), as V1 did", pdpt));
     }
 
+    CrashConditions conditions = req.conditions();
+    Purgatory purgatory = Purgatory.atLoad(memory, walk, prep.entry(), loadedSegments(req, kernel));
+    boolean segmentsInC = MachineKexec.zapsDescriptorTablesInC(design, arch, abi) || req.paeKernpgTablePdptes();
+    long tailVirtual = MachineKexec.writeTail(kernel, segmentsInC, abi == RelocateAbi.LINUX_6_1, routineVirtual);
+    if (conditions.nmiBefore().isPresent()) {
+      MachineKexec.installNmiHandler(kernel);
+    }
+    if (conditions.cpuModel() != CpuModel.HARDWARE) {
+      steps.add("CPU model: " + conditions.cpuModel().cliName() + " (PAE PDPTEs read on every walk and unchecked at the CR3 load; "
+          + "every MOV to CR3 flushes the whole TLB)");
+    }
+
     SparseMemory pre = memory.copy();
     if (beforeLoad != null) {
       List<String> crashTime = new ArrayList<>();
@@ -159,21 +189,21 @@ public final class TransitionRunner {
 
     long[] stackPage = platform.stack(kernel, busy);
     long stack = stackPage[0];
+    int damageStep = steps.size(); // the damage is the crash's: it is told before machine_kexec runs
     Cpu cpu;
     MachineKexec.Linux61Call call = null;
     if (abi == RelocateAbi.LINUX_6_1) {
-      cpu = MachineKexec.crashedCpu(kernel);
-      MachineKexec.zapDescriptorTables(kernel, cpu);
+      cpu = MachineKexec.crashedCpu(kernel, conditions.cpuModel());
       call = new MachineKexec.Linux61Call(prep.indirectionHead(), prep.controlPage(),
           kernel.directMapVirtual(prep.controlPage()), prep.switchRoot(), prep.swapPage().orElse(0),
           prep.entry(), req.preserveContext());
-      MachineKexec.callLinux61(kernel, cpu, call, stack, prep.switchVirtual(), returnVirtual);
-      steps.add(String.format("machine_kexec (6.1): IF=0, segments loaded, GDT and IDT zapped; page_list {0x%x, 0x%x, 0x%x, 0x%x}; "
+      MachineKexec.callLinux61(kernel, cpu, call, stack, routineVirtual, returnVirtual);
+      steps.add(String.format("machine_kexec (6.1): IF=0, load_segments(), IDT and GDT zapped (its tail at 0x%x); page_list {0x%x, 0x%x, 0x%x, 0x%x}; "
           + "relocate_kernel(0x%x, page_list, 0x%x, %s) at 0x%x",
-          call.paControl(), call.vaControl(), call.table(), call.swapPage(), call.head(), call.start(),
+          tailVirtual, call.paControl(), call.vaControl(), call.table(), call.swapPage(), call.head(), call.start(),
           arch.is64Bit() ? "preserve_context=" + (req.preserveContext() ? 1 : 0) + ", host_mem_enc_active=0"
               : "has_pae=1, preserve_context=" + (req.preserveContext() ? 1 : 0),
-          prep.switchVirtual()));
+          routineVirtual));
     } else {
       long table = design.routineTable(arch, prep);
       if (req.switchToIdentityTable()) {
@@ -182,9 +212,16 @@ public final class TransitionRunner {
       }
       MachineKexec.Arguments args = new MachineKexec.Arguments(prep.indirectionHead(), prep.controlPage(),
           prep.entry(), table, prep.copyRoot().orElse(0), arch == Arch.PAE);
-      cpu = MachineKexec.setUp(kernel, prep, design, args, stack, stackPage[1]);
-      steps.add(String.format("machine_kexec: IF=0, segments loaded%s, call relocate_new_kernel at 0x%x",
-          MachineKexec.zapsDescriptorTablesInC(design, arch, abi) ? ", GDT and IDT zapped" : "", prep.switchVirtual()));
+      cpu = MachineKexec.setUp(kernel, prep, design, args, stack, stackPage[1], conditions.cpuModel());
+      steps.add(String.format("machine_kexec: IF=0%s, call relocate_new_kernel at 0x%x",
+          segmentsInC ? String.format(", load_segments(), GDT and IDT zapped (its tail at 0x%x)", tailVirtual) : "", routineVirtual));
+    }
+    cpu.setRip(tailVirtual);
+    // The crash damaged memory, not the CPU: the segment caches hold what was loaded while the
+    // tables were sound. The crash snapshot shows the damage too.
+    for (CrashDamage.Applied d : CrashDamage.apply(conditions.damage(), kernel, prep, walk, purgatory, req.seed())) {
+      steps.add(damageStep++, "crash damage: " + d.sentence());
+      d.pages().forEach(page -> pre.copyPageFrom(memory, page));
     }
 
     ArrayDeque<StepTrace> tail = new ArrayDeque<>();
@@ -201,7 +238,8 @@ public final class TransitionRunner {
     }
     List<String> problems = new ArrayList<>();
     long cpuStart = System.nanoTime();
-    Phase first = runPhase(cpu, req.maxSteps(), prep.entry(), "", steps);
+    IdtWindow.Watch window = new IdtWindow.Watch();
+    Phase first = runPhase(cpu, req.maxSteps(), prep.entry(), "", steps, conditions, window);
     long cpuNanos = System.nanoTime() - cpuStart;
     Phase last = first;
     Optional<RoundTrip> roundTrip = Optional.empty();
@@ -224,12 +262,12 @@ public final class TransitionRunner {
         MachineKexec.loadKernelDescriptors(kernel, cpu);
         MachineKexec.zapDescriptorTables(kernel, cpu);
         MachineKexec.callLinux61(kernel, cpu, new MachineKexec.Linux61Call(call.head(), call.paControl(), call.vaControl(),
-            call.table(), call.swapPage(), reentry, true), stack, prep.switchVirtual(), returnVirtual);
+            call.table(), call.swapPage(), reentry, true), stack, routineVirtual, returnVirtual);
         cpu.resume();
         steps.add(String.format("machine_kexec again (kexec jump back to the new kernel): relocate_kernel(0x%x, page_list, 0x%x, 1)",
             call.head(), reentry));
         long again = System.nanoTime();
-        last = runPhase(cpu, req.maxSteps(), reentry, "re-", steps);
+        last = runPhase(cpu, req.maxSteps(), reentry, "re-", steps, CrashConditions.NONE, null);
         cpuNanos += System.nanoTime() - again;
         roundTrip = Optional.of(new RoundTrip(true, reentry, verified[0], verified[1], verified[2], List.copyOf(tripProblems)));
       } else {
@@ -272,6 +310,11 @@ public final class TransitionRunner {
             problems.addAll(0, entryState);
             outcome = problems.isEmpty() ? TransitionOutcome.ENTERED : TransitionOutcome.ENTERED_WRONG_STATE;
             detail = describe(req.preserveContext() ? second.get() : record.get());
+            Optional<String> refused = purgatory.verify(memory);
+            if (refused.isPresent()) {
+              outcome = TransitionOutcome.PURGATORY_REFUSED;
+              detail = refused.get();
+            }
           }
         }
       }
@@ -279,9 +322,19 @@ public final class TransitionRunner {
     steps.add("outcome: " + outcome.text() + (detail.isEmpty() ? "" : " — " + detail));
 
     RootCheck pgd = pgdVerdict(kernel, pre, memory);
+    for (StaleTranslation t : cpu.staleTranslations()) {
+      steps.add("stale TLB entry used: " + t);
+    }
     return new TransitionResult(req, kernel, prep, routine, steps, outcome, detail, cpu.steps(),
         cpu.exceptions(), record, problems, copied[0], copied[1], pgd, List.copyOf(tail), pre, memory,
-        finalState(cpu), roundTrip, cpuNanos);
+        finalState(cpu), roundTrip, cpuNanos, cpu.staleTranslations(), window.result(), purgatory.regions().size());
+  }
+
+  /** The segments kexec_load was given: the same the preparation laid out for this seed. */
+  private static List<org.kexecsim.kimage.Segment> loadedSegments(TransitionRequest req, CrashedKernel kernel) {
+    return (req.type() == ImageType.CRASH
+        ? NewKernelSegments.crash(kernel.crashRegion().orElseThrow(), req.seed())
+        : NewKernelSegments.normal(kernel.memory().ramMap(), req.seed())).segments();
   }
 
   /** HLT; JMP back to it. */
@@ -300,22 +353,46 @@ public final class TransitionRunner {
   /** How one run of the CPU ended: a null outcome means it halted or stopped and is judged by the caller. */
   private record Phase(TransitionOutcome outcome, String detail) {}
 
-  private static Phase runPhase(Cpu cpu, long maxSteps, long entry, String prefix, List<String> steps) {
+  private static Phase runPhase(Cpu cpu, long maxSteps, long entry, String prefix, List<String> steps,
+      CrashConditions conditions, IdtWindow.Watch window) {
     boolean reachedEntry = false;
     long limit = cpu.steps() + maxSteps;
+    long nmiAt = conditions.nmiBefore().orElse(-1) - 1; // steps executed before it arrives
     while (cpu.state() == RunState.RUNNING && cpu.steps() < limit) {
+      if (cpu.steps() == nmiAt) {
+        steps.add(String.format("NMI before instruction %d at 0x%x, IDTR limit 0x%x, CR3 0x%x: delivered through vector 2",
+            nmiAt + 1, cpu.rip(), cpu.idtrLimit(), cpu.control().cr3()));
+        cpu.deliverNmi();
+        if (cpu.state() != RunState.RUNNING) {
+          break;
+        }
+      }
+      if (window != null && !reachedEntry) {
+        window.observe(cpu);
+      }
       cpu.step();
       if (!reachedEntry && cpu.rip() == entry) {
         reachedEntry = true;
         steps.add(String.format("reached the new kernel's %sentry 0x%x after %d instructions, %s",
             prefix, entry, cpu.steps(), cpu.modeName()));
       }
-      if (!cpu.exceptions().isEmpty() && cpu.state() == RunState.RUNNING) {
+      ExceptionEvent fault = firstFault(cpu);
+      if (fault != null && cpu.state() == RunState.RUNNING) {
         return new Phase(TransitionOutcome.FAULTED,
-            "delivered to the crashed kernel's handler at 0x" + Long.toHexString(cpu.rip()) + ": " + cpu.exceptions().getFirst());
+            "delivered to the crashed kernel's handler at 0x" + Long.toHexString(cpu.rip()) + ": " + fault);
       }
     }
     return new Phase(null, "");
+  }
+
+  /** The first exception that is not a delivered NMI (whose handler returns). */
+  private static ExceptionEvent firstFault(Cpu cpu) {
+    for (ExceptionEvent e : cpu.exceptions()) {
+      if (e.vector() != ExceptionVector.NMI) {
+        return e;
+      }
+    }
+    return null;
   }
 
   /** 6.1 rules for the combinations: its layout is mainline's, and a kexec jump needs a swap page. */

@@ -111,6 +111,8 @@ class EveryFormGasTest {
     l.add("pop" + (bits == 64 ? "fq" : "fl"));
     l.add("lgdt " + mems[1]);
     l.add("lidt " + mems[1]);
+    l.add("invlpg " + mems[0]);
+    l.add("invlpg " + mems[1]);
     l.add("lgdt" + (bits == 64 ? "q" : "l") + " " + mems[0]);
     l.add("lidt" + (bits == 64 ? "q" : "l") + " " + mems[0]);
     l.add("lret");

@@ -106,6 +106,7 @@ class RoundTripTest {
     f.add(g -> new Instruction.FarReturn(bits == 64 && g.rnd.nextBoolean() ? 8 : 4));
     f.add(g -> new Instruction.Iret(bits == 64 && g.rnd.nextBoolean() ? 8 : 4));
     f.add(g -> new Instruction.LoadTable(g.rnd.nextBoolean(), g.mem()));
+    f.add(g -> new Instruction.Invlpg(g.mem()));
     f.add(g -> new Instruction.StringOp(g.rnd.nextBoolean(), new int[] {1, 2, 4, 8}[g.rnd.nextInt(bits == 64 ? 4 : 3)], g.rnd.nextBoolean()));
     for (Instruction.SimpleOp op : Instruction.SimpleOp.values()) {
       f.add(g -> new Instruction.Simple(op));

@@ -14,6 +14,7 @@ import org.kexecsim.cpu.ExceptionEvent;
 import org.kexecsim.kimage.Arch;
 import org.kexecsim.kimage.ImageType;
 import org.kexecsim.memory.RamMap;
+import org.kexecsim.mmu.CpuModel;
 import org.kexecsim.mmu.ExceptionVector;
 import org.kexecsim.mmu.PageFaultErrorCode;
 import org.kexecsim.transition.TransitionDesign;
@@ -77,13 +78,15 @@ class TransitionTest {
 
   /**
    * The rule the 2006 review insisted on: the table loaded into CR3 must map the code that loads
-   * it. page_table_b alone does not map the routine's kernel VA, so the next fetch faults; the
-   * crashed kernel's IDT is not mapped there either, so delivery faults too: #PF, #DF, shutdown.
+   * it. page_table_b alone does not map the routine's kernel VA, so on a CPU that flushes
+   * everything on a MOV to CR3 (QEMU TCG) the next fetch faults; the crashed kernel's IDT is not
+   * mapped there either, so delivery faults too: #PF, #DF, shutdown.
    */
   @Test
-  void switchingToTablesThatDoNotMapTheCodeTripleFaults() {
+  void switchingToTablesThatDoNotMapTheCodeTripleFaultsUnderQemu() {
     TransitionResult r = TransitionRunner.run(TransitionRequest.of(Arch.X86_64, TransitionDesign.fromCliName("page-table-a"),
-        RamMap.ofSize(4 * GIB), "128M", ImageType.CRASH, 7).withSwitchToIdentityTable());
+        RamMap.ofSize(4 * GIB), "128M", ImageType.CRASH, 7).withSwitchToIdentityTable()
+        .withConditions(CrashConditions.NONE.withCpuModel(CpuModel.QEMU)));
     assertEquals(TransitionOutcome.TRIPLE_FAULT, r.outcome(), () -> explain(r));
     ExceptionEvent first = r.exceptions().getFirst();
     assertEquals(ExceptionVector.PF, first.vector());
@@ -92,16 +95,74 @@ class TransitionTest {
     assertEquals(ExceptionVector.DF, r.exceptions().stream().filter(e -> e.vector() == ExceptionVector.DF).findFirst().orElseThrow().vector());
   }
 
-  /** V1 of the 2006 patch wrote _KERNPG_TABLE into PAE PDPTEs: the CR3 load takes #GP(0) on hardware. */
+  /**
+   * The same mistake on hardware: the kernel text is mapped global (__PAGE_KERNEL_EXEC has G) and
+   * CR4.PGE is set, so the routine's translation survives the MOV to CR3 (SDM §4.10.4.1) and the
+   * mistake is hidden, as Kirill Shutemov noted of relocate_kernel before 6.14 cleared PGE
+   * (d144d8a65286). The run says which fetch relied on the stale entry.
+   */
   @Test
-  void paePageTableAWithRwInThePdpteTakesGpAtTheCr3Load() {
+  void onHardwareAGlobalTlbEntryHidesTheMissingMapping() {
+    TransitionResult r = TransitionRunner.run(TransitionRequest.of(Arch.X86_64, TransitionDesign.fromCliName("page-table-a"),
+        RamMap.ofSize(4 * GIB), "128M", ImageType.CRASH, 7).withSwitchToIdentityTable());
+    assertEquals(TransitionOutcome.ENTERED, r.outcome(), () -> explain(r));
+    var stale = r.staleTranslations().getFirst();
+    long cr3Load = r.prepare().switchVirtual() + 2 + 1;
+    assertEquals(cr3Load + 3, stale.linear(), "the fetch after the CR3 load used the kernel text's global entry");
+    assertEquals(r.prepare().copyRoot().getAsLong(), stale.root());
+    assertTrue(stale.fresh().startsWith("would fault"), stale.fresh());
+    assertTrue(r.steps().stream().anyMatch(s -> s.startsWith("stale TLB entry used")), () -> explain(r));
+  }
+
+  /**
+   * V1 of the 2006 patch wrote _KERNPG_TABLE into PAE PDPTEs, and its machine_kexec still zapped
+   * the IDT in C (V2's changelog: "Moved segment handling code into the assembly routines"): on
+   * hardware the CR3 load takes #GP(0), which a zero-limit IDT turns into a triple fault.
+   */
+  @Test
+  void v1PaePdptesTripleFaultOnHardware() {
     TransitionResult r = TransitionRunner.run(TransitionRequest.of(Arch.PAE, TransitionDesign.fromCliName("page-table-a"),
         RamMap.ofSize(GIB), "128M", ImageType.CRASH, 7).withKernpgTablePdptes());
-    assertFalse(r.outcome().success(), () -> explain(r));
+    assertEquals(TransitionOutcome.TRIPLE_FAULT, r.outcome(), () -> explain(r));
     ExceptionEvent first = r.exceptions().getFirst();
     assertEquals(ExceptionVector.GP, first.vector());
     assertEquals(0, first.errorCode());
     assertTrue(first.rule().contains("PDPTE"), first.rule());
+  }
+
+  /** "only triggering on real hardware" (V2 cover letter): QEMU never checks the PDPTE, so V1 boots. */
+  @Test
+  void v1PaePdptesBootUnderQemu() {
+    TransitionResult r = TransitionRunner.run(TransitionRequest.of(Arch.PAE, TransitionDesign.fromCliName("page-table-a"),
+        RamMap.ofSize(GIB), "128M", ImageType.CRASH, 7).withKernpgTablePdptes()
+        .withConditions(CrashConditions.NONE.withCpuModel(CpuModel.QEMU)));
+    assertEquals(TransitionOutcome.ENTERED, r.outcome(), () -> explain(r));
+    assertTrue(r.exceptions().isEmpty(), () -> explain(r));
+  }
+
+  /**
+   * Eric Biederman's ".align" point: V2's relocate_kernel.S gained {@code .align (1 << PAGE_SHIFT)}
+   * because page_table_a maps the page holding relocate_new_kernel onto the control page, which
+   * memcpy() filled from its start. Without it, the fetch after the CR3 load reads the control page
+   * at the routine's offset, past the copied code: under QEMU (everything flushed) that breaks the
+   * run; on hardware the kernel text's global TLB entry keeps feeding the right bytes and hides it.
+   */
+  @Test
+  void aRoutineOffItsPageStartBreaksUnderQemuAndIsHiddenByTheTlbOnHardware() {
+    TransitionRequest req = TransitionRequest.of(Arch.X86_64, TransitionDesign.fromCliName("page-table-a"),
+        RamMap.ofSize(GIB), "128M", ImageType.CRASH, 7);
+    CrashConditions offset = CrashConditions.NONE.withRoutineOffset(0x800);
+    TransitionResult qemu = TransitionRunner.run(req.withConditions(offset.withCpuModel(CpuModel.QEMU)));
+    assertFalse(qemu.outcome().success(), () -> explain(qemu));
+    long cr3Load = qemu.kernel().relocateKernelVirtual() + 0x800 + 2 + 1; // pushq $0, popfq
+    assertTrue(qemu.instructions() > 3, () -> explain(qemu));
+    TransitionResult hardware = TransitionRunner.run(req.withConditions(offset));
+    assertEquals(TransitionOutcome.ENTERED, hardware.outcome(), () -> explain(hardware));
+    var stale = hardware.staleTranslations().getFirst();
+    assertEquals(cr3Load + 3, stale.linear(), "the fetch after the CR3 load used the kernel text's global entry");
+    assertTrue(stale.fresh().startsWith("would give 0x" + Long.toHexString(hardware.prepare().controlPage())), stale.fresh());
+    // aligned, the same design runs on both CPUs
+    assertEquals(TransitionOutcome.ENTERED, TransitionRunner.run(req.withConditions(CrashConditions.NONE.withCpuModel(CpuModel.QEMU))).outcome());
   }
 
   /**
