@@ -802,10 +802,12 @@ public final class Cpu {
     private long pagePhysical;
     private final byte[] bytes = new byte[16];
     private int count;
+    private long first = -1;
 
     void reset() {
       page = -1;
       count = 0;
+      first = -1;
     }
 
     byte[] fetched() {
@@ -831,8 +833,14 @@ public final class Cpu {
         page = p;
       }
       int b = memory.readU8(pagePhysical | (la & 0xFFF));
-      if (count < bytes.length) {
-        bytes[count++] = (byte) b;
+      // kept by offset, not by call: the decoder may look at a byte twice (FF's ModRM reg field)
+      if (first < 0) {
+        first = address;
+      }
+      long at = address - first;
+      if (at >= 0 && at < bytes.length) {
+        bytes[(int) at] = (byte) b;
+        count = Math.max(count, (int) at + 1);
       }
       return b;
     }

@@ -33,6 +33,21 @@ class StepTraceTest {
   }
 
   @Test
+  void theBytesAreTheInstructionsOwnEvenWhenTheDecoderLooksAtOneTwice() {
+    // FF /4 is told from FF /0 by its ModRM reg field, read before the ModRM itself is decoded
+    TestMachine m = TestMachine.longMode();
+    List<StepTrace> trace = new ArrayList<>();
+    m.cpu.setTracer(trace::add);
+    m.run("""
+        lea 2f(%rip),%rax
+        jmp *%rax
+        2: hlt
+        """);
+    assertArrayEquals(new byte[] {(byte) 0xff, (byte) 0xe0}, trace.get(1).bytes(), trace.get(1).toString());
+    assertEquals("jmp    *%rax", trace.get(1).disassembly());
+  }
+
+  @Test
   void faultsAppearInTheTraceOfTheirStep() {
     TestMachine m = TestMachine.longMode();
     List<StepTrace> trace = new ArrayList<>();
