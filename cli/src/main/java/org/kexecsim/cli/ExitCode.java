@@ -11,6 +11,8 @@ public final class ExitCode {
   /** Bad input: corrupt dump, impossible RAM map, refused segments; one line says what and where. */
   public static final int BAD_INPUT = 3;
   public static final int IO = 4;
+  /** Standard output was a pipe whose reader went away (`| head`): quiet, 128 + SIGPIPE as a C tool would end. */
+  public static final int READER_GONE = 141;
   /** EX_SOFTWARE: a bug in kexec-sim. */
   public static final int INTERNAL = 70;
 }

@@ -52,10 +52,14 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     Runtime.getRuntime().addShutdownHook(new Thread(Main::onSignal, "kexec-sim-signal"));
+    stdoutIsPipe = fd1IsPipe();
     int code = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
     finished = true;
     System.exit(code);
   }
+
+  /** Set by main when the process's own stdout is a pipe (never for a writer a caller passes in). */
+  private static boolean stdoutIsPipe;
 
   /** Set when main has its exit code: the shutdown hook then stays quiet. */
   private static volatile boolean finished;
@@ -216,11 +220,26 @@ public final class Main implements Runnable {
     // PrintWriter never throws: a failed write to stdout (a full disk, /dev/full, a closed pipe)
     // only shows in checkError(), and the output the user asked for is incomplete
     if (out.checkError()) {
-      err.println("kexec-sim: standard output: write failed (disk full or the reader closed it); the output is incomplete");
-      code = ExitCode.IO;
+      if (stdoutIsPipe) {
+        // a pipe fails a write only when its reader went away (`| head`): end quietly, with the
+        // status a shell reports for a C tool that SIGPIPE ended (128 + 13)
+        code = ExitCode.READER_GONE;
+      } else {
+        err.println("kexec-sim: standard output: write failed (disk full or the reader closed it); the output is incomplete");
+        code = ExitCode.IO;
+      }
     }
     err.flush();
     return code;
+  }
+
+  /** Whether fd 1 is a pipe (Linux names it "pipe:[inode]" in /proc/self/fd). */
+  private static boolean fd1IsPipe() {
+    try {
+      return java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/1")).toString().startsWith("pipe:");
+    } catch (java.io.IOException | UnsupportedOperationException e) {
+      return false;
+    }
   }
 
   static int exitCodeFor(Throwable ex) {
