@@ -51,6 +51,13 @@ class XenCommandsTest {
     java.util.List<String> fetched = r.out().lines().filter(l -> l.matches("[0-9a-f]{8,16}  .*")).toList();
     // machine_kexec's tail (page-table-a V2 only calls) hands over to page_list[1]
     assertTrue(fetched.get(0).contains("$0x" + pageList1 + ","), fetched.get(0) + " / " + pageList1);
+    // at a kernel VA (a negative long) the trace still shows all of movabs's 10 bytes
+    long target = Long.parseUnsignedLong(pageList1, 16);
+    StringBuilder movabs = new StringBuilder("48 b8"); // REX.W B8+r io (SDM Vol. 2B MOV)
+    for (int i = 0; i < 8; i++) {
+      movabs.append(String.format(" %02x", (target >>> (8 * i)) & 0xff));
+    }
+    assertTrue(fetched.get(0).contains("  " + movabs + " "), fetched.get(0));
     assertTrue(fetched.stream().anyMatch(l -> l.startsWith(pageList1 + " ")), r.out());
     assertTrue(r.out().contains("mov    %rcx,%cr3"), r.out());
   }

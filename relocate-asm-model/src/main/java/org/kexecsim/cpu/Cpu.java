@@ -802,12 +802,13 @@ public final class Cpu {
     private long pagePhysical;
     private final byte[] bytes = new byte[16];
     private int count;
-    private long first = -1;
+    private boolean started;
+    private long first;
 
     void reset() {
       page = -1;
       count = 0;
-      first = -1;
+      started = false;
     }
 
     byte[] fetched() {
@@ -834,7 +835,8 @@ public final class Cpu {
       }
       int b = memory.readU8(pagePhysical | (la & 0xFFF));
       // kept by offset, not by call: the decoder may look at a byte twice (FF's ModRM reg field)
-      if (first < 0) {
+      if (!started) { // a kernel address is a negative long: no sentinel value will do
+        started = true;
         first = address;
       }
       long at = address - first;
