@@ -97,6 +97,9 @@ final class RdCommand implements Callable<Integer> {
             word, start, length, style.width()));
       }
       Optional<PagingContext> ctx = physical ? Optional.empty() : Optional.of(paging.resolve(cl, dump));
+      if (ctx.isPresent()) {
+        PagingOptions.requireLinear(cl, ctx.get(), "ADDRESS", address.toString(), start, length);
+      }
       AddressNames names = paging.symbols(dump);
       Optional<String> symbol = physical ? names.atPhysical(start) : names.at(start);
       int digits = physical || Long.compareUnsigned(start + length - 1, 0xFFFF_FFFFL) > 0 ? 16 : 8;

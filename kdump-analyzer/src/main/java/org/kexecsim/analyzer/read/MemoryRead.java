@@ -111,7 +111,9 @@ public final class MemoryRead {
   static long unmappedSpan(PagingMode mode, long va, List<WalkStep> steps) {
     long page = (va | (PhysicalMemory.PAGE_SIZE - 1)) + 1;
     if (steps.isEmpty()) {
-      return page;
+      // no entry read: a non-canonical address (#GP), and so is all of the gap up to the
+      // upper half, which starts at -2^47 (4-level) or -2^56 (5-level) (SDM Vol. 3A §4.5)
+      return mode.isLongMode() && mode.canonical(va) != va ? mode.canonical(mode == PagingMode.LEVEL5 ? 1L << 56 : 1L << 47) : page;
     }
     WalkStep last = steps.getLast();
     if ((last.value() & PageTableEntry.P) != 0) {

@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.LongPredicate;
 import org.junit.jupiter.api.Test;
+import org.kexecsim.analyzer.PagingContext;
+import org.kexecsim.analyzer.RootTableFinder;
+import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.memory.PageExcludedException;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.memory.RamMap;
@@ -83,6 +86,23 @@ class MemoryReadHoleTest {
     assertEquals(48 * PAGE, h.address());
     assertEquals(47 * PAGE + length - 48 * PAGE, h.length());
     assertTrue(h.why().contains("not in the dump's RAM"), h.why());
+  }
+
+  @Test
+  void aVirtualReadAcrossTheNonCanonicalGapIsOneHoleAndQuick() {
+    // 4-level: the addresses from 2^47 up to the upper half at -2^47 are non-canonical (#GP, SDM
+    // Vol. 3A §4.5); the walk reads no entry for them, so the gap is skipped whole, not page by page
+    SparseMemory m = new SparseMemory(RAM);
+    PagingContext ctx = RootTableFinder.explicit(m, 0x1000, PagingMode.LEVEL4);
+    List<MemoryRead.Piece> pieces = new ArrayList<>();
+    assertTimeoutPreemptively(Duration.ofSeconds(10),
+        () -> MemoryRead.read(m, Optional.of(ctx), 0x7FFF_FFFF_F000L, 0xFFFF_0000_0000_3000L, pieces::add));
+    List<MemoryRead.Hole> holes = holes(pieces);
+    assertEquals(3, holes.size(), holes.toString());
+    assertEquals(0x8000_0000_0000L, holes.get(1).address());
+    assertEquals(0xFFFF_8000_0000_0000L - 0x8000_0000_0000L, holes.get(1).length());
+    assertEquals("not mapped: #GP(0x0): non-canonical address", holes.get(1).why());
+    assertEquals(0xFFFF_8000_0000_0000L, holes.get(2).address(), "the upper half is walked again");
   }
 
   /** A memory whose pages {@code excluded} names are RAM the image does not hold, as a filtered kdump's. */
