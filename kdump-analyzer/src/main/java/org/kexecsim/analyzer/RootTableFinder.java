@@ -157,6 +157,9 @@ public final class RootTableFinder {
     String modeSource;
     String noteName = "QEMU note of CPU " + cpu;
     boolean x86_64 = eMachine == Dump.EM_X86_64;
+    // A raw image cannot say its root or mode: the user must (exit 2). A dump file whose notes
+    // should have said it and do not is the file's fault, named by key (exit 3).
+    AnalysisException.Kind missing = eMachine == 0 ? AnalysisException.Kind.USAGE : AnalysisException.Kind.BAD_INPUT;
     if (explicitMode.isPresent()) {
       LinuxControl c = LinuxControl.of(explicitMode.get());
       cr0 = c.cr0();
@@ -183,7 +186,7 @@ public final class RootTableFinder {
       efer = c.efer();
       modeSource = long64 ? "VMCOREINFO NUMBER(pgtable_l5_enabled)" : "VMCOREINFO CONFIG_X86_PAE";
     } else {
-      throw new AnalysisException(AnalysisException.Kind.USAGE,
+      throw new AnalysisException(missing,
           "paging mode unknown: the image has no QEMU CPU note or VMCOREINFO; pass --mode 32|pae|4level|5level");
     }
     PagingMode mode = PagingMode.of(cr0, cr4, efer | ((cr0 & Cr0.PG) != 0 && (efer & Efer.LME) != 0 ? Efer.LMA : 0));
@@ -217,19 +220,19 @@ public final class RootTableFinder {
       VmcoreInfo v = info.get();
       if (mode.isLongMode()) {
         String sym = v.symbol("init_top_pgt").isPresent() ? "init_top_pgt" : "init_level4_pgt";
-        long va = v.symbol(sym).orElseThrow(() -> new AnalysisException(AnalysisException.Kind.USAGE,
-            "no CR3: VMCOREINFO has no SYMBOL(init_top_pgt) and there is no QEMU CPU note; pass --cr3"));
+        long va = v.symbol(sym).orElseThrow(() -> new AnalysisException(missing, String.format(
+            "no CR3: VMCOREINFO (%d keys) has no SYMBOL(init_top_pgt) and there is no QEMU CPU note; pass --cr3", v.entries().size())));
         long physBase = v.number("phys_base").orElse(0);
         root = va - START_KERNEL_MAP + physBase;
         rootSource = String.format("VMCOREINFO SYMBOL(%s) 0x%x - 0x%x + NUMBER(phys_base) 0x%x", sym, va, START_KERNEL_MAP, physBase);
       } else {
-        long va = v.symbol("swapper_pg_dir").orElseThrow(() -> new AnalysisException(AnalysisException.Kind.USAGE,
-            "no CR3: VMCOREINFO has no SYMBOL(swapper_pg_dir) and there is no QEMU CPU note; pass --cr3"));
+        long va = v.symbol("swapper_pg_dir").orElseThrow(() -> new AnalysisException(missing, String.format(
+            "no CR3: VMCOREINFO (%d keys) has no SYMBOL(swapper_pg_dir) and there is no QEMU CPU note; pass --cr3", v.entries().size())));
         root = va - PAGE_OFFSET_I386;
         rootSource = String.format("VMCOREINFO SYMBOL(swapper_pg_dir) 0x%x - PAGE_OFFSET 0x%x", va, PAGE_OFFSET_I386);
       }
     } else {
-      throw new AnalysisException(AnalysisException.Kind.USAGE,
+      throw new AnalysisException(missing,
           "no CR3: the image has no QEMU CPU note or VMCOREINFO; pass --cr3");
     }
 
