@@ -11,7 +11,6 @@ import org.kexecsim.dump.Dump;
 import org.kexecsim.dump.RawImage;
 import org.kexecsim.memory.OverlayMemory;
 import org.kexecsim.memory.PhysicalMemory;
-import org.kexecsim.memory.RamMap;
 import org.kexecsim.mmu.Access;
 import org.kexecsim.mmu.ControlState;
 import org.kexecsim.mmu.ControlWrite;
@@ -93,7 +92,7 @@ final class TranslateCommand implements Callable<Integer> {
     long c4 = cr4 != null ? cr4 : defaults.cr4();
     long ef = efer != null ? efer : defaults.efer();
     PrintWriter out = spec.commandLine().getOut();
-    try (Dump raw = ramMap == null ? RawImage.open(image) : RawImage.open(image, RamMap.parse(ramMap))) {
+    try (Dump raw = ramMap == null ? RawImage.open(image) : RawImage.open(image, DumpImages.ramMapOption(spec.commandLine(), ramMap))) {
       PhysicalMemory memory = setAccessedDirty ? new OverlayMemory(raw.physicalMemory()) : raw.physicalMemory();
       PagingState state;
       switch (PagingLoad.of(c0, cr3, c4, ef, memory, features)) {
