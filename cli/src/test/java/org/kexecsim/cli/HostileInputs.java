@@ -489,6 +489,12 @@ final class HostileInputs {
     CASES.put("cpu-machine-ram-of-2^60-bytes", f -> Files.writeString(f, "{ \"ram\": \"0+0x1000000000000000\", \"registers\": { \"rip\": \"0x1000\" } }"));
     CASES.put("cpu-machine-jumps-to-itself", f -> Files.writeString(f,
         "{ \"ram\": \"0-64K\", \"memory\": [ { \"address\": \"0x1000\", \"hex\": \"eb fe\" } ], \"registers\": { \"rip\": \"0x1000\" }, \"segments\": { \"cs\": { \"selector\": 0, \"descriptor\": \"0x00cf9a000000ffff\" } } }"));
+    CASES.put("cpu-machine-is-dev-zero", f -> {});
+    CASES.put("asm-source-larger-than-64-MiB", f -> {
+      try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+        ch.write(ByteBuffer.wrap(new byte[] {'\n'}), 64L << 20); // sparse: 64 MiB of NULs and a newline
+      }
+    });
   }
 
   // Options: values no machine or command has, refused when parsed (exit 2, one line).

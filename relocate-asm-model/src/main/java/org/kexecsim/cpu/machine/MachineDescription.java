@@ -73,7 +73,7 @@ public final class MachineDescription {
   public static Cpu load(Path file) throws IOException {
     String text;
     try {
-      text = Files.readString(file);
+      text = org.kexecsim.files.TextFile.read(file);
     } catch (IOException e) {
       throw org.kexecsim.files.IoFailure.at(file, e);
     }
