@@ -205,7 +205,7 @@ public final class MemoryRead {
 
     void flush() {
       if (cause != null) {
-        String text = virtual ? String.format("physical 0x%x-0x%x %s", physical, physical + length, cause.text) : cause.text;
+        String text = virtual ? String.format("physical 0x%x-0x%x is %s", physical, physical + length, cause.text) : cause.text;
         sink.accept(new Hole(address, length, text, cause.excluded));
       } else if (why != null) {
         sink.accept(new Hole(address, length, why, false));
