@@ -64,6 +64,8 @@ class OptionRangesTest {
         "rd", raw, "--format", "raw", "--mode", "pae", "--cr3", "0x1000", "0xfffffff0", "-l", "0x20");
     refused("VA 0x100000000: 32-bit paging translates 32-bit linear addresses, 0x0-0xffffffff (SDM Vol. 3A §4.3) (see: kexec-sim translate --help)",
         "translate", "--image", raw, "--mode", "32", "--cr3", "0x1000", "0x100000000");
+    refused("ADDRESS 0xffffffffffff0 + 0x20 reaches past 2^52: not a physical address (MAXPHYADDR is at most 52 bits) (see: kexec-sim rd --help)",
+        "rd", raw, "--format", "raw", "-p", "0xffffffffffff0", "-l", "0x20");
     // the top of the 4 GiB is still an address, not mapped here
     CliRun top = CliRun.of("rd", raw, "--format", "raw", "--mode", "pae", "--cr3", "0x1000", "0xfffffff0", "-l", "0x10");
     assertEquals(1, top.exitCode(), top.err());
