@@ -403,6 +403,13 @@ final class HostileInputs {
       Files.createSymbolicLink(f, fifo);
     });
     CASES.put("dump-shrinks-while-read", f -> Files.write(f, elfRam(16 << 20, Map.of())));
+    CASES.put("image-list-is-dev-zero", f -> {});
+    CASES.put("image-list-of-3-GiB", f -> {
+      try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+        ch.write(ByteBuffer.wrap(new byte[] {'\n'}), (3L << 30) - 1); // sparse
+      }
+    });
+    CASES.put("checksum-verify-file-is-dev-zero", f -> raw(f, 16 << 10, Map.of()));
   }
 
   // VMCOREINFO that is there but unusable, and notes that are legal but unusual.
