@@ -496,6 +496,13 @@ final class HostileInputs {
     CASES.put("cpu-machine-ram-of-2^60-bytes", f -> Files.writeString(f, "{ \"ram\": \"0+0x1000000000000000\", \"registers\": { \"rip\": \"0x1000\" } }"));
     CASES.put("cpu-machine-jumps-to-itself", f -> Files.writeString(f,
         "{ \"ram\": \"0-64K\", \"memory\": [ { \"address\": \"0x1000\", \"hex\": \"eb fe\" } ], \"registers\": { \"rip\": \"0x1000\" }, \"segments\": { \"cs\": { \"selector\": 0, \"descriptor\": \"0x00cf9a000000ffff\" } } }"));
+    CASES.put("asm-cpp-macro-expands-to-256-MiB", f -> {
+      StringBuilder b = new StringBuilder("#define A0 xxxxxxxxxxxxxxxx\n");
+      for (int i = 1; i <= 6; i++) {
+        b.append("#define A").append(i).append((" A" + (i - 1)).repeat(16)).append('\n');
+      }
+      Files.writeString(Path.of(f + ".S"), b.append("A6\n"));
+    });
     CASES.put("cpu-machine-is-dev-zero", f -> {});
     CASES.put("asm-source-larger-than-64-MiB", f -> {
       try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
