@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.kexecsim.files.IoFailure;
+import org.kexecsim.files.TextFile;
 import org.kexecsim.input.RejectedInput;
 import org.kexecsim.isa.Assembly;
 import org.kexecsim.output.OutputSet;
@@ -64,16 +65,14 @@ final class AsmCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--bits must be 32 or 64, got " + bits);
     }
     Numbers.codeAddress(spec.commandLine(), "--origin", origin, bits);
-    if (!Files.isRegularFile(source)) {
-      throw Files.exists(source) // I/O: exit 4
-          ? new java.nio.file.FileSystemException(source.toString(), null, "not a regular file")
-          : new java.nio.file.NoSuchFileException(source.toString());
+    if (!Files.isRegularFile(source)) { // I/O: exit 4, before the preprocessor runs on it
+      TextFile.read(source);
     }
     CPreprocessor.Output pre = CPreprocessor.wantsPreprocessing(source)
         ? CPreprocessor.run(source, cpp.options()) : null;
     String text;
     try {
-      text = pre != null ? pre.text() : Files.readString(source);
+      text = pre != null ? pre.text() : TextFile.read(source);
     } catch (java.io.IOException e) {
       throw IoFailure.at(source, e);
     }

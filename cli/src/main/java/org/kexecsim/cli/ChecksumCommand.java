@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -132,7 +131,7 @@ final class ChecksumCommand implements Callable<Integer> {
 
   private String readVerifyFile() throws java.nio.file.FileSystemException {
     try {
-      return Files.readString(verify);
+      return org.kexecsim.files.TextFile.read(verify); // a regular file of bounded size, not /dev/zero
     } catch (java.io.IOException e) {
       throw org.kexecsim.files.IoFailure.at(verify, e);
     }

@@ -64,12 +64,12 @@ final class DumpBatch {
       String s = a.toString();
       if (s.startsWith("@") && !Files.exists(a)) {
         Path list = Path.of(s.substring(1));
-        if (!Files.isRegularFile(list)) {
+        if (!Files.exists(list)) {
           throw new BadImageList(list + ": no such list file (an @FILE argument names a file with one dump per line)");
         }
         Path base = list.toAbsolutePath().getParent();
         List<Path> named = new ArrayList<>();
-        for (String line : Files.readAllLines(list)) {
+        for (String line : org.kexecsim.files.TextFile.read(list).lines().toList()) { // a regular file of bounded size
           String t = line.strip();
           if (!t.isEmpty() && !t.startsWith("#")) {
             Path p = Path.of(t);

@@ -75,7 +75,16 @@ final class DumpImages {
     if (ramMap != null && f.orElse(null) != DumpFormat.RAW) {
       throw new CommandLine.ParameterException(cl, "--ram-map describes a raw image: add --format raw");
     }
-    return DumpFiles.open(parts(image), f, ramMap == null ? null : RamMap.parse(ramMap));
+    return DumpFiles.open(parts(image), f, ramMap == null ? null : ramMapOption(cl, ramMap));
+  }
+
+  /** A --ram-map value: one the user typed, so a malformed or impossible one is bad usage naming the option. */
+  static RamMap ramMapOption(CommandLine cl, String spec) {
+    try {
+      return RamMap.parse(spec);
+    } catch (org.kexecsim.memory.InvalidRamMapException e) {
+      throw new CommandLine.ParameterException(cl, "--ram-map " + spec + ": " + e.getMessage());
+    }
   }
 
   static List<Path> parts(Path image) {

@@ -58,6 +58,36 @@ final class PagingOptions {
     return guarded(cl, dump, () -> k.resolvePhysical(e));
   }
 
+  /**
+   * The virtual address {@code e} names, which {@code ctx}'s mode must be able to form: 32-bit
+   * and PAE paging translate 32-bit linear addresses (SDM Vol. 3A §4.3, §4.4), so a wider value
+   * is bad usage, not a fault. In 4- and 5-level paging every 64-bit value is an address the CPU
+   * can use; a non-canonical one is its #GP, which the walk reports.
+   */
+  long virtual(CommandLine cl, Dump dump, PagingContext ctx, AddressExpression e) throws java.io.IOException {
+    long va = virtual(cl, dump, e);
+    requireLinear(cl, ctx, "VA", e.toString(), va, 1);
+    return va;
+  }
+
+  /**
+   * {@code [first, first + length)} fits {@code ctx}'s linear address space, else bad usage
+   * naming the argument: {@code label} (VA, ADDRESS) and the user's {@code text}.
+   */
+  static void requireLinear(CommandLine cl, PagingContext ctx, String label, String text, long first, long length) {
+    if (ctx.mode().isLongMode()) {
+      return;
+    }
+    long last = first + length - 1;
+    if (Long.compareUnsigned(first, 0xFFFF_FFFFL) > 0 || Long.compareUnsigned(last, 0xFFFF_FFFFL) > 0) {
+      String hex = String.format("0x%x", first);
+      throw new CommandLine.ParameterException(cl, String.format(
+          "%s %s%s: %s paging translates 32-bit linear addresses, 0x0-0xffffffff (SDM Vol. 3A %s)",
+          label, text.equals(hex) ? text : text + " = " + hex, length > 1 ? String.format(" + 0x%x", length) : "",
+          ctx.mode() == PagingMode.PAE ? "PAE" : "32-bit", ctx.mode() == PagingMode.PAE ? "§4.4" : "§4.3"));
+    }
+  }
+
   private OptionalLong cr3(CommandLine cl, Dump dump) {
     if (cr3 == null) {
       return OptionalLong.empty();

@@ -94,6 +94,13 @@ final class RdCommand implements Callable<Integer> {
             word, start, length, style.width()));
       }
       Optional<PagingContext> ctx = physical ? Optional.empty() : Optional.of(paging.resolve(cl, dump));
+      if (ctx.isPresent()) {
+        PagingOptions.requireLinear(cl, ctx.get(), "ADDRESS", address.toString(), start, length);
+      } else if (Long.compareUnsigned(start + length - 1, (1L << 52) - 1) > 0) {
+        // as ptov: MAXPHYADDR is at most 52 (SDM Vol. 3A §4.1.4), no CPU forms a wider physical address
+        throw new CommandLine.ParameterException(cl, String.format(
+            "ADDRESS 0x%x + 0x%x reaches past 2^52: not a physical address (MAXPHYADDR is at most 52 bits)", start, length));
+      }
       AddressNames names = paging.symbols(dump);
       Optional<String> symbol = physical ? names.atPhysical(start) : names.at(start);
       int digits = physical || Long.compareUnsigned(start + length - 1, 0xFFFF_FFFFL) > 0 ? 16 : 8;

@@ -11,7 +11,6 @@ import org.kexecsim.dump.Dump;
 import org.kexecsim.dump.RawImage;
 import org.kexecsim.memory.OverlayMemory;
 import org.kexecsim.memory.PhysicalMemory;
-import org.kexecsim.memory.RamMap;
 import org.kexecsim.mmu.Access;
 import org.kexecsim.mmu.ControlState;
 import org.kexecsim.mmu.ControlWrite;
@@ -84,6 +83,7 @@ final class TranslateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PagingMode pagingMode = parseMode();
+    requireFormable(pagingMode);
     int accessFlags = parseAccess();
     CpuFeatures features = parseFeatures();
     LinuxControl defaults = LinuxControl.of(pagingMode);
@@ -91,7 +91,7 @@ final class TranslateCommand implements Callable<Integer> {
     long c4 = cr4 != null ? cr4 : defaults.cr4();
     long ef = efer != null ? efer : defaults.efer();
     PrintWriter out = spec.commandLine().getOut();
-    try (Dump raw = ramMap == null ? RawImage.open(image) : RawImage.open(image, RamMap.parse(ramMap))) {
+    try (Dump raw = ramMap == null ? RawImage.open(image) : RawImage.open(image, DumpImages.ramMapOption(spec.commandLine(), ramMap))) {
       PhysicalMemory memory = setAccessedDirty ? new OverlayMemory(raw.physicalMemory()) : raw.physicalMemory();
       PagingState state;
       switch (PagingLoad.of(c0, cr3, c4, ef, memory, features)) {
@@ -135,6 +135,28 @@ final class TranslateCommand implements Callable<Integer> {
       return m;
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
+  /**
+   * Outside long mode CR3 and linear addresses are 32-bit registers and values (SDM Vol. 3A §4.3,
+   * §4.4): a wider --cr3 or VA is one the CPU cannot even hold, so bad usage rather than a fault.
+   * In long mode every 64-bit value can be loaded or formed, and the CPU's answer (#GP for bits
+   * above MAXPHYADDR or a non-canonical address) is the result.
+   */
+  private void requireFormable(PagingMode m) {
+    if (m.isLongMode()) {
+      return;
+    }
+    if (Long.compareUnsigned(cr3, 0xFFFF_FFFFL) > 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(), String.format(
+          "--cr3 0x%x: CR3 is a 32-bit register in %s paging (SDM Vol. 3A %s)", cr3, m == PagingMode.PAE ? "PAE" : "32-bit", m == PagingMode.PAE ? "§4.4.1" : "§4.3"));
+    }
+    for (long va : addresses) {
+      if (Long.compareUnsigned(va, 0xFFFF_FFFFL) > 0) {
+        throw new CommandLine.ParameterException(spec.commandLine(), String.format(
+            "VA 0x%x: %s paging translates 32-bit linear addresses, 0x0-0xffffffff (SDM Vol. 3A %s)", va, m == PagingMode.PAE ? "PAE" : "32-bit", m == PagingMode.PAE ? "§4.4" : "§4.3"));
+      }
     }
   }
 

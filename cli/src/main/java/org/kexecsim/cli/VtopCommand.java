@@ -58,7 +58,7 @@ final class VtopCommand implements Callable<Integer> {
       PagingContext ctx = paging.resolve(spec.commandLine(), dump);
       List<Long> vas = new java.util.ArrayList<>();
       for (AddressExpression a : addresses) {
-        vas.add(paging.virtual(spec.commandLine(), dump, a));
+        vas.add(paging.virtual(spec.commandLine(), dump, ctx, a));
       }
       VtopReport report = Vtop.translate(dump.physicalMemory(), ctx, vas).named(paging.symbols(dump));
       return output.outcome(report.allMapped() ? ExitCode.OK : ExitCode.NEGATIVE, report::toJson, () -> report.toText(verbose));

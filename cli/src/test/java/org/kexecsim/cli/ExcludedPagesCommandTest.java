@@ -84,8 +84,16 @@ class ExcludedPagesCommandTest {
     CliRun r = CliRun.of(concat(new String[] {"rd", d.toString(), "-w", "64", "-l", "0x2010", "0xffff888000122ff8"}, paging()));
     assertEquals(1, r.exitCode(), r.out() + r.err());
     assertTrue(r.out().contains("ffff888000122ff8:  0000000000000000"), r.out());
-    assertTrue(r.out().contains("ffff888000123000-ffff888000124000  4K: physical page 0x123000 is excluded from the dump (makedumpfile dump level)"), r.out());
+    assertTrue(r.out().contains("ffff888000123000-ffff888000124000  4K: physical 0x123000-0x124000 is excluded from the dump (makedumpfile dump level)"), r.out());
     assertTrue(r.out().contains("ffff888000124000:  0000000000000099"), "the page after is read: " + r.out());
+    // two excluded pages in a row are one line, virtual or physical (was one line per page, each naming its page)
+    Path two = kdump(0x123, 0x124);
+    CliRun span = CliRun.of(concat(new String[] {"rd", two.toString(), "-w", "64", "-l", "0x3000", "0xffff888000122000"}, paging()));
+    assertEquals(List.of("ffff888000123000-ffff888000125000  8K: physical 0x123000-0x125000 is excluded from the dump (makedumpfile dump level)"),
+        span.out().lines().filter(l -> l.contains("excluded")).toList(), span.out());
+    CliRun spanP = CliRun.of(concat(new String[] {"rd", two.toString(), "-p", "-w", "64", "-l", "0x3000", "0x122000"}, paging()));
+    assertEquals(List.of("0000000000123000-0000000000125000  8K: excluded from the dump (makedumpfile dump level)"),
+        spanP.out().lines().filter(l -> l.contains("excluded")).toList(), spanP.out());
     CliRun json = CliRun.of(concat(new String[] {"rd", d.toString(), "--json", "-p", "0x123000", "-l", "16"}, paging()));
     assertTrue(json.out().contains("\"excluded\" : true") && json.out().contains("\"complete\" : false"), json.out());
   }

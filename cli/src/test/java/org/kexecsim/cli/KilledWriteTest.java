@@ -16,10 +16,14 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * `transition --out DIR --force` replaces the set as a whole, whatever stops it. The CLI runs in
@@ -71,6 +75,57 @@ class KilledWriteTest {
       assertTrue(!oldPrints.get(name).same(newPrints.get(name)), name + ": the two generations must differ for the test to tell them apart");
     }
   }
+
+  /** The catalogue's signal cases (testdata/hostile/catalogue.txt): a moment before the new set is put in place. */
+  static Stream<HostileInputTest.Case> catalogue() throws IOException {
+    return HostileInputTest.parse(Files.readAllLines(HostileInputTest.catalogueFile())).stream().filter(c -> c.run().startsWith("signal "));
+  }
+
+  /**
+   * {@code run: signal INT|KILL STAGE: ARGS}: the child runs ARGS (DIR: a directory holding the
+   * old set), is stopped at STAGE, and must exit with the catalogue's code, print its line (or
+   * nothing), and leave what its {@code after:} says.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("catalogue")
+  void aSignalBeforeTheSetIsPublishedLeavesTheOldSet(HostileInputTest.Case c) throws Exception {
+    Matcher m = Pattern.compile("signal (INT|KILL) (.+?): (.+)").matcher(c.run());
+    assertTrue(m.matches(), c.run());
+    Moment moment = STAGES.get(m.group(2));
+    assertTrue(moment != null, "no such stage: " + m.group(2));
+    Path dir = oldSetCopy(c.name());
+    Process p = start(dir, m.group(3).replace("DIR", dir.toString()).split(" +"));
+    moment.await(p, dir);
+    assertTrue(p.isAlive(), c.name() + ": finished before " + m.group(2));
+    if (m.group(1).equals("KILL")) {
+      p.destroyForcibly();
+    } else {
+      assertEquals(0, new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor());
+    }
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), c.name() + ": still running");
+    assertEquals(c.exit(), p.exitValue(), c.name());
+    String line = c.expected().replace("DIR", dir.toString());
+    assertEquals(line.equals("(empty)") ? List.of() : List.of(line), Files.readAllLines(err(dir)), c.name() + ": stderr");
+    assertTrue(assertWholeSet(dir, c.name(), false), c.name() + ": the old set");
+    switch (c.after()) {
+      case "the earlier set, whole; no temporary files" -> assertEquals(List.of(), siblings(dir), c.name() + ": no temporary files");
+      case "the earlier set, whole; the next run removes the staging the kill left" -> {
+        for (String n : siblings(dir)) {
+          assertTrue(n.startsWith("." + dir.getFileName() + ".kexec-sim-" + p.pid() + "-") && n.endsWith(".tmp"), c.name() + ": unexpected " + n);
+        }
+        finish(start(dir, "64G", "2"), dir);
+        assertEquals(List.of(), siblings(dir), "the next run removes the staging of the killed one");
+        assertWholeSet(dir, "rerun after " + c.name(), true);
+      }
+      default -> throw new AssertionError("after: '" + c.after() + "' is not a condition KilledWriteTest knows");
+    }
+  }
+
+  /** The stages a catalogue case names, each certainly before the new set is published. */
+  private static final Map<String, Moment> STAGES = Map.of(
+      "as the staging directory appears", new Moment("as the staging directory appears", s -> s != null, 0, true),
+      "while pre.core is written", new Moment("while pre.core is written", s -> s != null && s.contains("pre.core"), 0, true),
+      "while post.core is written", new Moment("while post.core is written", s -> s != null && s.contains("post.core"), 0, true));
 
   @Test
   void sigkillAtAnyMomentLeavesAWholeSetAndTheNextRunRemovesTheStaging() throws Exception {
@@ -131,11 +186,9 @@ class KilledWriteTest {
     }
   }
 
+  /** The moments whose outcome depends on timing (old set or new): the catalogue lists those before publishing. */
   private static List<Moment> moments() {
     return List.of(
-        new Moment("as the staging directory appears", s -> s != null, 0, true),
-        new Moment("while pre.core is written", s -> s != null && s.contains("pre.core"), 0, true),
-        new Moment("while post.core is written", s -> s != null && s.contains("post.core"), 0, true),
         new Moment("while vmcore is written", s -> s != null && s.contains("vmcore"), 0, false),
         new Moment("700 ms after start", s -> false, 700, false),
         new Moment("1700 ms after start", s -> false, 1700, false));
@@ -205,10 +258,14 @@ class KilledWriteTest {
   }
 
   private static Process start(Path dir, String ram, String seed) throws IOException {
+    return start(dir, "transition", "--arch", "x86_64", "--design", "mainline", "--ram", ram, "--seed", seed, "--force", "--out", dir.toString());
+  }
+
+  private static Process start(Path dir, String... args) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-        System.getProperty("java.class.path"), Main.class.getName(),
-        "transition", "--arch", "x86_64", "--design", "mainline", "--ram", ram, "--seed", seed, "--force", "--out", dir.toString()));
+        System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(List.of(args));
     return new ProcessBuilder(cmd).redirectOutput(dir.resolveSibling(dir.getFileName() + ".stdout").toFile())
         .redirectError(err(dir).toFile()).start();
   }

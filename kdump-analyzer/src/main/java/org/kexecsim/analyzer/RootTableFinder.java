@@ -162,6 +162,9 @@ public final class RootTableFinder {
     String modeSource;
     String noteName = "QEMU note of CPU " + cpu;
     boolean x86_64 = eMachine == Dump.EM_X86_64;
+    // A raw image cannot say its root or mode: the user must (exit 2). A dump file whose notes
+    // should have said it and do not is the file's fault, named by key (exit 3).
+    AnalysisException.Kind missing = eMachine == 0 ? AnalysisException.Kind.USAGE : AnalysisException.Kind.BAD_INPUT;
     if (explicitMode.isPresent()) {
       LinuxControl c = LinuxControl.of(explicitMode.get());
       cr0 = c.cr0();
@@ -188,7 +191,7 @@ public final class RootTableFinder {
       efer = c.efer();
       modeSource = long64 ? "VMCOREINFO NUMBER(pgtable_l5_enabled)" : "VMCOREINFO CONFIG_X86_PAE";
     } else {
-      throw new AnalysisException(AnalysisException.Kind.USAGE,
+      throw new AnalysisException(missing,
           "paging mode unknown: the image has no QEMU CPU note or VMCOREINFO; pass --mode 32|pae|4level|5level");
     }
     PagingMode mode = PagingMode.of(cr0, cr4, efer | ((cr0 & Cr0.PG) != 0 && (efer & Efer.LME) != 0 ? Efer.LMA : 0));
@@ -198,6 +201,10 @@ public final class RootTableFinder {
     if (cr3.isPresent()) {
       root = cr3.getAsLong();
       rootSource = "--cr3";
+      String wrong = explicitRootProblem(mode, root);
+      if (wrong != null) {
+        throw new AnalysisException(AnalysisException.Kind.USAGE, wrong);
+      }
     } else if (qemu.isPresent() && qemu.get().registers().has(Register.CR3)) {
       long raw = qemu.get().registers().getOrZero(Register.CR3);
       long table = mode.isLongMode() ? raw & ~PCID_MASK : raw;
@@ -218,19 +225,19 @@ public final class RootTableFinder {
       VmcoreInfo v = info.get();
       if (mode.isLongMode()) {
         String sym = v.symbol("init_top_pgt").isPresent() ? "init_top_pgt" : "init_level4_pgt";
-        long va = v.symbol(sym).orElseThrow(() -> new AnalysisException(AnalysisException.Kind.USAGE,
-            "no CR3: VMCOREINFO has no SYMBOL(init_top_pgt) and there is no QEMU CPU note; pass --cr3"));
+        long va = v.symbol(sym).orElseThrow(() -> new AnalysisException(missing, String.format(
+            "no CR3: VMCOREINFO (%d keys) has no SYMBOL(init_top_pgt) and there is no QEMU CPU note; pass --cr3", v.entries().size())));
         long physBase = v.number("phys_base").orElse(0);
         root = va - START_KERNEL_MAP + physBase;
         rootSource = String.format("VMCOREINFO SYMBOL(%s) 0x%x - 0x%x + NUMBER(phys_base) 0x%x", sym, va, START_KERNEL_MAP, physBase);
       } else {
-        long va = v.symbol("swapper_pg_dir").orElseThrow(() -> new AnalysisException(AnalysisException.Kind.USAGE,
-            "no CR3: VMCOREINFO has no SYMBOL(swapper_pg_dir) and there is no QEMU CPU note; pass --cr3"));
+        long va = v.symbol("swapper_pg_dir").orElseThrow(() -> new AnalysisException(missing, String.format(
+            "no CR3: VMCOREINFO (%d keys) has no SYMBOL(swapper_pg_dir) and there is no QEMU CPU note; pass --cr3", v.entries().size())));
         root = va - PAGE_OFFSET_I386;
         rootSource = String.format("VMCOREINFO SYMBOL(swapper_pg_dir) 0x%x - PAGE_OFFSET 0x%x", va, PAGE_OFFSET_I386);
       }
     } else {
-      throw new AnalysisException(AnalysisException.Kind.USAGE,
+      throw new AnalysisException(missing,
           "no CR3: the image has no QEMU CPU note or VMCOREINFO; pass --cr3");
     }
 
@@ -242,6 +249,39 @@ public final class RootTableFinder {
       case PagingLoad.Refused(ControlWrite.Refused r) -> throw new AnalysisException(AnalysisException.Kind.BAD_INPUT,
           String.format("CR3 0x%x (%s) cannot be loaded in %s mode: %s", root, rootSource, mode.cliName(), r.rule()));
     };
+  }
+
+  /**
+   * Why {@code root}, given as --cr3, cannot be {@code mode}'s root table, or null. --cr3 names
+   * the table, so the bits a CR3 holds for flags or a PCID must be clear (a value copied from an
+   * oops line, PCID bits and all, would otherwise be masked without a word), and the table must
+   * be one the CR3 of that mode can point at: 32-bit paging CR3[31:12] (SDM Vol. 3A §4.3), PAE
+   * CR3[31:5] (§4.4.1), 4- and 5-level CR3[M-1:12] with M = MAXPHYADDR, at most 52 (§4.5).
+   */
+  static String explicitRootProblem(PagingMode mode, long root) {
+    if (mode == PagingMode.DISABLED) {
+      return null;
+    }
+    int addressBits = mode.isLongMode() ? DUMP_FEATURES.maxPhyAddr() : 32;
+    long lowBits = mode == PagingMode.PAE ? 0x1F : 0xFFF;
+    String table = switch (mode) {
+      case BITS32 -> "page directory";
+      case PAE -> "PDPT";
+      case LEVEL4 -> "PML4";
+      default -> "PML5";
+    };
+    if (addressBits < 64 && (root >>> addressBits) != 0) {
+      return String.format("--cr3 0x%x: a %s CR3 holds a %d-bit physical address (%s), so the %s is below 0x%x",
+          root, mode.cliName(), addressBits, mode.isLongMode() ? "MAXPHYADDR, SDM Vol. 3A §4.5" : "SDM Vol. 3A §4.3, §4.4.1",
+          table, 1L << addressBits);
+    }
+    if ((root & lowBits) != 0) {
+      return String.format("--cr3 0x%x: a %s %s is %s-aligned (CR3 bits %d:0 are not address bits, SDM Vol. 3A %s); the table there would be 0x%x",
+          root, mode.cliName(), table, lowBits == 0xFFF ? "4 KiB" : "32-byte", lowBits == 0xFFF ? 11 : 4,
+          mode == PagingMode.PAE ? "§4.4.1" : mode == PagingMode.BITS32 ? "§4.3" : "§4.5",
+          root & ~lowBits);
+    }
+    return null;
   }
 
   /** {root, symbol VA} of the kernel's own page table named by VMCOREINFO, for {@code mode}. */

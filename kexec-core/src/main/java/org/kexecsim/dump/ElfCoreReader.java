@@ -92,6 +92,15 @@ public final class ElfCoreReader {
     if (ePhnum == PN_XNUM) {
       // gABI: the real count is sh_info of section header 0 (QEMU uses this beyond 65534 segments).
       long shdrSize = is64 ? 64 : 40;
+      if (eShoff == 0) {
+        // gABI: e_shoff 0 means the file has no section header table, so no count to read (a
+        // section header "at 0" would be the ELF header itself, read as garbage)
+        throw bad(is64 ? 40 : 32, "e_phnum is PN_XNUM (0xffff), which puts the count in section header 0, but e_shoff is 0: the file has no section header table");
+      }
+      int eShentsize = u16(is64 ? 58 : 46);
+      if (eShentsize != shdrSize) {
+        throw bad(is64 ? 58 : 46, String.format("e_shentsize %d, expected %d for %s (e_phnum PN_XNUM reads section header 0)", eShentsize, shdrSize, elfClass));
+      }
       if (!fits(eShoff, shdrSize)) {
         throw bad(is64 ? 40 : 32, String.format("e_shoff 0x%x: section header 0 (for e_phnum PN_XNUM) is past the end of the file", eShoff));
       }

@@ -84,6 +84,9 @@ public final class VmcoreInfo {
    *   <li>SYMBOL(init_top_pgt / init_level4_pgt / swapper_pg_dir): the kernel's top-level table,
    *       page-aligned in its image (arch/x86/kernel/head_64.S init_top_pgt under .balign
    *       PAGE_SIZE; head_32.S swapper_pg_dir in __PAGE_ALIGNED_BSS); an unaligned one is not it.
+   *   <li>NUMBER(phys_base): where the kernel was loaded minus where it was linked, both aligned to
+   *       CONFIG_PHYSICAL_ALIGN (arch/x86/Kconfig: at least 0x200000 on x86_64); only page
+   *       alignment is required here, which every kernel meets, so that a root it shifts stays aligned.
    * </ul>
    */
   private void validate(String file, long offset) {
@@ -96,6 +99,11 @@ public final class VmcoreInfo {
     if (l5 != null && l5 != 0 && l5 != 1) {
       throw new MalformedDumpException(file, offset, "VMCOREINFO line 'NUMBER(pgtable_l5_enabled)=" + entries.get("NUMBER(pgtable_l5_enabled)")
           + "': must be 0 (4-level paging) or 1 (5-level)");
+    }
+    Long physBase = numbers.get("phys_base");
+    if (physBase != null && (physBase & 0xFFF) != 0) {
+      throw new MalformedDumpException(file, offset, "VMCOREINFO line 'NUMBER(phys_base)=" + entries.get("NUMBER(phys_base)")
+          + "': the kernel's physical offset is a multiple of CONFIG_PHYSICAL_ALIGN (2 MiB or more on x86_64, arch/x86/Kconfig), this is not even page-aligned");
     }
     for (String root : ROOT_SYMBOLS) {
       Long va = symbols.get(root);

@@ -46,6 +46,7 @@ public final class IoFailure {
       case DirectoryNotEmptyException x -> "directory not empty";
       case NotLinkException x -> "not a symbolic link";
       case FileSystemLoopException x -> "a loop of symbolic links";
+      case TextFile.NotUtf8 x -> "not valid UTF-8 text: " + x.getMessage();
       case CharacterCodingException x -> "not valid UTF-8 text (" + e.getMessage() + ")"; // every text file here is read as UTF-8
       default -> null;
     };

@@ -299,7 +299,7 @@ public final class OutputSet implements AutoCloseable {
     }
     if (errno != EINVAL && errno != ENOSYS && errno != -1) {
       throw new OutputException(OutputException.Kind.FAILED, shown.toString(),
-          "cannot be replaced as a whole (renameat2 errno " + errno + "); nothing was changed", null);
+          "cannot be replaced as a whole (renameat2: " + errnoText(errno) + "); nothing was changed", null);
     }
     // No RENAME_EXCHANGE on this file system: two renames, with a moment in which the name is
     // missing (never a mixed set); a failure of the second puts the old set back.
@@ -312,6 +312,19 @@ public final class OutputSet implements AutoCloseable {
       throw e;
     }
     Files.move(aside, stage, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** What renameat2's {@code errno} means (asm-generic/errno-base.h), for the one line that reports it. */
+  static String errnoText(int errno) {
+    return switch (errno) {
+      case 1 -> "Operation not permitted";
+      case 13 -> "Permission denied";
+      case 16 -> "Device or resource busy: a mount point cannot be renamed";
+      case 18 -> "Invalid cross-device link";
+      case 28 -> "No space left on device";
+      case 30 -> "Read-only file system";
+      default -> "errno " + errno;
+    };
   }
 
   /** The reason of {@code e}, naming the file it concerns unless that is the target or its staging. */

@@ -194,7 +194,16 @@ class HostileDumpTest {
   void absurdlyManyProgramHeadersViaPnXnum() throws IOException {
     patch16(56, 0xffff); // PN_XNUM: the count is sh_info of section header 0
     patch64(40, 0x410); // e_shoff: section header 0 placed over the (zero) memory bytes at 0x410
+    patch16(58, 64); // e_shentsize
     patch32(0x410 + 44, 0x7fff_ffff); // Elf64_Shdr.sh_info
     assertEquals(core + ": offset 0x38: e_phnum 2147483647: more than 1048576 program headers is not a dump this reader accepts", error());
+  }
+
+  @Test
+  void pnXnumWithoutASectionHeaderTableIsRefusedNotReadFromTheElfHeader() throws IOException {
+    patch16(56, 0xffff); // PN_XNUM, and e_shoff stays 0: section header 0 would be the ELF header's bytes
+    assertEquals(core + ": offset 0x28: e_phnum is PN_XNUM (0xffff), which puts the count in section header 0, but e_shoff is 0: the file has no section header table", error());
+    patch64(40, 0x410);
+    assertEquals(core + ": offset 0x3a: e_shentsize 0, expected 64 for ELF64 (e_phnum PN_XNUM reads section header 0)", error());
   }
 }

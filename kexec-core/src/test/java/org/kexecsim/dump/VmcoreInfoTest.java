@@ -46,10 +46,19 @@ class VmcoreInfoTest {
 
   @Test
   void theBuilderWritesWhatTheParserReads() {
-    VmcoreInfo v = VmcoreInfo.builder().symbol("swapper_pg_dir", 0xc1a2b000L).number("phys_base", -1).build();
+    VmcoreInfo v = VmcoreInfo.builder().symbol("swapper_pg_dir", 0xc1a2b000L).number("phys_base", -0xE0_0000L).build();
     assertTrue(v.text().contains("SYMBOL(swapper_pg_dir)=c1a2b000\n"));
     assertEquals(0xc1a2b000L, v.symbol("swapper_pg_dir").getAsLong());
-    assertEquals(-1, v.number("phys_base").getAsLong());
+    assertEquals(-0xE0_0000L, v.number("phys_base").getAsLong(), "a kernel loaded 14 MiB below its link address: unsigned, wrapped");
+  }
+
+  @Test
+  void aPhysBaseThatIsNotPageAlignedIsRefusedNamingTheLine() {
+    MalformedDumpException e = assertThrows(MalformedDumpException.class,
+        () -> VmcoreInfo.parse("SYMBOL(init_top_pgt)=ffffffff82a10000\nNUMBER(phys_base)=123\n", "vmcore", 0x2c4));
+    assertEquals("vmcore: offset 0x2c4: VMCOREINFO line 'NUMBER(phys_base)=123': the kernel's physical offset is a multiple of "
+        + "CONFIG_PHYSICAL_ALIGN (2 MiB or more on x86_64, arch/x86/Kconfig), this is not even page-aligned", e.getMessage());
+    assertEquals(0x2e00000L, VmcoreInfo.parse("NUMBER(phys_base)=48234496\n").number("phys_base").getAsLong(), "the KASLR dump's value");
   }
 
   @Test

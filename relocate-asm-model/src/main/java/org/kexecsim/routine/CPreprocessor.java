@@ -19,6 +19,14 @@ public final class CPreprocessor {
   /** The compiler driver; gcc's -E is what Kbuild uses (cpp alone lacks -x assembler-with-cpp on some hosts). */
   private static final String DRIVER = "gcc";
   private static final long TIMEOUT_SECONDS = 60;
+  /** The most preprocessed text taken: as much as a text file read whole (TextFile.MAX_BYTES). */
+  static final long MAX_OUTPUT_BYTES = org.kexecsim.files.TextFile.MAX_BYTES;
+  /**
+   * cc1's address-space limit, in KiB (ulimit -v): it reads an #include whole before writing a
+   * byte, so {@code #include "/dev/zero"} would grow until the kernel's OOM killer stops it (or
+   * something else on the machine); 2 GiB is far beyond what preprocessing any routine needs.
+   */
+  private static final long CPP_ADDRESS_SPACE_KIB = 2L << 20;
 
   private CPreprocessor() {}
 
@@ -56,7 +64,8 @@ public final class CPreprocessor {
   }
 
   public static Output run(Path source, Options options) {
-    List<String> cmd = new ArrayList<>(List.of(DRIVER, "-E", "-x", "assembler-with-cpp", "-D__ASSEMBLY__"));
+    List<String> cmd = new ArrayList<>(List.of("sh", "-c", "ulimit -v " + CPP_ADDRESS_SPACE_KIB + " && exec \"$@\"", "sh",
+        DRIVER, "-E", "-x", "assembler-with-cpp", "-D__ASSEMBLY__"));
     for (String d : options.defines()) {
       cmd.add("-D" + d);
     }
@@ -81,9 +90,31 @@ public final class CPreprocessor {
           err.complete(new byte[0]);
         }
       });
-      byte[] out = p.getInputStream().readAllBytes();
+      // stdout too, bounded, so that the deadline holds even while cpp is still writing
+      var outFuture = new java.util.concurrent.CompletableFuture<byte[]>();
+      Thread.ofVirtual().start(() -> {
+        try {
+          outFuture.complete(p.getInputStream().readNBytes((int) MAX_OUTPUT_BYTES + 1));
+        } catch (IOException e) {
+          outFuture.completeExceptionally(e);
+        }
+      });
+      byte[] out;
+      try {
+        out = outFuture.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        kill(p);
+        throw new RoutineRejected(source + ": the C preprocessor did not finish in " + TIMEOUT_SECONDS + " s");
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+      }
+      if (out.length > MAX_OUTPUT_BYTES) {
+        kill(p);
+        throw new RoutineRejected(String.format("%s: the C preprocessor wrote more than %d MiB (a macro that expands without end?)",
+            source, MAX_OUTPUT_BYTES >> 20));
+      }
       if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
+        kill(p);
         throw new RoutineRejected(source + ": the C preprocessor did not finish in " + TIMEOUT_SECONDS + " s");
       }
       String errors = new String(err.join(), StandardCharsets.UTF_8);
@@ -95,10 +126,16 @@ public final class CPreprocessor {
     } catch (IOException e) {
       throw new RoutineRejected(source + ": reading the C preprocessor's output: " + e.getMessage(), e);
     } catch (InterruptedException e) {
-      p.destroyForcibly();
+      kill(p);
       Thread.currentThread().interrupt();
       throw new RoutineRejected(source + ": interrupted while preprocessing", e);
     }
+  }
+
+  /** gcc, and cc1 under it, which would otherwise run on after its driver is killed. */
+  private static void kill(Process p) {
+    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    p.destroyForcibly();
   }
 
   /** cpp's first "error" line (FILE:LINE:COL: error: ...), else its first line. */
@@ -115,7 +152,11 @@ public final class CPreprocessor {
         return line.strip();
       }
     }
-    return first != null ? first : source + ": the C preprocessor failed with status " + status;
+    if (first == null) {
+      return source + ": the C preprocessor failed with status " + status;
+    }
+    // a line about the driver, not a place in a file ("gcc: fatal error: Killed signal ..."): say which file
+    return first.startsWith(DRIVER + ":") || first.startsWith("cc1:") ? source + ": the C preprocessor failed: " + first : first;
   }
 
   /** Follows GNU cpp line markers: {@code # LINE "FILE" FLAGS...}. */

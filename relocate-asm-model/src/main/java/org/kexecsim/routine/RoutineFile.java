@@ -64,7 +64,7 @@ public final class RoutineFile {
         pre = CPreprocessor.run(file, cpp);
         text = pre.text();
       } else {
-        text = Files.readString(file);
+        text = org.kexecsim.files.TextFile.read(file);
       }
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(IoFailure.at(file, e));

@@ -59,6 +59,32 @@ class CPreprocessorTest {
     assertEquals(r.pagesToCopy(), r.pagesCopiedIntact());
   }
 
+  /**
+   * cc1 reads an #include whole before writing: of /dev/zero it would grow until the OOM killer
+   * came; under its address-space limit it fails at once, and the line names the source.
+   */
+  @Test
+  void anIncludeOfDevZeroFailsQuicklyNamingTheSource() throws Exception {
+    Path src = Files.writeString(dir.resolve("zero.S"), "#include \"/dev/zero\"\nnop\n");
+    long t0 = System.nanoTime();
+    RoutineRejected e = assertThrows(RoutineRejected.class, () -> CPreprocessor.run(src, CPreprocessor.Options.NONE));
+    assertTrue(e.getMessage().startsWith(src + ": the C preprocessor failed: "), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"));
+    assertTrue(System.nanoTime() - t0 < 30_000_000_000L, "bounded by the limit, not by the 60 s deadline");
+  }
+
+  /** Six levels of 16-fold macros expand to 256 MiB: the output is cut at 64 MiB and refused. */
+  @Test
+  void aMacroThatExpandsPastTheOutputBoundIsRefused() throws Exception {
+    StringBuilder b = new StringBuilder("#define A0 xxxxxxxxxxxxxxxx\n");
+    for (int i = 1; i <= 6; i++) {
+      b.append("#define A").append(i).append((" A" + (i - 1)).repeat(16)).append('\n');
+    }
+    Path src = Files.writeString(dir.resolve("bomb.S"), b.append("A6\n").toString());
+    RoutineRejected e = assertThrows(RoutineRejected.class, () -> CPreprocessor.run(src, CPreprocessor.Options.NONE));
+    assertEquals(src + ": the C preprocessor wrote more than 64 MiB (a macro that expands without end?)", e.getMessage());
+  }
+
   /** Without the -D the macro stays undefined: the assembler's complaint names the user's line. */
   @Test
   void anAssemblyErrorNamesTheUsersFileAndLineNotCppsOutput() throws Exception {

@@ -59,6 +59,8 @@ import org.kexecsim.mmu.CpuFeatures;
  */
 public final class MachineDescription {
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** The most a memory item's "file" may hold: 1 GiB, read into the heap at once. */
+  static final long MAX_FILE_BYTES = 1L << 30;
   private static final Set<String> TOP = Set.of("ram", "maxPhyAddr", "memory", "control", "registers", "gdtr", "idtr", "segments", "description");
 
   private final Path file;
@@ -71,7 +73,7 @@ public final class MachineDescription {
   public static Cpu load(Path file) throws IOException {
     String text;
     try {
-      text = Files.readString(file);
+      text = org.kexecsim.files.TextFile.read(file);
     } catch (IOException e) {
       throw org.kexecsim.files.IoFailure.at(file, e);
     }
@@ -97,8 +99,13 @@ public final class MachineDescription {
       root = MAPPER.readTree(json);
     } catch (JsonProcessingException e) {
       var loc = e.getLocation();
-      throw new MachineDescriptionException(String.format("%s:%d:%d: invalid JSON: %s", file,
-          loc == null ? 0 : loc.getLineNr(), loc == null ? 0 : loc.getColumnNr(), e.getOriginalMessage()), e);
+      // Jackson's message without its parser internals: the source marker it cannot show and
+      // the name of the limit's setting
+      String why = e.getOriginalMessage().replaceAll(" \\(start marker at \\[Source:.*", "")
+          .replaceAll(", from `[^`]*`\\)", ")");
+      throw new MachineDescriptionException(loc == null || loc.getLineNr() <= 0
+          ? String.format("%s: invalid JSON: %s", file, why)
+          : String.format("%s:%d:%d: invalid JSON: %s", file, loc.getLineNr(), loc.getColumnNr(), why), e);
     }
     if (root == null || !root.isObject()) {
       throw bad("(top)", "expected a JSON object");
@@ -116,6 +123,12 @@ public final class MachineDescription {
       features = CpuFeatures.withMaxPhyAddr(m);
     } catch (IllegalArgumentException e) {
       throw bad("maxPhyAddr", e.getMessage());
+    }
+    long top = ram.end();
+    if (top == 0 || Long.compareUnsigned(top, 1L << m) > 0) {
+      // no physical address reaches past MAXPHYADDR bits (SDM Vol. 3A §4.1.4), so neither does RAM
+      throw bad("ram", String.format("RAM up to 0x%x reaches past the %d-bit physical address space of MAXPHYADDR %d (0x%x)",
+          top - 1, m, m, 1L << m));
     }
     SparseMemory memory = new SparseMemory(ram);
     JsonNode mem = root.path("memory");
@@ -224,6 +237,14 @@ public final class MachineDescription {
       Path dir = file.toAbsolutePath().getParent();
       Path image = dir == null ? Path.of(n.get("file").asText()) : dir.resolve(n.get("file").asText());
       try {
+        // read whole into memory, so only a regular file of a bounded size: /dev/zero or a
+        // FIFO would never end, a huge file would not fit
+        if (Files.exists(image) && !Files.isRegularFile(image)) {
+          throw bad(field + ".file", image + " is not a regular file");
+        }
+        if (Files.exists(image) && Files.size(image) > MAX_FILE_BYTES) {
+          throw bad(field + ".file", String.format("%s is %d bytes; a description loads at most %d bytes from a file", image, Files.size(image), MAX_FILE_BYTES));
+        }
         bytes = Files.readAllBytes(image);
       } catch (IOException e) {
         throw org.kexecsim.files.IoFailure.at(image, e);
