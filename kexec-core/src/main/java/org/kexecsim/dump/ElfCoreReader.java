@@ -97,7 +97,7 @@ public final class ElfCoreReader {
         // section header "at 0" would be the ELF header itself, read as garbage)
         throw bad(is64 ? 40 : 32, "e_phnum is PN_XNUM (0xffff), which puts the count in section header 0, but e_shoff is 0: the file has no section header table");
       }
-      int eShentsize = u16(is64 ? 58 : 46);
+      int eShentsize = in.u16(is64 ? 58 : 46);
       if (eShentsize != shdrSize) {
         throw bad(is64 ? 58 : 46, String.format("e_shentsize %d, expected %d for %s (e_phnum PN_XNUM reads section header 0)", eShentsize, shdrSize, elfClass));
       }
