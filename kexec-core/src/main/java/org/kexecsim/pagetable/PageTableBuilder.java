@@ -147,11 +147,22 @@ public final class PageTableBuilder {
       writePtes(table, va, pa, size, leafFlags);
       return;
     }
+    boolean largeLeaves = !unmapping && overlap == Overlap.REPLACE && level > 1 && leafAllowed(level, largest);
     while (size != 0) {
       long entryAddress = table + mode.index(va, level) * mode.entryBytes();
       long offset = va & (span - 1);
       long chunk = Math.min(size, span - offset);
       boolean whole = offset == 0 && chunk == span;
+      if (largeLeaves && whole && (pa & (span - 1)) == 0) {
+        // a run of whole large leaves replacing whatever is there: what the loop below would write
+        // for each, without reading the old entries (the 4T/2M identity map is 2 Mi of these)
+        long n = Math.min(size >>> shift, mode.entriesPerTable(level) - mode.index(va, level));
+        writeLargeLeaves(entryAddress, level, pa, n, span, leafFlags);
+        va += n << shift;
+        pa += n << shift;
+        size -= n << shift;
+        continue;
+      }
       long e = readEntry(entryAddress);
       boolean present = (e & P) != 0;
       boolean leaf = present && isLeaf(e, level);
@@ -209,6 +220,20 @@ public final class PageTableBuilder {
       }
     }
     entriesWritten += size >>> 12;
+  }
+
+  /** {@code n} consecutive large leaves from {@code entryAddress}, mapping from {@code pa} on. */
+  private void writeLargeLeaves(long entryAddress, int level, long pa, long n, long span, long leafFlags) {
+    int entrySize = mode.entryBytes();
+    for (long i = 0; i < n; i++, entryAddress += entrySize, pa += span) {
+      long leaf = leafEntry(level, pa, leafFlags);
+      if (entrySize == 8) {
+        memory.writeU64(entryAddress, leaf);
+      } else {
+        memory.writeU32(entryAddress, leaf);
+      }
+    }
+    entriesWritten += n;
   }
 
   /** Replaces a large leaf with a table of next-smaller leaves mapping the same memory. */
