@@ -188,7 +188,9 @@ public final class PageTableBuilder {
       } else {
         long next;
         if (!present) {
-          next = newTable(level - 1);
+          // a page table the next call fills whole (writePtes' bulk path) need not be zeroed first
+          boolean filledWhole = level - 1 == 1 && whole && overlap == Overlap.REPLACE && mode.entryBytes() == 8;
+          next = filledWhole ? allocateTable(level - 1) : newTable(level - 1);
           writeEntry(entryAddress, tableEntry(level, next, tableFlags));
         } else if (leaf) {
           if (overlap == Overlap.KEEP) {
@@ -268,6 +270,13 @@ public final class PageTableBuilder {
   }
 
   private long newTable(int level) {
+    long pa = allocateTable(level);
+    memory.write(pa, ZERO_PAGE, 0, ZERO_PAGE.length);
+    return pa;
+  }
+
+  /** A frame for a table of {@code level}, recorded but not yet written. */
+  private long allocateTable(int level) {
     long pa = allocator.allocateFrame();
     if ((pa & 0xFFF) != 0) {
       throw new IllegalStateException(String.format("allocator returned unaligned frame 0x%x", pa));
@@ -276,7 +285,6 @@ public final class PageTableBuilder {
       throw new IllegalStateException(String.format(
           "%s paging needs tables below 4 GiB; allocator returned 0x%x", mode.cliName(), pa));
     }
-    memory.write(pa, ZERO_PAGE, 0, ZERO_PAGE.length);
     pages.add(new TablePage(pa, level, PagingMode.entryName(level)));
     return pa;
   }
