@@ -10,6 +10,8 @@
 #     DIR    where the images go (default /var/tmp); they are deleted at the end
 #     --readme  also rewrites the README section between the bench-vs-peers markers
 #   BENCH_SPARSE=64G  apparent size of the sparse pair (64 data extents of 1 MiB)
+#   BENCH_JMH=no      skip the identity-map and walk pairs (JMH next to the C peers in
+#                     benchmarks/peers, compiled here with gcc -O2; about 3 minutes)
 #
 # Targets (issue 17) are checked in the last column; a ratio is peer time / kexec-sim time, so
 # above 1 means kexec-sim is faster.
@@ -21,7 +23,7 @@ size=${1:-3G}
 base=${2:-/var/tmp}
 sparse=${BENCH_SPARSE:-64G}
 ksim="$root/kexec-sim"
-for tool in cmp sha256sum openssl b3sum python3 /usr/bin/time; do
+for tool in cmp sha256sum openssl b3sum python3 /usr/bin/time gcc; do
   command -v "$tool" >/dev/null || { echo "bench-vs-peers: $tool is missing (b3sum: apt-get install b3sum)" >&2; exit 4; }
 done
 work=$(mktemp -d "$base/kexec-sim-bench.XXXXXX")
@@ -91,19 +93,53 @@ measure diff_1pct "$ksim" diff "${raw[@]}" "$work/a.img" "$work/c.img"
 measure cmp_sparse cmp "$work/s1.img" "$work/s2.img"
 measure diff_sparse "$ksim" diff --format raw --ram-map "0+$sparse" "$work/s1.img" "$work/s2.img"
 measure version "$ksim" --version
+
+# Identity maps and walks: the JMH benchmarks (steady state, memory reused) next to C peers built
+# here; both report a rate measured inside the process, so the ratio is of rates, not of runs.
+declare -A rate
+if [ "${BENCH_JMH:-yes}" != no ]; then
+  . "$root/scripts/find-jdk.sh"
+  "$root/bench" -l >/dev/null # builds benchmarks/target/benchmarks.jar
+  gcc -O2 -o "$work/ident_map" "$root/benchmarks/peers/ident_map.c"
+  gcc -O2 -o "$work/walk" "$root/benchmarks/peers/walk.c"
+  jmh() { "$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow -jar "$root/benchmarks/target/benchmarks.jar" "$@" \
+    -wi 2 -i 3 -w 2 -r 2 -rf json -rff "$work/jmh.json" >"$work/jmh.log" 2>&1; }
+  jmh IdentityMapBenchmark.build -p memory=reused -p layout=64G/4K,4T/2M
+  while read -r key value; do rate[$key]=$value; done < <(python3 - "$work/jmh.json" <<'EOF2'
+import json, sys
+for r in json.load(open(sys.argv[1])):
+    p = r["params"]
+    print(f"{p['how']}_{p['layout'].replace('/', '_')} {r['secondaryMetrics']['entries']['score']:.0f}")
+EOF2
+)
+  jmh 'TranslationBenchmark.translate(All)?$' -p mappedGiB=64
+  while read -r key value; do rate[$key]=$value; done < <(python3 - "$work/jmh.json" <<'EOF2'
+import json, sys
+for r in json.load(open(sys.argv[1])):
+    print(f"{r['benchmark'].rsplit('.', 1)[1]} {r['primaryMetric']['score']:.0f}")
+EOF2
+)
+  for layout in 64G_4K 4T_2M; do
+    rate[c_$layout]=$("$work/ident_map" "${layout%_*}" "${layout#*_}" 10 | sed -n 's/.*median_entries_per_s=\([0-9]*\).*/\1/p')
+  done
+  read -r rate[c_single] rate[c_batched] < <("$work/walk" 64 10 | sed -n 's/single_per_s=\([0-9]*\) batched_per_s=\([0-9]*\).*/\1 \2/p')
+  for key in "${!rate[@]}"; do echo "  rate $key: ${rate[$key]}/s" >&2; done
+fi
 load_after=$(load)
 echo "load after: $load_after" >&2
 
 ratio() { awk -v p="$1" -v k="$2" 'BEGIN {printf "%.2f", (k > 0 ? p / k : 0)}'; }
 check() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {ok = (op == ">=" ? v >= t : v <= t); printf "%s (%s %s)", (ok ? "met" : "NOT met"), op, t}'; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.0f MiB", k / 1024}'; }
+mrate() { awk -v r="$1" 'BEGIN {printf "%.1f M", r / 1e6}'; }
 gbps() { awk -v b="$bytes" -v s="$1" 'BEGIN {printf "%.2f GB/s", (s > 0 ? b / s / 1e9 : 0)}'; }
 
 table() {
   local r
   echo "Measured by \`scripts/bench-vs-peers.sh $size\` on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')),"
   echo "load average $load_before before and $load_after after; medians of 3, files in the page cache."
-  echo "Ratio = peer wall time / kexec-sim wall time (above 1: kexec-sim is faster)."
+  echo "Ratio = peer wall time / kexec-sim wall time (above 1: kexec-sim is faster); for the identity-map"
+  echo "and walk rows, kexec-sim's JMH rate / the C peer's rate, both single-threaded and measured in-process."
   echo
   echo "| pair | kexec-sim | peer | ratio (wall) | ratio (cpu) | target |"
   echo "|---|---|---|---|---|---|"
@@ -120,6 +156,21 @@ table() {
   r=$(ratio "${wall[cmp_sparse]}" "${wall[diff_sparse]}")
   echo "| \`diff\` vs \`cmp\`, sparse $sparse pair (64 MiB data) | ${wall[diff_sparse]} s, $(mib "${rss[diff_sparse]}") resident | ${wall[cmp_sparse]} s | $r | $(ratio "${cpu[cmp_sparse]}" "${cpu[diff_sparse]}") | $(check "${wall[diff_sparse]}" 1 '<='); $(check "$(( ${rss[diff_sparse]} / 1024 ))" 512 '<=') MiB |"
   echo "| \`./kexec-sim --version\` | ${wall[version]} s | | | | $(check "${wall[version]}" 0.2 '<=') |"
+  if [ -n "${rate[c_single]:-}" ]; then
+    local layout how target c
+    for layout in 64G_4K 4T_2M; do
+      for how in builder writer; do
+        target=$([ "$how" = builder ] && echo 0.8 || echo 1)
+        r=$(ratio "${rate[${how}_$layout]}" "${rate[c_$layout]}")
+        echo "| identity map ${layout/_/\/}, \`$how\` (JMH, memory reused) vs \`ident_map.c\` -O2 | $(mrate "${rate[${how}_$layout]}") entries/s | $(mrate "${rate[c_$layout]}") entries/s | $r (rates) | | $(check "$r" "$target" '>=') |"
+      done
+    done
+    r=$(ratio "${rate[translate]}" "${rate[c_single]}")
+    echo "| 64 GiB 4 KiB walks, single (\`translate\`) vs \`walk.c\` single | $(mrate "${rate[translate]}")/s | $(mrate "${rate[c_single]}")/s | $r (rates) | | $(check "$r" 0.3 '>=') |"
+    c=$(awk -v a="${rate[c_single]}" -v b="${rate[c_batched]}" 'BEGIN {print (a > b ? a : b)}')
+    r=$(ratio "${rate[translateAll]}" "$c")
+    echo "| 64 GiB 4 KiB walks, batched (\`translateAll\`) vs \`walk.c\`'s faster of single and 16-lane | $(mrate "${rate[translateAll]}")/s | $(mrate "$c")/s | $r (rates) | | $(check "$r" 0.8 '>=') |"
+  fi
 }
 table | tee "$work/table.md"
 if [ -n "$readme" ]; then

@@ -28,7 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * pages, 4 TiB with 2 MiB pages, 64 TiB with 1 GiB pages. The score is entries written per
  * second (an auxiliary counter, so JMH reports it as a rate). The tables built: 64G/4K is 32,834
  * pages (128 MiB), 4T/2M 4,105 pages (16 MiB), 64T/1G 129 pages (516 KiB). Target for the 4 KiB
- * case: >= 100 million entries/s.
+ * case: >= 100 million entries/s. {@code scripts/bench-vs-peers.sh} runs the reused cases next to
+ * the C peer benchmarks/peers/ident_map.c.
  *
  * <pre>./bench IdentityMapBenchmark</pre>
  */
@@ -47,8 +48,18 @@ public class IdentityMapBenchmark {
   @Param({"builder", "writer"})
   public String how;
 
+  /**
+   * reused: one memory for the whole trial, as the C peer (benchmarks/peers/ident_map.c) reuses
+   * its pool; every build still zeroes each table page it takes, as the peer does, so a build
+   * reads nothing the last one left. fresh: a new SparseMemory per build (its frames first
+   * touched by that build).
+   */
+  @Param({"reused", "fresh"})
+  public String memory;
+
   long bytes;
   PageSize pageSize;
+  SparseMemory shared;
 
   /** Per-iteration totals that JMH turns into rates. */
   @State(Scope.Thread)
@@ -71,12 +82,13 @@ public class IdentityMapBenchmark {
       case "2M" -> PageSize.SIZE_2M;
       default -> PageSize.SIZE_1G;
     };
+    shared = new SparseMemory(RamMap.ofSize(bytes + (1L << 30)));
   }
 
   @Benchmark
   public long build(Counters counters) {
     // Tables go above the mapped range so they never alias what they map.
-    SparseMemory memory = new SparseMemory(RamMap.ofSize(bytes + (1L << 30)));
+    SparseMemory memory = this.memory.equals("reused") ? shared : new SparseMemory(RamMap.ofSize(bytes + (1L << 30)));
     BumpFrameAllocator frames = new BumpFrameAllocator(bytes, bytes + (1L << 30));
     long flags = PageTableEntry.PAGE_KERNEL_LARGE_EXEC & ~PageTableEntry.PS;
     if (how.equals("writer")) {

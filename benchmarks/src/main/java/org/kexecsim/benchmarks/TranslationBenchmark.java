@@ -38,6 +38,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>{@code translate} is the hot path the CPU uses (primitive result, no allocation);
  * {@code translateWithSteps} is the record-returning API the analyzer prints from, for contrast.
  *
+ * <p>{@code scripts/bench-vs-peers.sh} runs the 64 GiB case next to a C walker over the same
+ * tables (benchmarks/peers/walk.c).
+ *
  * <pre>./bench TranslationBenchmark</pre>
  */
 @State(Scope.Thread)

@@ -51,6 +51,13 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+      // the one run that needs nothing else: no picocli model (hundreds of classes), no hook
+      for (String line : new Version().getVersion()) {
+        System.out.println(line);
+      }
+      return;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(Main::onSignal, "kexec-sim-signal"));
     stdoutIsPipe = fd1IsPipe();
     int code = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));

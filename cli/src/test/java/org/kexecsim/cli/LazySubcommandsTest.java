@@ -41,4 +41,21 @@ class LazySubcommandsTest {
     CliRun typo = CliRun.of("dif");
     assertEquals(2, typo.exitCode());
   }
+
+  /** main answers a bare --version before picocli: its lines must be the ones picocli prints. */
+  @Test
+  void mainsFastVersionPathPrintsWhatPicocliPrints() {
+    String viaPicocli = CliRun.of("--version").out();
+    for (String flag : List.of("--version", "-V")) {
+      java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+      java.io.PrintStream before = System.out;
+      System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+      try {
+        Main.main(new String[] {flag});
+      } finally {
+        System.setOut(before);
+      }
+      assertEquals(viaPicocli.strip(), captured.toString(java.nio.charset.StandardCharsets.UTF_8).strip(), flag);
+    }
+  }
 }

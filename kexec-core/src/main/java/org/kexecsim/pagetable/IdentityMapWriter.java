@@ -76,12 +76,14 @@ public final class IdentityMapWriter {
     long frame = allocator.allocateFrame();
     pages.add(new TablePage(frame, level, name(level)));
     byte[] buf = scratch[level];
-    Arrays.fill(buf, (byte) 0);
     int shift = mode.shift(level);
     long span = 1L << shift;
     int entries = mode.entriesPerTable(level);
     long first = Long.compareUnsigned(start, tableBase) > 0 ? (start - tableBase) >>> shift : 0;
     long lastExclusive = Math.min(entries, ((end - 1 - tableBase) >>> shift) + 1);
+    if (level != 1 || first != 0 || lastExclusive != entries) {
+      Arrays.fill(buf, (byte) 0); // a page table of leaves from end to end overwrites every byte
+    }
     boolean bits32 = mode == PagingMode.BITS32;
     if (level == 1) {
       long pa = tableBase + (first << 12);

@@ -23,6 +23,10 @@ import org.kexecsim.mmu.PagingMode;
  */
 public final class PageTableBuilder {
   private static final byte[] ZERO_PAGE = new byte[PhysicalMemory.PAGE_SIZE];
+  private static final java.lang.invoke.VarHandle LE64 =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+  /** A whole page table composed before it is stored; per builder, since builders are not shared across threads. */
+  private final byte[] scratch = new byte[PhysicalMemory.PAGE_SIZE];
   /** Address bits of a 64-bit entry: 51:12. MAXPHYADDR is the walker's business, not the builder's. */
   private static final long ADDRESS_MASK = PagingMode.FRAME_MASK_64;
 
@@ -147,11 +151,22 @@ public final class PageTableBuilder {
       writePtes(table, va, pa, size, leafFlags);
       return;
     }
+    boolean largeLeaves = !unmapping && overlap == Overlap.REPLACE && level > 1 && leafAllowed(level, largest);
     while (size != 0) {
       long entryAddress = table + mode.index(va, level) * mode.entryBytes();
       long offset = va & (span - 1);
       long chunk = Math.min(size, span - offset);
       boolean whole = offset == 0 && chunk == span;
+      if (largeLeaves && whole && (pa & (span - 1)) == 0) {
+        // a run of whole large leaves replacing whatever is there: what the loop below would write
+        // for each, without reading the old entries (the 4T/2M identity map is 2 Mi of these)
+        long n = Math.min(size >>> shift, mode.entriesPerTable(level) - mode.index(va, level));
+        writeLargeLeaves(entryAddress, level, pa, n, span, leafFlags);
+        va += n << shift;
+        pa += n << shift;
+        size -= n << shift;
+        continue;
+      }
       long e = readEntry(entryAddress);
       boolean present = (e & P) != 0;
       boolean leaf = present && isLeaf(e, level);
@@ -173,7 +188,9 @@ public final class PageTableBuilder {
       } else {
         long next;
         if (!present) {
-          next = newTable(level - 1);
+          // a page table the next call fills whole (writePtes' bulk path) need not be zeroed first
+          boolean filledWhole = level - 1 == 1 && whole && overlap == Overlap.REPLACE && mode.entryBytes() == 8;
+          next = filledWhole ? allocateTable(level - 1) : newTable(level - 1);
           writeEntry(entryAddress, tableEntry(level, next, tableFlags));
         } else if (leaf) {
           if (overlap == Overlap.KEEP) {
@@ -199,6 +216,16 @@ public final class PageTableBuilder {
     int entrySize = mode.entryBytes();
     long address = table + mode.index(va, 1) * entrySize;
     long end = address + (size >>> 12) * entrySize;
+    if (entrySize == 8 && address == table && end - address == PhysicalMemory.PAGE_SIZE) {
+      // a whole table: composed in a scratch page and stored with one bulk write (one frame lookup
+      // instead of 512; the 64 GiB 4 KiB identity map is 32 Ki of these)
+      for (int i = 0; i < PhysicalMemory.PAGE_SIZE; i += 8, pa += 4096) {
+        LE64.set(scratch, i, pa | leafFlags);
+      }
+      memory.write(table, scratch, 0, scratch.length);
+      entriesWritten += size >>> 12;
+      return;
+    }
     if (entrySize == 8) {
       for (; address != end; address += 8, pa += 4096) {
         memory.writeU64(address, pa | leafFlags);
@@ -209,6 +236,20 @@ public final class PageTableBuilder {
       }
     }
     entriesWritten += size >>> 12;
+  }
+
+  /** {@code n} consecutive large leaves from {@code entryAddress}, mapping from {@code pa} on. */
+  private void writeLargeLeaves(long entryAddress, int level, long pa, long n, long span, long leafFlags) {
+    int entrySize = mode.entryBytes();
+    for (long i = 0; i < n; i++, entryAddress += entrySize, pa += span) {
+      long leaf = leafEntry(level, pa, leafFlags);
+      if (entrySize == 8) {
+        memory.writeU64(entryAddress, leaf);
+      } else {
+        memory.writeU32(entryAddress, leaf);
+      }
+    }
+    entriesWritten += n;
   }
 
   /** Replaces a large leaf with a table of next-smaller leaves mapping the same memory. */
@@ -229,6 +270,13 @@ public final class PageTableBuilder {
   }
 
   private long newTable(int level) {
+    long pa = allocateTable(level);
+    memory.write(pa, ZERO_PAGE, 0, ZERO_PAGE.length);
+    return pa;
+  }
+
+  /** A frame for a table of {@code level}, recorded but not yet written. */
+  private long allocateTable(int level) {
     long pa = allocator.allocateFrame();
     if ((pa & 0xFFF) != 0) {
       throw new IllegalStateException(String.format("allocator returned unaligned frame 0x%x", pa));
@@ -237,7 +285,6 @@ public final class PageTableBuilder {
       throw new IllegalStateException(String.format(
           "%s paging needs tables below 4 GiB; allocator returned 0x%x", mode.cliName(), pa));
     }
-    memory.write(pa, ZERO_PAGE, 0, ZERO_PAGE.length);
     pages.add(new TablePage(pa, level, PagingMode.entryName(level)));
     return pa;
   }

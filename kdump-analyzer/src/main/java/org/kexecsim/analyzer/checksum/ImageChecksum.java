@@ -1,7 +1,6 @@
 package org.kexecsim.analyzer.checksum;
 
 import java.lang.foreign.MemorySegment;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -26,7 +25,8 @@ import org.kexecsim.memory.RamRange;
  * are left out of the stream and the report says how many bytes that was, since the digest then
  * covers less than the RAM map; unknown content is never hashed as zeros.
  *
- * <p>SHA-256 is one stream on one core, fed straight from the file mapping (no copies). BLAKE3
+ * <p>SHA-256 is one stream on one core, fed straight from the file mapping (no copies) to
+ * libcrypto where it loads ({@link Sha256Stream}). BLAKE3
  * splits the stream into 4 MiB subtrees hashed on all cores and merged in order ({@link Blake3}).
  * Page digests (XXH3 by default) are computed on a second thread while the image is hashed and
  * handed to a {@link PageSink} in address order as they are made: no table of them is kept.
@@ -123,12 +123,13 @@ public final class ImageChecksum {
       Progress progress) {
     MemoryStream stream = new MemoryStream(memory);
     if (algorithm == DigestAlgorithm.SHA256) {
-      MessageDigest sha = PageDigester.sha256OrThrow();
-      stream.stream(ranges, (pa, bytes) -> {
-        sha.update(bytes.asByteBuffer());
-        progress.advance(bytes.byteSize());
-      });
-      return sha.digest();
+      try (Sha256Stream sha = Sha256Stream.open()) {
+        stream.stream(ranges, (pa, bytes) -> {
+          sha.update(bytes);
+          progress.advance(bytes.byteSize());
+        });
+        return sha.finish();
+      }
     }
     long total = 0;
     for (RamRange r : ranges) {

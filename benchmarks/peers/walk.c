@@ -1,0 +1,159 @@
+/*
+ * C peer of TranslationBenchmark: 4-level tables mapping MAPPED bytes at the vmalloc-like base
+ * 0xffffc90000000000 to physical 0 with 4 KiB pages (tables at physical MAPPED and up, one pool
+ * touched once), then random translations of 65,536 addresses, repeated:
+ *   single:  one walk after another (each level: index, load, present check, large-page check;
+ *            no access-rights checks, which a read by the kernel passes anyway: the peer does the
+ *            least a walker must, so the ratio against it is a strict one)
+ *   batched: 16 walks advanced level by level together, so their loads overlap
+ *
+ *   walk GIB SECONDS      e.g. walk 64 10
+ * prints "single_per_s=R batched_per_s=R" (medians over passes after a warm-up).
+ * Written for this project.
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#define P 0x1ULL
+#define RW 0x2ULL
+#define US 0x4ULL
+#define PS 0x80ULL
+#define XD (1ULL << 63)
+#define TABLE_FLAGS 0x63ULL
+#define PAGE_KERNEL 0x8000000000000163ULL /* P RW A D G NX */
+#define ADDR_MASK 0x000ffffffffff000ULL
+#define BASE 0xffffc90000000000ULL
+#define BATCH 65536
+#define LANES 16
+
+static uint8_t *pool;
+static uint64_t pool_pa, pool_pages, pool_next;
+
+static inline uint64_t *table_at(uint64_t pa) { return (uint64_t *)(pool + (pa - pool_pa)); }
+
+static uint64_t alloc_page(void) {
+  if (pool_next == pool_pages) { fprintf(stderr, "walk: pool exhausted\n"); exit(1); }
+  uint64_t pa = pool_pa + (pool_next++ << 12);
+  memset(table_at(pa), 0, 4096);
+  return pa;
+}
+
+/* maps [va, va+len) to [pa, ...) with 4 KiB pages, creating tables as needed */
+static void map(uint64_t root, uint64_t va, uint64_t pa, uint64_t len) {
+  for (uint64_t off = 0; off < len; off += 4096) {
+    uint64_t v = va + off, table = root;
+    for (int level = 4; level > 1; level--) {
+      uint64_t *e = table_at(table) + ((v >> (3 + 9 * level)) & 511);
+      if (!(*e & P)) *e = alloc_page() | TABLE_FLAGS;
+      table = *e & ADDR_MASK;
+    }
+    table_at(table)[(v >> 12) & 511] = (pa + off) | PAGE_KERNEL;
+  }
+}
+
+/* the physical address of la, or -1 for a fault (non-canonical, not present) */
+static inline int64_t walk(uint64_t root, uint64_t la) {
+  if ((uint64_t)(((int64_t)(la << 16)) >> 16) != la) return -1;
+  uint64_t table = root;
+  for (int level = 4; level >= 1; level--) {
+    int shift = 3 + 9 * level;
+    uint64_t e = table_at(table)[(la >> shift) & 511];
+    if (!(e & P)) return -1;
+    if (level == 1 || ((e & PS) && level <= 3)) {
+      uint64_t mask = (1ULL << shift) - 1;
+      return (int64_t)(((e & ADDR_MASK) & ~mask) | (la & mask));
+    }
+    table = e & ADDR_MASK;
+  }
+  return -1;
+}
+
+static void walk_lanes(uint64_t root, const uint64_t *la, int64_t *out, int n) {
+  uint64_t table[LANES];
+  int active[LANES];
+  for (int k = 0; k < n; k++) {
+    active[k] = (uint64_t)(((int64_t)(la[k] << 16)) >> 16) == la[k];
+    table[k] = root;
+    out[k] = -1;
+  }
+  for (int level = 4; level >= 1; level--) {
+    int shift = 3 + 9 * level;
+    uint64_t e[LANES];
+    for (int k = 0; k < n; k++) e[k] = active[k] ? table_at(table[k])[(la[k] >> shift) & 511] : 0;
+    for (int k = 0; k < n; k++) {
+      if (!active[k]) continue;
+      if (!(e[k] & P)) { active[k] = 0; continue; }
+      if (level == 1 || ((e[k] & PS) && level <= 3)) {
+        uint64_t mask = (1ULL << shift) - 1;
+        out[k] = (int64_t)(((e[k] & ADDR_MASK) & ~mask) | (la[k] & mask));
+        active[k] = 0;
+      } else {
+        table[k] = e[k] & ADDR_MASK;
+      }
+    }
+  }
+}
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+  qsort(v, n, sizeof v[0], cmp_double);
+  return n ? v[n / 2] : 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) { fprintf(stderr, "usage: walk GIB SECONDS\n"); return 2; }
+  uint64_t mapped = strtoull(argv[1], NULL, 10) << 30;
+  double seconds = atof(argv[2]);
+  uint64_t leaves = mapped >> 12;
+  pool_pages = leaves / 512 + leaves / (512 * 512) + 16;
+  pool = mmap(NULL, pool_pages << 12, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (pool == MAP_FAILED) { perror("mmap"); return 1; }
+  madvise(pool, pool_pages << 12, MADV_HUGEPAGE); /* as the JMH fork's -XX:+UseTransparentHugePages */
+  memset(pool, 0, pool_pages << 12);              /* and its -XX:+AlwaysPreTouch */
+  pool_pa = mapped;
+  uint64_t root = alloc_page();
+  map(root, BASE, 0, mapped);
+  static uint64_t la[BATCH];
+  static int64_t out[BATCH];
+  uint64_t x = 42;
+  for (int i = 0; i < BATCH; i++) { /* xorshift64*: uniform enough over the mapped range */
+    x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
+    la[i] = BASE + ((x * 0x2545F4914F6CDD1DULL) % mapped);
+  }
+  static double single[100000], batched[100000];
+  int ns = 0, nb = 0;
+  int64_t sum = 0;
+  double begin = now();
+  while (now() - begin < seconds && ns < 100000) {
+    double t0 = now();
+    for (int i = 0; i < BATCH; i++) sum += walk(root, la[i]);
+    double t1 = now();
+    for (int i = 0; i < BATCH; i += LANES) walk_lanes(root, la + i, out + i, LANES);
+    double t2 = now();
+    sum += out[BATCH - 1];
+    if (now() - begin > seconds * 0.3) {
+      single[ns++] = BATCH / (t1 - t0);
+      batched[nb++] = BATCH / (t2 - t1);
+    }
+  }
+  for (int i = 0; i < BATCH; i++) {
+    if (walk(root, la[i]) != out[i] || out[i] != (int64_t)(la[i] - BASE)) { fprintf(stderr, "walk: wrong translation\n"); return 1; }
+  }
+  printf("single_per_s=%.0f batched_per_s=%.0f check=%lld\n", median(single, ns), median(batched, nb), (long long)(sum & 0xff));
+  return 0;
+}
