@@ -151,7 +151,7 @@ public final class PageTableBuilder {
       writePtes(table, va, pa, size, leafFlags);
       return;
     }
-    boolean largeLeaves = !unmapping && overlap == Overlap.REPLACE && level > 1 && leafAllowed(level, largest);
+    boolean largeLeaves = !unmapping && overlap == Overlap.REPLACE && level > 1 && mode.leafAllowed(level, largest);
     while (size != 0) {
       long entryAddress = table + mode.index(va, level) * mode.entryBytes();
       long offset = va & (span - 1);
