@@ -123,7 +123,11 @@ public final class AttSyntax {
       sb.append(m.segment().att()).append(':');
     }
     boolean hasRegs = m.base() != Mem.NONE || m.index() != Mem.NONE;
-    if (m.disp() != 0 || !hasRegs) {
+    if (!hasRegs) {
+      // an absolute address, as objdump prints it: the disp32 is the address in 32-bit code and
+      // sign-extended to 64 bits in 64-bit code (SDM Vol. 2A §2.2.1.3), never a negative number
+      sb.append("0x").append(Long.toHexString(bits == 64 ? m.disp() : m.disp() & 0xFFFF_FFFFL));
+    } else if (m.disp() != 0) {
       sb.append(hex(m.disp()));
     }
     if (hasRegs) {
