@@ -79,9 +79,12 @@ def main():
         cmds = commands(lines, start, end)
         if not cmds or not any(only.search(c) for c, _, _ in cmds):
             continue
+        assignments = []  # "M=..." commands: later commands of the block see the variable
         for cmd, first, last in cmds:
-            got = subprocess.run(["bash", "-c", cmd], cwd=a.dir, env=env, stdout=subprocess.PIPE,
+            got = subprocess.run(["bash", "-c", "\n".join(assignments + [cmd])], cwd=a.dir, env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT, text=True).stdout.rstrip("\n").split("\n")
+            if re.match(r"^[A-Za-z_][A-Za-z0-9_]*=\S*(\s+#.*)?$", cmd):
+                assignments.append(cmd)
             if got == [""]:
                 got = []
             want = lines[first:last]
