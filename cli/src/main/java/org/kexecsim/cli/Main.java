@@ -56,6 +56,13 @@ public final class Main implements Runnable {
       for (String line : new Version().getVersion()) {
         System.out.println(line);
       }
+      if (System.out.checkError()) { // as every other run: a failed write is exit 4, a gone reader 141
+        if (fd1IsPipe()) {
+          System.exit(ExitCode.READER_GONE);
+        }
+        System.err.println("kexec-sim: standard output: write failed (disk full or the reader closed it); the output is incomplete");
+        System.exit(ExitCode.IO);
+      }
       return;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(Main::onSignal, "kexec-sim-signal"));

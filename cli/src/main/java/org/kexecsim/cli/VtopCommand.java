@@ -77,7 +77,7 @@ final class VtopCommand implements Callable<Integer> {
     }
     List<Long> vas = new java.util.ArrayList<>();
     for (AddressExpression a : addresses) {
-      vas.add(paging.virtual(spec.commandLine(), dump, a));
+      vas.add(paging.virtual(spec.commandLine(), dump, x.paging(), a));
     }
     VtopReport report = x.translate(dump.physicalMemory(), vas).named(paging.symbols(dump));
     return output.outcome(report.allMapped() ? ExitCode.OK : ExitCode.NEGATIVE, () -> x.toJson(report),

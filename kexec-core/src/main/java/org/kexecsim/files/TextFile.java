@@ -37,10 +37,15 @@ public final class TextFile {
           "%d bytes, more than the %d MiB a text file read whole may have", size, MAX_BYTES >> 20));
     }
     byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(file);
+    try (var in = Files.newInputStream(file)) {
+      // st_size is only a hint (procfs says 0, a file can grow meanwhile): the read is bounded too
+      bytes = in.readNBytes((int) MAX_BYTES + 1);
     } catch (IOException e) {
       throw IoFailure.at(file, e);
+    }
+    if (bytes.length > MAX_BYTES) {
+      throw new FileSystemException(file.toString(), null, String.format(
+          "more than the %d MiB a text file read whole may have", MAX_BYTES >> 20));
     }
     return decode(bytes);
   }

@@ -1,5 +1,7 @@
 package org.kexecsim.robustness;
 
+import org.kexecsim.transition.MainlineDesign;
+import org.kexecsim.transition.PageTableADesign;
 import java.util.ArrayList;
 import java.util.List;
 import org.kexecsim.kimage.Arch;
@@ -18,7 +20,7 @@ public record RobustnessRow(TransitionDesign design, Arch arch, boolean v1) {
 
   /** The design Linux ships today: mainline. */
   public boolean shippedToday() {
-    return design.cliName().equals("mainline");
+    return design instanceof MainlineDesign;
   }
 
   /** Every design on every arch, then V1 page-table-a on PAE, where its PDPTE bug lived. */
@@ -28,7 +30,7 @@ public record RobustnessRow(TransitionDesign design, Arch arch, boolean v1) {
       for (Arch a : Arch.values()) {
         rows.add(new RobustnessRow(d, a, false));
       }
-      if (d.cliName().equals("page-table-a")) {
+      if (d instanceof PageTableADesign) {
         rows.add(new RobustnessRow(d, Arch.PAE, true));
       }
     }

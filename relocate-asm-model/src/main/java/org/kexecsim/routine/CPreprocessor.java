@@ -64,7 +64,7 @@ public final class CPreprocessor {
   }
 
   public static Output run(Path source, Options options) {
-    List<String> cmd = new ArrayList<>(List.of("sh", "-c", "ulimit -v " + CPP_ADDRESS_SPACE_KIB + " && exec \"$@\"", "sh",
+    List<String> cmd = new ArrayList<>(List.of("sh", "-c", "ulimit -v " + CPP_ADDRESS_SPACE_KIB + " 2>/dev/null; exec \"$@\"", "sh",
         DRIVER, "-E", "-x", "assembler-with-cpp", "-D__ASSEMBLY__"));
     for (String d : options.defines()) {
       cmd.add("-D" + d);
@@ -85,7 +85,11 @@ public final class CPreprocessor {
       var err = new java.util.concurrent.CompletableFuture<byte[]>();
       Thread.ofVirtual().start(() -> {
         try {
-          err.complete(p.getErrorStream().readAllBytes());
+          // bounded like stdout: a warning on every line of a large include can run to gigabytes
+          var in = p.getErrorStream();
+          byte[] head = in.readNBytes(64 << 10);
+          in.transferTo(java.io.OutputStream.nullOutputStream());
+          err.complete(head);
         } catch (IOException e) {
           err.complete(new byte[0]);
         }

@@ -98,7 +98,13 @@ public final class RoutineFile {
         throw new RoutineRejected(String.format("%s: a flat binary of %d bytes; a routine must be 1..%d (the control page)",
             file, size, RelocateRoutine.CONTROL_PAGE_BYTES));
       }
-      b = Files.readAllBytes(file);
+      try (var in = Files.newInputStream(file)) { // st_size is a hint: the read is bounded too
+        b = in.readNBytes(RelocateRoutine.CONTROL_PAGE_BYTES + 1);
+      }
+      if (b.length > RelocateRoutine.CONTROL_PAGE_BYTES) {
+        throw new RoutineRejected(String.format("%s: a flat binary of more than %d bytes; a routine must fit the control page",
+            file, RelocateRoutine.CONTROL_PAGE_BYTES));
+      }
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(IoFailure.at(file, e));
     }

@@ -79,6 +79,11 @@ public final class HypervisorLoad {
     long[] list = new long[KEXEC_XEN_NO_PAGES];
     switch (design) {
       case PageTableADesign d -> {
+        if (tables.size() > TABLE_SLOTS - 1) { // the last slot is page_table_b's, machine address only
+          throw new KexecException(Errno.EINVAL, String.format(
+              "page_table_a has %d pages; xen_kexec_image_t.page_list has room for %d with their VAs",
+              tables.size(), TABLE_SLOTS - 1));
+        }
         list[0] = control;
         list[1] = fixmap.map(control);
         for (int i = 0; i < tables.size(); i++) {

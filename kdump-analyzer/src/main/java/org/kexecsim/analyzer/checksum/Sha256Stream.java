@@ -92,10 +92,14 @@ sealed interface Sha256Stream extends AutoCloseable {
 
     @Override
     public void update(MemorySegment bytes) {
-      if (!bytes.isNative() || bytes.byteSize() <= STAGE) {
+      if (!bytes.isNative()) {
         hash(bytes);
         return;
       }
+      // a native segment may be a mapping of a file that shrinks meanwhile: the copy into the stage
+      // turns that SIGBUS into the InternalError MappedFiles explains, inside libcrypto it would
+      // kill the JVM
+
       if (stage == null) {
         stage = arena.allocate(STAGE, 4096);
       }

@@ -21,6 +21,7 @@ import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
 import org.kexecsim.xen.P2m;
 import org.kexecsim.xen.P2mFrames;
+import org.kexecsim.xen.XenMachine;
 import org.kexecsim.xen.XenCrashNotes;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -65,7 +66,10 @@ public record XenDom0(XenCrashNotes.CrashRegs regs, XenCrashNotes.CrashInfo info
     PhysicalMemory memory = dump.physicalMemory();
     P2m p2m;
     try {
-      p2m = P2mFrames.read(memory, info.p2mFrameListListMfn(), width, memory.ramMap().usableBytes() >>> PhysicalMemory.PAGE_SHIFT);
+      // bounded by what dom0 can be, not only by the RAM the dump claims (zero-filled p_memsz can
+      // claim terabytes in a few kilobytes of file)
+      long maxPages = Math.min(memory.ramMap().usableBytes(), XenMachine.MAX_DOM0_BYTES) >>> PhysicalMemory.PAGE_SHIFT;
+      p2m = P2mFrames.read(memory, info.p2mFrameListListMfn(), width, maxPages);
     } catch (IllegalArgumentException e) {
       throw bad(dump, "dom0's p2m: " + e.getMessage());
     }

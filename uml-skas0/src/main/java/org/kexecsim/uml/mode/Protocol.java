@@ -1,6 +1,7 @@
 package org.kexecsim.uml.mode;
 
 import java.util.Locale;
+import org.kexecsim.input.CliNamed;
 import org.kexecsim.uml.UmlInputException;
 
 /**
@@ -11,26 +12,17 @@ import org.kexecsim.uml.UmlInputException;
  * PTRACE_GETREGSET/SETREGSET, PTRACE_GETSIGINFO on a fault, int3-terminated stub runs over a
  * queue of at most 99 entries, copy-on-write fork with a stub clone, demand-paged exec.
  */
-public enum Protocol {
-  Y2005("2005"),
-  TODAY("today");
-
-  private final String cliName;
-
-  Protocol(String cliName) {
-    this.cliName = cliName;
-  }
-
-  public String cliName() {
-    return cliName;
-  }
+public enum Protocol implements CliNamed {
+  Y2005 {
+    @Override
+    public String cliName() {
+      return "2005"; // a Java name cannot start with a digit
+    }
+  },
+  TODAY;
 
   public static Protocol parse(String name) {
-    for (Protocol p : values()) {
-      if (p.cliName.equals(name.toLowerCase(Locale.ROOT))) {
-        return p;
-      }
-    }
-    throw new UmlInputException("unknown protocol '" + name + "': expected 2005 or today");
+    return CliNamed.find(Protocol.class, name.toLowerCase(Locale.ROOT))
+        .orElseThrow(() -> new UmlInputException("unknown protocol '" + name + "': expected 2005 or today"));
   }
 }

@@ -1,6 +1,7 @@
 package org.kexecsim.uml.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -36,12 +37,17 @@ class UmlLiveOracleTest {
     List<String> cmd = new ArrayList<>(List.of("sh", script.toString(),
         "getpid", "2000", "touch", "1000", "read-then-write", "1000", "mmap-munmap", "1000", "mmap-touch-munmap", "1000",
         "mprotect", "1000", "fork-exit-wait", "100", "fork-exec-exit-wait", "20", "pipe-pingpong", "1000"));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out;
-    try (var in = p.getInputStream()) {
-      out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    // output to a file, so that the deadline below holds even when the script never closes it
+    Path log = Files.createTempFile("uml-live-oracle", ".log");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    boolean ended = p.waitFor(15, TimeUnit.MINUTES);
+    if (!ended) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
     }
-    assumeTrue(p.waitFor(15, TimeUnit.MINUTES), "the live oracle took too long");
+    String out = Files.readString(log, StandardCharsets.UTF_8);
+    Files.deleteIfExists(log);
+    assertTrue(ended, "the live oracle ran past 15 minutes and was killed; it printed:\n" + out);
     assumeTrue(!out.contains("Operation not permitted"), "ptrace is not permitted here: " + out);
     int rows = 0;
     for (String line : out.split("\n")) {
