@@ -40,7 +40,7 @@ class XenCommandsTest {
     assertEquals(0, p.exitCode(), p.out() + p.err());
   }
 
-  /** The first instruction runs at the hypervisor's fixmap VA and switches CR3 there, away from dom0's pgd. */
+  /** machine_kexec's tail calls page_list[1]: the routine runs at the hypervisor's fixmap VA and switches CR3 there. */
   @Test
   void traceStartsAtTheHypervisorsVa() {
     CliRun r = CliRun.of("transition", "--hypervisor", "xen", "--arch", "x86_64", "--design", "page-table-a", "--ram", "1G",
