@@ -1,5 +1,7 @@
 package org.kexecsim.mmu;
 
+import org.kexecsim.input.CliNamed;
+
 /**
  * Which x86 the simulated CPU is: the SDM's (real hardware, Bochs) or QEMU TCG's, which is
  * lenient where the 2006 kexec thread found out the hard way ("a i386/PAE page table problem only
@@ -17,21 +19,13 @@ package org.kexecsim.mmu;
  *       CR3 flushes the whole softmmu TLB, global entries too (tlb_flush).
  * </ul>
  */
-public enum CpuModel {
+public enum CpuModel implements CliNamed {
   HARDWARE,
   QEMU;
 
-  public String cliName() {
-    return name().toLowerCase(java.util.Locale.ROOT);
-  }
-
   public static CpuModel fromCliName(String name) {
-    for (CpuModel m : values()) {
-      if (m.cliName().equals(name)) {
-        return m;
-      }
-    }
-    throw new IllegalArgumentException("unknown CPU model '" + name + "': expected hardware or qemu");
+    return CliNamed.find(CpuModel.class, name)
+        .orElseThrow(() -> new IllegalArgumentException("unknown CPU model '" + name + "': expected hardware or qemu"));
   }
 
   /** Whether a CR load checks PAE PDPTEs and walks use the registers it loaded (SDM §4.4.1). */

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.kexecsim.kernel.CrashedKernel;
-import org.kexecsim.kimage.Arch;
 import org.kexecsim.kimage.IndirectionWalk;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.mmu.Access;
@@ -58,11 +57,7 @@ final class CrashDamage {
       return new Applied(String.format("%s: 0x%x was not mapped to begin with", d.description(), va), List.of());
     }
     WalkStep leaf = mapped.steps().getLast();
-    if (kernel.arch().is64Bit() || kernel.arch() == Arch.PAE) {
-      kernel.memory().writeU64(leaf.entryPhysical(), 0);
-    } else {
-      kernel.memory().writeU32(leaf.entryPhysical(), 0);
-    }
+    kernel.arch().pagingMode().writeEntry(kernel.memory(), leaf.entryPhysical(), 0);
     return new Applied(String.format("%s (%s for 0x%x at 0x%x, was 0x%x)", d.description(), leaf.table(), va,
         leaf.entryPhysical(), leaf.value()), List.of(leaf.entryPhysical() & ~0xFFFL));
   }
