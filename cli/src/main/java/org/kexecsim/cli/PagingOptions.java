@@ -75,7 +75,12 @@ final class PagingOptions {
    * naming the argument: {@code label} (VA, ADDRESS) and the user's {@code text}.
    */
   static void requireLinear(CommandLine cl, PagingContext ctx, String label, String text, long first, long length) {
-    if (ctx.mode().isLongMode()) {
+    requireLinear(cl, ctx.mode(), label, text, first, length);
+  }
+
+  /** As above, for a paging mode the command chose itself (translate). */
+  static void requireLinear(CommandLine cl, PagingMode mode, String label, String text, long first, long length) {
+    if (mode.isLongMode()) {
       return;
     }
     long last = first + length - 1;
@@ -84,7 +89,7 @@ final class PagingOptions {
       throw new CommandLine.ParameterException(cl, String.format(
           "%s %s%s: %s paging translates 32-bit linear addresses, 0x0-0xffffffff (SDM Vol. 3A %s)",
           label, text.equals(hex) ? text : text + " = " + hex, length > 1 ? String.format(" + 0x%x", length) : "",
-          ctx.mode() == PagingMode.PAE ? "PAE" : "32-bit", ctx.mode() == PagingMode.PAE ? "§4.4" : "§4.3"));
+          mode == PagingMode.PAE ? "PAE" : "32-bit", mode == PagingMode.PAE ? "§4.4" : "§4.3"));
     }
   }
 

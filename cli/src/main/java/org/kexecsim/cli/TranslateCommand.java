@@ -153,10 +153,7 @@ final class TranslateCommand implements Callable<Integer> {
           "--cr3 0x%x: CR3 is a 32-bit register in %s paging (SDM Vol. 3A %s)", cr3, m == PagingMode.PAE ? "PAE" : "32-bit", m == PagingMode.PAE ? "§4.4.1" : "§4.3"));
     }
     for (long va : addresses) {
-      if (Long.compareUnsigned(va, 0xFFFF_FFFFL) > 0) {
-        throw new CommandLine.ParameterException(spec.commandLine(), String.format(
-            "VA 0x%x: %s paging translates 32-bit linear addresses, 0x0-0xffffffff (SDM Vol. 3A %s)", va, m == PagingMode.PAE ? "PAE" : "32-bit", m == PagingMode.PAE ? "§4.4" : "§4.3"));
-      }
+      PagingOptions.requireLinear(spec.commandLine(), m, "VA", String.format("0x%x", va), va, 1);
     }
   }
 
