@@ -74,7 +74,8 @@ class HostileInputTest {
       return;
     }
     Map<String, String> before = snapshot(dir);
-    CliRun r = run(args);
+    CliRun r = HostileInputs.WITHOUT_DAC_OVERRIDE.remove(file) && "root".equals(System.getProperty("user.name"))
+        ? runWithoutDacOverride(args) : run(args);
     String expected = c.expected().replace("FILE", file.toString());
     assertEquals(c.exit(), r.exitCode(), () -> "stderr: " + r.err() + "stdout: " + r.out());
     if (c.stream().equals("stderr")) {
@@ -102,6 +103,24 @@ class HostileInputTest {
     java.io.StringWriter err = new java.io.StringWriter();
     int code = Main.execute(cl, args, new java.io.PrintWriter(out), new java.io.PrintWriter(err));
     return new CliRun(code, out.toString(), err.toString());
+  }
+
+  /** The CLI in a child JVM that root starts without the capabilities that override file modes (setpriv). */
+  private static CliRun runWithoutDacOverride(String[] args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search",
+        ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED", "-cp",
+        System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(List.of(args));
+    Path out = Files.createTempFile("hostile", ".out");
+    Path err = Files.createTempFile("hostile", ".err");
+    try {
+      Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the child JVM still runs after 120 s");
+      return new CliRun(p.exitValue(), Files.readString(out), Files.readString(err));
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
   }
 
   /**
