@@ -187,24 +187,21 @@ public final class GuestMm {
       }
     }
     // change_protection: present PTEs get the new rights and NEWPROT
-    for (long va = from; va < to; ) {
-      long slot = tables.pteAddress(va);
-      if (slot < 0) {
-        va = tables.nextSpan(va);
-        continue;
-      }
-      long e = tables.read(slot);
-      if ((e & GuestPte.P) != 0) {
-        e = (prot & Prot.WRITE) != 0 ? e | GuestPte.RW : e & ~GuestPte.RW;
-        tables.write(slot, e | GuestPte.NEWPROT);
-        markSync(va, va + 4096);
-      }
-      va += 4096;
-    }
+    eachPresentPte(from, to, (va, slot, e) -> {
+      long changed = (prot & Prot.WRITE) != 0 ? e | GuestPte.RW : e & ~GuestPte.RW;
+      tables.write(slot, changed | GuestPte.NEWPROT);
+      markSync(va, va + 4096);
+    });
   }
 
-  /** Clears present PTEs in {@code [from, to)}: pte_clear leaves NEWPAGE so the host unmaps. */
-  private void zap(long from, long to) {
+  /** What {@link #eachPresentPte} hands over: the page's VA, its PTE's address and value. */
+  @FunctionalInterface
+  private interface PresentPte {
+    void at(long va, long slot, long pte);
+  }
+
+  /** Visits the present PTEs of {@code [from, to)}, skipping spans that have no page table. */
+  private void eachPresentPte(long from, long to, PresentPte visit) {
     for (long va = from; va < to; ) {
       long slot = tables.pteAddress(va);
       if (slot < 0) {
@@ -213,12 +210,19 @@ public final class GuestMm {
       }
       long e = tables.read(slot);
       if ((e & GuestPte.P) != 0) {
-        frames.release(e & GuestPte.FRAME);
-        tables.write(slot, GuestPte.NEWPAGE);
-        markSync(va, va + 4096);
+        visit.at(va, slot, e);
       }
       va += 4096;
     }
+  }
+
+  /** Clears present PTEs in {@code [from, to)}: pte_clear leaves NEWPAGE so the host unmaps. */
+  private void zap(long from, long to) {
+    eachPresentPte(from, to, (va, slot, e) -> {
+      frames.release(e & GuestPte.FRAME);
+      tables.write(slot, GuestPte.NEWPAGE);
+      markSync(va, va + 4096);
+    });
   }
 
   // ---- pages ---------------------------------------------------------------------------------
@@ -321,26 +325,18 @@ public final class GuestMm {
     for (GuestVma v : vmas.values()) {
       child.vmas.put(v.start(), v);
       boolean cow = (v.prot() & Prot.WRITE) != 0;
-      for (long va = v.start(); va < v.end(); ) {
-        long slot = tables.pteAddress(va);
-        if (slot < 0) {
-          va = Math.min(v.end(), tables.nextSpan(va));
-          continue;
+      eachPresentPte(v.start(), v.end(), (va, slot, e) -> {
+        frames.share(e & GuestPte.FRAME);
+        long shared = e;
+        if (cow && (e & GuestPte.RW) != 0) {
+          shared = e & ~GuestPte.RW;
+          tables.write(slot, shared | GuestPte.NEWPROT);
+          markSync(va, va + 4096);
         }
-        long e = tables.read(slot);
-        if ((e & GuestPte.P) != 0) {
-          frames.share(e & GuestPte.FRAME);
-          if (cow && (e & GuestPte.RW) != 0) {
-            e &= ~GuestPte.RW;
-            tables.write(slot, e | GuestPte.NEWPROT);
-            markSync(va, va + 4096);
-          }
-          child.setPte(va, (e & (GuestPte.FRAME | GuestPte.P | GuestPte.US | GuestPte.A | GuestPte.D)) | GuestPte.NEWPAGE);
-          child.markSync(va, va + 4096);
-          child.liveSpans.add(va & -arch.pteSpan());
-        }
-        va += 4096;
-      }
+        child.setPte(va, (shared & (GuestPte.FRAME | GuestPte.P | GuestPte.US | GuestPte.A | GuestPte.D)) | GuestPte.NEWPAGE);
+        child.markSync(va, va + 4096);
+        child.liveSpans.add(va & -arch.pteSpan());
+      });
     }
     child.stackTop = stackTop;
   }
@@ -389,21 +385,12 @@ public final class GuestMm {
   void copyInto(GuestMm child) {
     for (GuestVma v : vmas.values()) {
       child.vmas.put(v.start(), v);
-      for (long va = v.start(); va < v.end(); ) {
-        long slot = tables.pteAddress(va);
-        if (slot < 0) {
-          va = Math.min(v.end(), tables.nextSpan(va));
-          continue;
-        }
-        long e = tables.read(slot);
-        if ((e & GuestPte.P) != 0) {
-          long frame = frames.allocateFrame();
-          physmem.copyPage(e & GuestPte.FRAME, frame);
-          child.setPte(va, frame | (e & (GuestPte.P | GuestPte.RW | GuestPte.US | GuestPte.A | GuestPte.D)) | GuestPte.NEWPAGE);
-          child.markSync(va, va + 4096);
-        }
-        va += 4096;
-      }
+      eachPresentPte(v.start(), v.end(), (va, slot, e) -> {
+        long frame = frames.allocateFrame();
+        physmem.copyPage(e & GuestPte.FRAME, frame);
+        child.setPte(va, frame | (e & (GuestPte.P | GuestPte.RW | GuestPte.US | GuestPte.A | GuestPte.D)) | GuestPte.NEWPAGE);
+        child.markSync(va, va + 4096);
+      });
     }
     child.stackTop = stackTop;
   }
