@@ -56,12 +56,9 @@ public final class Main implements Runnable {
       for (String line : new Version().getVersion()) {
         System.out.println(line);
       }
-      if (System.out.checkError()) { // as every other run: a failed write is exit 4, a gone reader 141
-        if (fd1IsPipe()) {
-          System.exit(ExitCode.READER_GONE);
-        }
-        System.err.println("kexec-sim: standard output: write failed (disk full or the reader closed it); the output is incomplete");
-        System.exit(ExitCode.IO);
+      if (System.out.checkError()) { // as every other run
+        PrintWriter err = new PrintWriter(System.err, true);
+        System.exit(stdoutFailed(fd1IsPipe(), err));
       }
       return;
     }
@@ -234,17 +231,24 @@ public final class Main implements Runnable {
     // PrintWriter never throws: a failed write to stdout (a full disk, /dev/full, a closed pipe)
     // only shows in checkError(), and the output the user asked for is incomplete
     if (out.checkError()) {
-      if (stdoutIsPipe) {
-        // a pipe fails a write only when its reader went away (`| head`): end quietly, with the
-        // status a shell reports for a C tool that SIGPIPE ended (128 + 13)
-        code = ExitCode.READER_GONE;
-      } else {
-        err.println("kexec-sim: standard output: write failed (disk full or the reader closed it); the output is incomplete");
-        code = ExitCode.IO;
-      }
+      code = stdoutFailed(stdoutIsPipe, err);
     }
     err.flush();
     return code;
+  }
+
+  /**
+   * The exit code of a run whose stdout could not be written: a pipe fails a write only when its
+   * reader went away (`| head`), which ends quietly with the status a shell reports for a C tool
+   * that SIGPIPE ended (128 + 13); anything else (a full disk, /dev/full) is exit 4 with one line.
+   */
+  private static int stdoutFailed(boolean pipe, PrintWriter err) {
+    if (pipe) {
+      return ExitCode.READER_GONE;
+    }
+    err.println("kexec-sim: standard output: write failed (disk full or the reader closed it); the output is incomplete");
+    err.flush();
+    return ExitCode.IO;
   }
 
   /** Whether fd 1 is a pipe (Linux names it "pipe:[inode]" in /proc/self/fd). */
