@@ -91,12 +91,15 @@ public final class TransitionRunner {
       return prep;
     }
 
-    /** The page the call to the routine runs on: {physical, virtual}. */
-    default long[] stack(CrashedKernel kernel, Set<Long> busy) {
+    /** The page the call to the routine runs on. */
+    default StackPage stack(CrashedKernel kernel, Set<Long> busy) {
       long pa = stackPage(kernel, busy);
-      return new long[] {pa, kernel.directMapVirtual(pa)};
+      return new StackPage(pa, kernel.directMapVirtual(pa));
     }
   }
+
+  /** Where machine_kexec()'s call to the routine pushes its frame: one page, as the CPU and memory see it. */
+  record StackPage(long physical, long virtual) {}
 
   private static TransitionResult run(TransitionRequest req, Consumer<StepTrace> trace, boolean traced, CrashPlatform platform) {
     Arch arch = req.arch();
@@ -187,8 +190,8 @@ public final class TransitionRunner {
       steps.add("crash: memory snapshot taken (the pre image)");
     }
 
-    long[] stackPage = platform.stack(kernel, busy);
-    long stack = stackPage[0];
+    StackPage stackPage = platform.stack(kernel, busy);
+    long stack = stackPage.physical();
     int damageStep = steps.size(); // the damage is the crash's: it is told before machine_kexec runs
     Cpu cpu;
     MachineKexec.Linux61Call call = null;
@@ -212,7 +215,7 @@ public final class TransitionRunner {
       }
       MachineKexec.Arguments args = new MachineKexec.Arguments(prep.indirectionHead(), prep.controlPage(),
           prep.entry(), table, prep.copyRoot().orElse(0), arch == Arch.PAE);
-      cpu = MachineKexec.setUp(kernel, prep, design, args, stack, stackPage[1], conditions.cpuModel());
+      cpu = MachineKexec.setUp(kernel, prep, design, args, stack, stackPage.virtual(), conditions.cpuModel());
       steps.add(String.format("machine_kexec: IF=0%s, call relocate_new_kernel at 0x%x",
           segmentsInC ? String.format(", load_segments(), GDT and IDT zapped (its tail at 0x%x)", tailVirtual) : "", routineVirtual));
     }

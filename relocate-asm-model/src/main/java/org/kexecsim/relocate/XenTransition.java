@@ -116,8 +116,8 @@ public final class XenTransition {
     }
 
     @Override
-    public long[] stack(CrashedKernel kernel, Set<Long> busy) {
-      return new long[] {xen.stackPhysical(), xen.stackVirtual()};
+    public TransitionRunner.StackPage stack(CrashedKernel kernel, Set<Long> busy) {
+      return new TransitionRunner.StackPage(xen.stackPhysical(), xen.stackVirtual());
     }
   }
 }
