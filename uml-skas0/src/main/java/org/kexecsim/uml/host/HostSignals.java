@@ -21,6 +21,7 @@ final class HostSignals {
       case 10 -> Signal.SIGUSR1;
       case 12 -> Signal.SIGUSR2;
       case 19 -> Signal.SIGSTOP;
+      case 14 -> Signal.SIGALRM;
       default -> throw new IllegalArgumentException("signal " + number + " is not modelled");
     };
   }

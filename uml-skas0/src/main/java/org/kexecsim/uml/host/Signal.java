@@ -67,9 +67,57 @@ public sealed interface Signal {
     }
   }
 
+  /** An invalid opcode (#UD): arch/x86/kernel/traps.c handle_invalid_op. */
+  record Sigill() implements Signal {
+    public int number() {
+      return 4;
+    }
+
+    public String name() {
+      return "SIGILL";
+    }
+  }
+
+  /** A bus error: #NP and #SS from user mode (traps.c exc_segment_not_present, exc_stack_segment). */
+  record Sigbus() implements Signal {
+    public int number() {
+      return 7;
+    }
+
+    public String name() {
+      return "SIGBUS";
+    }
+  }
+
+  /** An arithmetic fault: #DE (traps.c exc_divide_error). */
+  record Sigfpe() implements Signal {
+    public int number() {
+      return 8;
+    }
+
+    public String name() {
+      return "SIGFPE";
+    }
+  }
+
+  /** The timer's signal: UML's clock tick, relayed to the current process (arch/um/kernel/time.c um_timer). */
+  record Sigalrm() implements Signal {
+    public int number() {
+      return 14;
+    }
+
+    public String name() {
+      return "SIGALRM";
+    }
+  }
+
   Signal SIGSTOP = new Sigstop();
   Signal SIGTRAP = new Sigtrap();
   Signal SIGUSR1 = new Sigusr1();
   Signal SIGUSR2 = new Sigusr2();
   Signal SIGKILL = new Sigkill();
+  Signal SIGILL = new Sigill();
+  Signal SIGBUS = new Sigbus();
+  Signal SIGFPE = new Sigfpe();
+  Signal SIGALRM = new Sigalrm();
 }

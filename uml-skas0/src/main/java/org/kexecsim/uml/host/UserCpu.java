@@ -16,8 +16,9 @@ import org.kexecsim.mmu.ExceptionVector;
  * A host process's machine code (the skas0 stubs) on the CPU model: one instruction per step, at
  * CPL 3 with Linux's flat user segments, through the process's own page tables. What user code
  * cannot do by itself is the host kernel's: {@code syscall} (x86_64) and {@code int $0x80}
- * (i386) are system calls of the host model, {@code int3} raises SIGTRAP, and a fault the CPU
- * takes is the host's SIGSEGV with its cr2, error code and trap number. The registers live in
+ * (i386) are system calls of the host model, {@code int3} raises SIGTRAP, and an exception the
+ * CPU takes becomes the signal Linux sends for it ({@link #signalFor}): a fault is the host's
+ * SIGSEGV with its cr2, error code and trap number. The registers live in
  * the process: the ptrace view ({@link Registers}) and the rest ({@code gpr}, {@code rflags}).
  */
 final class UserCpu {
@@ -108,7 +109,12 @@ final class UserCpu {
       if (e.vector() == ExceptionVector.PF) {
         host.userFault(p, new SigContext(e.cr2(), e.errorCode(), SigContext.TRAP_PAGE_FAULT));
       } else {
-        host.userFault(p, new SigContext(0, e.errorCode(), e.vector().number()));
+        Signal s = signalFor(e.vector());
+        if (s instanceof Signal.Sigsegv) {
+          host.userFault(p, new SigContext(0, e.errorCode(), e.vector().number()));
+        } else {
+          host.raise(p, s);
+        }
       }
       return true;
     }
@@ -123,6 +129,22 @@ final class UserCpu {
     p.regs = new Registers(cpu.rip(), cpu.register(RSP), p.regs.nr(), cpu.register(r[0]), cpu.register(r[1]),
         cpu.register(r[2]), cpu.register(r[3]), cpu.register(r[4]), cpu.register(r[5]), cpu.register(RAX));
     return true;
+  }
+
+  /**
+   * The signal Linux sends a user process for a CPU exception (arch/x86/kernel/traps.c): #DE
+   * SIGFPE (exc_divide_error), #UD SIGILL (handle_invalid_op), #BP SIGTRAP (do_int3_user), #NP
+   * and #SS SIGBUS, #TS, #GP, #PF and the rest SIGSEGV. (#DB would be SIGTRAP too; the CPU model
+   * raises no debug exception.)
+   */
+  static Signal signalFor(ExceptionVector v) {
+    return switch (v) {
+      case DE -> Signal.SIGFPE;
+      case UD -> Signal.SIGILL;
+      case BP -> Signal.SIGTRAP;
+      case NP, SS -> Signal.SIGBUS;
+      default -> new Signal.Sigsegv(null);
+    };
   }
 
   /** The process's general registers: the ptrace view over the rest. */
