@@ -5,9 +5,20 @@
 # and resumes (PTRACE_SYSEMU/CONT/SYSCALL = round trips). Only the kernel process is traced
 # (strace -f breaks UML). Needs linux.uml, strace, gcc (static glibc) and ptrace permission.
 # Usage: scripts/uml-live-oracle.sh [OP N]...   (default: every workload)
+# Output, one line per workload, key-value pairs after "OP n=N":
+#   ptrace, wait4, round-trips       per unit, clock-tick stops left out (the mechanism's own cost)
+#   timer-ptrace, timer-wait4, timer-resumes   per unit, what the clock tick's SIGALRM stops cost
+#   ticks                            SIGALRMs the UML kernel took per unit (its timer, HZ=100)
+#   ms                               wall time per unit
+#   us-per-ptrace, us-per-wait4      mean wall time per traced call of the N run (strace -ttt: the
+#                                    time since the previous traced event; the rates the model's
+#                                    clock takes with --ticks, UmlLiveOracleTest)
+# A workload that fails prints "OP: FAILED ..." and the others still run; the exit status is then 1.
+# UML_ORACLE_DIR keeps the traces (trace-OP.txt) and consoles there.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 work=${UML_ORACLE_DIR:-$(mktemp -d /tmp/uml-oracle.XXXXXX)}
+mkdir -p "$work"
 for tool in linux.uml strace gcc; do
   command -v $tool >/dev/null || { echo "uml-live-oracle: $tool is missing" >&2; exit 2; }
 done
@@ -15,32 +26,57 @@ gcc -O2 -static -o "$work/w" "$here/uml-live-oracle/workload.c"
 gcc -O2 -shared -fPIC -o "$work/xstate-shim.so" "$here/uml-live-oracle/xstate-shim.c" -ldl
 [ $# -gt 0 ] || set -- getpid 2000 touch 1000 read-then-write 1000 mmap-munmap 1000 mmap-touch-munmap 1000 \
   mprotect 1000 fork-exit-wait 200 fork-exec-exit-wait 50 pipe-pingpong 1000
+failed=0
 while [ $# -ge 2 ]; do
   op=$1 n=$2; shift 2
   cat > "$work/init-$op.sh" <<EOI
 #!/bin/sh
 echo MARK-0
-$work/w $op 0
+$work/w $op 0 || echo MARK-FAILED
 echo MARK-1
-$work/w $op $n
+$work/w $op $n || echo MARK-FAILED
 echo MARK-2
 echo o > /proc/sysrq-trigger
 sleep 5
 EOI
   chmod +x "$work/init-$op.sh"
-  timeout 600 env LD_PRELOAD="$work/xstate-shim.so" strace -o "$work/trace-$op.txt" -e trace=ptrace,wait4,write \
+  # the shim goes into UML only (-E), not into strace
+  timeout 600 strace -ttt -E LD_PRELOAD="$work/xstate-shim.so" -o "$work/trace-$op.txt" -e trace=ptrace,wait4,write \
     linux.uml mem=64M rootfstype=hostfs rootflags=/ ro init="$work/init-$op.sh" con=null con0=fd:0,fd:1 quiet \
     < /dev/null > "$work/console-$op.txt" 2>&1 || true
-  # A stop for the host timer's SIGALRM (UML's clock tick, HZ=100) is not part of the operation:
-  # that wait4 and the calls up to the resume that follows it are counted apart, as "timer".
-  awk -v n="$n" -v op="$op" '/MARK-0/{s=1;next} /MARK-1/{s=2;next} /MARK-2/{s=3;next}
-    s==1||s==2 {
-      if ($0 ~ /^wait4/) { if ($0 ~ /SIGALRM|SIGVTALRM/) { t=1; tw[s]++ } else w[s]++; next }
+  # A stop for the clock tick's SIGALRM (arch/um/kernel/time.c um_timer relays the UML kernel's
+  # SIGALRM to the current process) is not part of the operation: that wait4 and the calls up to
+  # the resume that follows it are counted apart, as "timer"; so is a wait4 the UML kernel's own
+  # SIGALRM interrupted (strace: "= ? ERESTARTSYS"; SA_RESTART makes it again).
+  if ! awk -v n="$n" -v op="$op" '
+    { t = $1; sub(/^[0-9.]+ /, "") }
+    /MARK-FAILED/ { bad = 1 }
+    # a traced call costs the time until the next traced event (its own run and the handling by strace)
+    /^(ptrace|wait4|write)\(/ { if (last != "") g[s, last] += t - prev; last = ""; prev = t }
+    /MARK-0/ { s = 1; t0[1] = t; next }
+    /MARK-1/ { s = 2; t1[1] = t; t0[2] = t; next }
+    /MARK-2/ { s = 3; t1[2] = t; next }
+    s == 1 || s == 2 {
+      if ($0 ~ /^--- SIGALRM/) { k[s]++; next }
+      if ($0 ~ /^wait4/) {
+        last = "w"; cw[s]++
+        # a stop for SIGALRM, or a wait4 the SIGALRM interrupted (ERESTARTSYS; it is made again)
+        if ($0 ~ /ERESTART/) tw[s]++
+        else if ($0 ~ /SIGALRM|SIGVTALRM/) { tm = 1; tw[s]++ } else w[s]++
+        next
+      }
       if ($0 !~ /^ptrace/) next
-      if (t) tp[s]++; else p[s]++
-      if ($0 ~ /^ptrace\(PTRACE_(SYSEMU|CONT|SYSCALL)/) { if (!t) r[s]++; t=0 } }
-    END { if (s != 3) { printf "%s: UML did not finish (see console-%s.txt)\n", op, op; exit 1 }
-      printf "%-20s n=%-5d ptrace %7.2f  wait4 %6.2f  round-trips %6.2f  (timer: %.2f ptrace, %.2f wait4)\n", op, n,
-        (p[2]-p[1])/n, (w[2]-w[1])/n, (r[2]-r[1])/n, (tp[2]-tp[1])/n, (tw[2]-tw[1])/n }' \
-    "$work/trace-$op.txt"
+      last = "p"; cp[s]++
+      if (tm) tp[s]++; else p[s]++
+      if ($0 ~ /^ptrace\(PTRACE_(SYSEMU|CONT|SYSCALL)/) { if (tm) tr[s]++; else r[s]++; tm = 0 } }
+    END { if (s != 3) { printf "%s: FAILED: UML did not finish (see console-%s.txt)\n", op, op; exit 1 }
+      if (bad) { printf "%s: FAILED: the workload exited nonzero in UML (see console-%s.txt)\n", op, op; exit 1 }
+      printf "%-20s n=%-5d ptrace %.2f wait4 %.2f round-trips %.2f timer-ptrace %.2f timer-wait4 %.2f timer-resumes %.2f", op, n,
+        (p[2]-p[1])/n, (w[2]-w[1])/n, (r[2]-r[1])/n, (tp[2]-tp[1])/n, (tw[2]-tw[1])/n, (tr[2]-tr[1])/n
+      printf " ticks %.4f ms %.4f us-per-ptrace %.2f us-per-wait4 %.2f\n", (k[2]-k[1])/n,
+        ((t1[2]-t0[2])-(t1[1]-t0[1]))*1000/n, g[2, "p"]*1e6/cp[2], g[2, "w"]*1e6/cw[2] }' \
+    "$work/trace-$op.txt"; then
+    failed=1
+  fi
 done
+exit $failed
