@@ -10,11 +10,16 @@
 #   timer-ptrace, timer-wait4, timer-resumes   per unit, what the clock tick's SIGALRM stops cost
 #   ticks                            SIGALRMs the UML kernel took per unit (its timer, HZ=100)
 #   ms                               wall time per unit
+#   hz                               SIGALRMs per second of the N run (100 on a quiet host: HZ;
+#                                    fewer when load delays UML's one-shot timer reprogramming)
 #   us-per-ptrace, us-per-wait4      mean wall time per traced call of the N run (strace -ttt: the
-#                                    time since the previous traced event; the rates the model's
+#                                    time until the next traced event; the rates the model's
 #                                    clock takes with --ticks, UmlLiveOracleTest)
+#   us-blocked-per-wait4             of that, the time inside wait4 (strace -T), where a SIGALRM
+#                                    interrupts it
 # A workload that fails prints "OP: FAILED ..." and the others still run; the exit status is then 1.
-# UML_ORACLE_DIR keeps the traces (trace-OP.txt) and consoles there.
+# UML_ORACLE_DIR keeps the traces (trace-OP.txt) and consoles there; with UML_ORACLE_REUSE=1 the
+# traces found there are analysed again without booting UML.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 work=${UML_ORACLE_DIR:-$(mktemp -d /tmp/uml-oracle.XXXXXX)}
@@ -40,8 +45,9 @@ echo o > /proc/sysrq-trigger
 sleep 5
 EOI
   chmod +x "$work/init-$op.sh"
-  # the shim goes into UML only (-E), not into strace
-  timeout 600 strace -ttt -E LD_PRELOAD="$work/xstate-shim.so" -o "$work/trace-$op.txt" -e trace=ptrace,wait4,write \
+  # the shim goes into UML only (-E), not into strace; UML_ORACLE_REUSE=1 reads the traces kept in
+  # UML_ORACLE_DIR again instead of booting UML
+  [ "${UML_ORACLE_REUSE:-0}" = 1 ] && [ -f "$work/trace-$op.txt" ] || timeout 600 strace -ttt -T -E LD_PRELOAD="$work/xstate-shim.so" -o "$work/trace-$op.txt" -e trace=ptrace,wait4,write \
     linux.uml mem=64M rootfstype=hostfs rootflags=/ ro init="$work/init-$op.sh" con=null con0=fd:0,fd:1 quiet \
     < /dev/null > "$work/console-$op.txt" 2>&1 || true
   # A stop for the clock tick's SIGALRM (arch/um/kernel/time.c um_timer relays the UML kernel's
@@ -60,6 +66,7 @@ EOI
       if ($0 ~ /^--- SIGALRM/) { k[s]++; next }
       if ($0 ~ /^wait4/) {
         last = "w"; cw[s]++
+        if (match($0, /<[0-9.]+>$/)) bw[s] += substr($0, RSTART + 1, RLENGTH - 2)
         # a stop for SIGALRM, or a wait4 the SIGALRM interrupted (ERESTARTSYS; it is made again)
         if ($0 ~ /ERESTART/) tw[s]++
         else if ($0 ~ /SIGALRM|SIGVTALRM/) { tm = 1; tw[s]++ } else w[s]++
@@ -73,8 +80,8 @@ EOI
       if (bad) { printf "%s: FAILED: the workload exited nonzero in UML (see console-%s.txt)\n", op, op; exit 1 }
       printf "%-20s n=%-5d ptrace %.2f wait4 %.2f round-trips %.2f timer-ptrace %.2f timer-wait4 %.2f timer-resumes %.2f", op, n,
         (p[2]-p[1])/n, (w[2]-w[1])/n, (r[2]-r[1])/n, (tp[2]-tp[1])/n, (tw[2]-tw[1])/n, (tr[2]-tr[1])/n
-      printf " ticks %.4f ms %.4f us-per-ptrace %.2f us-per-wait4 %.2f\n", (k[2]-k[1])/n,
-        ((t1[2]-t0[2])-(t1[1]-t0[1]))*1000/n, g[2, "p"]*1e6/cp[2], g[2, "w"]*1e6/cw[2] }' \
+      printf " ticks %.4f ms %.4f hz %.1f us-per-ptrace %.2f us-per-wait4 %.2f us-blocked-per-wait4 %.2f\n", (k[2]-k[1])/n,
+        ((t1[2]-t0[2])-(t1[1]-t0[1]))*1000/n, k[2]/(t1[2]-t0[2]), g[2, "p"]*1e6/cp[2], g[2, "w"]*1e6/cw[2], bw[2]*1e6/cw[2] }' \
     "$work/trace-$op.txt"; then
     failed=1
   fi

@@ -11,7 +11,9 @@ import org.kexecsim.uml.UmlInputException;
 import org.kexecsim.uml.cost.Cost;
 import org.kexecsim.uml.cost.OperationCosts;
 import org.kexecsim.uml.host.HostArch;
+import org.kexecsim.uml.host.Ticks;
 import org.kexecsim.uml.mode.UmlMode;
+import org.kexecsim.uml.sim.PerOperation;
 import org.kexecsim.uml.sim.SimulationResult;
 import org.kexecsim.uml.sim.UmlSimulation;
 import org.kexecsim.uml.sim.Workload;
@@ -61,6 +63,11 @@ final class UmlCommand implements Runnable {
         + "demand-paged exec) (default: ${DEFAULT-VALUE})")
     String protocol;
 
+    @Option(names = "--ticks", defaultValue = "none", description = "--protocol today only: none, or measured (UML's "
+        + "HZ=100 clock tick relayed to the current process as SIGALRM, over host time that passes at the per-call "
+        + "latencies measured under strace; its share is reported apart) (default: ${DEFAULT-VALUE})")
+    String ticks;
+
     @Option(names = "--n", defaultValue = "1000", description = "size of the workload (faults, bursts, forks, switches; default: ${DEFAULT-VALUE})")
     long n;
 
@@ -75,6 +82,7 @@ final class UmlCommand implements Runnable {
     @Override
     public Integer call() {
       UmlMode m;
+      Ticks t;
       Workload w;
       HostArch a;
       try {
@@ -84,6 +92,10 @@ final class UmlCommand implements Runnable {
           m = new UmlMode.Skas0(s.options(), proto);
         } else if (proto != org.kexecsim.uml.mode.Protocol.Y2005) {
           throw new UmlInputException("--protocol " + protocol + " applies to --mode skas0 only");
+        }
+        t = Ticks.parse(ticks);
+        if (t != Ticks.NONE && !(m instanceof UmlMode.Skas0 s0 && s0.protocol() == org.kexecsim.uml.mode.Protocol.TODAY)) {
+          throw new UmlInputException("--ticks " + ticks + " applies to --mode skas0 --protocol today only");
         }
         w = Workload.parse(workload);
         a = switch (arch.toLowerCase(Locale.ROOT)) {
@@ -97,7 +109,7 @@ final class UmlCommand implements Runnable {
       } catch (UmlInputException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
-      SimulationResult r = UmlSimulation.run(new UmlSimulation.Settings(m, w, n, a, seed));
+      SimulationResult r = UmlSimulation.run(new UmlSimulation.Settings(m, w, n, a, seed, t));
       PrintWriter out = spec.commandLine().getOut();
       if (output.json) {
         Json.print(out, document(r, protocol));
@@ -126,6 +138,11 @@ final class UmlCommand implements Runnable {
       out.printf("round trips per guest page fault: %.2f%n", r.roundTripsPerFault());
       out.printf("per %s: %.2f ptrace calls, %.2f wait4 calls, %.2f round trips%n", r.workload(),
           r.perOperation().ptraceCalls(), r.perOperation().wait4Calls(), r.perOperation().roundTrips());
+      PerOperation.TickShare t = r.perOperation().ticks();
+      if (!r.ticks().equals("none")) {
+        out.printf("  of which clock ticks (%s): %.4f ticks, %.4f ptrace calls, %.4f wait4 calls, %.4f round trips%n",
+            r.ticks(), t.ticks(), t.ptraceCalls(), t.wait4Calls(), t.roundTrips());
+      }
       for (String line : r.kernelLog()) {
         out.println("kernel: " + line);
       }
@@ -150,6 +167,7 @@ final class UmlCommand implements Runnable {
       doc.put("format", "kexec-sim/uml-run/v1");
       doc.put("mode", r.mode());
       doc.put("protocol", protocol.toLowerCase(Locale.ROOT));
+      doc.put("ticks", r.ticks());
       doc.put("workload", r.workload());
       doc.put("arch", r.arch());
       doc.put("n", r.n());
@@ -164,7 +182,15 @@ final class UmlCommand implements Runnable {
       per.put("ptraceCalls", r.perOperation().ptraceCalls());
       per.put("wait4Calls", r.perOperation().wait4Calls());
       per.put("roundTrips", r.perOperation().roundTrips());
+      PerOperation.TickShare t = r.perOperation().ticks();
+      Map<String, Object> tick = new LinkedHashMap<>();
+      tick.put("ticks", t.ticks());
+      tick.put("ptraceCalls", t.ptraceCalls());
+      tick.put("wait4Calls", t.wait4Calls());
+      tick.put("roundTrips", t.roundTrips());
+      per.put("clockTicks", tick);
       doc.put("perOperation", per);
+      doc.put("tickShare", costs(r.tickShare()));
       doc.put("kernelLog", r.kernelLog());
       return doc;
     }

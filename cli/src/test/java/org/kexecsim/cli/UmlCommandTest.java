@@ -57,4 +57,37 @@ class UmlCommandTest {
     assertEquals(ExitCode.USAGE, u.exitCode());
     assertTrue(u.err().contains("unknown protocol '1999'"), u.err());
   }
+
+  @Test
+  void ticksMeasuredReportsTheClockTicksShareApartAndNoneHasNone() throws Exception {
+    CliRun r = CliRun.of("uml", "run", "--mode", "skas0", "--protocol", "today", "--workload", "read-then-write",
+        "--n", "200", "--ticks", "measured", "--json");
+    assertEquals(ExitCode.OK, r.exitCode(), r.err());
+    JsonNode doc = new ObjectMapper().readTree(r.out());
+    assertEquals("measured", doc.get("ticks").asText());
+    JsonNode per = doc.get("perOperation");
+    JsonNode t = per.get("clockTicks");
+    assertTrue(t.get("ticks").asDouble() > 0, t.toString());
+    // the mechanism's 24 ptrace calls, 7 wait4 and 7 round trips, plus the ticks' share
+    assertEquals(24.0, per.get("ptraceCalls").asDouble() - t.get("ptraceCalls").asDouble(), 1e-9);
+    assertEquals(7.0, per.get("wait4Calls").asDouble() - t.get("wait4Calls").asDouble(), 1e-9);
+    assertEquals(7.0, per.get("roundTrips").asDouble() - t.get("roundTrips").asDouble(), 1e-9);
+    assertTrue(doc.get("tickShare").get("sum").get("ptrace").asLong() > 0, doc.get("tickShare").toString());
+    CliRun none = CliRun.of("uml", "run", "--mode", "skas0", "--protocol", "today", "--workload", "read-then-write",
+        "--n", "200", "--json");
+    JsonNode n = new ObjectMapper().readTree(none.out());
+    assertEquals("none", n.get("ticks").asText());
+    assertEquals(0.0, n.get("perOperation").get("clockTicks").get("ticks").asDouble());
+    assertEquals(24.0, n.get("perOperation").get("ptraceCalls").asDouble());
+  }
+
+  @Test
+  void ticksOutsideTodaysProtocolOrUnknownAreUsageErrors() {
+    CliRun r = CliRun.of("uml", "run", "--mode", "skas0", "--workload", "getpid", "--ticks", "measured");
+    assertEquals(ExitCode.USAGE, r.exitCode());
+    assertTrue(r.err().contains("--protocol today only"), r.err());
+    CliRun u = CliRun.of("uml", "run", "--mode", "skas0", "--protocol", "today", "--workload", "getpid", "--ticks", "often");
+    assertEquals(ExitCode.USAGE, u.exitCode());
+    assertTrue(u.err().contains("unknown ticks 'often'"), u.err());
+  }
 }

@@ -8,7 +8,10 @@ import java.util.Map;
 /**
  * Counts host costs per guest operation and in total. Every charge lands in the operation that
  * is open; a charge with none open is a bug in the model and throws, so nothing is dropped
- * silently (the totals are always the sum of the operations).
+ * silently (the totals are always the sum of the operations). Charges made between
+ * {@link #beginTick} and {@link #endTick} are the clock tick's: they count in the operation and
+ * the totals as any other (strace sees them) and also in the tick share, so a report can give
+ * the mechanism's cost and the tick's apart.
  */
 public final class CostLedger {
   private static final int KINDS = Cost.values().length;
@@ -16,6 +19,9 @@ public final class CostLedger {
   private final Map<String, long[]> byOperation = new LinkedHashMap<>();
   private final Map<String, long[]> executions = new LinkedHashMap<>();
   private final long[] totals = new long[KINDS];
+  private final long[] tickTotals = new long[KINDS];
+  private long ticks;
+  private int tickDepth;
   private long[] open;
   private String openName;
 
@@ -53,6 +59,41 @@ public final class CostLedger {
     }
     open[cost.ordinal()] += n;
     totals[cost.ordinal()] += n;
+    if (tickDepth > 0) {
+      tickTotals[cost.ordinal()] += n;
+    }
+  }
+
+  /** A clock tick was taken; what it causes until {@link #endTick} is its share. */
+  public void beginTick() {
+    tickDepth++;
+  }
+
+  public void endTick() {
+    if (tickDepth == 0) {
+      throw new IllegalStateException("no tick is open");
+    }
+    tickDepth--;
+  }
+
+  /** Counts one tick of the host clock that reached the UML kernel. */
+  public void countTick() {
+    ticks++;
+  }
+
+  /** Ticks counted so far. */
+  public long ticks() {
+    return ticks;
+  }
+
+  /** The part of {@link #total} that clock ticks caused. */
+  public long tickTotal(Cost cost) {
+    return tickTotals[cost.ordinal()];
+  }
+
+  /** The clock ticks' share of the totals, as an operation "clock-ticks" run {@link #ticks} times. */
+  public OperationCosts tickShare() {
+    return OperationCosts.of("clock-ticks", ticks, tickTotals);
   }
 
   public long total(Cost cost) {

@@ -42,6 +42,10 @@ public final class HostMachine {
   final HostSignals signals = new HostSignals(this);
   private final HostPtrace ptrace = new HostPtrace(this);
   private final HostProcMm procMm = new HostProcMm(this);
+  private Ticks.Clock clock;
+  private Runnable onAlarm;
+  private long nowNanos;
+  private long nextTickNanos;
 
   public HostMachine(HostArch arch, long physmemBytes, boolean skas3Patch, CostLedger ledger) {
     if (physmemBytes <= 0 || physmemBytes > RAM_BYTES - PHYSMEM_BASE || (physmemBytes & 0xFFF) != 0) {
@@ -452,6 +456,64 @@ public final class HostMachine {
     if (current != p) {
       ledger.charge(Cost.CONTEXT_SWITCH);
       current = p;
+    }
+  }
+
+  // ---- the clock (UML's timer, {@link Ticks}) -----------------------------------------------
+
+  /**
+   * Starts the host timer of the UML kernel process (os_timer_create, timer_create with
+   * SIGALRM): from now on every ptrace call and wait4 lets host time pass, and each tick runs
+   * {@code alarm}, the UML kernel's SIGALRM handler. {@link Ticks.None} starts nothing.
+   */
+  public void startClock(Ticks ticks, Runnable alarm) {
+    if (ticks instanceof Ticks.Clock c) {
+      clock = c;
+      onAlarm = alarm;
+      nowNanos = 0;
+      nextTickNanos = c.periodNanos();
+    }
+  }
+
+  /** Host time so far, in nanoseconds of the clock's rates (0 without a clock). */
+  public long nowNanos() {
+    return nowNanos;
+  }
+
+  /**
+   * The time of one ptrace call or wait4 passes. A tick that falls while the UML kernel is
+   * blocked in a wait4 interrupts it: the kernel's handler runs and the call is made again
+   * (SA_RESTART; strace shows the first as "= ? ERESTARTSYS"), one more wait4, the tick's.
+   */
+  void elapse(boolean wait4) {
+    if (clock == null) {
+      return;
+    }
+    long blockedUntil = wait4 ? nowNanos + clock.wait4BlockedNanos() : nowNanos;
+    nowNanos += wait4 ? clock.wait4Nanos() : clock.ptraceNanos();
+    while (nowNanos >= nextTickNanos) {
+      boolean interrupted = nextTickNanos <= blockedUntil; // ticks not yet taken lie after the call began
+      nextTickNanos += clock.periodNanos();
+      ledger.countTick();
+      ledger.beginTick();
+      try {
+        if (interrupted) {
+          ledger.charge(Cost.HOST_SYSCALL);
+          ledger.charge(Cost.WAIT4);
+        }
+        onAlarm.run();
+      } finally {
+        ledger.endTick();
+      }
+    }
+  }
+
+  /** kill(pid, SIGALRM) by {@code caller} (os_alarm_process); a process gone already is skipped (ESRCH). */
+  public void alarm(HostProcess caller, int pid) {
+    syscallCharge(caller);
+    HostProcess p = processes.get(pid);
+    if (p != null) {
+      signals.send(p, Signal.SIGALRM);
     }
   }
 

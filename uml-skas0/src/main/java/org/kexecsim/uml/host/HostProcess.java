@@ -22,6 +22,11 @@ public final class HostProcess {
   WaitStatus report;
   /** The signal of a signal-delivery-stop, delivered only if the tracer passes it on. */
   Signal stopSignal;
+  /**
+   * A signal sent while the process was stopped (kill(2) of a traced, stopped child): it stops
+   * the process as soon as it runs again, before its code (kernel/signal.c get_signal).
+   */
+  Signal pendingSignal;
   /** Stopped at a syscall entry under PTRACE_SYSCALL: the call runs when resumed. */
   boolean atSyscallEntry;
   boolean pendingSyscall;

@@ -24,6 +24,12 @@ final class HostPtrace {
   }
 
   PtraceReply ptrace(HostProcess caller, PtraceRequest request) {
+    PtraceReply r = request(caller, request);
+    host.elapse(false); // the call's time, after its effect: a tick then finds a resumed child running
+    return r;
+  }
+
+  private PtraceReply request(HostProcess caller, PtraceRequest request) {
     host.switchTo(caller);
     host.ledger().charge(Cost.PTRACE);
     HostProcess c = host.process(request.pid());
@@ -118,6 +124,11 @@ final class HostPtrace {
       WaitStatus w = c.report;
       c.report = null;
       host.switchTo(caller);
+      // in the model only the clock tick sends SIGALRM: that stop and its round trip are the tick's
+      boolean tick = w instanceof WaitStatus.Stopped(int spid, Signal.Sigalrm a);
+      if (tick) {
+        host.ledger().beginTick();
+      }
       host.ledger().charge(Cost.HOST_SYSCALL);
       host.ledger().charge(Cost.WAIT4);
       if (w instanceof WaitStatus.Stopped || w instanceof WaitStatus.SyscallStop) {
@@ -125,6 +136,10 @@ final class HostPtrace {
       } else {
         host.processes.remove(pid); // reaped
       }
+      if (tick) {
+        host.ledger().endTick();
+      }
+      host.elapse(true);
       return w;
     }
     if (c.state != HostProcess.State.RUNNING) {
@@ -154,6 +169,12 @@ final class HostPtrace {
       c.pendingSyscall = false;
       Registers r = c.regs;
       c.regs = r.withRet(host.execute(c, r.nr(), new long[] {r.a0(), r.a1(), r.a2(), r.a3(), r.a4(), r.a5()}));
+      return true;
+    }
+    if (c.pendingSignal != null) { // on the way back to user mode (kernel/signal.c get_signal)
+      Signal s = c.pendingSignal;
+      c.pendingSignal = null;
+      host.signals.take(c, s);
       return true;
     }
     Code code = host.codeByIp.get(c.regs.ip());

@@ -58,6 +58,27 @@ final class HostSignals {
   /** Generates {@code s} for {@code p}: a tracee stops first and its tracer decides. */
   void raise(HostProcess p, Signal s) {
     host.ledger().charge(Cost.SIGNAL);
+    take(p, s);
+  }
+
+  /**
+   * kill(2) from another process: a stopped process keeps the signal pending until it runs
+   * again; a running one takes it at once.
+   */
+  void send(HostProcess p, Signal s) {
+    host.ledger().charge(Cost.SIGNAL);
+    if (p.state == HostProcess.State.DEAD) {
+      return;
+    }
+    if (p.state == HostProcess.State.STOPPED || p.report != null) {
+      p.pendingSignal = s;
+      return;
+    }
+    take(p, s);
+  }
+
+  /** {@code p} takes a signal generated before (raised, or pending since it was stopped). */
+  void take(HostProcess p, Signal s) {
     if (s instanceof Signal.Sigkill) {
       terminate(p, new WaitStatus.Killed(p.pid(), s));
       return;
@@ -125,6 +146,7 @@ final class HostSignals {
       return;
     }
     p.state = HostProcess.State.DEAD;
+    p.pendingSignal = null;
     HostAddressSpace own = host.ownSpaces.remove(p);
     if (own != null) {
       own.destroy();

@@ -14,6 +14,7 @@ import org.kexecsim.uml.host.HostMachine;
 import org.kexecsim.uml.host.HostProcess;
 import org.kexecsim.uml.host.Prot;
 import org.kexecsim.uml.host.Registers;
+import org.kexecsim.uml.host.Ticks;
 import org.kexecsim.uml.host.UserStep;
 
 /**
@@ -48,6 +49,18 @@ public final class UmlKernel {
   private int repeatedFaults;
 
   public UmlKernel(ModeDriver driver, HostArch arch, long seed, long physmemBytes, int initImagePages) {
+    this(driver, arch, seed, physmemBytes, initImagePages, Ticks.NONE);
+  }
+
+  /**
+   * A kernel whose host clock ticks as {@code ticks} says; a clock is modelled for Debian 6.1's
+   * ptrace mode only ({@link ModeDriver#linux61}), whose um_timer it follows.
+   */
+  public UmlKernel(ModeDriver driver, HostArch arch, long seed, long physmemBytes, int initImagePages, Ticks ticks) {
+    if (ticks instanceof Ticks.Clock && !driver.linux61()) {
+      throw new UmlInputException("the clock tick (ticks " + ticks.cliName()
+          + ") is modelled for --mode skas0 --protocol today only");
+    }
     this.arch = arch;
     this.ledger = new CostLedger();
     this.host = new HostMachine(arch, physmemBytes, driver.needsSkas3Host(), ledger);
@@ -57,6 +70,7 @@ public final class UmlKernel {
     ledger.begin("boot");
     try {
       kernel = host.boot(driver.kernelProcessName());
+      host.startClock(ticks, this::umTimer);
       driver.boot(this);
       GuestMm mm = newMm(null);
       loadImage(mm, initImagePages);
@@ -67,6 +81,17 @@ public final class UmlKernel {
       runCurrent();
     } finally {
       ledger.end();
+    }
+  }
+
+  /**
+   * The UML kernel's SIGALRM handler (arch/um/kernel/time.c um_timer, 6.1): "userspace - relay
+   * signal, results in correct userspace timers": with a user process current, kill(SIGALRM)
+   * to the host process of its mm (os_alarm_process), then the clock event.
+   */
+  private void umTimer() {
+    if (current != null && current.mm() != null && current.mm().hostPid() > 0) {
+      host.alarm(kernel, current.mm().hostPid());
     }
   }
 

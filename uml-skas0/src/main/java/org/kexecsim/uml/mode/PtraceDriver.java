@@ -34,6 +34,10 @@ import org.kexecsim.uml.kernel.UmlKernel;
  * stub between SETREGS+CONT and the int3 it ends with. A new mm is a host fork by the current
  * process's stub (copy_context_skas0) whose first resume states every VMA again, one stub run
  * each (force_flush_all). Layout: one code page, then two data pages ending at STUB_END.
+ * With a clock ({@link org.kexecsim.uml.host.Ticks}), the tick um_timer relays to the current
+ * process stops it with SIGALRM at its next resume: in userspace() that costs GETREGS,
+ * GETREGSET, SETREGS, SETREGSET, SYSEMU and a wait4; in wait_stub_done a CONT and a wait4 (what
+ * the live trace shows, scripts/uml-live-oracle.sh).
  */
 public final class PtraceDriver implements ModeDriver {
   static final int HANDLER_OFFSET = StubCode.HANDLER;
@@ -115,10 +119,10 @@ public final class PtraceDriver implements ModeDriver {
       StubQueue.putWord(host.physmem(), header + (long) StubQueue.CHILD_ERR * w, w, frames[1]);
       host.ptrace(kernel, new PtraceRequest.SetRegs(p.pid(), Registers.at(codeVa(a) + CLONE_OFFSET, dataVa(a) + 8192)));
       host.ptrace(kernel, new PtraceRequest.Cont(p.pid(), null));
-      expect(host.wait(kernel, p.pid()), Signal.SIGTRAP, p);
+      waitStubDone(k, p.pid());
       stubRuns++;
       child = host.process((int) StubQueue.word(host.physmem(), header + (long) StubQueue.ERR * w, w));
-      expect(host.wait(kernel, child.pid()), Signal.SIGTRAP, child);
+      waitStubDone(k, child.pid());
     }
     host.ptrace(kernel, new PtraceRequest.SetOptions(child.pid()));
     mm.setHostPid(child.pid());
@@ -179,6 +183,21 @@ public final class PtraceDriver implements ModeDriver {
       p.setRunning(true);
     }
     WaitStatus w = host.wait(kernel, pid);
+    while (w instanceof WaitStatus.Stopped(int spid, Signal.Sigalrm a)) {
+      // userspace(): the clock tick's stop. GETREGS and GETREGSET as for every stop, "case
+      // SIGALRM: break", and the loop resumes the child: SETREGS, SETREGSET, SYSEMU.
+      k.ledger().beginTick();
+      try {
+        p.setRegs(regs(host, pid));
+        host.ptrace(kernel, new PtraceRequest.GetXstate(pid));
+        host.ptrace(kernel, new PtraceRequest.SetRegs(pid, p.regs()));
+        host.ptrace(kernel, new PtraceRequest.SetXstate(pid));
+        host.ptrace(kernel, new PtraceRequest.Sysemu(pid));
+      } finally {
+        k.ledger().endTick();
+      }
+      w = host.wait(kernel, pid);
+    }
     switch (w) {
       case WaitStatus.StillRunning s -> {
         return new KernelEntry.Idle();
@@ -197,7 +216,7 @@ public final class PtraceDriver implements ModeDriver {
         // get_skas_faultinfo: save the xstate, let the handler run, restore the xstate
         host.ptrace(kernel, new PtraceRequest.GetXstate(pid));
         host.ptrace(kernel, new PtraceRequest.Cont(pid, seg));
-        expect(host.wait(kernel, pid), Signal.SIGTRAP, host.process(pid));
+        waitStubDone(k, pid);
         host.ptrace(kernel, new PtraceRequest.SetXstate(pid));
         FaultInfo fi = FaultInfo.read(host.physmem(), dataFrames.get(p.mm())[0], k.arch());
         return new KernelEntry.PageFault(fi.cr2(), fi.isWrite(), fi.trapNo());
@@ -217,7 +236,7 @@ public final class PtraceDriver implements ModeDriver {
       int pid = mm.hostPid();
       host.ptrace(kernel, new PtraceRequest.SetRegs(pid, Registers.at(codeVa(a) + StubCode.STUB, dataVa(a) + 8192)));
       host.ptrace(kernel, new PtraceRequest.Cont(pid, null));
-      expect(host.wait(kernel, pid), Signal.SIGTRAP, host.process(pid));
+      waitStubDone(k, pid);
       stubRuns++;
       int w = a.wordSize();
       long err = StubQueue.word(host.physmem(), frame + (long) StubQueue.ERR * w, w);
@@ -227,6 +246,26 @@ public final class PtraceDriver implements ModeDriver {
             chunk.get((int) Math.min(done, chunk.size() - 1)), mm.id(), w == 8 ? err : (int) err));
       }
     }
+  }
+
+  /**
+   * wait_stub_done (arch/um/os-Linux/skas/process.c, 6.1): a stop for SIGALRM (STUB_SIG_MASK,
+   * the clock tick) is continued without the signal and waited for again; the stub ends with
+   * SIGTRAP (STUB_DONE_MASK), anything else is fatal.
+   */
+  private void waitStubDone(UmlKernel k, int pid) {
+    HostMachine host = k.host();
+    WaitStatus w = host.wait(kernel, pid);
+    while (w instanceof WaitStatus.Stopped(int spid, Signal.Sigalrm a)) {
+      k.ledger().beginTick();
+      try {
+        host.ptrace(kernel, new PtraceRequest.Cont(pid, null));
+      } finally {
+        k.ledger().endTick();
+      }
+      w = host.wait(kernel, pid);
+    }
+    expect(w, Signal.SIGTRAP, host.process(pid));
   }
 
   private Registers regs(HostMachine host, int pid) {

@@ -6,11 +6,14 @@ import org.kexecsim.uml.cost.OperationCosts;
 
 /**
  * What a run cost: the ledger per guest operation (in first-run order, "boot" first) and in
- * total, and the kernel's log (BUG lines).
+ * total, the kernel's log (BUG lines), the workload's units on average, and how the clock ticked
+ * ({@code ticks}: none, measured) with the ticks' share of the totals ({@code tickShare}, counted
+ * in the totals too).
  */
 public record SimulationResult(
     String mode, String workload, String arch, long n,
-    List<OperationCosts> operations, OperationCosts totals, List<String> kernelLog, PerOperation perOperation) {
+    List<OperationCosts> operations, OperationCosts totals, List<String> kernelLog, PerOperation perOperation,
+    String ticks, OperationCosts tickShare) {
 
   public SimulationResult {
     operations = List.copyOf(operations);

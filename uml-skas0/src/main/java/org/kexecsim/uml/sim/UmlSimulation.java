@@ -1,6 +1,7 @@
 package org.kexecsim.uml.sim;
 
 import org.kexecsim.uml.host.HostArch;
+import org.kexecsim.uml.host.Ticks;
 import org.kexecsim.uml.kernel.UmlKernel;
 import org.kexecsim.uml.mode.UmlMode;
 
@@ -12,8 +13,12 @@ public final class UmlSimulation {
 
   private UmlSimulation() {}
 
-  /** The settings of one run. */
-  public record Settings(UmlMode mode, Workload workload, long n, HostArch arch, long seed) {
+  /** The settings of one run; {@code ticks}: whether the host clock ticks (default: no). */
+  public record Settings(UmlMode mode, Workload workload, long n, HostArch arch, long seed, Ticks ticks) {
+    public Settings(UmlMode mode, Workload workload, long n, HostArch arch, long seed) {
+      this(mode, workload, n, arch, seed, Ticks.NONE);
+    }
+
     public Settings(UmlMode mode, Workload workload, long n) {
       this(mode, workload, n, HostArch.X86_64, 1);
     }
@@ -29,11 +34,11 @@ public final class UmlSimulation {
     PerOperation per = s.workload().measure(k, s.n());
     return new SimulationResult(s.mode().cliName(), s.workload().cliName(),
         s.arch().name().toLowerCase(java.util.Locale.ROOT), s.n(),
-        k.ledger().operations(), k.ledger().totals(), k.log(), per);
+        k.ledger().operations(), k.ledger().totals(), k.log(), per, s.ticks().cliName(), k.ledger().tickShare());
   }
 
   /** A booted kernel for {@code s}, for callers that drive operations themselves. */
   public static UmlKernel boot(Settings s) {
-    return new UmlKernel(s.mode().driver(), s.arch(), s.seed(), PHYSMEM_BYTES, INIT_IMAGE_PAGES);
+    return new UmlKernel(s.mode().driver(), s.arch(), s.seed(), PHYSMEM_BYTES, INIT_IMAGE_PAGES, s.ticks());
   }
 }

@@ -4,6 +4,7 @@ import java.util.Locale;
 import org.kexecsim.input.CliNamed;
 import org.kexecsim.uml.UmlInputException;
 import org.kexecsim.uml.cost.Cost;
+import org.kexecsim.uml.cost.CostLedger;
 import org.kexecsim.uml.host.Prot;
 import org.kexecsim.uml.kernel.GuestOperation;
 import org.kexecsim.uml.kernel.UmlKernel;
@@ -76,12 +77,15 @@ public enum Workload implements CliNamed {
    */
   PerOperation measure(UmlKernel k, long n) {
     setUp(k, n);
-    long p0 = k.ledger().total(Cost.PTRACE);
-    long w0 = k.ledger().total(Cost.WAIT4);
-    long r0 = k.ledger().total(Cost.ROUND_TRIP);
+    CostLedger l = k.ledger();
+    long[] before = {l.total(Cost.PTRACE), l.total(Cost.WAIT4), l.total(Cost.ROUND_TRIP),
+        l.ticks(), l.tickTotal(Cost.PTRACE), l.tickTotal(Cost.WAIT4), l.tickTotal(Cost.ROUND_TRIP)};
     drive(k, n);
-    return new PerOperation((double) (k.ledger().total(Cost.PTRACE) - p0) / n,
-        (double) (k.ledger().total(Cost.WAIT4) - w0) / n, (double) (k.ledger().total(Cost.ROUND_TRIP) - r0) / n);
+    double u = n;
+    return new PerOperation((l.total(Cost.PTRACE) - before[0]) / u, (l.total(Cost.WAIT4) - before[1]) / u,
+        (l.total(Cost.ROUND_TRIP) - before[2]) / u,
+        new PerOperation.TickShare((l.ticks() - before[3]) / u, (l.tickTotal(Cost.PTRACE) - before[4]) / u,
+            (l.tickTotal(Cost.WAIT4) - before[5]) / u, (l.tickTotal(Cost.ROUND_TRIP) - before[6]) / u));
   }
 
   /** The pages the child and the parent write after a fork (see {@link #forkUnit}). */

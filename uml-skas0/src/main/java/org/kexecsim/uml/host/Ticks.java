@@ -1,0 +1,72 @@
+package org.kexecsim.uml.host;
+
+import java.util.Locale;
+import org.kexecsim.uml.UmlInputException;
+
+/**
+ * Whether the host's clock ticks for UML, and how fast the host's time goes. UML 6.1 asks the host
+ * for a CLOCK_MONOTONIC timer (arch/um/os-Linux/time.c os_timer_create: timer_create with no
+ * sigevent, so SIGALRM to the UML kernel process) at HZ; every SIGALRM runs um_timer, which
+ * relays it with kill(2) to the host process of the current guest mm (arch/um/kernel/time.c
+ * um_timer, os_alarm_process). The model has no wall clock: its time is the sum of what each host
+ * call the UML kernel makes would take, so a run is deterministic for its input.
+ */
+public sealed interface Ticks {
+  /** No clock tick: the host costs of the mechanism alone. */
+  record None() implements Ticks {}
+
+  /**
+   * A tick every {@code periodNanos} of host time, which passes {@code ptraceNanos} per ptrace
+   * call and {@code wait4Nanos} per wait4 of the UML kernel (until its next call: the child's run
+   * and the kernel's own work after it). The first {@code wait4BlockedNanos} of a wait4 are spent
+   * blocked in it: a tick then interrupts the call.
+   */
+  record Clock(long periodNanos, long ptraceNanos, long wait4Nanos, long wait4BlockedNanos) implements Ticks {
+    public Clock {
+      if (periodNanos < 100_000 || periodNanos > 10_000_000_000L || ptraceNanos < 0 || wait4Nanos < 0
+          || ptraceNanos + wait4Nanos == 0 || wait4BlockedNanos < 0 || wait4BlockedNanos > wait4Nanos) {
+        throw new IllegalArgumentException(String.format("clock: period %d ns must be 0.1 ms..10 s, call times "
+            + "%d/%d ns not negative and not both 0, blocked %d ns at most the wait4's",
+            periodNanos, ptraceNanos, wait4Nanos, wait4BlockedNanos));
+      }
+    }
+
+    /** A tick at {@code hz} per second of host time. */
+    public static Clock hz(double hz, long ptraceNanos, long wait4Nanos, long wait4BlockedNanos) {
+      return new Clock(Math.round(1e9 / hz), ptraceNanos, wait4Nanos, wait4BlockedNanos);
+    }
+  }
+
+  Ticks NONE = new None();
+
+  /**
+   * HZ=100 (Debian's user-mode-linux 6.1 config, uml-anchors.md §5; the live trace shows 98.6 to
+   * 100.2 SIGALRMs a second in the run below) and the host's time per call of the UML kernel,
+   * measured with scripts/uml-live-oracle.sh's method (strace -ttt -T of the UML kernel process;
+   * a call lasts until the next traced event) on this project's CI host (Intel Xeon with AMX,
+   * 2 vCPUs shared with other jobs, load average about 7; 2026-12-07 20:17 UTC), pooled over the N
+   * runs of getpid (2000), touch (1000) and pipe-pingpong (1000): 27.16 µs per ptrace call (50,476
+   * calls), 25.60 µs per wait4 (9,910), of which 10.77 µs blocked inside it. Taken as measured,
+   * not adjusted to any row; a quieter host gave 18.52 and 28.30 µs.
+   */
+  Clock MEASURED = Clock.hz(100, 27_160, 25_600, 10_770);
+
+  /** none or measured. */
+  static Ticks parse(String name) {
+    return switch (name.toLowerCase(Locale.ROOT)) {
+      case "none" -> NONE;
+      case "measured" -> MEASURED;
+      default -> throw new UmlInputException("unknown ticks '" + name + "': expected none or measured");
+    };
+  }
+
+  /** The CLI's name for a setting; a clock other than {@link #MEASURED} shows its numbers. */
+  default String cliName() {
+    return switch (this) {
+      case None n -> "none";
+      case Clock c when c.equals(MEASURED) -> "measured";
+      case Clock c -> String.format("period=%dns,ptrace=%dns,wait4=%dns,blocked=%dns", c.periodNanos(), c.ptraceNanos(),
+          c.wait4Nanos(), c.wait4BlockedNanos());
+    };
+  }
+}
