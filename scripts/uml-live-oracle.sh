@@ -12,6 +12,7 @@
 #   ms                               wall time per unit
 #   hz                               SIGALRMs per second of the N run (100 on a quiet host: HZ;
 #                                    fewer when load delays UML's one-shot timer reprogramming)
+#   tick-sd-ms                       standard deviation of the intervals between those SIGALRMs
 #   us-per-ptrace, us-per-wait4      mean wall time per traced call of the N run (strace -ttt: the
 #                                    time until the next traced event; the rates the model's
 #                                    clock takes with --ticks, UmlLiveOracleTest)
@@ -63,7 +64,11 @@ EOI
     /MARK-1/ { s = 2; t1[1] = t; t0[2] = t; next }
     /MARK-2/ { s = 3; t1[2] = t; next }
     s == 1 || s == 2 {
-      if ($0 ~ /^--- SIGALRM/) { k[s]++; next }
+      if ($0 ~ /^--- SIGALRM/) {
+        k[s]++
+        if (s == 2) { if (la) { d = (t - la) * 1000; ni++; si += d; sq += d * d } la = t }
+        next
+      }
       if ($0 ~ /^wait4/) {
         last = "w"; cw[s]++
         if (match($0, /<[0-9.]+>$/)) bw[s] += substr($0, RSTART + 1, RLENGTH - 2)
@@ -80,8 +85,10 @@ EOI
       if (bad) { printf "%s: FAILED: the workload exited nonzero in UML (see console-%s.txt)\n", op, op; exit 1 }
       printf "%-20s n=%-5d ptrace %.2f wait4 %.2f round-trips %.2f timer-ptrace %.2f timer-wait4 %.2f timer-resumes %.2f", op, n,
         (p[2]-p[1])/n, (w[2]-w[1])/n, (r[2]-r[1])/n, (tp[2]-tp[1])/n, (tw[2]-tw[1])/n, (tr[2]-tr[1])/n
-      printf " ticks %.4f ms %.4f hz %.1f us-per-ptrace %.2f us-per-wait4 %.2f us-blocked-per-wait4 %.2f\n", (k[2]-k[1])/n,
-        ((t1[2]-t0[2])-(t1[1]-t0[1]))*1000/n, k[2]/(t1[2]-t0[2]), g[2, "p"]*1e6/cp[2], g[2, "w"]*1e6/cw[2], bw[2]*1e6/cw[2] }' \
+      m = ni ? si / ni : 0
+      printf " ticks %.4f ms %.4f hz %.1f tick-sd-ms %.3f us-per-ptrace %.2f us-per-wait4 %.2f us-blocked-per-wait4 %.2f\n",
+        (k[2]-k[1])/n, ((t1[2]-t0[2])-(t1[1]-t0[1]))*1000/n, k[2]/(t1[2]-t0[2]), (ni > 1 ? sqrt(sq / ni - m * m) : 0),
+        g[2, "p"]*1e6/cp[2], g[2, "w"]*1e6/cw[2], bw[2]*1e6/cw[2] }' \
     "$work/trace-$op.txt"; then
     failed=1
   fi

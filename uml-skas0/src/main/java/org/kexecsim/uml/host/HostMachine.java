@@ -46,6 +46,8 @@ public final class HostMachine {
   private Runnable onAlarm;
   private long nowNanos;
   private long nextTickNanos;
+  private long gridNanos;
+  private java.util.SplittableRandom jitter;
 
   public HostMachine(HostArch arch, long physmemBytes, boolean skas3Patch, CostLedger ledger) {
     if (physmemBytes <= 0 || physmemBytes > RAM_BYTES - PHYSMEM_BASE || (physmemBytes & 0xFFF) != 0) {
@@ -466,13 +468,19 @@ public final class HostMachine {
    * SIGALRM): from now on every ptrace call and wait4 lets host time pass, and each tick runs
    * {@code alarm}, the UML kernel's SIGALRM handler. {@link Ticks.None} starts nothing.
    */
-  public void startClock(Ticks ticks, Runnable alarm) {
+  public void startClock(Ticks ticks, Runnable alarm, long seed) {
     if (ticks instanceof Ticks.Clock c) {
       clock = c;
       onAlarm = alarm;
+      jitter = new java.util.SplittableRandom(seed ^ 0x7469_636bL);
       nowNanos = 0;
-      nextTickNanos = c.periodNanos();
+      gridNanos = c.periodNanos();
+      nextTickNanos = gridNanos + delay();
     }
+  }
+
+  private long delay() {
+    return clock.jitterNanos() == 0 ? 0 : jitter.nextLong(clock.jitterNanos());
   }
 
   /** Host time so far, in nanoseconds of the clock's rates (0 without a clock). */
@@ -493,7 +501,8 @@ public final class HostMachine {
     nowNanos += wait4 ? clock.wait4Nanos() : clock.ptraceNanos();
     while (nowNanos >= nextTickNanos) {
       boolean interrupted = nextTickNanos <= blockedUntil; // ticks not yet taken lie after the call began
-      nextTickNanos += clock.periodNanos();
+      gridNanos += clock.periodNanos();
+      nextTickNanos = Math.max(gridNanos + delay(), nextTickNanos + 1);
       ledger.countTick();
       ledger.beginTick();
       try {

@@ -19,21 +19,26 @@ public sealed interface Ticks {
    * A tick every {@code periodNanos} of host time, which passes {@code ptraceNanos} per ptrace
    * call and {@code wait4Nanos} per wait4 of the UML kernel (until its next call: the child's run
    * and the kernel's own work after it). The first {@code wait4BlockedNanos} of a wait4 are spent
-   * blocked in it: a tick then interrupts the call.
+   * blocked in it: a tick then interrupts the call. Tick k reaches the kernel at k periods plus a
+   * delay drawn from [0, {@code jitterNanos}) (seeded: the same run, the same delays), as the
+   * SIGALRMs strace sees vary around HZ; without it a workload whose unit lasts a fraction of the
+   * period would meet the tick at the same call every time.
    */
-  record Clock(long periodNanos, long ptraceNanos, long wait4Nanos, long wait4BlockedNanos) implements Ticks {
+  record Clock(long periodNanos, long ptraceNanos, long wait4Nanos, long wait4BlockedNanos, long jitterNanos)
+      implements Ticks {
     public Clock {
       if (periodNanos < 100_000 || periodNanos > 10_000_000_000L || ptraceNanos < 0 || wait4Nanos < 0
-          || ptraceNanos + wait4Nanos == 0 || wait4BlockedNanos < 0 || wait4BlockedNanos > wait4Nanos) {
+          || ptraceNanos + wait4Nanos == 0 || wait4BlockedNanos < 0 || wait4BlockedNanos > wait4Nanos
+          || jitterNanos < 0 || jitterNanos >= periodNanos) {
         throw new IllegalArgumentException(String.format("clock: period %d ns must be 0.1 ms..10 s, call times "
-            + "%d/%d ns not negative and not both 0, blocked %d ns at most the wait4's",
-            periodNanos, ptraceNanos, wait4Nanos, wait4BlockedNanos));
+            + "%d/%d ns not negative and not both 0, blocked %d ns at most the wait4's, jitter %d ns below the period",
+            periodNanos, ptraceNanos, wait4Nanos, wait4BlockedNanos, jitterNanos));
       }
     }
 
     /** A tick at {@code hz} per second of host time. */
-    public static Clock hz(double hz, long ptraceNanos, long wait4Nanos, long wait4BlockedNanos) {
-      return new Clock(Math.round(1e9 / hz), ptraceNanos, wait4Nanos, wait4BlockedNanos);
+    public static Clock hz(double hz, long ptraceNanos, long wait4Nanos, long wait4BlockedNanos, long jitterNanos) {
+      return new Clock(Math.round(1e9 / hz), ptraceNanos, wait4Nanos, wait4BlockedNanos, jitterNanos);
     }
   }
 
@@ -47,9 +52,11 @@ public sealed interface Ticks {
    * 2 vCPUs shared with other jobs, load average about 7; 2026-12-07 20:17 UTC), pooled over the N
    * runs of getpid (2000), touch (1000) and pipe-pingpong (1000): 27.16 µs per ptrace call (50,476
    * calls), 25.60 µs per wait4 (9,910), of which 10.77 µs blocked inside it. Taken as measured,
-   * not adjusted to any row; a quieter host gave 18.52 and 28.30 µs.
+   * not adjusted to any row; a quieter host gave 18.52 and 28.30 µs. The 158 intervals between
+   * SIGALRMs had a mean of 10.07 ms and a standard deviation of 1.72 ms: a delay uniform over
+   * [0, J) has sd J/sqrt(6) between ticks, so J = 4.22 ms.
    */
-  Clock MEASURED = Clock.hz(100, 27_160, 25_600, 10_770);
+  Clock MEASURED = Clock.hz(100, 27_160, 25_600, 10_770, 4_220_000);
 
   /** none or measured. */
   static Ticks parse(String name) {
@@ -65,8 +72,8 @@ public sealed interface Ticks {
     return switch (this) {
       case None n -> "none";
       case Clock c when c.equals(MEASURED) -> "measured";
-      case Clock c -> String.format("period=%dns,ptrace=%dns,wait4=%dns,blocked=%dns", c.periodNanos(), c.ptraceNanos(),
-          c.wait4Nanos(), c.wait4BlockedNanos());
+      case Clock c -> String.format("period=%dns,ptrace=%dns,wait4=%dns,blocked=%dns,jitter=%dns", c.periodNanos(),
+          c.ptraceNanos(), c.wait4Nanos(), c.wait4BlockedNanos(), c.jitterNanos());
     };
   }
 }

@@ -70,7 +70,7 @@ public final class UmlKernel {
     ledger.begin("boot");
     try {
       kernel = host.boot(driver.kernelProcessName());
-      host.startClock(ticks, this::umTimer);
+      host.startClock(ticks, this::umTimer, seed);
       driver.boot(this);
       GuestMm mm = newMm(null);
       loadImage(mm, initImagePages);

@@ -36,7 +36,7 @@ class ClockTickTest {
     int n = workload.startsWith("fork") ? 5 : 50;
     PerOperation none = run(workload, n, Ticks.NONE).perOperation();
     // a tick every 10 calls or so: far more than a real host, to exercise every wait
-    PerOperation fast = run(workload, n, Ticks.Clock.hz(1000, 100_000, 100_000, 50_000)).perOperation();
+    PerOperation fast = run(workload, n, Ticks.Clock.hz(1000, 100_000, 100_000, 50_000, 0)).perOperation();
     assertTrue(fast.ticks().ticks() > 0.05, workload + " took no tick: " + fast);
     PerOperation own = fast.withoutTicks();
     assertEquals(none.ptraceCalls(), own.ptraceCalls(), 1e-9, workload + " ptrace");
@@ -49,7 +49,7 @@ class ClockTickTest {
   void aTickInTheSyscallLoopCostsFivePtraceCallsAWait4AndARoundTrip() {
     // wait4 takes no time: every tick falls in a ptrace call, the child is stopped and takes the
     // SIGALRM at its next resume; getpid resumes only with SYSEMU (userspace())
-    PerOperation p = run("getpid", 500, Ticks.Clock.hz(1000, 50_000, 0, 0)).perOperation();
+    PerOperation p = run("getpid", 500, Ticks.Clock.hz(1000, 50_000, 0, 0, 0)).perOperation();
     PerOperation.TickShare t = p.ticks();
     assertTrue(t.ticks() > 0.1, p.toString());
     assertEquals(t.ticks(), t.wait4Calls(), 1e-9, "one stop per tick");
@@ -61,7 +61,7 @@ class ClockTickTest {
   void aTickInAStubWaitCostsACont() {
     // page faults resume the child three times: SYSEMU, CONT(SIGSEGV) into the handler, CONT of
     // the queue stub; a stop in either stub wait costs CONT + wait4, one in userspace() 5 + 1
-    SimulationResult r = run("touch", 400, Ticks.Clock.hz(1000, 50_000, 0, 0));
+    SimulationResult r = run("touch", 400, Ticks.Clock.hz(1000, 50_000, 0, 0, 0));
     OperationCosts share = r.tickShare();
     long stops = share.get(Cost.WAIT4);
     long ptrace = share.get(Cost.PTRACE);
@@ -76,7 +76,7 @@ class ClockTickTest {
   void aTickDuringAWait4MakesTheKernelWaitAgain() {
     // ptrace calls take no time and wait4s are all blocked time: every tick interrupts a wait4,
     // which SA_RESTART makes again, and the relayed SIGALRM stops the child at its next resume
-    PerOperation p = run("getpid", 500, Ticks.Clock.hz(1000, 0, 100_000, 100_000)).perOperation();
+    PerOperation p = run("getpid", 500, Ticks.Clock.hz(1000, 0, 100_000, 100_000, 0)).perOperation();
     PerOperation.TickShare t = p.ticks();
     assertTrue(t.ticks() > 0.05, p.toString());
     assertEquals(2 * t.ticks(), t.wait4Calls(), 1e-9, "the interrupted wait4 and the stop's");
@@ -87,7 +87,7 @@ class ClockTickTest {
   @Test
   void aTickAfterTheWait4ReturnedInterruptsNothing() {
     // the wait4's time is all the kernel's own work after it: no interrupted call
-    PerOperation p = run("getpid", 500, Ticks.Clock.hz(1000, 0, 100_000, 0)).perOperation();
+    PerOperation p = run("getpid", 500, Ticks.Clock.hz(1000, 0, 100_000, 0, 0)).perOperation();
     assertTrue(p.ticks().ticks() > 0.05, p.toString());
     assertEquals(p.ticks().ticks(), p.ticks().wait4Calls(), 1e-9);
   }

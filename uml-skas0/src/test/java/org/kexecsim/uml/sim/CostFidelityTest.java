@@ -48,27 +48,52 @@ class CostFidelityTest {
         Arguments.of("pipe-pingpong", 200, 27.2, 4.2, 4));
   }
 
-  /** The live oracle on this host (scripts/uml-live-oracle.sh): ptrace, wait4, resumes per op. */
-  static Stream<Arguments> liveTable() {
-    return Stream.of(
-        Arguments.of("getpid", 200, 4.99, 1.00, 1.00),
-        Arguments.of("touch", 200, 10.98, 2.99, 2.99),
-        Arguments.of("read-then-write", 200, 23.99, 7.00, 6.99),
-        Arguments.of("mmap-munmap", 200, 9.98, 1.99, 1.99),
-        Arguments.of("mmap-touch-munmap", 200, 25.01, 7.02, 6.99),
-        Arguments.of("mprotect", 200, 13.97, 3.99, 3.99),
-        Arguments.of("fork-exit-wait", 50, 139.15, 43.01, 41.99),
-        Arguments.of("fork-exec-exit-wait", 10, 857.14, 240.26, 235.72),
-        Arguments.of("pipe-pingpong", 200, 25.97, 4.03, 3.99));
-  }
+  /**
+   * The live oracle on this host, as scripts/uml-live-oracle.sh printed it (2026-12-07 20:17 UTC,
+   * load average about 8: the SIGALRM rate fell to 50 Hz in some rows and the time per call
+   * rose to several times the quiet host's, so the ticks' share varies from row to row).
+   */
+  static final String RECORDED_LIVE_RUN = ""
+      + "getpid               n=2000  ptrace 5.00 wait4 1.00 round-trips 1.00 "
+          + "timer-ptrace 0.09 timer-wait4 0.02 timer-resumes 0.02 "
+          + "ticks 0.0180 ms 0.1779 hz 101.2 tick-sd-ms 3.509 "
+          + "us-per-ptrace 26.03 us-per-wait4 38.42 us-blocked-per-wait4 13.64\n"
+      + "touch                n=1000  ptrace 11.02 wait4 2.99 round-trips 2.99 "
+          + "timer-ptrace 0.60 timer-wait4 0.27 timer-resumes 0.26 "
+          + "ticks 0.3240 ms 6.5231 hz 50.2 tick-sd-ms 17.297 "
+          + "us-per-ptrace 371.26 us-per-wait4 573.45 us-blocked-per-wait4 168.56\n"
+      + "read-then-write      n=1000  ptrace 23.99 wait4 6.99 round-trips 6.99 "
+          + "timer-ptrace 0.31 timer-wait4 0.20 timer-resumes 0.17 "
+          + "ticks 0.2040 ms 2.8380 hz 72.0 tick-sd-ms 9.533 "
+          + "us-per-ptrace 72.98 us-per-wait4 146.44 us-blocked-per-wait4 65.32\n"
+      + "mmap-munmap          n=1000  ptrace 9.97 wait4 1.99 round-trips 1.99 "
+          + "timer-ptrace 0.15 timer-wait4 0.03 timer-resumes 0.03 "
+          + "ticks 0.0310 ms 0.3125 hz 99.3 tick-sd-ms 2.661 "
+          + "us-per-ptrace 27.20 us-per-wait4 14.40 us-blocked-per-wait4 5.26\n"
+      + "mmap-touch-munmap    n=1000  ptrace 25.00 wait4 6.99 round-trips 6.99 "
+          + "timer-ptrace 0.64 timer-wait4 0.24 timer-resumes 0.25 "
+          + "ticks 0.2670 ms 4.9875 hz 54.2 tick-sd-ms 30.257 "
+          + "us-per-ptrace 159.35 us-per-wait4 138.53 us-blocked-per-wait4 43.54\n"
+      + "mprotect             n=1000  ptrace 13.97 wait4 3.99 round-trips 3.99 "
+          + "timer-ptrace 0.13 timer-wait4 0.06 timer-resumes 0.06 "
+          + "ticks 0.0570 ms 0.5684 hz 99.1 tick-sd-ms 1.221 "
+          + "us-per-ptrace 32.08 us-per-wait4 35.78 us-blocked-per-wait4 24.02\n"
+      + "fork-exit-wait       n=200   ptrace 139.97 wait4 42.98 round-trips 41.98 "
+          + "timer-ptrace 5.76 timer-wait4 3.40 timer-resumes 2.46 "
+          + "ticks 2.9650 ms 38.7469 hz 76.7 tick-sd-ms 11.415 "
+          + "us-per-ptrace 120.34 us-per-wait4 442.52 us-blocked-per-wait4 301.04\n"
+      + "fork-exec-exit-wait  n=50    ptrace 857.78 wait4 237.74 round-trips 235.74 "
+          + "timer-ptrace 56.46 timer-wait4 27.12 timer-resumes 22.50 "
+          + "ticks 25.6800 ms 312.8405 hz 81.7 tick-sd-ms 8.404 "
+          + "us-per-ptrace 180.80 us-per-wait4 555.01 us-blocked-per-wait4 320.38\n"
+      + "pipe-pingpong        n=1000  ptrace 26.04 wait4 3.99 round-trips 3.99 "
+          + "timer-ptrace 0.53 timer-wait4 0.10 timer-resumes 0.07 "
+          + "ticks 0.0600 ms 0.6042 hz 89.7 tick-sd-ms 6.887 "
+          + "us-per-ptrace 33.89 us-per-wait4 126.56 us-blocked-per-wait4 92.14\n";
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("liveTable")
-  void everyRowIsWithinTenPercentOfTheLiveOracle(String workload, int n, double ptrace, double wait4, double rt) {
-    PerOperation p = model(workload, n);
-    within(workload + " ptrace calls", p.ptraceCalls(), ptrace);
-    within(workload + " wait4 calls", p.wait4Calls(), wait4);
-    within(workload + " round trips", p.roundTrips(), rt);
+  @org.junit.jupiter.api.Test
+  void everyRowIsWithinTenPercentOfTheRecordedLiveOracleLikeWithLike() {
+    assertEquals(9, UmlLiveOracleTest.compare(RECORDED_LIVE_RUN));
   }
 
   @org.junit.jupiter.api.Test

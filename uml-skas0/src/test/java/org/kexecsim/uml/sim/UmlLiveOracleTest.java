@@ -25,8 +25,8 @@ import org.kexecsim.uml.host.Ticks;
  * strace counts the UML kernel process's ptrace and wait4 calls and resumes
  * (scripts/uml-live-oracle.sh). Like with like, each within ±10%: the counts without the clock
  * tick's stops against the model without ticks, and the counts with them against the model
- * whose clock runs as the host's did in the same run: its SIGALRM rate, its wall time per
- * traced call and the part of a wait4 spent blocked in it (the host's load sets how many ticks a unit sees under strace; given that timing,
+ * whose clock runs as the host's did in the same run: its SIGALRM rate and their spread, its wall
+ * time per traced call and the part of a wait4 spent blocked in it (the host's load sets how many ticks a unit sees under strace; given that timing,
  * the model must turn the ticks into the same stops, ptrace calls and wait4s). Skipped where linux.uml, strace or gcc is missing or the kernel forbids ptrace
  * (CI installs the packages, .ci/run).
  */
@@ -105,8 +105,11 @@ class UmlLiveOracleTest {
       CostFidelityTest.within(w + " round trips vs live", own.roundTrips(), r.get("round-trips"));
       // the host's timing as measured in the run: its SIGALRM rate (HZ=100 on a quiet host, less when
       // the load delays UML's one-shot reprogramming) and the wall time per traced call
-      Ticks.Clock clock = Ticks.Clock.hz(r.get("hz"), Math.round(r.get("us-per-ptrace") * 1000),
-          Math.round(r.get("us-per-wait4") * 1000), Math.round(r.get("us-blocked-per-wait4") * 1000));
+      // (a delay uniform over [0, J) gives intervals of sd J/sqrt(6))
+      double hz = r.get("hz");
+      long jitter = Math.min(Math.round(r.get("tick-sd-ms") * Math.sqrt(6) * 1e6), Math.round(0.9e9 / hz));
+      Ticks.Clock clock = Ticks.Clock.hz(hz, Math.round(r.get("us-per-ptrace") * 1000),
+          Math.round(r.get("us-per-wait4") * 1000), Math.round(r.get("us-blocked-per-wait4") * 1000), jitter);
       PerOperation ticked = UmlSimulation.run(new UmlSimulation.Settings(CostFidelityTest.TODAY, Workload.parse(w), n,
           HostArch.X86_64, 1, clock)).perOperation();
       System.out.printf("%-20s live+ticks %7.2f %6.2f %6.2f (ticks %.4f)  model+ticks %7.2f %6.2f %6.2f (ticks %.4f)%n", w,
