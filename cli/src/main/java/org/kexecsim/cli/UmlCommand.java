@@ -128,12 +128,18 @@ final class UmlCommand implements Runnable {
       out.println(head);
       List<OperationCosts> rows = new ArrayList<>(r.operations());
       rows.add(r.totals());
+      if (!r.ticks().equals("none")) {
+        rows.add(r.tickShare()); // per tick; already counted in the rows above
+      }
       for (OperationCosts o : rows) {
         StringBuilder sb = new StringBuilder(String.format("%-15s %9d", o.operation(), o.count()));
         for (Cost c : Cost.values()) {
           sb.append(String.format(" %12.2f", o.perOperation(c)));
         }
         out.println(sb);
+      }
+      if (!r.ticks().equals("none")) {
+        out.printf("clock-ticks: the clock tick's share (ticks %s), per tick; counted in the rows above too%n", r.ticks());
       }
       out.printf("round trips per guest page fault: %.2f%n", r.roundTripsPerFault());
       out.printf("per %s: %.2f ptrace calls, %.2f wait4 calls, %.2f round trips%n", r.workload(),

@@ -82,6 +82,23 @@ class UmlCommandTest {
   }
 
   @Test
+  void theTableShowsWhatATickCostsInARowOfItsOwn() {
+    CliRun r = CliRun.of("uml", "run", "--mode", "skas0", "--protocol", "today", "--workload", "getpid", "--n", "2000",
+        "--ticks", "measured");
+    assertEquals(ExitCode.OK, r.exitCode(), r.err());
+    String row = r.out().lines().filter(l -> l.startsWith("clock-ticks ")).findFirst().orElseThrow(() ->
+        new AssertionError(r.out()));
+    // getpid's ticks all stop the child in userspace(): 5 ptrace calls and one wait4 each, and a
+    // wait4 interrupted now and then
+    String[] f = row.trim().split("\\s+");
+    assertEquals("5.00", f[3], row);
+    assertTrue(Double.parseDouble(f[4]) >= 1.0 && Double.parseDouble(f[4]) < 2.0, row);
+    assertTrue(r.out().contains("of which clock ticks (measured)"), r.out());
+    CliRun none = CliRun.of("uml", "run", "--mode", "skas0", "--protocol", "today", "--workload", "getpid", "--n", "20");
+    assertTrue(none.out().lines().noneMatch(l -> l.startsWith("clock-ticks")), none.out());
+  }
+
+  @Test
   void ticksOutsideTodaysProtocolOrUnknownAreUsageErrors() {
     CliRun r = CliRun.of("uml", "run", "--mode", "skas0", "--workload", "getpid", "--ticks", "measured");
     assertEquals(ExitCode.USAGE, r.exitCode());

@@ -20,16 +20,18 @@ import org.kexecsim.uml.mode.UmlMode;
  * project's CI host (Intel Xeon with AMX; scripts/uml-live-oracle.sh, round trips counted as
  * PTRACE_SYSEMU/CONT resumes). Like is compared with like: the live oracle's counts without the
  * clock tick's stops against the model without ticks, and its counts with them against the
- * model with its clock ({@link Ticks#MEASURED}); the research table counted everything strace
- * saw, ticks included, so it is compared with the model with its clock.
+ * model whose clock runs as the host's did in that run ({@link UmlLiveOracleTest#compare}); the
+ * research table counted everything strace saw, ticks included, so it is compared with the model
+ * with its measured clock ({@link Ticks#MEASURED}).
  *
  * <p>The one row that misses: getpid against the research table (5.7 ptrace, 1.2 wait4). The
  * mechanism costs exactly 5 and 1 (GETREGS, GETREGSET, SETREGS, SETREGSET, SYSEMU; the live
  * trace shows 4.99 and 1.00 over 2000 calls), and a tick 5 ptrace calls and 1 wait4 more; the
  * research row's excess (0.7 and 0.2) would need 0.14 to 0.2 ticks per getpid, 1.4 to 2 ms of
- * host time per getpid at HZ=100, against 0.12 ms measured under strace on this host (the
- * model's clock: 5 x 18.52 + 28.30 µs) and the row's own 27 µs untraced. The measured clock
- * gives 0.012 ticks per getpid, 5.06 and 1.02; only a clock fitted to this row would reach it.
+ * host time per getpid at HZ=100, against 0.16 ms measured under strace on this host (the
+ * model's clock: 5 x 27.16 + 25.60 µs; the live runs show 0.15 to 0.18 ms per getpid) and the
+ * row's own 27 µs untraced. The measured clock gives 0.015 ticks per getpid, 5.08 and 1.02; only
+ * a clock fitted to this row would reach it.
  */
 class CostFidelityTest {
   static final UmlMode TODAY = new UmlMode.Skas0(Skas0Options.PATCHED, Protocol.TODAY);
