@@ -66,6 +66,38 @@ class HostMachineTest {
 
   @ParameterizedTest
   @EnumSource(HostArch.class)
+  void aSigalrmSentToAStoppedTraceeStopsItAtItsNextResumeBeforeItsCode(HostArch arch) {
+    Setup s = setup(arch, false);
+    HostMachine h = s.host();
+    s.program().add(new UserStep.SyscallInsn(arch.nr(Syscall.GETPID), 0, 0, 0, 0));
+    h.alarm(s.tracer(), s.child().pid()); // os_alarm_process while the child is stopped
+    assertEquals(HostProcess.State.STOPPED, s.child().state(), "a stopped child keeps it pending");
+    h.ptrace(s.tracer(), new PtraceRequest.Sysemu(s.child().pid()));
+    WaitStatus w = h.wait(s.tracer(), s.child().pid());
+    assertEquals("SIGALRM", assertInstanceOf(WaitStatus.Stopped.class, w).signal().name());
+    assertEquals(0, s.child().syscallCount(), "stopped before its first instruction");
+    assertEquals(1, s.ledger().tickTotal(Cost.WAIT4), "that stop's wait4 is the tick's");
+    assertEquals(1, s.ledger().tickTotal(Cost.ROUND_TRIP));
+    // resumed without the signal (userspace(): "case SIGALRM: break"), it runs on to its call
+    h.ptrace(s.tracer(), new PtraceRequest.Sysemu(s.child().pid()));
+    assertInstanceOf(WaitStatus.SyscallStop.class, h.wait(s.tracer(), s.child().pid()));
+    assertEquals(1, s.ledger().tickTotal(Cost.WAIT4), "the syscall stop is not");
+  }
+
+  @ParameterizedTest
+  @EnumSource(HostArch.class)
+  void aSigalrmForAProcessGoneIsDropped(HostArch arch) {
+    Setup s = setup(arch, false);
+    HostMachine h = s.host();
+    h.ptrace(s.tracer(), new PtraceRequest.Kill(s.child().pid()));
+    h.alarm(s.tracer(), s.child().pid()); // dead, not yet reaped
+    assertInstanceOf(WaitStatus.Killed.class, h.wait(s.tracer(), s.child().pid()));
+    h.alarm(s.tracer(), s.child().pid()); // reaped: ESRCH
+    assertEquals(0, s.ledger().tickTotal(Cost.WAIT4));
+  }
+
+  @ParameterizedTest
+  @EnumSource(HostArch.class)
   void sysemuStopsAtTheSyscallAndNeverRunsIt(HostArch arch) {
     Setup s = setup(arch, false);
     HostMachine h = s.host();
