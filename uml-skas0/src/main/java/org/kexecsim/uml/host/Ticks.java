@@ -45,8 +45,8 @@ public sealed interface Ticks {
   Ticks NONE = new None();
 
   /**
-   * HZ=100 (Debian's user-mode-linux 6.1 config, uml-anchors.md §5; the live trace shows 98.6 to
-   * 100.2 SIGALRMs a second in the run below) and the host's time per call of the UML kernel,
+   * HZ=100 (Debian's user-mode-linux 6.1 config, uml-anchors.md §5; the run measured here saw
+   * 98.6 to 100.2 SIGALRMs a second) and the host's time per call of the UML kernel,
    * measured with scripts/uml-live-oracle.sh's method (strace -ttt -T of the UML kernel process;
    * a call lasts until the next traced event) on this project's CI host (Intel Xeon with AMX,
    * 2 vCPUs shared with other jobs, load average about 7; 2026-12-07 20:17 UTC), pooled over the N
