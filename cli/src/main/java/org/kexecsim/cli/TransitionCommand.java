@@ -290,17 +290,16 @@ final class TransitionCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
-    if (routineOffset < 0 || routineOffset >= 4096) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--routine-offset must be in [0, 4096), not " + routineOffset);
+    try {
+      c = c.withRoutineOffset(routineOffset);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--routine-offset: " + e.getMessage());
     }
-    c = c.withRoutineOffset((int) routineOffset);
-    if (nmiBefore != null) {
-      if (nmiBefore < 1) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--nmi-before counts instructions from 1, not " + nmiBefore);
-      }
-      c = c.withNmiBefore(nmiBefore);
+    try {
+      return nmiBefore == null ? c : c.withNmiBefore(nmiBefore);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--nmi-before: " + e.getMessage());
     }
-    return c;
   }
 
   /** Entered as the boot protocol expects; for kdump also the crashed kernel's tables intact. */

@@ -34,6 +34,17 @@ class OptionRangesTest {
   }
 
   @Test
+  void crashConditionsOutOfRangeAreRefusedUnderTheOptionsName() {
+    refused("--routine-offset: the routine's offset in its page must be in [0, 4096), not 4096 (see: kexec-sim transition --help)",
+        "transition", "--arch", "x86_64", "--design", "mainline", "--routine-offset", "4096");
+    // 2^32 would be 0 as an int: the range is checked on the value given
+    refused("--routine-offset: the routine's offset in its page must be in [0, 4096), not 4294967296 (see: kexec-sim transition --help)",
+        "transition", "--arch", "x86_64", "--design", "mainline", "--routine-offset", "0x100000000");
+    refused("--nmi-before: the NMI instruction number counts from 1, not 0 (see: kexec-sim transition --help)",
+        "transition", "--arch", "x86_64", "--design", "mainline", "--nmi-before", "0");
+  }
+
+  @Test
   void theLargestRamOfEachArchIsAccepted() {
     // the limits themselves are legal: a 64 TiB x86_64 machine costs only what it touches
     CliRun r = CliRun.of("prepare", "--arch", "x86_64", "--design", "mainline", "--ram", "64T");
