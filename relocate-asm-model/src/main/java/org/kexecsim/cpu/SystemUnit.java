@@ -137,7 +137,7 @@ final class SystemUnit {
   void movSegment(Instruction.MovSegment s) {
     if (s.toSegment()) {
       int selector = (int) st.read(s.other(), 2);
-      cpu.loadDataSegment(s.segment(), selector);
+      cpu.segmentation.loadDataSegment(s.segment(), selector);
       return;
     }
     int selector = cpu.segment(s.segment()).selector();
