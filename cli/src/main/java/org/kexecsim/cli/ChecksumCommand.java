@@ -20,7 +20,6 @@ import org.kexecsim.input.RejectedInput;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code kexec-sim checksum IMAGE...}. */
 @Command(name = "checksum", mixinStandardHelpOptions = true,
@@ -32,11 +31,7 @@ import picocli.CommandLine.Parameters;
 final class ChecksumCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(arity = "1..*", paramLabel = "IMAGE",
-      description = DumpImages.IMAGES)
-  List<Path> images;
-
-  @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
+  @CommandLine.Mixin DumpImages.ManyImages input = new DumpImages.ManyImages();
 
   @Option(names = "--algo", defaultValue = "sha256", description = "image digest: sha256 or blake3 (default: ${DEFAULT-VALUE})")
   String algo;
@@ -85,8 +80,8 @@ final class ChecksumCommand implements Callable<Integer> {
       }
     }
     DigestList expected = saved;
-    List<Path> all = DumpBatch.expand(images);
-    if (!jsonl && !DumpBatch.isBatch(images, all)) {
+    List<Path> all = DumpBatch.expand(input.images);
+    if (!jsonl && !DumpBatch.isBatch(input.images, all)) {
       // One dump: page digests go to stdout as they are made, never held in memory.
       return digest(all.getFirst(), algorithm, pageAlgorithm, expected, spec.commandLine().getOut(), json);
     }
@@ -105,7 +100,7 @@ final class ChecksumCommand implements Callable<Integer> {
 
   private int digest(Path image, DigestAlgorithm algorithm, DigestAlgorithm pageAlgorithm, DigestList saved, PrintWriter out,
       boolean asJson) throws Exception {
-    try (Dump dump = DumpImages.open(spec.commandLine(), image, format);
+    try (Dump dump = DumpImages.open(spec.commandLine(), image, input);
         Progress progress = Progress.onTerminal("checksum", total(dump))) {
       if (saved != null) {
         ChecksumVerification v = ChecksumVerification.verify(dump.physicalMemory(), saved, threads, progress);
