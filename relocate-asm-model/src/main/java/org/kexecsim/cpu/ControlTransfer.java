@@ -11,13 +11,9 @@ import org.kexecsim.mmu.ExceptionVector;
  * (SDM Vol. 2 per instruction, §6.14.3). Each returns the next RIP; checks that fault leave the
  * state as it was.
  */
-final class ControlTransfer {
-  private final CpuState st;
-  private final Cpu cpu;
-
+final class ControlTransfer extends ExecutionUnit {
   ControlTransfer(CpuState st) {
-    this.st = st;
-    this.cpu = st.cpu;
+    super(st);
   }
 
   /** JMP/CALL/Jcc to a label; returns the st.nextRip() RIP. */

@@ -9,13 +9,9 @@ import org.kexecsim.mmu.Access;
  * MOVS and STOS at every element size, with REP: one element, or a block copied or filled per
  * page pair with bulk physical accesses after translating both sides (SDM Vol. 2 MOVS, STOS, REP).
  */
-final class StringUnit {
-  private final CpuState st;
-  private final Cpu cpu;
-
+final class StringUnit extends ExecutionUnit {
   StringUnit(CpuState st) {
-    this.st = st;
-    this.cpu = st.cpu;
+    super(st);
   }
 
   private final byte[] chunk = new byte[PhysicalMemory.PAGE_SIZE];

@@ -9,13 +9,9 @@ import org.kexecsim.mmu.ControlRegister;
 import org.kexecsim.mmu.Efer;
 
 /** System instructions: MOV to/from CRn and segment registers, LGDT/LIDT, PUSHF/POPF, RDMSR/WRMSR, CPUID. */
-final class SystemUnit {
-  private final CpuState st;
-  private final Cpu cpu;
-
+final class SystemUnit extends ExecutionUnit {
   SystemUnit(CpuState st) {
-    this.st = st;
-    this.cpu = st.cpu;
+    super(st);
   }
 
   /** LGDT/LIDT from a pseudo-descriptor: 2-byte limit, then the base. */
