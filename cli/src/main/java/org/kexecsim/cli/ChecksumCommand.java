@@ -22,15 +22,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code kexec-sim checksum IMAGE...}. */
-@Command(name = "checksum", mixinStandardHelpOptions = true,
+@Command(name = "checksum",
     description = {"Digests the physical memory of an image (not its file bytes): its RAM ranges' bytes in",
         "address order, so the digest equals sha256sum (b3sum) of the raw image of that memory, and",
         "the same memory as ELF, kdump-compressed or raw gives the same digest.",
         "Save the --json output and pass it to --verify later: exit 0 matches, 1 mismatch.",
         "Several IMAGEs (or a directory, or @LIST) are digested one after another in this one process."})
-final class ChecksumCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class ChecksumCommand extends CliCommand implements Callable<Integer> {
   @CommandLine.Mixin DumpImages.ManyImages input = new DumpImages.ManyImages();
 
   @Option(names = "--algo", defaultValue = "sha256", description = "image digest: sha256 or blake3 (default: ${DEFAULT-VALUE})")
