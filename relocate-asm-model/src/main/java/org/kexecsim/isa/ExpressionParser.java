@@ -3,6 +3,7 @@ package org.kexecsim.isa;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /** Parses GNU as expressions into {@link Expr} trees (evaluated later, when symbols have values). */
 final class ExpressionParser {
@@ -27,28 +28,23 @@ final class ExpressionParser {
    */
   Expr expression() {
     c.skipSpace();
-    Expr left = logicalAnd();
-    while (true) {
-      c.skipSpace();
-      if (c.s.startsWith("||", c.pos)) {
-        c.pos += 2;
-        left = new Expr.Binary("||", left, logicalAnd());
-      } else {
-        return left;
-      }
-    }
+    return chain("||", this::logicalAnd);
   }
 
   Expr logicalAnd() {
-    Expr left = comparison();
+    return chain("&&", this::comparison);
+  }
+
+  /** {@code operand (op operand)*}, left-associative: a rank with one operator. */
+  private Expr chain(String op, Supplier<Expr> operand) {
+    Expr left = operand.get();
     while (true) {
       c.skipSpace();
-      if (c.s.startsWith("&&", c.pos)) {
-        c.pos += 2;
-        left = new Expr.Binary("&&", left, comparison());
-      } else {
+      if (!c.s.startsWith(op, c.pos)) {
         return left;
       }
+      c.pos += op.length();
+      left = new Expr.Binary(op, left, operand.get());
     }
   }
 
