@@ -3,7 +3,6 @@ package org.kexecsim.isa;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Locale;
-import java.util.function.Supplier;
 
 /** Parses GNU as expressions into {@link Expr} trees (evaluated later, when symbols have values). */
 final class ExpressionParser {
@@ -28,23 +27,28 @@ final class ExpressionParser {
    */
   Expr expression() {
     c.skipSpace();
-    return chain("||", this::logicalAnd);
+    Expr left = logicalAnd();
+    while (true) {
+      c.skipSpace();
+      if (c.s.startsWith("||", c.pos)) {
+        c.pos += 2;
+        left = new Expr.Binary("||", left, logicalAnd());
+      } else {
+        return left;
+      }
+    }
   }
 
   Expr logicalAnd() {
-    return chain("&&", this::comparison);
-  }
-
-  /** {@code operand (op operand)*}, left-associative: a rank with one operator. */
-  private Expr chain(String op, Supplier<Expr> operand) {
-    Expr left = operand.get();
+    Expr left = comparison();
     while (true) {
       c.skipSpace();
-      if (!c.s.startsWith(op, c.pos)) {
+      if (c.s.startsWith("&&", c.pos)) {
+        c.pos += 2;
+        left = new Expr.Binary("&&", left, comparison());
+      } else {
         return left;
       }
-      c.pos += op.length();
-      left = new Expr.Binary(op, left, operand.get());
     }
   }
 
