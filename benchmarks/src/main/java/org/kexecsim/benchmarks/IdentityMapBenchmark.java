@@ -1,6 +1,5 @@
 package org.kexecsim.benchmarks;
 
-import java.util.concurrent.TimeUnit;
 import org.kexecsim.memory.RamMap;
 import org.kexecsim.memory.SparseMemory;
 import org.kexecsim.mmu.PageSize;
@@ -11,17 +10,12 @@ import org.kexecsim.pagetable.IdentityMapWriter;
 import org.kexecsim.pagetable.PageTableBuilder;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Identity-map construction with the page-table builder into sparse memory: 64 GiB with 4 KiB
@@ -33,13 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <pre>./bench IdentityMapBenchmark</pre>
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx8g", "-XX:+UseParallelGC"})
-public class IdentityMapBenchmark {
+public class IdentityMapBenchmark extends RateBenchmark {
 
   @Param({"64G/4K", "4T/2M", "64T/1G"})
   public String layout;

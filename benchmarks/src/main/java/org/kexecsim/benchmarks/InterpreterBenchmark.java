@@ -1,6 +1,5 @@
 package org.kexecsim.benchmarks;
 
-import java.util.concurrent.TimeUnit;
 import org.kexecsim.cpu.Cpu;
 import org.kexecsim.cpu.SegmentCache;
 import org.kexecsim.isa.Assembler;
@@ -18,16 +17,11 @@ import org.kexecsim.pagetable.BumpFrameAllocator;
 import org.kexecsim.pagetable.PageTableBuilder;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The CPU interpreter copying 16 MiB through 4-level paging (4 KiB pages, so every page is a
@@ -38,13 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <pre>./bench InterpreterBenchmark</pre>
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
-public class InterpreterBenchmark {
+public class InterpreterBenchmark extends RateBenchmark {
   static final long SRC = 0x100_0000;
   static final long DST = 0x200_0000;
   static final long BYTES = 16L << 20;

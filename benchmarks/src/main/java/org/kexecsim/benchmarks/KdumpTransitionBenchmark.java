@@ -1,6 +1,5 @@
 package org.kexecsim.benchmarks;
 
-import java.util.concurrent.TimeUnit;
 import org.kexecsim.kimage.Arch;
 import org.kexecsim.kimage.ImageType;
 import org.kexecsim.memory.RamMap;
@@ -10,14 +9,8 @@ import org.kexecsim.relocate.TransitionResult;
 import org.kexecsim.relocate.TransitionRunner;
 import org.kexecsim.transition.TransitionDesign;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -28,13 +21,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <pre>./bench KdumpTransitionBenchmark</pre>
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.SingleShotTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2)
-@Measurement(iterations = 5)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
-public class KdumpTransitionBenchmark {
+public class KdumpTransitionBenchmark extends SingleShotBenchmark {
 
   @Param({"mainline", "page-table-a"})
   public String design;

@@ -2,7 +2,6 @@ package org.kexecsim.benchmarks;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.kexecsim.kimage.Arch;
 import org.kexecsim.kimage.ImageType;
 import org.kexecsim.memory.RamMap;
@@ -16,17 +15,12 @@ import org.kexecsim.routine.RoutineFile;
 import org.kexecsim.transition.TransitionDesign;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A normal kexec of a 1 GiB x86_64 machine (1542 segment pages) run by the kernel's own
@@ -37,13 +31,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <pre>./bench RealRoutineBenchmark</pre>
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.SingleShotTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3)
-@Measurement(iterations = 5)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
-public class RealRoutineBenchmark {
+public class RealRoutineBenchmark extends SingleShotBenchmark {
 
   @Param({"vmlinux", "ours"})
   public String routine;

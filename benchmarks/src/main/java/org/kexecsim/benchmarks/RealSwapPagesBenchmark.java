@@ -12,15 +12,8 @@ import java.util.regex.Pattern;
 import org.kexecsim.cpu.Cpu;
 import org.kexecsim.isa.Gpr;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The kernel's own swap_pages (Debian 6.1 x86_64 vmlinux, arch/x86/kernel/relocate_kernel_64.S)
@@ -30,13 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <pre>./bench RealSwapPagesBenchmark</pre>
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
-public class RealSwapPagesBenchmark {
+public class RealSwapPagesBenchmark extends RateBenchmark {
   static final long CODE = 0x10000, RETURN = 0x18000, LIST = 0x80_0000, SWAP = 0x90_0000, STACK = 0xA0_0000;
 
   Cpu cpu;

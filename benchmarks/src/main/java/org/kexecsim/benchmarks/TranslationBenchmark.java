@@ -1,7 +1,6 @@
 package org.kexecsim.benchmarks;
 
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.kexecsim.memory.RamMap;
 import org.kexecsim.memory.SparseMemory;
 import org.kexecsim.mmu.Access;
@@ -15,17 +14,10 @@ import org.kexecsim.mmu.PagingState;
 import org.kexecsim.pagetable.BumpFrameAllocator;
 import org.kexecsim.pagetable.PageTableBuilder;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Translation of random virtual addresses through a 4-level table that maps 64 GiB with 4 KiB
@@ -43,13 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <pre>./bench TranslationBenchmark</pre>
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx6g", "-Xms6g", "-XX:+UseParallelGC", "-XX:+UseTransparentHugePages", "-XX:+AlwaysPreTouch"})
-public class TranslationBenchmark {
+public class TranslationBenchmark extends RateBenchmark {
   static final long GIB = 1L << 30;
   static final long VIRTUAL_BASE = 0xFFFF_C900_0000_0000L; // vmalloc-like, so every level is used
   static final int BATCH = 1 << 16;

@@ -23,15 +23,12 @@ import picocli.CommandLine.Parameters;
 /** {@code kexec-sim asm}: AT&T source to the bytes GNU as would produce, without binutils. */
 @Command(
     name = "asm",
-    mixinStandardHelpOptions = true,
     description = {
       "Assembles AT&T-syntax source (the subset the CPU model executes) into a flat binary,",
       "byte-identical to 'as --32/--64' followed by 'objcopy -O binary -j .text'.",
       "Without -o, prints the size and the symbols."
     })
-final class AsmCommand implements Callable<Integer> {
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+final class AsmCommand extends CliCommand implements Callable<Integer> {
 
   @Parameters(index = "0", paramLabel = "FILE.S", description = "assembler source")
   Path source;

@@ -20,23 +20,16 @@ import org.kexecsim.input.RejectedInput;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code kexec-sim checksum IMAGE...}. */
-@Command(name = "checksum", mixinStandardHelpOptions = true,
+@Command(name = "checksum",
     description = {"Digests the physical memory of an image (not its file bytes): its RAM ranges' bytes in",
         "address order, so the digest equals sha256sum (b3sum) of the raw image of that memory, and",
         "the same memory as ELF, kdump-compressed or raw gives the same digest.",
         "Save the --json output and pass it to --verify later: exit 0 matches, 1 mismatch.",
         "Several IMAGEs (or a directory, or @LIST) are digested one after another in this one process."})
-final class ChecksumCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Parameters(arity = "1..*", paramLabel = "IMAGE",
-      description = DumpImages.IMAGES)
-  List<Path> images;
-
-  @CommandLine.Mixin DumpImages.FormatOption format = new DumpImages.FormatOption();
+final class ChecksumCommand extends CliCommand implements Callable<Integer> {
+  @CommandLine.Mixin DumpImages.ManyImages input = new DumpImages.ManyImages();
 
   @Option(names = "--algo", defaultValue = "sha256", description = "image digest: sha256 or blake3 (default: ${DEFAULT-VALUE})")
   String algo;
@@ -85,8 +78,8 @@ final class ChecksumCommand implements Callable<Integer> {
       }
     }
     DigestList expected = saved;
-    List<Path> all = DumpBatch.expand(images);
-    if (!jsonl && !DumpBatch.isBatch(images, all)) {
+    List<Path> all = DumpBatch.expand(input.images);
+    if (!jsonl && !DumpBatch.isBatch(input.images, all)) {
       // One dump: page digests go to stdout as they are made, never held in memory.
       return digest(all.getFirst(), algorithm, pageAlgorithm, expected, spec.commandLine().getOut(), json);
     }
@@ -105,7 +98,7 @@ final class ChecksumCommand implements Callable<Integer> {
 
   private int digest(Path image, DigestAlgorithm algorithm, DigestAlgorithm pageAlgorithm, DigestList saved, PrintWriter out,
       boolean asJson) throws Exception {
-    try (Dump dump = DumpImages.open(spec.commandLine(), image, format);
+    try (Dump dump = DumpImages.open(spec.commandLine(), image, input);
         Progress progress = Progress.onTerminal("checksum", total(dump))) {
       if (saved != null) {
         ChecksumVerification v = ChecksumVerification.verify(dump.physicalMemory(), saved, threads, progress);

@@ -25,16 +25,13 @@ import picocli.CommandLine.Option;
 /** {@code kexec-sim cpu run}: load a machine description, run it, show how it ended. */
 @Command(
     name = "run",
-    mixinStandardHelpOptions = true,
     description = {
       "Loads a JSON machine description (RAM, memory contents, registers, control registers,",
       "GDTR/IDTR, segment caches; format in MachineDescription's documentation) and runs it",
       "until HLT, a triple fault or the step limit. Prints the final state and every exception.",
       "Exit 0 when the CPU halted, 1 on a triple fault, a stop or the step limit."
     })
-final class CpuRunCommand implements Callable<Integer> {
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+final class CpuRunCommand extends CliCommand implements Callable<Integer> {
 
   @Option(names = "--machine", required = true, paramLabel = "MACHINE.json", description = "machine description")
   Path machine;

@@ -34,16 +34,13 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "demo",
-    mixinStandardHelpOptions = true,
     description = {
       "Runs the kdump transition for every arch (i386, pae, x86_64) and design (legacy,",
       "page-table-a, single-table, mainline), writes each pre/post pair as ELF cores and checks",
       "them with verify-pgd. Exit 0 when every design behaves as its history says: legacy",
       "damages the crashed kernel's pgd, the others preserve it and reach the new kernel."
     })
-final class DemoCommand implements Callable<Integer> {
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+final class DemoCommand extends CliCommand implements Callable<Integer> {
 
   @Option(names = "--ram", defaultValue = "2G", converter = Numbers.class, description = "RAM of each machine (default: ${DEFAULT-VALUE})")
   long ram;

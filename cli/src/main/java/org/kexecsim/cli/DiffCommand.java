@@ -25,12 +25,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code kexec-sim diff A B}. */
-@Command(name = "diff", mixinStandardHelpOptions = true,
+@Command(name = "diff",
     description = {"Lists the physical ranges where two images differ, tagged crash-region, page-table",
         "(of A's kernel), kernel-text, only-in-a/only-in-b. Exit 0 identical, 1 different."})
-final class DiffCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class DiffCommand extends CliCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "A", description = "first image (the old kernel's)")
   Path a;
 

@@ -15,15 +15,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code kexec-sim dmesg IMAGE...}. */
-@Command(name = "dmesg", mixinStandardHelpOptions = true,
+@Command(name = "dmesg",
     description = {"Prints the crashed kernel's log from a dump, as makedumpfile --dump-dmesg",
         "writes it: the lockless printk ring buffer (5.10+), log_buf records (3.5-5.9)",
         "or log_buf text (older), found through VMCOREINFO and read through the",
         "kernel's page tables. Several IMAGEs (or a directory, or @LIST) are read one",
         "after another in this one process."})
-final class DmesgCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class DmesgCommand extends CliCommand implements Callable<Integer> {
   @CommandLine.Mixin DumpImages.ManyImages input = new DumpImages.ManyImages();
 
   @Option(names = "--since-clear",

@@ -9,13 +9,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code kexec-sim info IMAGE}. */
-@Command(name = "info", mixinStandardHelpOptions = true,
+@Command(name = "info",
     description = {"Describes a dump: format, RAM ranges, notes, each CPU's registers (general, CS/SS,",
         "CR0-CR4 where QEMU's note holds them), VMCOREINFO (release, crash time, KASLR offset, every line),",
         "and the root tables the analyses can walk, with where each comes from."})
-final class InfoCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class InfoCommand extends CliCommand implements Callable<Integer> {
   @CommandLine.Mixin DumpImages.OneImage input = new DumpImages.OneImage();
 
   @CommandLine.Mixin JsonOutput output = new JsonOutput();

@@ -24,7 +24,6 @@ import picocli.CommandLine.Command;
  */
 @Command(
     name = "kexec-sim",
-    mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = {
       "Simulates the x86 kexec/kdump crash transition on a model of the MMU and CPU,",
@@ -39,11 +38,9 @@ import picocli.CommandLine.Command;
       "4:I/O error",
       "70:internal bug"
     })
-public final class Main implements Runnable {
+public final class Main extends CliCommand implements Runnable {
   /** 128 + SIGINT, what a shell reports for a command ended by ^C. */
   static final int SIGINT = 130;
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {

@@ -24,7 +24,6 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "prepare",
-    mixinStandardHelpOptions = true,
     description = {
       "Boots and crashes a synthetic kernel, kexec-loads an image the way the kernel checks and",
       "places it, and builds the transition page tables of one design. Reports the control page,",
@@ -34,9 +33,7 @@ import picocli.CommandLine.Option;
       "Exit 0 when the old CR3's tables survived, 1 when they were written, 3 when the kernel",
       "refuses the load (the errno and why)."
     })
-final class PrepareCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class PrepareCommand extends CliCommand implements Callable<Integer> {
   @CommandLine.Mixin DesignChoice choice = new DesignChoice();
 
   @Option(names = "--ram", defaultValue = "4G", description = "RAM size (4G, 512M, 32T) or an e820-style map "

@@ -12,12 +12,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code kexec-sim ptdump IMAGE...}. */
-@Command(name = "ptdump", mixinStandardHelpOptions = true,
+@Command(name = "ptdump",
     description = {"Prints every mapped range reachable from the root table, coalesced like the kernel's dump_pagetables.",
         "Several IMAGEs (or a directory, or @LIST) are dumped one after another in this one process."})
-final class PtdumpCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class PtdumpCommand extends CliCommand implements Callable<Integer> {
   @CommandLine.Mixin DumpImages.ManyImages input = new DumpImages.ManyImages();
 
   @Mixin PagingOptions paging;

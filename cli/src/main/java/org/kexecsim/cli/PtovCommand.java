@@ -16,13 +16,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code kexec-sim ptov IMAGE PA...}. */
-@Command(name = "ptov", mixinStandardHelpOptions = true,
+@Command(name = "ptov",
     description = {"Lists every virtual address that maps each physical address, with the entries that map it,",
         "through --cr3, or else through every root the dump names (VMCOREINFO's kernel root, each CPU's CR3).",
         "One walk of each root's tables answers all the addresses. Exit 0 when each is mapped somewhere, 1 when not."})
-final class PtovCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class PtovCommand extends CliCommand implements Callable<Integer> {
   @CommandLine.Mixin DumpImages.OneImage input = new DumpImages.OneImage();
 
   @Parameters(index = "1..*", arity = "1..*", paramLabel = "PA|SYMBOL", converter = AddressArgument.class,

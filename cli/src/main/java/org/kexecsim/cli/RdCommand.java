@@ -29,16 +29,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code kexec-sim rd IMAGE ADDRESS}. */
-@Command(name = "rd", mixinStandardHelpOptions = true,
+@Command(name = "rd",
     description = {"Reads memory of a dump by virtual address (through the root table, each page translated) or",
         "physical address (-p), as hex and ASCII, as 16/32/64-bit words, or raw bytes into a file (-o).",
         "An unmapped, non-RAM or excluded page is one line saying so, never zeros.",
         "Exit 0 when every byte was read, 1 when any page could not be."})
-final class RdCommand implements Callable<Integer> {
+final class RdCommand extends CliCommand implements Callable<Integer> {
   /** --json carries the bytes in the document: beyond this, use -o. */
   static final long MAX_JSON_BYTES = 1 << 20;
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @CommandLine.Mixin DumpImages.OneImage input = new DumpImages.OneImage();
 

@@ -17,7 +17,6 @@ import picocli.CommandLine.Option;
 /** {@code kexec-sim robustness}: every design × arch against the faults a real crash brings. */
 @Command(
     name = "robustness",
-    mixinStandardHelpOptions = true,
     description = {
       "Runs every transition design on every arch (and V1 page-table-a on PAE) as kdump on a 1 GiB",
       "machine against each case: damage to the crashed kernel (GDT, IDT, the routine's page-table",
@@ -26,9 +25,7 @@ import picocli.CommandLine.Option;
       "Exit 0 when the design the kernel ships today (mainline) survives every case it is meant to;",
       "1 otherwise."
     })
-final class RobustnessCommand implements Callable<Integer> {
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+final class RobustnessCommand extends CliCommand implements Callable<Integer> {
 
   @Option(names = "--cpu-model", defaultValue = "hardware",
       description = "hardware (the SDM) or qemu (QEMU TCG: PAE PDPTEs unchecked and re-read, CR3 flushes all) (default: ${DEFAULT-VALUE})")

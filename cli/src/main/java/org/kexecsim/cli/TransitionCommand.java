@@ -37,7 +37,6 @@ import picocli.CommandLine.Option;
 /** {@code kexec-sim transition}: one crash transition, machine_kexec to the new kernel's entry. */
 @Command(
     name = "transition",
-    mixinStandardHelpOptions = true,
     description = {
       "Boots a synthetic kernel, loads a kexec image with one design's transition tables, crashes,",
       "and runs the relocate routine (ours, or --routine: a vmlinux, .o, .S or binary) instruction by",
@@ -45,9 +44,7 @@ import picocli.CommandLine.Option;
       "Exit 0 when the new kernel was entered as its boot protocol expects (and, for kdump, the",
       "crashed kernel's page tables survived); 1 otherwise."
     })
-final class TransitionCommand implements Callable<Integer> {
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+final class TransitionCommand extends CliCommand implements Callable<Integer> {
 
   @CommandLine.Mixin DesignChoice choice = new DesignChoice();
 
@@ -290,17 +287,16 @@ final class TransitionCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
-    if (routineOffset < 0 || routineOffset >= 4096) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--routine-offset must be in [0, 4096), not " + routineOffset);
+    try {
+      c = c.withRoutineOffset(routineOffset);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--routine-offset: " + e.getMessage());
     }
-    c = c.withRoutineOffset((int) routineOffset);
-    if (nmiBefore != null) {
-      if (nmiBefore < 1) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--nmi-before counts instructions from 1, not " + nmiBefore);
-      }
-      c = c.withNmiBefore(nmiBefore);
+    try {
+      return nmiBefore == null ? c : c.withNmiBefore(nmiBefore);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--nmi-before: " + e.getMessage());
     }
-    return c;
   }
 
   /** Entered as the boot protocol expects; for kdump also the crashed kernel's tables intact. */

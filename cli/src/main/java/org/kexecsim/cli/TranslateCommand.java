@@ -32,15 +32,12 @@ import picocli.CommandLine;
 /** {@code kexec-sim translate}: what the CPU does with these tables, without writing Java. */
 @Command(
     name = "translate",
-    mixinStandardHelpOptions = true,
     description = {
       "Loads CR3 as the CPU would (a bad PAE PDPTE is #GP) and translates each VA through the",
       "page tables of a raw physical-memory image (byte N of the file is physical address N).",
       "Exit 0 when every VA translated, 1 when any faulted or the CR3 load faulted."
     })
-final class TranslateCommand implements Callable<Integer> {
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+final class TranslateCommand extends CliCommand implements Callable<Integer> {
 
   @Option(names = "--image", required = true, description = "raw physical-memory image")
   Path image;

@@ -24,13 +24,10 @@ import picocli.CommandLine.Option;
 /** {@code kexec-sim uml}: UML address spaces (tt, skas3, skas0) on the MMU model. */
 @Command(
     name = "uml",
-    mixinStandardHelpOptions = true,
     description = "UML address spaces on the shared MMU model: tt, skas3 and skas0, and the SMP skas hazards.",
     subcommands = {UmlCommand.Run.class, UmlHazardCommands.Breakout.class, UmlHazardCommands.FhRace.class,
         UmlHazardCommands.FaultinfoRace.class, UmlHazardCommands.FlushRaceCommand.class})
-final class UmlCommand implements Runnable {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class UmlCommand extends CliCommand implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
@@ -39,7 +36,6 @@ final class UmlCommand implements Runnable {
   /** {@code kexec-sim uml run}: the cost ledger of a workload, per guest operation. */
   @Command(
       name = "run",
-      mixinStandardHelpOptions = true,
       description = {
         "Boots a model UML in the given mode, runs the workload and prints what",
         "each guest operation cost on the host: syscalls, ptrace calls, signals,",
@@ -47,9 +43,7 @@ final class UmlCommand implements Runnable {
         "host address-space ops, guest page faults. The table shows the mean per",
         "operation; --json also gives the sums."
       })
-  static final class Run implements Callable<Integer> {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+  static final class Run extends CliCommand implements Callable<Integer> {
     @Option(names = "--mode", required = true, description = "tt, skas3 or skas0")
     String mode;
 

@@ -158,9 +158,7 @@ final class UmlHazardCommands {
   }
 
   /** A hazard subcommand: how many schedules to explore, and where to print. */
-  abstract static class HazardCommand implements Callable<Integer> {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+  abstract static class HazardCommand extends CliCommand implements Callable<Integer> {
     @Mixin ExploreOptions options;
   }
 
@@ -182,7 +180,6 @@ final class UmlHazardCommands {
 
   @Command(
       name = "breakout",
-      mixinStandardHelpOptions = true,
       description = {
         "Thread 1 of a guest process rewrites a queued register set of the skas0",
         "stub into execve(\"/bin/bash\") while the stub runs thread 0's batch (2006",
@@ -207,7 +204,6 @@ final class UmlHazardCommands {
 
   @Command(
       name = "fh-race",
-      mixinStandardHelpOptions = true,
       description = {
         "The filehandle layer reclaims host descriptors on EMFILE; a reclaim on",
         "another CPU between a user's check and its use leaves it a closed or",
@@ -226,7 +222,6 @@ final class UmlHazardCommands {
 
   @Command(
       name = "flush-race",
-      mixinStandardHelpOptions = true,
       description = {
         "Two threads of one mm flush through the one read-only records page at once;",
         "unserialized, one overwrites the other's register sets and an munmap is lost.",
@@ -246,7 +241,6 @@ final class UmlHazardCommands {
 
   @Command(
       name = "faultinfo-race",
-      mixinStandardHelpOptions = true,
       description = {
         "Threads of one process take SIGSEGV at once on different CPUs; their",
         "handlers share the mm's one stub data page. --lock on serializes",

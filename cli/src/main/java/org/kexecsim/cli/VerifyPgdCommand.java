@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code kexec-sim verify-pgd BEFORE [AFTER]}. */
-@Command(name = "verify-pgd", mixinStandardHelpOptions = true,
+@Command(name = "verify-pgd",
     description = {
       "Checks that the page tables reachable from BEFORE's roots are unchanged in",
       "AFTER, so every translation they define survived. Without --cr3 the roots are",
@@ -33,9 +33,7 @@ import picocli.CommandLine.Parameters;
       "Exit 0 preserved/intact, 1 not.",
       "Many dumps in one process: a directory, @LIST, or three or more IMAGEs each checked",
       "alone; with --pairs taken two by two as BEFORE AFTER."})
-final class VerifyPgdCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class VerifyPgdCommand extends CliCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "BEFORE [AFTER]",
       description = {"image of the old kernel (its root tables are walked) and the image after the transition;",
           "alone: the vmcore to check; a directory or @FILE: many dumps"})

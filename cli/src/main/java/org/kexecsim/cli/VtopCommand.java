@@ -16,13 +16,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code kexec-sim vtop IMAGE VA...}. */
-@Command(name = "vtop", mixinStandardHelpOptions = true,
+@Command(name = "vtop",
     description = {"Translates virtual addresses through the page tables of a dump (ELF, kdump-compressed, flattened, split or raw).",
         "Exit 0 when every address is mapped, 1 when any is not.",
         "IMAGE may be a directory or @LIST: the same addresses are translated in each dump, in this one process."})
-final class VtopCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class VtopCommand extends CliCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "IMAGE",
       description = DumpImages.IMAGES)
   Path image;

@@ -17,14 +17,10 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kexecsim.analyzer.ReportJson;
-import org.kexecsim.dump.CoreSpec;
-import org.kexecsim.dump.CpuSnapshot;
-import org.kexecsim.dump.ElfClass;
-import org.kexecsim.dump.ElfCoreWriter;
-import org.kexecsim.dump.PrStatus;
 import org.kexecsim.dump.RegisterFile;
 import org.kexecsim.memory.RamMap;
 import org.kexecsim.memory.SparseMemory;
+import org.kexecsim.testing.Machines;
 
 /** Many dumps in one process: directories, @lists, --jsonl streamed line by line, failures as error objects. */
 class BatchCommandsTest {
@@ -38,10 +34,7 @@ class BatchCommandsTest {
     for (int i = 0; i < n; i++) {
       SparseMemory m = new SparseMemory(ram);
       m.writeU64(0x1000, 0x5eed_0000L + i);
-      Path p = in.resolve(String.format("dump%03d.core", i));
-      ElfCoreWriter.write(m, CoreSpec.qemu(ElfClass.ELF64, PrStatus.Arch.X86_64, ram.ranges(),
-          List.of(new CpuSnapshot(1, RegisterFile.EMPTY)), Optional.empty()), p, false);
-      out.add(p);
+      out.add(Machines.writeQemuCore(m, RegisterFile.EMPTY, Optional.empty(), in.resolve(String.format("dump%03d.core", i))));
     }
     return out;
   }

@@ -40,11 +40,7 @@ class DumpCommandsTest {
   Path before;
 
   Path write(SparseMemory m, String name) throws IOException {
-    RegisterFile regs = Machines.longModeRegisters(cr3);
-    Path out = dir.resolve(name);
-    ElfCoreWriter.write(m, CoreSpec.qemu(ElfClass.ELF64, PrStatus.Arch.X86_64, m.ramMap().ranges(),
-        List.of(new CpuSnapshot(1, regs)), Optional.empty()), out, false);
-    return out;
+    return Machines.writeQemuCore(m, Machines.longModeRegisters(cr3), Optional.empty(), dir.resolve(name));
   }
 
   @BeforeEach

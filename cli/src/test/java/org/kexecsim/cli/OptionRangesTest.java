@@ -19,18 +19,28 @@ class OptionRangesTest {
     assertEquals("", r.out(), "refused before any work");
   }
 
+  /** {@code transition --arch x86_64 --design mainline OPTION VALUE} is refused with {@code line}. */
+  private static void refusedByTransition(String line, String option, String value) {
+    refused(line + " (see: kexec-sim transition --help)", "transition", "--arch", "x86_64", "--design", "mainline", option, value);
+  }
+
   @Test
   void ramThatNoMachineOfTheArchHasIsRefused() {
-    refused("--ram must be positive (see: kexec-sim transition --help)",
-        "transition", "--arch", "x86_64", "--design", "mainline", "--ram", "0");
-    refused("--ram 4097 is not a whole number of 4 KiB pages (see: kexec-sim transition --help)",
-        "transition", "--arch", "x86_64", "--design", "mainline", "--ram", "4097");
+    refusedByTransition("--ram must be positive", "--ram", "0");
+    refusedByTransition("--ram 4097 is not a whole number of 4 KiB pages", "--ram", "4097");
     // beyond the arch's limit is bad input, exit 3: RamLimitTest
-    refused("Invalid value for option '--ram': '-1' is not a number (see: kexec-sim transition --help)",
-        "transition", "--arch", "x86_64", "--design", "mainline", "--ram", "-1");
+    refusedByTransition("Invalid value for option '--ram': '-1' is not a number", "--ram", "-1");
     refused("--ram must be positive (see: kexec-sim demo --help)", "demo", "--ram", "0");
     refused("--ram must be positive (see: kexec-sim prepare --help)", "prepare", "--arch", "x86_64", "--design", "mainline", "--ram", "0");
     refused("unknown arch 'x86': expected i386, pae or x86_64 (see: kexec-sim prepare --help)", "prepare", "--arch", "x86", "--design", "mainline");
+  }
+
+  @Test
+  void crashConditionsOutOfRangeAreRefusedUnderTheOptionsName() {
+    refusedByTransition("--routine-offset: the routine's offset in its page must be in [0, 4096), not 4096", "--routine-offset", "4096");
+    // 2^32 would be 0 as an int: the range is checked on the value given
+    refusedByTransition("--routine-offset: the routine's offset in its page must be in [0, 4096), not 4294967296", "--routine-offset", "0x100000000");
+    refusedByTransition("--nmi-before: the NMI instruction number counts from 1, not 0", "--nmi-before", "0");
   }
 
   @Test

@@ -16,11 +16,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.kexecsim.dump.CoreSpec;
-import org.kexecsim.dump.CpuSnapshot;
-import org.kexecsim.dump.ElfClass;
-import org.kexecsim.dump.ElfCoreWriter;
-import org.kexecsim.dump.PrStatus;
 import org.kexecsim.dump.Register;
 import org.kexecsim.dump.RegisterFile;
 import org.kexecsim.dump.VmcoreInfo;
@@ -59,9 +54,7 @@ class SymbolsRdPtovInfoCommandsTest {
     regs = Machines.longModeRegisters(cr3).with(Register.RIP, TEXT + 0x42).with(Register.RSP, DIRECT + 0x8000).with(Register.CS, 0x10);
     VmcoreInfo info = VmcoreInfo.builder().osRelease("9.9.0-test").symbol("init_top_pgt", KERNEL_MAP + cr3).number("phys_base", 0)
         .line("CRASHTIME=1700000000").build();
-    image = dir.resolve("core");
-    ElfCoreWriter.write(memory, CoreSpec.qemu(ElfClass.ELF64, PrStatus.Arch.X86_64, memory.ramMap().ranges(),
-        List.of(new CpuSnapshot(1, regs)), Optional.of(info)), image, false);
+    image = Machines.writeQemuCore(memory, regs, Optional.of(info), dir.resolve("core"));
     map = Files.writeString(dir.resolve("System.map"), """
         0000000000000000 D __per_cpu_start
         ffffffff81000000 T _text
@@ -183,9 +176,7 @@ class SymbolsRdPtovInfoCommandsTest {
     SparseMemory after = memory.copy();
     after.writeU64((16L << 20) + 0x100, 0); // my_banner overwritten
     after.writeU64(cr3 + 8 * 511, 0); // and the kernel's top-level entry for the image
-    Path b = dir.resolve("after");
-    ElfCoreWriter.write(after, CoreSpec.qemu(ElfClass.ELF64, PrStatus.Arch.X86_64, after.ramMap().ranges(),
-        List.of(new CpuSnapshot(1, regs)), Optional.empty()), b, false);
+    Path b = Machines.writeQemuCore(after, regs, Optional.empty(), dir.resolve("after"));
     CliRun diff = CliRun.of("diff", image.toString(), b.toString(), "--symbols", map.toString());
     assertTrue(diff.out().contains("(_text)"), "the differing page at 16M is the image's first: " + diff.out());
     CliRun verify = CliRun.of("verify-pgd", image.toString(), b.toString(), "--symbols", map.toString(), "--cr3", "init_top_pgt");

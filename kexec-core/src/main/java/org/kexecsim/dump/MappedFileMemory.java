@@ -82,26 +82,20 @@ public final class MappedFileMemory implements DumpMemory {
     return true;
   }
 
-  /** Index of the extent holding {@code physical}, or -1. */
+  /**
+   * Index of the extent holding {@code physical}, or -1: the last hit, else the RAM map's search
+   * (its ranges are the extents, in the same order: both sorted, none empty or overlapping).
+   */
   private int find(long physical) {
     int h = hint;
     if (Long.compareUnsigned(physical - starts[h], memSizes[h]) < 0) {
       return h;
     }
-    int lo = 0;
-    int hi = starts.length - 1;
-    while (lo <= hi) {
-      int mid = (lo + hi) >>> 1;
-      if (Long.compareUnsigned(physical, starts[mid]) < 0) {
-        hi = mid - 1;
-      } else if (Long.compareUnsigned(physical - starts[mid], memSizes[mid]) >= 0) {
-        lo = mid + 1;
-      } else {
-        hint = mid;
-        return mid;
-      }
+    int i = ramMap.indexOf(physical);
+    if (i >= 0) {
+      hint = i;
     }
-    return -1;
+    return i;
   }
 
   /** File offset of {@code [physical, physical+length)} if it lies in one extent's file bytes, else -1. */

@@ -157,7 +157,6 @@ public enum Arch implements CliNamed {
   }
 
   public static Arch fromCliName(String name) {
-    return CliNamed.find(Arch.class, name)
-        .orElseThrow(() -> new ImpossibleLayoutException("unknown arch '" + name + "': expected i386, pae or x86_64"));
+    return CliNamed.parse(Arch.class, "arch", name, ImpossibleLayoutException::new);
   }
 }

@@ -10,7 +10,6 @@ public enum ImageType implements CliNamed {
   CRASH;
 
   public static ImageType fromCliName(String name) {
-    return CliNamed.find(ImageType.class, name)
-        .orElseThrow(() -> new ImpossibleLayoutException("unknown kexec type '" + name + "': expected normal or crash"));
+    return CliNamed.parse(ImageType.class, "kexec type", name, ImpossibleLayoutException::new);
   }
 }

@@ -18,27 +18,13 @@ public final class ControlRegisterRules {
   static final long PDPTE_RESERVED_LOW = 0x1E6L;
 
   /**
-   * Applies a write of {@code value} to {@code register}.
+   * Applies a write of {@code value} to {@code register} on a CPU of {@code model}: under {@link
+   * CpuModel#QEMU} the PAE PDPTEs are not checked when they load (QEMU re-reads and checks them on
+   * each walk instead).
    *
    * @param current the state before the write
    * @param in64BitMode whether the CPU executes in 64-bit mode (LMA=1 and CS.L=1)
    * @param cpl the current privilege level; control registers need CPL 0
-   */
-  public static ControlWrite write(
-      ControlState current,
-      ControlRegister register,
-      long value,
-      boolean in64BitMode,
-      int cpl,
-      PhysicalMemory memory,
-      CpuFeatures features) {
-    return write(current, register, value, in64BitMode, cpl, memory, features, CpuModel.HARDWARE);
-  }
-
-  /**
-   * As {@link #write(ControlState, ControlRegister, long, boolean, int, PhysicalMemory,
-   * CpuFeatures)} on a CPU of {@code model}: under {@link CpuModel#QEMU} the PAE PDPTEs are not
-   * checked when they load (QEMU re-reads and checks them on each walk instead).
    */
   public static ControlWrite write(
       ControlState current,

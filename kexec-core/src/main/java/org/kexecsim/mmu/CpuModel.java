@@ -24,8 +24,7 @@ public enum CpuModel implements CliNamed {
   QEMU;
 
   public static CpuModel fromCliName(String name) {
-    return CliNamed.find(CpuModel.class, name)
-        .orElseThrow(() -> new IllegalArgumentException("unknown CPU model '" + name + "': expected hardware or qemu"));
+    return CliNamed.parse(CpuModel.class, "CPU model", name, IllegalArgumentException::new);
   }
 
   /** Whether a CR load checks PAE PDPTEs and walks use the registers it loaded (SDM §4.4.1). */

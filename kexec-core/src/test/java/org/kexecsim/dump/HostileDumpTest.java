@@ -11,13 +11,13 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kexecsim.memory.RamMap;
 import org.kexecsim.memory.SparseMemory;
+import org.kexecsim.testing.Machines;
 
 /**
  * Each malformed file gives exactly one MalformedDumpException naming the file, the offset of
@@ -49,9 +49,7 @@ class HostileDumpTest {
   void writeValidCore() throws IOException {
     SparseMemory m = new SparseMemory(RamMap.parse("0-0x1fff,0x10000-0x10fff"));
     m.writeU64(0x10, 0x1122334455667788L);
-    core = dir.resolve("vmcore-a");
-    ElfCoreWriter.write(m, CoreSpec.qemu(ElfClass.ELF64, PrStatus.Arch.X86_64, m.ramMap().ranges(),
-        List.of(new CpuSnapshot(1, RegisterFile.EMPTY.with(Register.CR3, 0x1000))), Optional.empty()), core, false);
+    core = Machines.writeQemuCore(m, RegisterFile.EMPTY.with(Register.CR3, 0x1000), Optional.empty(), dir.resolve("vmcore-a"));
     try (Dump d = ElfCoreReader.open(core)) {
       assertEquals(0x1122334455667788L, d.memory().readU64(0x10), "the unpatched core is valid");
     }

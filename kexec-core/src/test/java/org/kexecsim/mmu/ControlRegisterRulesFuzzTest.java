@@ -30,7 +30,7 @@ class ControlRegisterRulesFuzzTest {
       try {
         w = ControlRegisterRules.write(
             state, register, value, state.longModeActive() && data.consumeBoolean(), data.consumeInt(0, 3),
-            machine.memory(), features);
+            machine.memory(), features, CpuModel.HARDWARE);
       } catch (PhysicalAccessException e) {
         // only the PDPTE load reads memory; the message must name the PDPT's address
         assertTrue(e.getMessage().contains(String.format("0x%x", e.physical())), e.getMessage());

@@ -17,7 +17,7 @@ class ControlRegisterRulesTest {
       new ControlState(PG_ON, 0x1000, Cr4.PSE, 0, Pdptes.NONE);
 
   private ControlWrite write(ControlState s, ControlRegister r, long v, boolean in64) {
-    return ControlRegisterRules.write(s, r, v, in64, 0, memory, CpuFeatures.DEFAULT);
+    return ControlRegisterRules.write(s, r, v, in64, 0, memory, CpuFeatures.DEFAULT, CpuModel.HARDWARE);
   }
 
   private ControlState accepted(ControlWrite w) {
@@ -64,7 +64,7 @@ class ControlRegisterRulesTest {
 
   @Test
   void controlRegistersNeedCpl0() {
-    refused(ControlRegisterRules.write(PROTECTED_PAGING, ControlRegister.CR3, 0x2000, false, 3, memory, CpuFeatures.DEFAULT));
+    refused(ControlRegisterRules.write(PROTECTED_PAGING, ControlRegister.CR3, 0x2000, false, 3, memory, CpuFeatures.DEFAULT, CpuModel.HARDWARE));
   }
 
   @Test

@@ -69,7 +69,7 @@ class PaePdpteRegistersTest {
     for (int i = 0; i < 4; i++) {
       f.memory.writeU64(bad + 8L * i, 0x0100_0000L | PageTableEntry.KERNPG_TABLE);
     }
-    ControlWrite w = ControlRegisterRules.write(before, ControlRegister.CR3, bad, false, 0, f.memory, f.features);
+    ControlWrite w = ControlRegisterRules.write(before, ControlRegister.CR3, bad, false, 0, f.memory, f.features, CpuModel.HARDWARE);
     assertTrue(w instanceof ControlWrite.Refused);
     assertEquals(before.cr3(), ((ControlWrite.Accepted) loadCr3(f)).state().cr3()); // unchanged fixture
   }
@@ -81,9 +81,9 @@ class PaePdpteRegistersTest {
     ControlState s = ((ControlWrite.Accepted) loadCr3(f)).state();
     f.setBits(3, PageTableEntry.RW);
     assertInstanceOf(ControlWrite.Refused.class,
-        ControlRegisterRules.write(s, ControlRegister.CR4, s.cr4() | Cr4.PGE, false, 0, f.memory, f.features));
+        ControlRegisterRules.write(s, ControlRegister.CR4, s.cr4() | Cr4.PGE, false, 0, f.memory, f.features, CpuModel.HARDWARE));
     assertInstanceOf(ControlWrite.Accepted.class,
-        ControlRegisterRules.write(s, ControlRegister.CR4, s.cr4() | Cr4.OSFXSR, false, 0, f.memory, f.features),
+        ControlRegisterRules.write(s, ControlRegister.CR4, s.cr4() | Cr4.OSFXSR, false, 0, f.memory, f.features, CpuModel.HARDWARE),
         "a CR4 bit outside the list does not reload");
   }
 
@@ -92,7 +92,7 @@ class PaePdpteRegistersTest {
     WalkFixture f = new WalkFixture(PagingMode.PAE);
     f.setBits(3, PageTableEntry.US);
     ControlState off = new ControlState(Cr0.PE, f.builder.root(), Cr4.PAE, 0, Pdptes.NONE);
-    ControlWrite w = ControlRegisterRules.write(off, ControlRegister.CR0, Cr0.PE | Cr0.PG, false, 0, f.memory, f.features);
+    ControlWrite w = ControlRegisterRules.write(off, ControlRegister.CR0, Cr0.PE | Cr0.PG, false, 0, f.memory, f.features, CpuModel.HARDWARE);
     assertInstanceOf(ControlWrite.Refused.class, w);
   }
 }

@@ -11,8 +11,14 @@ import org.kexecsim.mmu.CpuFeatures;
 import org.kexecsim.mmu.Efer;
 import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
+import org.kexecsim.dump.CoreSpec;
+import org.kexecsim.dump.CpuSnapshot;
+import org.kexecsim.dump.ElfClass;
+import org.kexecsim.dump.ElfCoreWriter;
+import org.kexecsim.dump.PrStatus;
 import org.kexecsim.dump.Register;
 import org.kexecsim.dump.RegisterFile;
+import org.kexecsim.dump.VmcoreInfo;
 import org.kexecsim.mmu.PageSize;
 import org.kexecsim.mmu.PageTableEntry;
 import org.kexecsim.pagetable.BumpFrameAllocator;
@@ -56,6 +62,18 @@ public final class Machines {
     PageTableBuilder b = PageTableBuilder.create(memory, PagingMode.LEVEL4, new BumpFrameAllocator(tablesFrom, tablesTo));
     b.map(DIRECT_MAP, 0, bytes, PageTableEntry.PAGE_KERNEL, page);
     return b;
+  }
+
+  /**
+   * Writes {@code memory} to {@code file} as QEMU's dump-guest-memory writes an x86_64 guest: an
+   * ELF64 core of every RAM range, one CPU with {@code cpu}'s registers, and {@code info} as its
+   * VMCOREINFO note when present.
+   */
+  public static java.nio.file.Path writeQemuCore(SparseMemory memory, RegisterFile cpu,
+      java.util.Optional<VmcoreInfo> info, java.nio.file.Path file) throws java.io.IOException {
+    ElfCoreWriter.write(memory, CoreSpec.qemu(ElfClass.ELF64, PrStatus.Arch.X86_64, memory.ramMap().ranges(),
+        java.util.List.of(new CpuSnapshot(1, cpu)), info), file, false);
+    return file;
   }
 
   /** An x86_64 CPU in 4-level paging on the tables at {@code cr3}: {@link #controlFor} LEVEL4, EFER.LMA set as the CPU sets it. */

@@ -8,11 +8,9 @@ import org.kexecsim.isa.ShiftOp;
  * ADD/ADC/SUB/SBB/CMP/AND/OR/XOR/TEST, INC/DEC and the shift/rotate group at every operand width,
  * with the flags each defines (SDM Vol. 2 per instruction; Vol. 1 Appendix A, EFLAGS cross-reference).
  */
-final class ArithmeticUnit {
-  private final CpuState st;
-
+final class ArithmeticUnit extends ExecutionUnit {
   ArithmeticUnit(CpuState st) {
-    this.st = st;
+    super(st);
   }
 
   /** INC/DEC: like ADD/SUB of 1, but CF is kept (SDM Vol. 2 INC, DEC). */

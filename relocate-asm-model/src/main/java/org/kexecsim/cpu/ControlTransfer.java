@@ -11,13 +11,9 @@ import org.kexecsim.mmu.ExceptionVector;
  * (SDM Vol. 2 per instruction, §6.14.3). Each returns the next RIP; checks that fault leave the
  * state as it was.
  */
-final class ControlTransfer {
-  private final CpuState st;
-  private final Cpu cpu;
-
+final class ControlTransfer extends ExecutionUnit {
   ControlTransfer(CpuState st) {
-    this.st = st;
-    this.cpu = st.cpu;
+    super(st);
   }
 
   /** JMP/CALL/Jcc to a label; returns the st.nextRip() RIP. */
@@ -78,10 +74,10 @@ final class ControlTransfer {
     if ((selector & 0xFFFC) == 0) {
       throw CpuFault.gp(0, "far jump to a null selector");
     }
-    long raw = cpu.readDescriptor(selector, 0);
-    SegmentCache c = cpu.checkFarCode(selector, raw, false);
+    long raw = cpu.segmentation.readDescriptor(selector, 0);
+    SegmentCache c = cpu.segmentation.checkFarCode(selector, raw, false);
     long rip = targetOffset(c, offset);
-    cpu.commitCode(selector, raw, cpu.cpl());
+    cpu.segmentation.commitCode(selector, raw, cpu.cpl());
     return rip;
   }
 
@@ -110,10 +106,10 @@ final class ControlTransfer {
     if ((selector & 3) > cpu.cpl()) {
       throw new MachineStop("far return to an outer privilege level is not modelled");
     }
-    long raw = cpu.readDescriptor(selector, 0);
-    SegmentCache c = cpu.checkFarCode(selector, raw, true);
+    long raw = cpu.segmentation.readDescriptor(selector, 0);
+    SegmentCache c = cpu.segmentation.checkFarCode(selector, raw, true);
     long rip = targetOffset(c, offset);
-    cpu.commitCode(selector, raw, selector & 3);
+    cpu.segmentation.commitCode(selector, raw, selector & 3);
     st.setRsp(st.stackPointer() + 2L * size);
     return rip;
   }
@@ -147,12 +143,12 @@ final class ControlTransfer {
     if (newCpl != cpu.cpl()) {
       throw new MachineStop("IRET to another privilege level is not modelled");
     }
-    long raw = cpu.readDescriptor(selector, 0);
-    SegmentCache c = cpu.checkFarCode(selector, raw, true);
+    long raw = cpu.segmentation.readDescriptor(selector, 0);
+    SegmentCache c = cpu.segmentation.checkFarCode(selector, raw, true);
     long rip = targetOffset(c, newRip);
     long ssRaw = 0;
     if (popStack && (newSs & 0xFFFC) != 0) {
-      ssRaw = cpu.readDescriptor(newSs, 0);
+      ssRaw = cpu.segmentation.readDescriptor(newSs, 0);
       SegmentCache ss = SegmentCache.fromDescriptor(newSs, ssRaw);
       if (ss.code() || !ss.readableOrWritable() || !ss.codeOrData() || (newSs & 3) != newCpl || ss.dpl() != newCpl) {
         throw CpuFault.gp(newSs & 0xFFFC, "IRET SS is not a writable data segment at the new CPL");
@@ -164,10 +160,10 @@ final class ControlTransfer {
       throw CpuFault.gp(0, "IRET loads a null SS outside IA-32e mode or at CPL 3");
     }
     // commit: nothing below can fault except the accessed-bit writes, done first
-    cpu.commitCode(selector, raw, newCpl);
+    cpu.segmentation.commitCode(selector, raw, newCpl);
     if (popStack) {
       if ((newSs & 0xFFFC) != 0) {
-        cpu.markAccessed(newSs, ssRaw);
+        cpu.segmentation.markAccessed(newSs, ssRaw);
         cpu.setSegment(Segment.SS, SegmentCache.fromDescriptor(newSs, ssRaw | (1L << 40)));
       } else {
         cpu.setSegment(Segment.SS, SegmentCache.nullSelector(newSs)); // null SS is legal in IA-32e at CPL < 3

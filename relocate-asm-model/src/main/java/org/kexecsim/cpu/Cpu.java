@@ -4,10 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.kexecsim.isa.AttSyntax;
-import org.kexecsim.isa.ByteSource;
 import org.kexecsim.isa.Decoded;
 import org.kexecsim.isa.Decoder;
-import org.kexecsim.isa.Gpr;
 import org.kexecsim.isa.Segment;
 import org.kexecsim.memory.PhysicalAccessException;
 import org.kexecsim.memory.PhysicalMemory;
@@ -21,7 +19,6 @@ import org.kexecsim.mmu.CpuFeatures;
 import org.kexecsim.mmu.CpuModel;
 import org.kexecsim.mmu.ExceptionVector;
 import org.kexecsim.mmu.PageWalker;
-import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.mmu.PagingState;
 
 /**
@@ -35,6 +32,11 @@ import org.kexecsim.mmu.PagingState;
  * <p>Mode follows the hardware rules: CR0.PE/PG, EFER.LME/LMA and CS.L decide legacy, compatibility
  * or 64-bit mode (SDM Vol. 3A §2.2, §9.8.5). Real mode is out of scope: clearing CR0.PE stops the
  * machine. CPL is CS.RPL. Not thread-safe.
+ *
+ * <p>This class holds the architectural state and runs the fetch-decode-execute loop; each concern
+ * of the machine has its own class: {@link InstructionFetch}, the {@link Executor} and its units,
+ * {@link Segmentation}, {@link LinearMemory} (paging through the {@link TlbUnit}) and {@link
+ * ExceptionDelivery}.
  */
 public final class Cpu {
   final long[] gpr = new long[16];
@@ -56,7 +58,10 @@ public final class Cpu {
   final TlbUnit tlb = new TlbUnit(this);
   private final Decoder decoder = new Decoder();
   private final Executor executor;
-  private final Fetcher fetcher = new Fetcher();
+  final Segmentation segmentation = new Segmentation(this);
+  final LinearMemory linear = new LinearMemory(this);
+  private final InstructionFetch fetcher = new InstructionFetch(this);
+  private final ExceptionDelivery delivery = new ExceptionDelivery(this);
 
   private RunState state = RunState.RUNNING;
   private String stopReason;
@@ -297,9 +302,9 @@ public final class Cpu {
       executor.execute(decoded.instruction(), bits == 64 ? next : next & 0xFFFF_FFFFL, bits);
     } catch (CpuFault f) {
       rip = startRip; // faults are restartable: RIP names the faulting instruction
-      raise(f, startRip, false);
+      delivery.raise(f, startRip, false);
     } catch (Executor.SoftwareInterrupt si) {
-      raise(si.fault, rip, true); // a trap: RIP already names the next instruction
+      delivery.raise(si.fault, rip, true); // a trap: RIP already names the next instruction
     } catch (MachineStop s) {
       rip = startRip;
       state = RunState.STOPPED;
@@ -350,6 +355,20 @@ public final class Cpu {
     state = RunState.HALTED;
   }
 
+  /** Ends the run: a shutdown or a stop the machine cannot go on from. */
+  void stop(RunState s, String reason) {
+    state = s;
+    stopReason = reason;
+  }
+
+  /** Keeps an exception taken (and shows it to the tracer of this step). */
+  void record(ExceptionEvent e) {
+    exceptions.add(e);
+    if (stepChanges != null) {
+      stepChanges.add(new StepTrace.Exception(e));
+    }
+  }
+
   /**
    * An NMI arrives before the next instruction: IF does not mask it (SDM §6.7.1); it is delivered
    * through IDT vector 2 as an external event (EXT=1 in a delivery #GP's error code) and, like a
@@ -362,155 +381,9 @@ public final class Cpu {
     if (state != RunState.RUNNING) {
       return;
     }
-    raise(new CpuFault(ExceptionVector.NMI, 0, "non-maskable interrupt (IF=0 does not mask it, SDM §6.7.1)"), rip, false);
+    delivery.raise(new CpuFault(ExceptionVector.NMI, 0, "non-maskable interrupt (IF=0 does not mask it, SDM §6.7.1)"), rip, false);
   }
 
-  /**
-   * Delivers {@code first} and whatever its delivery raises, applying SDM §6.15 (Tables 6-4, 6-5):
-   * contributory+contributory and #PF+(contributory or #PF) become #DF; a benign first exception
-   * lets the second be handled serially; anything raised while delivering #DF shuts down.
-   */
-  private void raise(CpuFault first, long returnRip, boolean software) {
-    ExceptionVector vector = first.vector;
-    int code = first.errorCode;
-    record(new ExceptionEvent(vector, code, returnRip, cr2, null, first.rule));
-    while (true) {
-      try {
-        deliver(vector, code, !software, returnRip, software);
-        return;
-      } catch (CpuFault second) {
-        record(new ExceptionEvent(second.vector, second.errorCode, returnRip, cr2, vector, second.rule));
-        if (vector == ExceptionVector.DF) {
-          state = RunState.TRIPLE_FAULT;
-          stopReason = "triple fault: " + second.vector.mnemonic() + " while delivering #DF (SDM §6.15: shutdown)";
-          return;
-        }
-        if (doubleFault(vector, second.vector)) {
-          ExceptionVector delivering = vector;
-          vector = ExceptionVector.DF;
-          code = 0; // #DF pushes error code 0 (SDM §6.15 interrupt 8)
-          record(new ExceptionEvent(vector, 0, returnRip, cr2, null,
-              second.vector.mnemonic() + " while delivering " + delivering.mnemonic() + " (SDM §6.15 Table 6-5)"));
-        } else {
-          vector = second.vector;
-          code = second.errorCode;
-        }
-        software = false;
-      } catch (PhysicalAccessException e) {
-        state = RunState.STOPPED;
-        stopReason = "physical access outside RAM during exception delivery: " + e.getMessage();
-        return;
-      }
-    }
-  }
-
-  static boolean doubleFault(ExceptionVector first, ExceptionVector second) {
-    return switch (first.kind()) {
-      case CONTRIBUTORY -> second.kind() == ExceptionVector.Kind.CONTRIBUTORY;
-      case PAGE_FAULT -> second.kind() == ExceptionVector.Kind.CONTRIBUTORY || second.kind() == ExceptionVector.Kind.PAGE_FAULT;
-      case BENIGN, DOUBLE_FAULT -> false;
-    };
-  }
-
-  private void record(ExceptionEvent e) {
-    exceptions.add(e);
-    if (stepChanges != null) {
-      stepChanges.add(new StepTrace.Exception(e));
-    }
-  }
-
-  /**
-   * Delivers vector {@code n} through the IDT (SDM §6.10–6.14): the gate must lie within the IDT
-   * limit (8n+7 legacy, 16n+15 IA-32e), else #GP(8n+2+EXT); it must be an interrupt or trap
-   * gate, present, and point to a present code segment at the current privilege level. The frame
-   * is pushed on the current stack; privilege changes (TSS stack switch) and IST are not modelled.
-   */
-  private void deliver(ExceptionVector vector, int errorCode, boolean ext, long returnRip, boolean software) {
-    int n = vector.number();
-    int idtError = n * 8 + 2 + (ext ? 1 : 0);
-    boolean ia32e = longModeActive();
-    int gateSize = ia32e ? 16 : 8;
-    if ((long) n * gateSize + gateSize - 1 > idtrLimit) {
-      throw CpuFault.gp(idtError, String.format("IDT vector %d needs %s <= IDTR.limit 0x%x (SDM §6.10, §6.14.1)",
-          n, ia32e ? "16n+15" : "8n+7", idtrLimit));
-    }
-    long gateAddress = idtrBase + (long) n * gateSize;
-    long lo = readLinear(gateAddress, 8, Access.READ);
-    long hi = ia32e ? readLinear(gateAddress + 8, 8, Access.READ) : 0;
-    int type = (int) (lo >>> 40) & 0xF;
-    int dpl = (int) (lo >>> 45) & 3;
-    if (type != 0xE && type != 0xF) {
-      throw CpuFault.gp(idtError, String.format("IDT entry %d has type 0x%x, not a %s interrupt/trap gate (task and 16-bit gates not modelled)", n, type, ia32e ? "64-bit" : "32-bit"));
-    }
-    if (software && dpl < cpl()) {
-      throw CpuFault.gp(n * 8 + 2, "software interrupt through a gate with DPL < CPL (SDM §6.12.1.1)");
-    }
-    if (((lo >>> 47) & 1) == 0) {
-      throw new CpuFault(ExceptionVector.NP, idtError, "IDT gate " + n + " not present (SDM §6.12.1)");
-    }
-    int selector = (int) (lo >>> 16) & 0xFFFF;
-    long offset = (lo & 0xFFFF) | ((lo >>> 32) & 0xFFFF_0000L) | (ia32e ? (hi & 0xFFFF_FFFFL) << 32 : 0);
-    int extBit = ext ? 1 : 0;
-    if ((selector & 0xFFFC) == 0) {
-      throw CpuFault.gp(extBit, "IDT gate " + n + " has a null code selector");
-    }
-    long raw = readDescriptor(selector, extBit);
-    SegmentCache cs = SegmentCache.fromDescriptor(selector & ~3 | cpl(), raw);
-    if (!cs.code()) {
-      throw CpuFault.gp((selector & 0xFFFC) | extBit, "IDT gate " + n + " selector is not a code segment");
-    }
-    if (cs.dpl() != cpl() && !cs.conforming()) {
-      throw CpuFault.gp((selector & 0xFFFC) | extBit, "handler at another privilege level needs a TSS stack switch (not modelled)");
-    }
-    if (!cs.present()) {
-      throw new CpuFault(ExceptionVector.NP, (selector & 0xFFFC) | extBit, "handler code segment not present");
-    }
-    if (ia32e && !(cs.longMode() && !cs.defaultBig())) {
-      throw CpuFault.gp((selector & 0xFFFC) | extBit, "IA-32e interrupt gates must point to 64-bit code (SDM §6.14.1)");
-    }
-    if (ia32e && ((offset << 16) >> 16) != offset) {
-      throw CpuFault.gp(extBit, String.format("handler address 0x%x is not canonical (SDM §6.14.1)", offset));
-    }
-    long oldCs = segments[Segment.CS.ordinal()].selector();
-    boolean pushCode = vector.pushesErrorCode() && !software;
-    long newRsp;
-    if (ia32e) {
-      // SDM §6.14.2: RSP is aligned to 16 and SS:RSP is pushed even without a privilege change
-      long rsp = gpr[Gpr.RSP] & ~0xFL;
-      long[] frame = pushCode
-          ? new long[] {segments[Segment.SS.ordinal()].selector(), gpr[Gpr.RSP], rflags, oldCs, returnRip, errorCode & 0xFFFF_FFFFL}
-          : new long[] {segments[Segment.SS.ordinal()].selector(), gpr[Gpr.RSP], rflags, oldCs, returnRip};
-      newRsp = rsp - 8L * frame.length;
-      checkCanonicalStack(newRsp);
-      for (int i = 0; i < frame.length; i++) {
-        writeLinear(rsp - 8L * (i + 1), 8, frame[i]);
-      }
-    } else {
-      long esp = gpr[Gpr.RSP] & 0xFFFF_FFFFL;
-      long[] frame = pushCode
-          ? new long[] {rflags & 0xFFFF_FFFFL, oldCs, returnRip, errorCode & 0xFFFF_FFFFL}
-          : new long[] {rflags & 0xFFFF_FFFFL, oldCs, returnRip};
-      long[] linear = new long[frame.length];
-      for (int i = 0; i < frame.length; i++) {
-        linear[i] = segmentLinear(Segment.SS, (esp - 4L * (i + 1)) & 0xFFFF_FFFFL, 4, true);
-      }
-      for (int i = 0; i < frame.length; i++) {
-        writeLinear(linear[i], 4, frame[i]);
-      }
-      newRsp = (esp - 4L * frame.length) & 0xFFFF_FFFFL;
-      if (offset > cs.limit()) {
-        throw CpuFault.gp(extBit, "handler offset beyond the code segment limit");
-      }
-    }
-    markAccessed(selector, raw);
-    gpr[Gpr.RSP] = newRsp;
-    segments[Segment.CS.ordinal()] = cs;
-    rip = offset;
-    rflags &= ~(Rflags.TF | Rflags.NT | Rflags.RF | Rflags.VM);
-    if (type == 0xE) {
-      rflags &= ~Rflags.IF; // interrupt gates clear IF, trap gates keep it (SDM §6.12.1.3)
-    }
-  }
 
   // ---- control registers --------------------------------------------------------------------
 
@@ -527,23 +400,10 @@ public final class Cpu {
     }
   }
 
-  // ---- segmentation ---------------------------------------------------------------------------
-
-  /** Reads the GDT descriptor for {@code selector}; #GP(selector) if it lies beyond GDTR.limit or in an LDT. */
-  long readDescriptor(int selector, int ext) {
-    int index = selector & 0xFFF8;
-    if ((selector & 4) != 0) {
-      throw CpuFault.gp((selector & 0xFFFC) | ext, "selector 0x" + Integer.toHexString(selector) + " refers to an LDT (not modelled)");
-    }
-    if (index + 7 > gdtrLimit) {
-      throw CpuFault.gp((selector & 0xFFFC) | ext, String.format(
-          "selector 0x%x beyond GDTR.limit 0x%x (SDM §3.5.1: (sel & ~7) + 7 <= limit)", selector, gdtrLimit));
-    }
-    return readLinear(gdtrBase + index, 8, Access.READ);
-  }
+  // ---- segmentation and linear memory: Segmentation, LinearMemory ----------------------------
 
   /**
-   * The GDT descriptor for {@code selector} as the CPU would read it now (through paging), or
+   * The GDT descriptor for {@code selector} as the CPU would read it now (through cpu.paging), or
    * empty when the selector is null, in an LDT, beyond GDTR.limit or unmapped. For machine set-up.
    */
   public java.util.OptionalLong gdtDescriptor(int selector) {
@@ -551,300 +411,23 @@ public final class Cpu {
       return java.util.OptionalLong.empty();
     }
     try {
-      return java.util.OptionalLong.of(readDescriptor(selector, 0));
+      return java.util.OptionalLong.of(segmentation.readDescriptor(selector, 0));
     } catch (CpuFault f) {
       return java.util.OptionalLong.empty();
     }
   }
 
-  /** Loading a descriptor whose accessed bit is clear sets it in the GDT: a memory write (SDM §3.4.5.1). */
-  void markAccessed(int selector, long raw) {
-    if ((raw & (1L << 40)) == 0) {
-      long at = gdtrBase + (selector & 0xFFF8) + 5;
-      writeLinear(at, 1, (raw >>> 40) | 1);
-    }
-  }
 
-  /**
-   * MOV/POP to DS, ES, FS, GS or SS (SDM Vol. 2 MOV "Operation" for protected mode). A null
-   * selector is legal for DS/ES/FS/GS; for SS only in 64-bit mode at CPL≠3 with RPL=CPL.
-   */
-  void loadDataSegment(Segment seg, int selector) {
-    selector &= 0xFFFF;
-    int cpl = cpl();
-    int rpl = selector & 3;
-    if ((selector & 0xFFFC) == 0) {
-      if (seg == Segment.SS && !(in64BitMode() && cpl != 3 && rpl == cpl)) {
-        throw CpuFault.gp(0, "null selector into SS outside 64-bit mode (or RPL != CPL) (SDM Vol. 2 MOV)");
-      }
-      segments[seg.ordinal()] = SegmentCache.nullSelector(selector);
-      return;
-    }
-    long raw = readDescriptor(selector, 0);
-    SegmentCache c = SegmentCache.fromDescriptor(selector, raw);
-    int err = selector & 0xFFFC;
-    if (!c.codeOrData()) {
-      throw CpuFault.gp(err, "selector 0x" + Integer.toHexString(selector) + " names a system descriptor");
-    }
-    if (seg == Segment.SS) {
-      if (c.code() || !c.readableOrWritable() || rpl != cpl || c.dpl() != cpl) {
-        throw CpuFault.gp(err, "SS needs a writable data segment with RPL = DPL = CPL (SDM Vol. 2 MOV)");
-      }
-      if (!c.present()) {
-        throw new CpuFault(ExceptionVector.SS, err, "stack segment not present");
-      }
-    } else {
-      if (c.code() && !c.readableOrWritable()) {
-        throw CpuFault.gp(err, "execute-only code segment into a data segment register");
-      }
-      if ((!c.code() || !c.conforming()) && (rpl > c.dpl() || cpl > c.dpl())) {
-        throw CpuFault.gp(err, "data segment DPL below max(CPL, RPL)");
-      }
-      if (!c.present()) {
-        throw new CpuFault(ExceptionVector.NP, err, "segment not present");
-      }
-    }
-    markAccessed(selector, raw);
-    segments[seg.ordinal()] = SegmentCache.fromDescriptor(selector, raw | (1L << 40));
-  }
 
-  /**
-   * The CS a far JMP, far RET or IRET loads, at the same privilege level (SDM Vol. 2 JMP, RET,
-   * IRET): a present code segment, DPL = CPL (non-conforming) or DPL <= CPL (conforming), and not
-   * L=1 with D=1 in IA-32e mode. Returns the cache; the caller commits it and marks it accessed.
-   */
-  SegmentCache checkFarCode(int selector, long raw, boolean isReturn) {
-    int err = selector & 0xFFFC;
-    SegmentCache c = SegmentCache.fromDescriptor(selector, raw);
-    int cpl = cpl();
-    if (!c.code()) {
-      throw CpuFault.gp(err, "far transfer to a selector that is not a code segment");
-    }
-    if (isReturn) {
-      if (c.rpl() < cpl) {
-        throw CpuFault.gp(err, "return to a more privileged level");
-      }
-      if (c.conforming() ? c.dpl() > c.rpl() : c.dpl() != c.rpl()) {
-        throw CpuFault.gp(err, "return CS DPL does not match its RPL");
-      }
-    } else if (c.conforming() ? c.dpl() > cpl : (c.dpl() != cpl || c.rpl() > cpl)) {
-      throw CpuFault.gp(err, "far jump to code at another privilege level");
-    }
-    if (!c.present()) {
-      throw new CpuFault(ExceptionVector.NP, err, "code segment not present");
-    }
-    if (longModeActive() && c.longMode() && c.defaultBig()) {
-      throw CpuFault.gp(err, "CS with L=1 and D=1 is reserved in IA-32e mode (SDM §3.4.5)");
-    }
-    return c;
-  }
-
-  /** Commits a far-loaded CS with CPL kept (jmp) or set to its RPL (ret/iret). */
-  void commitCode(int selector, long raw, int newCpl) {
-    markAccessed(selector, raw);
-    segments[Segment.CS.ordinal()] = SegmentCache.fromDescriptor((selector & ~3) | newCpl, raw | (1L << 40));
-  }
-
-  /**
-   * Segmentation for a data access (SDM §3.4, §5.3): in 64-bit mode only FS/GS add a base and
-   * there are no limit or null checks, but the address must be canonical (#SS for stack
-   * accesses); elsewhere the segment must be usable and the access within its limit (#GP(0),
-   * #SS(0) for SS), and the linear address wraps at 4 GiB. Expand-down segments are not modelled.
-   */
-  long segmentLinear(Segment seg, long offset, int size, boolean write) {
-    SegmentCache c = segments[seg.ordinal()];
-    if (in64BitMode()) {
-      long la = (seg == Segment.FS || seg == Segment.GS) ? c.base() + offset : offset;
-      if (seg == Segment.SS) {
-        checkCanonicalStack(la);
-      }
-      return la;
-    }
-    ExceptionVector v = seg == Segment.SS ? ExceptionVector.SS : ExceptionVector.GP;
-    if (!c.usable()) {
-      throw new CpuFault(v, 0, "access through " + seg.att() + " holding a null selector (SDM §3.4.2)");
-    }
-    long off = offset & 0xFFFF_FFFFL;
-    if (off + size - 1 > c.limit()) {
-      throw new CpuFault(v, 0, String.format("offset 0x%x beyond the %s limit 0x%x", off, seg.att(), c.limit()));
-    }
-    if (write && (c.code() || !c.readableOrWritable())) {
-      throw CpuFault.gp(0, "write through " + seg.att() + ", which is not writable data");
-    }
-    if (!write && c.code() && !c.readableOrWritable()) {
-      throw CpuFault.gp(0, "read through execute-only " + seg.att());
-    }
-    return (c.base() + off) & 0xFFFF_FFFFL;
-  }
-
-  /** SDM §3.3.7.1: a non-canonical stack reference is #SS(0), not #GP. */
-  void checkCanonicalStack(long la) {
-    if (longModeActive() && ((la << 16) >> 16) != la) {
-      throw new CpuFault(ExceptionVector.SS, 0, String.format("non-canonical stack address 0x%x", la));
-    }
-  }
-
-  // ---- paging ---------------------------------------------------------------------------------
-
-  /**
-   * Linear → physical through the TLB, else the current tables; a #PF loads CR2 with the linear
-   * address (SDM §4.7) and drops any TLB entry for it (§4.10.4.1). A hit whose rights do not allow
-   * the access walks again, as does a write through an entry not yet dirty (§4.8).
-   */
-  long translate(long linear, int access) {
-    int acc = access | (cpl() == 3 ? Access.USER : 0);
-    boolean paged = paging.mode() != PagingMode.DISABLED;
-    long la = longModeActive() ? linear : linear & 0xFFFF_FFFFL;
-    if (paged) {
-      long hit = tlb.hit(la, acc);
-      if (hit >= 0) {
-        return hit;
-      }
-    }
-    long r = walker.walk(paging, linear, acc, true);
-    if (paged) {
-      tlb.afterWalk(la, acc, r);
-    }
-    if (PageWalker.isFault(r)) {
-      ExceptionVector v = ExceptionVector.ofNumber(PageWalker.faultVector(r));
-      if (v == ExceptionVector.PF) {
-        cr2 = longModeActive() ? linear : linear & 0xFFFF_FFFFL;
-        throw new CpuFault(v, PageWalker.faultErrorCode(r), String.format(
-            "%s at linear 0x%x: %s", Access.describe(acc), cr2, walker.lastFaultCause()));
-      }
-      throw new CpuFault(v, PageWalker.faultErrorCode(r), String.format("linear 0x%x is not canonical (SDM §3.3.7.1)", linear));
-    }
-    return r;
-  }
-
-  private long nextLinear(long la, long delta) {
-    long r = la + delta;
-    return longModeActive() ? r : r & 0xFFFF_FFFFL;
-  }
-
-  /** Reads {@code size} bytes (1..8) at a linear address; an access straddling two pages translates both first. */
-  long readLinear(long la, int size, int access) {
-    if ((la & 0xFFF) + size <= PhysicalMemory.PAGE_SIZE) {
-      long pa = translate(la, access);
-      return switch (size) {
-        case 1 -> memory.readU8(pa);
-        case 2 -> memory.readU16(pa);
-        case 4 -> memory.readU32(pa);
-        case 8 -> memory.readU64(pa);
-        default -> readBytes(pa, size);
-      };
-    }
-    int first = (int) (PhysicalMemory.PAGE_SIZE - (la & 0xFFF));
-    long pa1 = translate(la, access);
-    long pa2 = translate(nextLinear(la, first), access);
-    long v = 0;
-    for (int i = 0; i < size; i++) {
-      long pa = i < first ? pa1 + i : pa2 + (i - first);
-      v |= (long) memory.readU8(pa) << (8 * i);
-    }
-    return v;
-  }
-
-  private long readBytes(long pa, int size) {
-    long v = 0;
-    for (int i = 0; i < size; i++) {
-      v |= (long) memory.readU8(pa + i) << (8 * i);
-    }
-    return v;
-  }
-
-  /** Writes the low {@code size} bytes of {@code value}; both pages of a straddling write are translated before any byte is stored. */
-  void writeLinear(long la, int size, long value) {
-    long pa1;
-    if ((la & 0xFFF) + size <= PhysicalMemory.PAGE_SIZE) {
-      pa1 = translate(la, Access.WRITE);
-      switch (size) {
-        case 1 -> memory.writeU8(pa1, (int) value);
-        case 2 -> memory.writeU16(pa1, (int) value);
-        case 4 -> memory.writeU32(pa1, value);
-        case 8 -> memory.writeU64(pa1, value);
-        default -> {
-          for (int i = 0; i < size; i++) {
-            memory.writeU8(pa1 + i, (int) (value >>> (8 * i)));
-          }
-        }
-      }
-    } else {
-      int first = (int) (PhysicalMemory.PAGE_SIZE - (la & 0xFFF));
-      pa1 = translate(la, Access.WRITE);
-      long pa2 = translate(nextLinear(la, first), Access.WRITE);
-      for (int i = 0; i < size; i++) {
-        memory.writeU8(i < first ? pa1 + i : pa2 + (i - first), (int) (value >>> (8 * i)));
-      }
-    }
-    if (stepChanges != null) {
-      stepChanges.add(new StepTrace.MemoryWrite(la, pa1, size, size == 8 ? value : value & ((1L << (8 * size)) - 1)));
-    }
-  }
-
+  /** A data read through a segment register: its segmentation checks, then the linear read. */
   long read(Segment seg, long offset, int size) {
-    return readLinear(segmentLinear(seg, offset, size, false), size, Access.READ);
+    return linear.readLinear(segmentation.segmentLinear(seg, offset, size, false), size, Access.READ);
   }
 
+  /** A data write through a segment register: its segmentation checks, then the linear write. */
   void write(Segment seg, long offset, int size, long value) {
-    writeLinear(segmentLinear(seg, offset, size, true), size, value);
+    linear.writeLinear(segmentation.segmentLinear(seg, offset, size, true), size, value);
   }
 
-  // ---- instruction fetch ----------------------------------------------------------------------
 
-  /**
-   * Fetches instruction bytes through CS and the MMU (fetch access: XD applies; SDM §4.6). The
-   * translation of the current page is reused within one instruction only, since tables can change
-   * only between instructions.
-   */
-  private final class Fetcher implements ByteSource {
-    private long page = -1;
-    private long pagePhysical;
-    private final byte[] bytes = new byte[16];
-    private int count;
-    private boolean started;
-    private long first;
-
-    void reset() {
-      page = -1;
-      count = 0;
-      started = false;
-    }
-
-    byte[] fetched() {
-      return java.util.Arrays.copyOf(bytes, count);
-    }
-
-    @Override
-    public int byteAt(long address) {
-      long la;
-      if (in64BitMode()) {
-        la = address;
-      } else {
-        SegmentCache cs = segments[Segment.CS.ordinal()];
-        long off = address & 0xFFFF_FFFFL;
-        if (off > cs.limit()) {
-          throw CpuFault.gp(0, String.format("EIP 0x%x beyond the CS limit 0x%x", off, cs.limit()));
-        }
-        la = (cs.base() + off) & 0xFFFF_FFFFL;
-      }
-      long p = la & ~0xFFFL;
-      if (p != page) {
-        pagePhysical = translate(p | (la & 0xFFF), Access.FETCH) & ~0xFFFL;
-        page = p;
-      }
-      int b = memory.readU8(pagePhysical | (la & 0xFFF));
-      // kept by offset, not by call: the decoder may look at a byte twice (FF's ModRM reg field)
-      if (!started) { // a kernel address is a negative long: no sentinel value will do
-        started = true;
-        first = address;
-      }
-      long at = address - first;
-      if (at >= 0 && at < bytes.length) {
-        bytes[(int) at] = (byte) b;
-        count = Math.max(count, (int) at + 1);
-      }
-      return b;
-    }
-  }
 }

@@ -9,13 +9,9 @@ import org.kexecsim.mmu.Access;
  * MOVS and STOS at every element size, with REP: one element, or a block copied or filled per
  * page pair with bulk physical accesses after translating both sides (SDM Vol. 2 MOVS, STOS, REP).
  */
-final class StringUnit {
-  private final CpuState st;
-  private final Cpu cpu;
-
+final class StringUnit extends ExecutionUnit {
   StringUnit(CpuState st) {
-    this.st = st;
-    this.cpu = st.cpu;
+    super(st);
   }
 
   private final byte[] chunk = new byte[PhysicalMemory.PAGE_SIZE];
@@ -60,8 +56,8 @@ final class StringUnit {
         setCounter(count - 1);
         continue;
       }
-      long srcLa = cpu.segmentLinear(Segment.DS, rsi, size, false);
-      long dstLa = cpu.segmentLinear(Segment.ES, rdi, size, true);
+      long srcLa = cpu.segmentation.segmentLinear(Segment.DS, rsi, size, false);
+      long dstLa = cpu.segmentation.segmentLinear(Segment.ES, rdi, size, true);
       long room = Math.min(PhysicalMemory.PAGE_SIZE - (srcLa & 0xFFF), PhysicalMemory.PAGE_SIZE - (dstLa & 0xFFF));
       long n = Math.min(room / size, count);
       if (n == 0 || !withinLimits(rsi, rdi, n * size)) {
@@ -70,8 +66,8 @@ final class StringUnit {
         continue;
       }
       int bytes = (int) (n * size);
-      long srcPa = cpu.translate(srcLa, Access.READ);
-      long dstPa = cpu.translate(dstLa, Access.WRITE);
+      long srcPa = cpu.linear.translate(srcLa, Access.READ);
+      long dstPa = cpu.linear.translate(dstLa, Access.WRITE);
       if (dstPa > srcPa && dstPa < srcPa + bytes) {
         for (long k = 0; k < n; k++) { // forward overlap: element order is visible
           long v = readPhysical(srcPa + k * size, size);
@@ -115,7 +111,7 @@ final class StringUnit {
         setCounter(count - 1);
         continue;
       }
-      long dstLa = cpu.segmentLinear(Segment.ES, rdi, size, true);
+      long dstLa = cpu.segmentation.segmentLinear(Segment.ES, rdi, size, true);
       long n = Math.min((PhysicalMemory.PAGE_SIZE - (dstLa & 0xFFF)) / size, count);
       if (n == 0 || !withinLimit(Segment.ES, rdi, n * size)) {
         storeElement(size, step, value);
@@ -123,7 +119,7 @@ final class StringUnit {
         continue;
       }
       int bytes = (int) (n * size);
-      long dstPa = cpu.translate(dstLa, Access.WRITE);
+      long dstPa = cpu.linear.translate(dstLa, Access.WRITE);
       cpu.memory.write(dstPa, pattern(value, size), 0, bytes);
       traceBulk(dstLa, dstPa, bytes);
       setIndex(Gpr.RDI, rdi + bytes);

@@ -9,13 +9,9 @@ import org.kexecsim.mmu.ControlRegister;
 import org.kexecsim.mmu.Efer;
 
 /** System instructions: MOV to/from CRn and segment registers, LGDT/LIDT, PUSHF/POPF, RDMSR/WRMSR, CPUID. */
-final class SystemUnit {
-  private final CpuState st;
-  private final Cpu cpu;
-
+final class SystemUnit extends ExecutionUnit {
   SystemUnit(CpuState st) {
-    this.st = st;
-    this.cpu = st.cpu;
+    super(st);
   }
 
   /** LGDT/LIDT from a pseudo-descriptor: 2-byte limit, then the base. */
@@ -137,7 +133,7 @@ final class SystemUnit {
   void movSegment(Instruction.MovSegment s) {
     if (s.toSegment()) {
       int selector = (int) st.read(s.other(), 2);
-      cpu.loadDataSegment(s.segment(), selector);
+      cpu.segmentation.loadDataSegment(s.segment(), selector);
       return;
     }
     int selector = cpu.segment(s.segment()).selector();

@@ -8,7 +8,8 @@ import org.kexecsim.mmu.CpuModel;
 /**
  * The machine a transition runs on and what the crash left behind: which CPU ({@link CpuModel}),
  * the damage to the crashed kernel, and an NMI arriving before a given instruction of
- * machine_kexec()'s tail (IF=0 does not mask it).
+ * machine_kexec()'s tail (IF=0 does not mask it). The ranges are checked here only: the CLI
+ * passes what it was given and reports the refusal under the option's name.
  *
  * @param cpuModel hardware (the SDM) or QEMU TCG's leniencies
  * @param damage what the crash damaged, applied after the load; the crash snapshot shows it
@@ -18,7 +19,7 @@ import org.kexecsim.mmu.CpuModel;
  *     maps that page onto the control page, which memcpy() filled from offset 0, then fetches the
  *     wrong bytes after its CR3 load, unless a global TLB entry for the kernel text hides it
  */
-public record CrashConditions(CpuModel cpuModel, Set<Damage> damage, OptionalLong nmiBefore, int routineOffset) {
+public record CrashConditions(CpuModel cpuModel, Set<Damage> damage, OptionalLong nmiBefore, long routineOffset) {
   public static final CrashConditions NONE = new CrashConditions(CpuModel.HARDWARE, Set.of(), OptionalLong.empty(), 0);
 
   public CrashConditions(CpuModel cpuModel, Set<Damage> damage, OptionalLong nmiBefore) {
@@ -47,7 +48,7 @@ public record CrashConditions(CpuModel cpuModel, Set<Damage> damage, OptionalLon
     return new CrashConditions(cpuModel, damage, OptionalLong.of(instruction), routineOffset);
   }
 
-  public CrashConditions withRoutineOffset(int offset) {
+  public CrashConditions withRoutineOffset(long offset) {
     return new CrashConditions(cpuModel, damage, nmiBefore, offset);
   }
 }

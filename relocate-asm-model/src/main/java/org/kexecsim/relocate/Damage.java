@@ -36,7 +36,6 @@ public enum Damage implements CliNamed {
   }
 
   public static Damage fromCliName(String name) {
-    return CliNamed.find(Damage.class, name).orElseThrow(() -> new IllegalArgumentException("unknown damage '" + name
-        + "': expected " + String.join(", ", java.util.Arrays.stream(values()).map(Damage::cliName).toList())));
+    return CliNamed.parse(Damage.class, "damage", name, IllegalArgumentException::new);
   }
 }

@@ -51,7 +51,6 @@ public enum RelocateAbi implements CliNamed {
   }
 
   public static RelocateAbi fromCliName(String name) {
-    return CliNamed.find(RelocateAbi.class, name)
-        .orElseThrow(() -> new IllegalArgumentException("unknown ABI '" + name + "': expected own or 6.1"));
+    return CliNamed.parse(RelocateAbi.class, "ABI", name, IllegalArgumentException::new);
   }
 }

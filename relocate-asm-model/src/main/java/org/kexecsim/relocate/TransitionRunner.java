@@ -111,7 +111,7 @@ public final class TransitionRunner {
     RelocateRoutine routine = req.routine().orElseGet(() -> RelocateRoutine.of(design, arch));
     CrashedKernel kernel = platform.boot(req, routine.linkVirtual());
     SparseMemory memory = kernel.memory();
-    int offset = req.conditions().routineOffset();
+    int offset = (int) req.conditions().routineOffset(); // [0, 4096): CrashConditions holds it there
     byte[] code = routine.bytesAt(kernel.relocateKernelVirtual() + offset);
     memory.write(kernel.relocateKernelPhysical() + offset, code, 0, code.length);
     // 6.1's machine_kexec is a C function the routine returns to (kexec jump): a HLT in the

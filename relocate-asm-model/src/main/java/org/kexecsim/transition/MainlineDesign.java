@@ -123,7 +123,7 @@ public final class MainlineDesign implements TransitionDesign {
     PhysicalMemory m = image.host().memory();
     long block = image.controlCodePage();
     long control = block + codeOffset(Arch.X86_64);
-    long va = c.switchVirtualOverride().orElse(c.kernel().relocateKernelVirtual());
+    long va = c.kernelTextSwitchVirtual();
 
     TablePageLedger ledger = new TablePageLedger(image);
     // level4p = the control block's first page, cleared; the lower levels are control pages

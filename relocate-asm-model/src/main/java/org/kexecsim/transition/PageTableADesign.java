@@ -75,7 +75,7 @@ public final class PageTableADesign implements TransitionDesign {
     PhysicalMemory m = image.host().memory();
     PagingMode mode = arch.pagingMode();
     long control = image.controlCodePage();
-    long va = c.switchVirtualOverride().orElse(c.kernel().relocateKernelVirtual());
+    long va = c.kernelTextSwitchVirtual();
 
     // allocate_page_table_a(): for (k = n; k > 0; k--) page_table_a[k - 1] = a cleared control page
     int n = pageTableAPages(arch);

@@ -56,7 +56,7 @@ public final class SingleTableDesign implements TransitionDesign {
     PhysicalMemory m = image.host().memory();
     PagingMode mode = arch.pagingMode();
     long control = image.controlCodePage();
-    long va = c.switchVirtualOverride().orElse(c.kernel().relocateKernelVirtual());
+    long va = c.kernelTextSwitchVirtual();
 
     TablePageLedger ledger = new TablePageLedger(image);
     IdentityMapWriter identity = new IdentityMapWriter(m, mode);

@@ -9,4 +9,9 @@ import org.kexecsim.kimage.KImage;
  * for the 2006 designs, __va(control page) for mainline), which a caller may override to place
  * it elsewhere (a hypervisor, a different memory split).
  */
-public record TransitionContext(CrashedKernel kernel, KImage image, java.util.OptionalLong switchVirtualOverride) {}
+public record TransitionContext(CrashedKernel kernel, KImage image, java.util.OptionalLong switchVirtualOverride) {
+  /** The switch VA of the designs that run relocate_kernel where it is linked, in kernel text. */
+  public long kernelTextSwitchVirtual() {
+    return switchVirtualOverride.orElse(kernel.relocateKernelVirtual());
+  }
+}

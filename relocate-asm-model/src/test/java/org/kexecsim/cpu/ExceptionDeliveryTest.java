@@ -53,11 +53,11 @@ class ExceptionDeliveryTest {
 
   @Test
   void doubleFaultClassesFollowTable65() {
-    assertEquals(true, Cpu.doubleFault(GP, GP));
-    assertEquals(true, Cpu.doubleFault(PF, PF));
-    assertEquals(true, Cpu.doubleFault(PF, GP));
-    assertEquals(false, Cpu.doubleFault(GP, PF), "contributory then #PF is handled serially");
-    assertEquals(false, Cpu.doubleFault(UD, GP), "benign first: serial");
+    assertEquals(true, ExceptionDelivery.doubleFault(GP, GP));
+    assertEquals(true, ExceptionDelivery.doubleFault(PF, PF));
+    assertEquals(true, ExceptionDelivery.doubleFault(PF, GP));
+    assertEquals(false, ExceptionDelivery.doubleFault(GP, PF), "contributory then #PF is handled serially");
+    assertEquals(false, ExceptionDelivery.doubleFault(UD, GP), "benign first: serial");
   }
 
   /** Writes a 64-bit interrupt gate for {@code vector} to {@code handler} through selector 0x08. */

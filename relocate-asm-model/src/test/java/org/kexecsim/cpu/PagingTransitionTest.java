@@ -91,27 +91,26 @@ class PagingTransitionTest {
     assertEquals("protected (paging off)", c.cpu.modeName());
   }
 
-  @Test
-  void paeCr3LoadWithKernelAttributesInAPdpteIsGp() {
-    // the 2006 i386-PAE bug: 0x63 (RW, A, D) in a PDPTE is reserved, so the MOV to CR3 faults
-    TestMachine m = TestMachine.pae();
-    m.memory.writeU64(0xD000, TestMachine.PAE_PD | 0x63);
-    RunResult r = m.run("""
+  /** Runs a MOV to CR3 of a PDPT at 0xD000 whose first PDPTE is {@code pdpte}. */
+  private static RunResult loadPdpt(TestMachine m, long pdpte) {
+    m.memory.writeU64(0xD000, pdpte);
+    return m.run("""
         mov $0xd000,%eax
         mov %eax,%cr3
         hlt
         """);
+  }
+
+  @Test
+  void paeCr3LoadWithKernelAttributesInAPdpteIsGp() {
+    // the 2006 i386-PAE bug: 0x63 (RW, A, D) in a PDPTE is reserved, so the MOV to CR3 faults
+    TestMachine m = TestMachine.pae();
+    RunResult r = loadPdpt(m, TestMachine.PAE_PD | 0x63);
     assertEquals(GP, r.exceptions().get(0).vector());
     assertEquals(TestMachine.PAE_PDPT, m.cpu.control().cr3(), "CR3 unchanged");
     assertEquals(RunState.TRIPLE_FAULT, r.state());
 
-    TestMachine ok = TestMachine.pae();
-    ok.memory.writeU64(0xD000, TestMachine.PAE_PD | 0x01);
-    assertHalted(ok.run("""
-        mov $0xd000,%eax
-        mov %eax,%cr3
-        hlt
-        """));
+    assertHalted(loadPdpt(TestMachine.pae(), TestMachine.PAE_PD | 0x01));
   }
 
   @Test
@@ -119,12 +118,7 @@ class PagingTransitionTest {
     // QEMU TCG sets A (bit 5) in PAE PDPTEs and the analyzer reads such dumps; the CPU model must
     // not: bit 5 is reserved in a PDPTE, so the MOV to CR3 faults (SDM §4.4.1, Table 4-8).
     TestMachine m = TestMachine.pae();
-    m.memory.writeU64(0xD000, TestMachine.PAE_PD | 0x21);
-    RunResult r = m.run("""
-        mov $0xd000,%eax
-        mov %eax,%cr3
-        hlt
-        """);
+    RunResult r = loadPdpt(m, TestMachine.PAE_PD | 0x21);
     assertEquals(GP, r.exceptions().get(0).vector());
     assertEquals(TestMachine.PAE_PDPT, m.cpu.control().cr3(), "CR3 unchanged");
   }

@@ -49,27 +49,28 @@ final class LocklessRing {
     setup();
   }
 
+  /** A ring's log2 size (a u32 field at {@code ring}), refused above what the kernel allows ({@code why}). */
+  private long ringBits(long ring, String field, String what, int max, String why) {
+    long bits = mem.readU32(mem.addressAdd(ring, layout.offset(field)), what);
+    if (bits > max) {
+      throw layout.corrupt(what + " is " + bits + "; the kernel allows at most " + max + " (" + why + ")");
+    }
+    return bits;
+  }
+
   private void setup() {
     long prb = mem.readWord(layout.symbol("prb"), "the pointer prb");
     long descRing = mem.addressAdd(prb, layout.offset("printk_ringbuffer.desc_ring"));
-    long countBits = mem.readU32(mem.addressAdd(descRing, layout.offset("prb_desc_ring.count_bits")), "prb->desc_ring.count_bits");
-    if (countBits > MAX_COUNT_BITS) {
-      throw layout.corrupt("prb->desc_ring.count_bits is " + countBits + "; the kernel allows at most " + MAX_COUNT_BITS
-          + " (LOG_BUF_LEN_MAX >> PRB_AVGBITS)");
-    }
-    count = 1L << countBits;
+    count = 1L << ringBits(descRing, "prb_desc_ring.count_bits", "prb->desc_ring.count_bits", MAX_COUNT_BITS,
+        "LOG_BUF_LEN_MAX >> PRB_AVGBITS");
     descs = mem.readWord(mem.addressAdd(descRing, layout.offset("prb_desc_ring.descs")), "prb->desc_ring.descs");
     infos = mem.readWord(mem.addressAdd(descRing, layout.offset("prb_desc_ring.infos")), "prb->desc_ring.infos");
     long counter = layout.offset("atomic_long_t.counter");
     headId = mem.readWord(mem.addressAdd(descRing, layout.offset("prb_desc_ring.head_id") + counter), "prb->desc_ring.head_id");
     tailId = mem.readWord(mem.addressAdd(descRing, layout.offset("prb_desc_ring.tail_id") + counter), "prb->desc_ring.tail_id");
     long textRing = mem.addressAdd(prb, layout.offset("printk_ringbuffer.text_data_ring"));
-    long sizeBits = mem.readU32(mem.addressAdd(textRing, layout.offset("prb_data_ring.size_bits")), "prb->text_data_ring.size_bits");
-    if (sizeBits > MAX_SIZE_BITS) {
-      throw layout.corrupt("prb->text_data_ring.size_bits is " + sizeBits + "; the kernel allows at most " + MAX_SIZE_BITS
-          + " (LOG_BUF_LEN_MAX)");
-    }
-    dataSize = 1L << sizeBits;
+    dataSize = 1L << ringBits(textRing, "prb_data_ring.size_bits", "prb->text_data_ring.size_bits", MAX_SIZE_BITS,
+        "LOG_BUF_LEN_MAX");
     data = mem.readWord(mem.addressAdd(textRing, layout.offset("prb_data_ring.data")), "prb->text_data_ring.data");
     long span = (headId - tailId) & idMask;
     if (span >= count) {

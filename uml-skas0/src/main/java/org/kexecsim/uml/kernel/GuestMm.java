@@ -110,11 +110,17 @@ public final class GuestMm {
     setPte(arch.stubData(), stubDataFrame | GuestPte.P | GuestPte.US | GuestPte.RW | GuestPte.A | GuestPte.D);
   }
 
-  private void setPte(long va, long value) {
+  /** The PTE slot of {@code va}, its PTE page allocated on demand and counted in nr_ptes (__pte_alloc). */
+  private long pteSlot(long va) {
     long slot = tables.ensurePte(va);
     if (tables.lastAllocatedPtePage()) {
       nrPtes++;
     }
+    return slot;
+  }
+
+  private void setPte(long va, long value) {
+    long slot = pteSlot(va);
     tables.write(slot, value);
   }
 
@@ -233,10 +239,7 @@ public final class GuestMm {
    */
   void fault(long va, boolean write, GuestVma vma) {
     long page = va & ~0xFFFL;
-    long slot = tables.ensurePte(page);
-    if (tables.lastAllocatedPtePage()) {
-      nrPtes++;
-    }
+    long slot = pteSlot(page);
     long e = tables.read(slot);
     if ((e & GuestPte.P) == 0) {
       long frame = frames.allocateZeroed();
@@ -260,10 +263,7 @@ public final class GuestMm {
    */
   boolean faultModern(long va, boolean write, GuestVma vma) {
     long page = va & ~0xFFFL;
-    long slot = tables.ensurePte(page);
-    if (tables.lastAllocatedPtePage()) {
-      nrPtes++;
-    }
+    long slot = pteSlot(page);
     liveSpans.add(page & -arch.pteSpan());
     long e = tables.read(slot);
     boolean vmaWritable = (vma.prot() & Prot.WRITE) != 0;

@@ -56,13 +56,8 @@ public enum Workload implements CliNamed {
   }
 
   public static Workload parse(String name) {
-    return CliNamed.find(Workload.class, name.toLowerCase(Locale.ROOT)).orElseThrow(() -> new UmlInputException(
-        "unknown workload '" + name + "': expected one of " + names()));
-  }
-
-  /** Every workload's name, comma-separated. */
-  public static String names() {
-    return String.join(", ", java.util.Arrays.stream(values()).map(Workload::cliName).toList());
+    return CliNamed.find(Workload.class, name.toLowerCase(Locale.ROOT))
+        .orElseThrow(() -> new UmlInputException(CliNamed.unknown(Workload.class, "workload", name)));
   }
 
   void checkN(long n) {

@@ -13,7 +13,6 @@ public enum BatchPlacement implements CliNamed {
   CODE_PAGE;
 
   public static BatchPlacement parse(String s) {
-    return CliNamed.find(BatchPlacement.class, s)
-        .orElseThrow(() -> new IllegalArgumentException("unknown batch placement '" + s + "': expected data-page or code-page"));
+    return CliNamed.parse(BatchPlacement.class, "batch placement", s, IllegalArgumentException::new);
   }
 }

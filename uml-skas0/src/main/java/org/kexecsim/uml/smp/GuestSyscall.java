@@ -5,10 +5,9 @@ import org.kexecsim.uml.host.HostMachine;
 import org.kexecsim.uml.host.HostProcess;
 
 /** A guest thread's one system call instruction; under PTRACE_SYSEMU it stops for UML. */
-final class GuestSyscall implements GuestCode {
+final class GuestSyscall extends OneInstruction {
   private final Syscall call;
   private final long[] args;
-  private boolean done;
 
   GuestSyscall(Syscall call, long... args) {
     this.call = call;
@@ -25,17 +24,8 @@ final class GuestSyscall implements GuestCode {
   }
 
   @Override
-  public boolean finished() {
-    return done;
-  }
-
-  @Override
-  public boolean step(HostMachine host, HostProcess p) {
-    if (done) {
-      return false;
-    }
-    done = true;
+  void run(HostMachine host, HostProcess p) {
+    completed();
     host.syscallInstruction(p, host.arch().nr(call), args);
-    return true;
   }
 }

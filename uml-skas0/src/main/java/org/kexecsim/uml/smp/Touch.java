@@ -4,10 +4,9 @@ import org.kexecsim.uml.host.HostMachine;
 import org.kexecsim.uml.host.HostProcess;
 
 /** A guest thread's single load or store of one byte, as a faulting instruction: it retries. */
-final class Touch implements GuestCode {
+final class Touch extends OneInstruction {
   private final long address;
   private final boolean write;
-  private boolean done;
 
   Touch(long address, boolean write) {
     this.address = address;
@@ -20,22 +19,13 @@ final class Touch implements GuestCode {
   }
 
   @Override
-  public boolean finished() {
-    return done;
-  }
-
-  @Override
-  public boolean step(HostMachine host, HostProcess p) {
-    if (done) {
-      return false;
-    }
+  void run(HostMachine host, HostProcess p) {
     long pa = host.userTranslate(p, address, write);
     if (pa >= 0) {
-      done = true;
+      completed();
       if (write) {
         host.memory().writeU8(pa, 0x5a);
       }
     }
-    return true;
   }
 }

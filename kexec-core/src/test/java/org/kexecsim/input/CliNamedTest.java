@@ -1,0 +1,28 @@
+package org.kexecsim.input;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+import org.kexecsim.kimage.Arch;
+import org.kexecsim.kimage.ImageType;
+import org.kexecsim.kimage.ImpossibleLayoutException;
+import org.kexecsim.mmu.CpuModel;
+
+class CliNamedTest {
+  @Test
+  void parseFindsAConstantByItsSpelling() {
+    assertEquals(Arch.X86_64, CliNamed.parse(Arch.class, "arch", "x86_64", IllegalStateException::new));
+    assertEquals(ImageType.CRASH, CliNamed.parse(ImageType.class, "kexec type", "crash", IllegalStateException::new));
+  }
+
+  @Test
+  void theRefusalListsEverySpellingInTheTypesOrderWithTheTypesException() {
+    var e = assertThrows(ImpossibleLayoutException.class, () -> Arch.fromCliName("x86"));
+    assertEquals("unknown arch 'x86': expected i386, pae or x86_64", e.getMessage());
+    var m = assertThrows(IllegalArgumentException.class, () -> CpuModel.fromCliName("bochs"));
+    assertEquals("unknown CPU model 'bochs': expected hardware or qemu", m.getMessage());
+    // the Java name is not a spelling
+    assertThrows(ImpossibleLayoutException.class, () -> ImageType.fromCliName("CRASH"));
+  }
+}
