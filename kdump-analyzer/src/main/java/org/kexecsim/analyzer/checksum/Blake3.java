@@ -131,6 +131,9 @@ public final class Blake3 {
     if (Integer.bitCount(chunks) != 1) {
       throw new IllegalArgumentException("a subtree holds a power of two of chunks, not " + chunks);
     }
+    if (Blake3Lanes.AVAILABLE && chunks >= 2 * Blake3Lanes.lanes()) {
+      return Blake3Lanes.subtree(src, offset, chunks, counter);
+    }
     int batch = Math.min(chunks, 64);
     int[] cvs = new int[8 * batch];
     // a flat stack of chaining values, 8 words each; parents are compressed in place
@@ -174,6 +177,8 @@ public final class Blake3 {
    * the current chunk, which stays open until {@link #finish} since it may be the root.
    */
   public static final class Hasher {
+    /** The largest subtree {@link #update} hashes in one piece: 4 MiB, {@link MemoryStream#PIECE}. */
+    private static final long MAX_SUBTREE = 4096;
     private final int[][] stack = new int[64][];
     private final long[] stackChunks = new long[64];
     private int depth;
@@ -185,7 +190,6 @@ public final class Blake3 {
     private final int[] words = new int[256];
     private final int[] cv = new int[8];
     private final int[] scratch = new int[16];
-    private int[] bulkCvs = new int[8 * 64];
 
     public void update(byte[] src, int off, int len) {
       update(MemorySegment.ofArray(src), off, len);
@@ -200,23 +204,21 @@ public final class Blake3 {
           closeChunk();
         }
         if (chunkLen == 0 && end - pos > CHUNK) {
-          // whole chunks straight from the source; the last byte always stays for the open chunk
-          int n = (int) Math.min((end - pos - 1) / CHUNK, 64);
-          bulk(src, pos, n);
-          pos += (long) n * CHUNK;
+          // whole chunks straight from the source, as the largest complete subtree that starts
+          // here (its size divides the chunks before it) and fits; the last byte always stays
+          // for the open chunk, which may be the root
+          long n = Long.highestOneBit(Math.min((end - pos - 1) / CHUNK, MAX_SUBTREE));
+          if (chunksDone != 0) {
+            n = Math.min(n, Long.lowestOneBit(chunksDone));
+          }
+          push(subtree(src, pos, (int) n, chunksDone), n);
+          pos += n * CHUNK;
           continue;
         }
         int take = (int) Math.min(CHUNK - chunkLen, end - pos);
         MemorySegment.copy(src, ValueLayout.JAVA_BYTE, pos, chunk, chunkLen, take);
         chunkLen += take;
         pos += take;
-      }
-    }
-
-    private void bulk(MemorySegment src, long pos, int n) {
-      chunkCvs(src, pos, n, chunksDone, bulkCvs);
-      for (int i = 0; i < n; i++) {
-        push(Arrays.copyOfRange(bulkCvs, 8 * i, 8 * i + 8), 1);
       }
     }
 
