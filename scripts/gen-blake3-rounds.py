@@ -11,15 +11,15 @@ for r in range(7):
 G=[(0,4,8,12),(1,5,9,13),(2,6,10,14),(3,7,11,15),(0,5,10,15),(1,6,11,12),(2,7,8,13),(3,4,9,14)]
 def method(name, rounds, last, doc):
     out=[f"  /** {doc} */"]
-    sig = "MemorySegment st, MemorySegment mt, long mtOff, MemorySegment out, long outOff" if last else "MemorySegment st, MemorySegment mt, long mtOff"
+    sig = "int[] st, int[] mt, int mtOff, int[] out, int outOff" if last else "int[] st, int[] mt, int mtOff"
     out.append(f"  private static void {name}({sig}) {{")
     out.append("    VectorOperators.Binary xor = VectorOperators.XOR;")
     out.append("    VectorOperators.Binary ror = VectorOperators.ROR;")
     for i in range(16):
-        out.append(f"    IntVector s{i} = IntVector.fromMemorySegment(S, st, {i} * V, LE);")
+        out.append(f"    IntVector s{i} = IntVector.fromArray(S, st, {i} * L);")
     used=sorted(set(x for r in rounds for x in sched[r]))
     for i in used:
-        out.append(f"    IntVector m{i} = IntVector.fromMemorySegment(S, mt, mtOff + {i} * V, LE);")
+        out.append(f"    IntVector m{i} = IntVector.fromArray(S, mt, mtOff + {i} * L);")
     for r in rounds:
         out.append(f"    // round {r + 1}: columns, then diagonals")
         w=sched[r]
@@ -29,10 +29,10 @@ def method(name, rounds, last, doc):
             out.append(f"    s{a} = s{a}.add(s{b}).add(m{y}); s{d} = s{d}.lanewise(xor, s{a}).lanewise(ror, 8); s{c} = s{c}.add(s{d}); s{b} = s{b}.lanewise(xor, s{c}).lanewise(ror, 7);")
     if last:
         for q in range(8):
-            out.append(f"    s{q}.lanewise(xor, s{q+8}).intoMemorySegment(out, outOff + {q} * V, LE);")
+            out.append(f"    s{q}.lanewise(xor, s{q+8}).intoArray(out, outOff + {q} * L);")
     else:
         for i in range(16):
-            out.append(f"    s{i}.intoMemorySegment(st, {i} * V, LE);")
+            out.append(f"    s{i}.intoArray(st, {i} * L);")
     out.append("  }")
     return "\n".join(out)
 parts=[]
@@ -44,9 +44,9 @@ parts.append(method("round7", range(6,7), True, "Round 7 and the chaining value 
 def tmethod(name, stages, first, doc):
     t=["  /** " + doc + " */"]
     if first:
-        t.append(f"  private static void {name}(MemorySegment src, long at, long stride, MemorySegment mt) {{")
+        t.append(f"  private static void {name}(MemorySegment src, long at, long stride, int[] mt) {{")
     else:
-        t.append(f"  private static void {name}(MemorySegment mt) {{")
+        t.append(f"  private static void {name}(int[] mt) {{")
     for j in stages:
         t.append(f"    IntVector lo{j} = IntVector.fromArray(S, TRANSPOSE_LO, {j} * L);")
         t.append(f"    IntVector hi{j} = IntVector.fromArray(S, TRANSPOSE_HI, {j} * L);")
@@ -55,7 +55,7 @@ def tmethod(name, stages, first, doc):
         if first:
             t.append(f"    IntVector r{i}_{j0} = IntVector.fromMemorySegment(S, src, at + {i} * stride, LE);")
         else:
-            t.append(f"    IntVector r{i}_{j0} = IntVector.fromMemorySegment(S, mt, {i} * V, LE);")
+            t.append(f"    IntVector r{i}_{j0} = IntVector.fromArray(S, mt, {i} * L);")
     for j in stages:
         bit=1<<j
         for i in range(16):
@@ -64,7 +64,7 @@ def tmethod(name, stages, first, doc):
             t.append(f"    IntVector r{i}_{j+1} = lo{j}.selectFrom(r{i}_{j}, r{k}_{j});")
             t.append(f"    IntVector r{k}_{j+1} = hi{j}.selectFrom(r{i}_{j}, r{k}_{j});")
     for i in range(16):
-        t.append(f"    r{i}_{stages[-1]+1}.intoMemorySegment(mt, {i} * V, LE);")
+        t.append(f"    r{i}_{stages[-1]+1}.intoArray(mt, {i} * L);")
     t.append("  }")
     return "\n".join(t)
 parts.append(tmethod("transpose16a", [0,1], True, "Stages 0 and 1 of {@link #transposeBlock} for 16 lanes, from the source."))
