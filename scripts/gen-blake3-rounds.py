@@ -9,22 +9,24 @@ sched=[]; order=list(range(16))
 for r in range(7):
     sched.append(order[:]); order=[order[PERM[i]] for i in range(16)]
 G=[(0,4,8,12),(1,5,9,13),(2,6,10,14),(3,7,11,15),(0,5,10,15),(1,6,11,12),(2,7,8,13),(3,4,9,14)]
-def method(name, rounds, last, doc):
+def method(name, nrounds, last, doc):
+    # rounds whose message words come in the order of a schedule array each (w0, w1, ...): the
+    # same code serves every round, so C2 compiles two methods, not seven rounds' worth
+    ws=[f"w{k}" for k in range(nrounds)]
     out=[f"  /** {doc} */"]
-    sig = "int[] st, int[] mt, int mtOff, int[] out, int outOff" if last else "int[] st, int[] mt, int mtOff"
+    params=", ".join(f"int[] {w}" for w in ws)
+    sig = f"int[] st, int[] mt, int mtOff, {params}, int[] out, int outOff" if last else f"int[] st, int[] mt, int mtOff, {params}"
     out.append(f"  private static void {name}({sig}) {{")
     out.append("    VectorOperators.Binary xor = VectorOperators.XOR;")
     out.append("    VectorOperators.Binary ror = VectorOperators.ROR;")
     for i in range(16):
         out.append(f"    IntVector s{i} = IntVector.fromArray(S, st, {i} * L);")
-    used=sorted(set(x for r in rounds for x in sched[r]))
-    for i in used:
-        out.append(f"    IntVector m{i} = IntVector.fromArray(S, mt, mtOff + {i} * L);")
-    for r in rounds:
-        out.append(f"    // round {r + 1}: columns, then diagonals")
-        w=sched[r]
+    for k,w in enumerate(ws):
+        out.append(f"    // round {k + 1} of {nrounds}: columns, then diagonals; message word j is mt[{w}[j]]")
+        for j in range(16):
+            out.append(f"    {'IntVector ' if k == 0 else ''}m{j} = IntVector.fromArray(S, mt, mtOff + {w}[{j}]);")
         for g,(a,b,c,d) in enumerate(G):
-            x=w[2*g]; y=w[2*g+1]
+            x=2*g; y=2*g+1
             out.append(f"    s{a} = s{a}.add(s{b}).add(m{x}); s{d} = s{d}.lanewise(xor, s{a}).lanewise(ror, 16); s{c} = s{c}.add(s{d}); s{b} = s{b}.lanewise(xor, s{c}).lanewise(ror, 12);")
             out.append(f"    s{a} = s{a}.add(s{b}).add(m{y}); s{d} = s{d}.lanewise(xor, s{a}).lanewise(ror, 8); s{c} = s{c}.add(s{d}); s{b} = s{b}.lanewise(xor, s{c}).lanewise(ror, 7);")
     if last:
@@ -36,10 +38,8 @@ def method(name, rounds, last, doc):
     out.append("  }")
     return "\n".join(out)
 parts=[]
-parts.append(method("rounds1To2", range(0,2), False, "Rounds 1 and 2, the state back into {@code st}."))
-parts.append(method("rounds3To4", range(2,4), False, "Rounds 3 and 4, the state back into {@code st}."))
-parts.append(method("rounds5To6", range(4,6), False, "Rounds 5 and 6, the state back into {@code st}."))
-parts.append(method("round7", range(6,7), True, "Round 7 and the chaining value (first half of the output, paper \u00a72.2) into {@code out}, word-major."))
+parts.append(method("round", 1, False, "One round, the state back into {@code st}; {@code w0}: the round's message word offsets in {@code mt}."))
+parts.append(method("lastRound", 1, True, "The last round and the chaining value (first half of the output, paper \u00a72.2) into {@code out}, word-major."))
 # 16x16 transpose in registers, in two methods of two stages (one method of four is past C2's inlining budget)
 def tmethod(name, stages, first, doc):
     t=["  /** " + doc + " */"]
