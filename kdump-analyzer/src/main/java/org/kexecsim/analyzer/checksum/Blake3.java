@@ -105,18 +105,14 @@ public final class Blake3 {
   }
 
   /**
-   * Chaining values of {@code n} full chunks from {@code src} at {@code offset}, counters from
-   * {@code counter}, into {@code cvs[8*i..]}.
+   * Chaining values of full chunks {@code from..n-1} of {@code src} at {@code offset} (counters
+   * from {@code counter}), one by one, into {@code cvs[8*i..]}.
    */
-  static void chunkCvs(MemorySegment src, long offset, int n, long counter, int[] cvs) {
-    int done = 0;
-    if (Blake3Lanes.AVAILABLE) {
-      done = Blake3Lanes.chunkCvs(src, offset, n, counter, cvs);
-    }
+  static void scalarChunkCvs(MemorySegment src, long offset, int n, long counter, int[] cvs, int from) {
     int[] words = new int[256];
     int[] cv = new int[8];
     int[] scratch = new int[16];
-    for (int i = done; i < n; i++) {
+    for (int i = from; i < n; i++) {
       MemorySegment.copy(src, LE_INT, offset + (long) i * CHUNK, words, 0, 256);
       chunkCv(words, 0, counter + i, cv, scratch);
       System.arraycopy(cv, 0, cvs, 8 * i, 8);
@@ -134,6 +130,14 @@ public final class Blake3 {
     if (Blake3Lanes.AVAILABLE && chunks >= 2 * Blake3Lanes.lanes()) {
       return Blake3Lanes.subtree(src, offset, chunks, counter);
     }
+    return scalarSubtree(src, offset, chunks, counter);
+  }
+
+  /** {@link #subtree} chunk by chunk, the lanes left out (the fallback, and what tests compare them with). */
+  static int[] scalarSubtree(MemorySegment src, long offset, int chunks, long counter) {
+    if (Integer.bitCount(chunks) != 1) {
+      throw new IllegalArgumentException("a subtree holds a power of two of chunks, not " + chunks);
+    }
     int batch = Math.min(chunks, 64);
     int[] cvs = new int[8 * batch];
     // a flat stack of chaining values, 8 words each; parents are compressed in place
@@ -143,7 +147,7 @@ public final class Blake3 {
     int depth = 0;
     long total = 0;
     for (int done = 0; done < chunks; done += batch) {
-      chunkCvs(src, offset + (long) done * CHUNK, batch, counter + done, cvs);
+      scalarChunkCvs(src, offset + (long) done * CHUNK, batch, counter + done, cvs, 0);
       for (int i = 0; i < batch; i++) {
         System.arraycopy(cvs, 8 * i, stack, 8 * depth, 8);
         depth++;
@@ -179,6 +183,16 @@ public final class Blake3 {
   public static final class Hasher {
     /** The largest subtree {@link #update} hashes in one piece: 4 MiB, {@link MemoryStream#PIECE}. */
     private static final long MAX_SUBTREE = 4096;
+    private final boolean lanes;
+
+    public Hasher() {
+      this(true);
+    }
+
+    /** {@code lanes == false}: chunk by chunk even where the Vector API is present (tests compare the two). */
+    Hasher(boolean lanes) {
+      this.lanes = lanes;
+    }
     private final int[][] stack = new int[64][];
     private final long[] stackChunks = new long[64];
     private int depth;
@@ -211,7 +225,7 @@ public final class Blake3 {
           if (chunksDone != 0) {
             n = Math.min(n, Long.lowestOneBit(chunksDone));
           }
-          push(subtree(src, pos, (int) n, chunksDone), n);
+          push(lanes ? subtree(src, pos, (int) n, chunksDone) : scalarSubtree(src, pos, (int) n, chunksDone), n);
           pos += n * CHUNK;
           continue;
         }
