@@ -197,10 +197,15 @@ class Blake3Test {
       }
       try (Dump raw = RawImage.open(f, RamMap.ofSize(n))) {
         for (int threads : new int[] {1, 2}) {
-          ChecksumReport r = ImageChecksum.compute(raw.physicalMemory(),
-              new ImageChecksum.Request(DigestAlgorithm.BLAKE3, false, null, threads), (pa, d) -> { }, Progress.NONE);
-          assertEquals(b3sum, r.image(), n + " bytes, ImageChecksum on " + threads + " threads");
+          for (long lanesFrom : new long[] {0, Long.MAX_VALUE}) {
+            byte[] d = ImageChecksum.digest(raw.physicalMemory(), raw.physicalMemory().ramMap().ranges(), DigestAlgorithm.BLAKE3,
+                threads, Progress.NONE, lanesFrom);
+            assertEquals(b3sum, HexFormat.of().formatHex(d),
+                n + " bytes, ImageChecksum on " + threads + " threads, " + (lanesFrom == 0 ? "lanes" : "chunk by chunk"));
+          }
         }
+        ChecksumReport r = ImageChecksum.compute(raw.physicalMemory(), DigestAlgorithm.BLAKE3);
+        assertEquals(b3sum, r.image(), n + " bytes, the public entry");
       }
     }
   }
