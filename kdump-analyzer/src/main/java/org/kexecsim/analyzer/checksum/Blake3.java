@@ -14,8 +14,9 @@ import java.util.Arrays;
  * the same bytes however they are split; {@link #subtree} lets whole power-of-two subtrees be
  * hashed on different cores and {@link Hasher#pushSubtree} merge them back in order.
  *
- * <p>Full chunks go sixteen at a time through {@link Blake3Lanes} (one chunk per SIMD lane, the
- * paper's §5.3 "chunk parallelism") when the Vector API is present; otherwise one by one.
+ * <p>Whole subtrees of at least twice a vector's lanes go through {@link Blake3Lanes} (sixteen
+ * chunks per vector with AVX-512, eight with AVX2: the paper's §5.3 "chunk parallelism") when the
+ * Vector API is present; everything else, and everything without it, chunk by chunk.
  */
 public final class Blake3 {
   static final int CHUNK = 1024;
