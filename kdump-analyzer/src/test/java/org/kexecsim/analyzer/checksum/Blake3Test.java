@@ -209,4 +209,16 @@ class Blake3Test {
       }
     }
   }
+
+  /** The eight-lane code of CPUs without AVX-512, in a child JVM limited to 256-bit vectors. */
+  @Test
+  void eightLanesGiveTheScalarDigest() throws Exception {
+    String javaBin = ProcessHandle.current().info().command().orElseThrow();
+    Process p = new ProcessBuilder(javaBin, "-XX:MaxVectorSize=32", "--add-modules", "jdk.incubator.vector",
+        "-cp", System.getProperty("java.class.path"), Blake3LanesProbe.class.getName()).start();
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, out);
+    byte[] data = Blake3LanesProbe.input();
+    assertEquals("8 " + hex(new Blake3.Hasher(false), data), out);
+  }
 }
