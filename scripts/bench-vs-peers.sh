@@ -12,6 +12,9 @@
 #   BENCH_SPARSE=64G  apparent size of the sparse pair (64 data extents of 1 MiB)
 #   BENCH_JMH=no      skip the identity-map and walk pairs (JMH next to the C peers in
 #                     benchmarks/peers, compiled here with gcc -O2; about 3 minutes)
+#   BENCH_ONLY=REGEX  only the runs whose key matches (grep -E; keys: sha256sum openssl ck_sha b3sum
+#                     ck_b3 cmp_same diff_same cmpl_1pct diff_1pct cmp_sparse diff_sparse version),
+#                     e.g. 'b3' for the BLAKE3 pair; the other rows read 0, no JMH rows, no --readme
 #
 # Targets (issue 17) are checked in the last column; a ratio is peer time / kexec-sim time, so
 # above 1 means kexec-sim is faster.
@@ -23,6 +26,9 @@ size=${1:-3G}
 base=${2:-/var/tmp}
 sparse=${BENCH_SPARSE:-64G}
 ksim="$root/kexec-sim"
+only=${BENCH_ONLY:-}
+wanted() { [ -z "$only" ] || grep -Eq -- "$only" <<<"$1"; }
+if [ -n "$only" ] && [ -n "$readme" ]; then echo "bench-vs-peers: --readme needs every row (unset BENCH_ONLY)" >&2; exit 2; fi
 for tool in cmp sha256sum openssl b3sum python3 /usr/bin/time gcc; do
   command -v "$tool" >/dev/null || { echo "bench-vs-peers: $tool is missing (b3sum: apt-get install b3sum)" >&2; exit 4; }
 done
@@ -37,6 +43,7 @@ bytes=$(numfmt --from=iec "$size")
 echo "making ${size} images in $work ..." >&2
 # random bytes at disk speed (AES-CTR of zeros); openssl dies of SIGPIPE when head has enough
 { openssl enc -aes-128-ctr -pass pass:kexec-sim -nosalt -pbkdf2 </dev/zero 2>/dev/null || true; } | head -c "$bytes" >"$work/a.img"
+if wanted 'cmp|diff'; then
 cp "$work/a.img" "$work/b.img"
 cp "$work/a.img" "$work/c.img"
 python3 - "$work/c.img" "$work/s1.img" "$work/s2.img" "$(numfmt --from=iec "$sparse")" <<'EOF'
@@ -57,7 +64,8 @@ for path, extra in ((s1, False), (s2, True)):    # sparse: 64 extents of 1 MiB, 
         os.pwrite(fd, b"x", 5 * (sparse // 64) + (7 << 20) + 3 * 4096)
     os.close(fd)
 EOF
-cat "$work"/a.img "$work"/b.img "$work"/c.img >/dev/null # into the page cache: the pairs compare compute, not disk
+fi
+cat "$work"/*.img >/dev/null # into the page cache: the pairs compare compute, not disk
 
 # run NAME CMD...: 3 runs; prints "wall cpu rss_kib" medians
 run() {
@@ -76,6 +84,7 @@ raw=(--format raw --ram-map "0+$size")
 declare -A wall cpu rss
 measure() { # KEY CMD...
   local key=$1; shift
+  if ! wanted "$key"; then wall[$key]=0 cpu[$key]=0 rss[$key]=0; return; fi
   read -r wall[$key] cpu[$key] rss[$key] < <(run "$@")
   echo "  $key: ${wall[$key]} s wall, ${cpu[$key]} s cpu, ${rss[$key]} KiB" >&2
 }
@@ -97,7 +106,7 @@ measure version "$ksim" --version
 # Identity maps and walks: the JMH benchmarks (steady state, memory reused) next to C peers built
 # here; both report a rate measured inside the process, so the ratio is of rates, not of runs.
 declare -A rate
-if [ "${BENCH_JMH:-yes}" != no ]; then
+if [ "${BENCH_JMH:-yes}" != no ] && [ -z "$only" ]; then
   . "$root/scripts/find-jdk.sh"
   "$root/bench" -l >/dev/null # builds benchmarks/target/benchmarks.jar
   gcc -O2 -o "$work/ident_map" "$root/benchmarks/peers/ident_map.c"

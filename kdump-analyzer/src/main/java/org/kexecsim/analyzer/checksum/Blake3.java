@@ -14,8 +14,9 @@ import java.util.Arrays;
  * the same bytes however they are split; {@link #subtree} lets whole power-of-two subtrees be
  * hashed on different cores and {@link Hasher#pushSubtree} merge them back in order.
  *
- * <p>Full chunks go sixteen at a time through {@link Blake3Lanes} (one chunk per SIMD lane, the
- * paper's §5.3 "chunk parallelism") when the Vector API is present; otherwise one by one.
+ * <p>Whole subtrees of at least twice a vector's lanes go through {@link Blake3Lanes} (sixteen
+ * chunks per vector with AVX-512, eight with AVX2: the paper's §5.3 "chunk parallelism") when the
+ * Vector API is present; everything else, and everything without it, chunk by chunk.
  */
 public final class Blake3 {
   static final int CHUNK = 1024;
@@ -105,18 +106,14 @@ public final class Blake3 {
   }
 
   /**
-   * Chaining values of {@code n} full chunks from {@code src} at {@code offset}, counters from
-   * {@code counter}, into {@code cvs[8*i..]}.
+   * Chaining values of full chunks {@code from..n-1} of {@code src} at {@code offset} (counters
+   * from {@code counter}), one by one, into {@code cvs[8*i..]}.
    */
-  static void chunkCvs(MemorySegment src, long offset, int n, long counter, int[] cvs) {
-    int done = 0;
-    if (Blake3Lanes.AVAILABLE) {
-      done = Blake3Lanes.chunkCvs(src, offset, n, counter, cvs);
-    }
+  static void scalarChunkCvs(MemorySegment src, long offset, int n, long counter, int[] cvs, int from) {
     int[] words = new int[256];
     int[] cv = new int[8];
     int[] scratch = new int[16];
-    for (int i = done; i < n; i++) {
+    for (int i = from; i < n; i++) {
       MemorySegment.copy(src, LE_INT, offset + (long) i * CHUNK, words, 0, 256);
       chunkCv(words, 0, counter + i, cv, scratch);
       System.arraycopy(cv, 0, cvs, 8 * i, 8);
@@ -131,6 +128,17 @@ public final class Blake3 {
     if (Integer.bitCount(chunks) != 1) {
       throw new IllegalArgumentException("a subtree holds a power of two of chunks, not " + chunks);
     }
+    if (Blake3Lanes.AVAILABLE && chunks >= 2 * Blake3Lanes.lanes()) {
+      return Blake3Lanes.subtree(src, offset, chunks, counter);
+    }
+    return scalarSubtree(src, offset, chunks, counter);
+  }
+
+  /** {@link #subtree} chunk by chunk, the lanes left out (the fallback, and what tests compare them with). */
+  static int[] scalarSubtree(MemorySegment src, long offset, int chunks, long counter) {
+    if (Integer.bitCount(chunks) != 1) {
+      throw new IllegalArgumentException("a subtree holds a power of two of chunks, not " + chunks);
+    }
     int batch = Math.min(chunks, 64);
     int[] cvs = new int[8 * batch];
     // a flat stack of chaining values, 8 words each; parents are compressed in place
@@ -140,7 +148,7 @@ public final class Blake3 {
     int depth = 0;
     long total = 0;
     for (int done = 0; done < chunks; done += batch) {
-      chunkCvs(src, offset + (long) done * CHUNK, batch, counter + done, cvs);
+      scalarChunkCvs(src, offset + (long) done * CHUNK, batch, counter + done, cvs, 0);
       for (int i = 0; i < batch; i++) {
         System.arraycopy(cvs, 8 * i, stack, 8 * depth, 8);
         depth++;
@@ -174,6 +182,18 @@ public final class Blake3 {
    * the current chunk, which stays open until {@link #finish} since it may be the root.
    */
   public static final class Hasher {
+    /** The largest subtree {@link #update} hashes in one piece: 4 MiB, {@link MemoryStream#PIECE}. */
+    private static final long MAX_SUBTREE = 4096;
+    private final boolean lanes;
+
+    public Hasher() {
+      this(true);
+    }
+
+    /** {@code lanes == false}: chunk by chunk even where the Vector API is present (tests compare the two). */
+    Hasher(boolean lanes) {
+      this.lanes = lanes;
+    }
     private final int[][] stack = new int[64][];
     private final long[] stackChunks = new long[64];
     private int depth;
@@ -185,7 +205,6 @@ public final class Blake3 {
     private final int[] words = new int[256];
     private final int[] cv = new int[8];
     private final int[] scratch = new int[16];
-    private int[] bulkCvs = new int[8 * 64];
 
     public void update(byte[] src, int off, int len) {
       update(MemorySegment.ofArray(src), off, len);
@@ -200,23 +219,21 @@ public final class Blake3 {
           closeChunk();
         }
         if (chunkLen == 0 && end - pos > CHUNK) {
-          // whole chunks straight from the source; the last byte always stays for the open chunk
-          int n = (int) Math.min((end - pos - 1) / CHUNK, 64);
-          bulk(src, pos, n);
-          pos += (long) n * CHUNK;
+          // whole chunks straight from the source, as the largest complete subtree that starts
+          // here (its size divides the chunks before it) and fits; the last byte always stays
+          // for the open chunk, which may be the root
+          long n = Long.highestOneBit(Math.min((end - pos - 1) / CHUNK, MAX_SUBTREE));
+          if (chunksDone != 0) {
+            n = Math.min(n, Long.lowestOneBit(chunksDone));
+          }
+          push(lanes ? subtree(src, pos, (int) n, chunksDone) : scalarSubtree(src, pos, (int) n, chunksDone), n);
+          pos += n * CHUNK;
           continue;
         }
         int take = (int) Math.min(CHUNK - chunkLen, end - pos);
         MemorySegment.copy(src, ValueLayout.JAVA_BYTE, pos, chunk, chunkLen, take);
         chunkLen += take;
         pos += take;
-      }
-    }
-
-    private void bulk(MemorySegment src, long pos, int n) {
-      chunkCvs(src, pos, n, chunksDone, bulkCvs);
-      for (int i = 0; i < n; i++) {
-        push(Arrays.copyOfRange(bulkCvs, 8 * i, 8 * i + 8), 1);
       }
     }
 

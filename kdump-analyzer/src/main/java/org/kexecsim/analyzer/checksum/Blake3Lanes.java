@@ -3,19 +3,31 @@ package org.kexecsim.analyzer.checksum;
 import java.lang.foreign.MemorySegment;
 
 /**
- * BLAKE3 chunks sixteen at a time, one per lane of a 512-bit vector (paper §5.3), through the
+ * The gate to {@link Blake3Vector}: BLAKE3 chunks one per SIMD lane (paper §5.3) through the
  * incubating Vector API. The module is resolved only when the JVM was started with
- * {@code --add-modules jdk.incubator.vector} (the launcher adds it for blake3 runs); without it
- * {@link Blake3} hashes chunk by chunk.
+ * {@code --add-modules jdk.incubator.vector} (the launcher, surefire and the benchmarks add it);
+ * without it, or on a CPU with vectors narrower than 256 bits, or with
+ * {@code -Dkexecsim.blake3.scalar=true}, {@link Blake3} hashes chunk by chunk. This class never
+ * names a Vector API type, so it loads without the module.
  */
 final class Blake3Lanes {
   static final boolean AVAILABLE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-      && !Boolean.getBoolean("kexecsim.blake3.scalar");
+      && !Boolean.getBoolean("kexecsim.blake3.scalar") && Blake3Vector.useful();
 
   private Blake3Lanes() {}
 
-  /** Hashes as many leading groups of sixteen of the {@code n} chunks as there are; returns how many chunks it did. */
+  /** Chunks (or parents) per vector; only when {@link #AVAILABLE}. */
+  static int lanes() {
+    return Blake3Vector.L;
+  }
+
+  /** Hashes as many leading groups of {@link #lanes} of the {@code n} chunks as there are; returns how many chunks it did. */
   static int chunkCvs(MemorySegment src, long offset, int n, long counter, int[] cvs) {
     return Blake3Vector.chunkCvs(src, offset, n, counter, cvs);
+  }
+
+  /** {@link Blake3#subtree} for at least {@code 2 * lanes()} chunks, chunks and parents {@link #lanes} at a time. */
+  static int[] subtree(MemorySegment src, long offset, int chunks, long counter) {
+    return Blake3Vector.subtree(src, offset, chunks, counter);
   }
 }

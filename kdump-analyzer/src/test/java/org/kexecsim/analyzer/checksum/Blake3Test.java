@@ -3,17 +3,57 @@ package org.kexecsim.analyzer.checksum;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.bouncycastle.crypto.digests.Blake3Digest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kexecsim.analyzer.Progress;
+import org.kexecsim.dump.Dump;
+import org.kexecsim.dump.RawImage;
+import org.kexecsim.memory.RamMap;
 
-/** Oracles: Bouncy Castle's BLAKE3 (an independent implementation) and b3sum. */
+/**
+ * Oracles: the BLAKE3 team's official test vectors, Bouncy Castle's BLAKE3 (an independent
+ * implementation) and b3sum. Every path is checked: chunk by chunk, the vector lanes, and the
+ * parallel subtrees of {@link ImageChecksum}.
+ */
 class Blake3Test {
+  /**
+   * The first 32 bytes of the "hash" outputs of test_vectors/test_vectors.json in
+   * github.com/BLAKE3-team/BLAKE3, by input length; input byte i is i mod 251.
+   */
+  private static final Map<Integer, String> OFFICIAL = new TreeMap<>(Map.ofEntries(
+      Map.entry(0, "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"),
+      Map.entry(1, "2d3adedff11b61f14c886e35afa036736dcd87a74d27b5c1510225d0f592e213"),
+      Map.entry(1023, "10108970eeda3eb932baac1428c7a2163b0e924c9a9e25b35bba72b28f70bd11"),
+      Map.entry(1024, "42214739f095a406f3fc83deb889744ac00df831c10daa55189b5d121c855af7"),
+      Map.entry(1025, "d00278ae47eb27b34faecf67b4fe263f82d5412916c1ffd97c8cb7fb814b8444"),
+      Map.entry(2048, "e776b6028c7cd22a4d0ba182a8bf62205d2ef576467e838ed6f2529b85fba24a"),
+      Map.entry(2049, "5f4d72f40d7a5f82b15ca2b2e44b1de3c2ef86c426c95c1af0b6879522563030"),
+      Map.entry(3072, "b98cb0ff3623be03326b373de6b9095218513e64f1ee2edd2525c7ad1e5cffd2"),
+      Map.entry(3073, "7124b49501012f81cc7f11ca069ec9226cecb8a2c850cfe644e327d22d3e1cd3"),
+      Map.entry(4096, "015094013f57a5277b59d8475c0501042c0b642e531b0a1c8f58d2163229e969"),
+      Map.entry(4097, "9b4052b38f1c5fc8b1f9ff7ac7b27cd242487b3d890d15c96a1c25b8aa0fb995"),
+      Map.entry(5120, "9cadc15fed8b5d854562b26a9536d9707cadeda9b143978f319ab34230535833"),
+      Map.entry(5121, "628bd2cb2004694adaab7bbd778a25df25c47b9d4155a55f8fbd79f2fe154cff"),
+      Map.entry(6144, "3e2e5b74e048f3add6d21faab3f83aa44d3b2278afb83b80b3c35164ebeca205"),
+      Map.entry(6145, "f1323a8631446cc50536a9f705ee5cb619424d46887f3c376c695b70e0f0507f"),
+      Map.entry(7168, "61da957ec2499a95d6b8023e2b0e604ec7f6b50e80a9678b89d2628e99ada77a"),
+      Map.entry(7169, "a003fc7a51754a9b3c7fae0367ab3d782dccf28855a03d435f8cfe74605e7817"),
+      Map.entry(8192, "aae792484c8efe4f19e2ca7d371d8c467ffb10748d8a5a1ae579948f718a2a63"),
+      Map.entry(8193, "bab6c09cb8ce8cf459261398d2e7aef35700bf488116ceb94a36d0f5f1b7bc3b"),
+      Map.entry(16384, "f875d6646de28985646f34ee13be9a576fd515f76b5b0a26bb324735041ddde4"),
+      Map.entry(31744, "62b6960e1a44bcc1eb1a611a8d6235b6b4b78f32e7abc4fb4c6cdcce94895c47"),
+      Map.entry(102400, "bc3e3d41a1146b069abffad3c0d44860cf664390afce4d9661f7902e7943e085")));
+
   @TempDir Path dir;
 
   private static byte[] random(int n, long seed) {
@@ -95,5 +135,90 @@ class Blake3Test {
     Blake3.Hasher h = new Blake3.Hasher();
     h.update(data, 0, data.length);
     assertEquals(b3sum, HexFormat.of().formatHex(h.finish()));
+  }
+
+  private static String hex(Blake3.Hasher h, byte[] data) {
+    h.update(data, 0, data.length);
+    return HexFormat.of().formatHex(h.finish());
+  }
+
+  /** Never skipped: no tool needed. Both paths, since the lanes hash whole subtrees of 32 chunks or more here. */
+  @Test
+  void theOfficialTestVectorsHashAsPublished() {
+    for (Map.Entry<Integer, String> v : OFFICIAL.entrySet()) {
+      byte[] input = new byte[v.getKey()];
+      for (int i = 0; i < input.length; i++) {
+        input[i] = (byte) (i % 251);
+      }
+      assertEquals(v.getValue(), hex(new Blake3.Hasher(), input), "length " + v.getKey());
+      assertEquals(v.getValue(), hex(new Blake3.Hasher(false), input), "length " + v.getKey() + ", chunk by chunk");
+    }
+  }
+
+  /** The launcher, surefire and JMH add the module; without it the lanes test below would compare the scalar code with itself. */
+  @Test
+  void theVectorApiModuleIsPresentInTheTestJvm() {
+    assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+        "surefire's argLine lacks --add-modules jdk.incubator.vector");
+  }
+
+  @Test
+  void theLanesEqualTheScalarCodeOnWholeSubtreesWhateverTheCounter() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Blake3Lanes.AVAILABLE, "no 256-bit vectors on this CPU");
+    byte[] data = random(4096 * 1024, 13);
+    MemorySegment s = MemorySegment.ofArray(data);
+    // counters that straddle 2^32 inside a group exercise the high counter word of each lane
+    for (long counter : new long[] {0, 4096, (1L << 32) - 8, 5L << 40}) {
+      for (int chunks = 2 * Blake3Lanes.lanes(); chunks <= 4096; chunks *= 2) {
+        assertArrayEquals(Blake3.scalarSubtree(s, 0, chunks, counter), Blake3.subtree(s, 0, chunks, counter),
+            chunks + " chunks from counter " + counter);
+      }
+    }
+  }
+
+  /**
+   * b3sum of raw files of awkward sizes equals every path: chunk by chunk, the lanes, and
+   * ImageChecksum's parallel 4 MiB subtrees (sizes above 4 MiB) on one and two threads.
+   */
+  @Test
+  void rawFilesOfAwkwardSizesMatchB3sumOnEveryPath() throws Exception {
+    int kib = 1024;
+    int mib = 1024 * kib;
+    int[] sizes = {0, 1, 1023, 1024, 1025, 64 * kib - 1, 64 * kib, 64 * kib + 1, 3 * kib, 100 * kib + 7, 31 * mib / 8,
+        4 * mib, 4 * mib + 1, 8 * mib, 9 * mib + 12345, 12 * mib - 1, 4097 * kib};
+    for (int n : sizes) {
+      byte[] data = random(n, 1000 + n);
+      Path f = Files.write(dir.resolve("raw-" + n), data);
+      String b3sum = ImageChecksumTest.tool("b3sum", f.toString()).split("\\s+")[0];
+      assertEquals(b3sum, hex(new Blake3.Hasher(), data), n + " bytes, lanes");
+      assertEquals(b3sum, hex(new Blake3.Hasher(false), data), n + " bytes, chunk by chunk");
+      if (n == 0) {
+        continue; // a raw image holds at least a page
+      }
+      try (Dump raw = RawImage.open(f, RamMap.ofSize(n))) {
+        for (int threads : new int[] {1, 2}) {
+          for (long lanesFrom : new long[] {0, Long.MAX_VALUE}) {
+            byte[] d = ImageChecksum.digest(raw.physicalMemory(), raw.physicalMemory().ramMap().ranges(), DigestAlgorithm.BLAKE3,
+                threads, Progress.NONE, lanesFrom);
+            assertEquals(b3sum, HexFormat.of().formatHex(d),
+                n + " bytes, ImageChecksum on " + threads + " threads, " + (lanesFrom == 0 ? "lanes" : "chunk by chunk"));
+          }
+        }
+        ChecksumReport r = ImageChecksum.compute(raw.physicalMemory(), DigestAlgorithm.BLAKE3);
+        assertEquals(b3sum, r.image(), n + " bytes, the public entry");
+      }
+    }
+  }
+
+  /** The eight-lane code of CPUs without AVX-512, in a child JVM limited to 256-bit vectors. */
+  @Test
+  void eightLanesGiveTheScalarDigest() throws Exception {
+    String javaBin = ProcessHandle.current().info().command().orElseThrow();
+    Process p = new ProcessBuilder(javaBin, "-XX:MaxVectorSize=32", "--add-modules", "jdk.incubator.vector",
+        "-cp", System.getProperty("java.class.path"), Blake3LanesProbe.class.getName()).start();
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, out);
+    byte[] data = Blake3LanesProbe.input();
+    assertEquals("8 " + hex(new Blake3.Hasher(false), data), out);
   }
 }
