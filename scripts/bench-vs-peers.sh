@@ -12,9 +12,10 @@
 #   BENCH_SPARSE=64G  apparent size of the sparse pair (64 data extents of 1 MiB)
 #   BENCH_JMH=no      skip the identity-map and walk pairs (JMH next to the C peers in
 #                     benchmarks/peers, compiled here with gcc -O2; about 3 minutes)
-#   BENCH_ONLY=REGEX  only the runs whose key matches (grep -E; keys: sha256sum openssl ck_sha b3sum
-#                     ck_b3 cmp_same diff_same cmpl_1pct diff_1pct cmp_sparse diff_sparse version),
-#                     e.g. 'b3' for the BLAKE3 pair; the other rows read 0, no JMH rows, no --readme
+#   BENCH_ONLY=REGEX  time only the runs whose key matches (extended regex over the keys:
+#                     sha256sum openssl ck_sha b3sum ck_b3 cmp_same diff_same cmpl_1pct
+#                     diff_1pct cmp_sparse diff_sparse version), e.g. BENCH_ONLY='same|1pct|sparse'
+#                     for the diff pairs; the others print "-" (not with --readme)
 #
 # Targets (issue 17) are checked in the last column; a ratio is peer time / kexec-sim time, so
 # above 1 means kexec-sim is faster.
@@ -23,12 +24,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 readme=""
 if [ "${1:-}" = "--readme" ]; then readme=yes; shift; fi
 size=${1:-3G}
+only=${BENCH_ONLY:-}
+if [ -n "$only" ] && [ -n "$readme" ]; then echo "bench-vs-peers: BENCH_ONLY makes a partial table; not with --readme" >&2; exit 2; fi
 base=${2:-/var/tmp}
 sparse=${BENCH_SPARSE:-64G}
 ksim="$root/kexec-sim"
-only=${BENCH_ONLY:-}
 wanted() { [ -z "$only" ] || grep -Eq -- "$only" <<<"$1"; }
-if [ -n "$only" ] && [ -n "$readme" ]; then echo "bench-vs-peers: --readme needs every row (unset BENCH_ONLY)" >&2; exit 2; fi
 for tool in cmp sha256sum openssl b3sum python3 /usr/bin/time gcc; do
   command -v "$tool" >/dev/null || { echo "bench-vs-peers: $tool is missing (b3sum: apt-get install b3sum)" >&2; exit 4; }
 done
@@ -84,7 +85,10 @@ raw=(--format raw --ram-map "0+$size")
 declare -A wall cpu rss
 measure() { # KEY CMD...
   local key=$1; shift
-  if ! wanted "$key"; then wall[$key]=0 cpu[$key]=0 rss[$key]=0; return; fi
+  if ! wanted "$key"; then
+    wall[$key]=-; cpu[$key]=-; rss[$key]=-
+    return
+  fi
   read -r wall[$key] cpu[$key] rss[$key] < <(run "$@")
   echo "  $key: ${wall[$key]} s wall, ${cpu[$key]} s cpu, ${rss[$key]} KiB" >&2
 }
@@ -137,11 +141,12 @@ fi
 load_after=$(load)
 echo "load after: $load_after" >&2
 
-ratio() { awk -v p="$1" -v k="$2" 'BEGIN {printf "%.2f", (k > 0 ? p / k : 0)}'; }
-check() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {ok = (op == ">=" ? v >= t : v <= t); printf "%s (%s %s)", (ok ? "met" : "NOT met"), op, t}'; }
-mib() { awk -v k="$1" 'BEGIN {printf "%.0f MiB", k / 1024}'; }
+# "-" is a run BENCH_ONLY left out: every figure made from it is "-" too
+ratio() { awk -v p="$1" -v k="$2" 'BEGIN {if (p == "-" || k == "-") printf "-"; else printf "%.2f", (k > 0 ? p / k : 0)}'; }
+check() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {if (v == "-") {printf "not measured"; exit} ok = (op == ">=" ? v >= t : v <= t); printf "%s (%s %s)", (ok ? "met" : "NOT met"), op, t}'; }
+mib() { awk -v k="$1" 'BEGIN {if (k == "-") printf "-"; else printf "%.0f MiB", k / 1024}'; }
 mrate() { awk -v r="$1" 'BEGIN {printf "%.1f M", r / 1e6}'; }
-gbps() { awk -v b="$bytes" -v s="$1" 'BEGIN {printf "%.2f GB/s", (s > 0 ? b / s / 1e9 : 0)}'; }
+gbps() { awk -v b="$bytes" -v s="$1" 'BEGIN {if (s == "-") printf "-"; else printf "%.2f GB/s", (s > 0 ? b / s / 1e9 : 0)}'; }
 
 table() {
   local r
@@ -163,7 +168,7 @@ table() {
   r=$(ratio "${wall[cmpl_1pct]}" "${wall[diff_1pct]}")
   echo "| \`diff\` vs \`cmp -l\`, 1% of pages differ | ${wall[diff_1pct]} s | ${wall[cmpl_1pct]} s | $r | $(ratio "${cpu[cmpl_1pct]}" "${cpu[diff_1pct]}") | $(check "$r" 1 '>=') |"
   r=$(ratio "${wall[cmp_sparse]}" "${wall[diff_sparse]}")
-  echo "| \`diff\` vs \`cmp\`, sparse $sparse pair (64 MiB data) | ${wall[diff_sparse]} s, $(mib "${rss[diff_sparse]}") resident | ${wall[cmp_sparse]} s | $r | $(ratio "${cpu[cmp_sparse]}" "${cpu[diff_sparse]}") | $(check "${wall[diff_sparse]}" 1 '<='); $(check "$(( ${rss[diff_sparse]} / 1024 ))" 512 '<=') MiB |"
+  echo "| \`diff\` vs \`cmp\`, sparse $sparse pair (64 MiB data) | ${wall[diff_sparse]} s, $(mib "${rss[diff_sparse]}") resident | ${wall[cmp_sparse]} s | $r | $(ratio "${cpu[cmp_sparse]}" "${cpu[diff_sparse]}") | $(check "${wall[diff_sparse]}" 1 '<='); $(check "$(awk -v k="${rss[diff_sparse]}" 'BEGIN {if (k == "-") print "-"; else printf "%d", k / 1024}')" 512 '<=') MiB |"
   echo "| \`./kexec-sim --version\` | ${wall[version]} s | | | | $(check "${wall[version]}" 0.2 '<=') |"
   if [ -n "${rate[c_single]:-}" ]; then
     local layout how target c

@@ -42,7 +42,11 @@ import picocli.CommandLine.Option;
     })
 final class DemoCommand extends CliCommand implements Callable<Integer> {
 
-  @Option(names = "--ram", defaultValue = "2G", converter = Numbers.class, description = "RAM of each machine (default: ${DEFAULT-VALUE})")
+  /** The most RAM the demo gives a PAE machine; see {@link #machineRam}. */
+  static final long PAE_BOOTS = 32L << 30;
+
+  @Option(names = "--ram", defaultValue = "2G", converter = Numbers.class,
+      description = "RAM of each x86_64 machine; i386 ones get at most 3G, pae ones 32G (default: ${DEFAULT-VALUE})")
   long ram;
 
   @Option(names = "--crashkernel", defaultValue = "128M", description = "crashkernel= value (default: ${DEFAULT-VALUE})")
@@ -133,7 +137,15 @@ final class DemoCommand extends CliCommand implements Callable<Integer> {
     long machineRam = machineRam(arch);
     var trace = new org.kexecsim.cli.html.TransitionTrace();
     TransitionRequest req = TransitionRequest.of(arch, d, RamMap.ofSize(machineRam), crashkernel, ImageType.CRASH, seed);
-    TransitionResult r = pictures == null ? TransitionRunner.run(req) : TransitionRunner.run(req, trace);
+    TransitionResult r;
+    try {
+      r = pictures == null ? TransitionRunner.run(req) : TransitionRunner.run(req, trace);
+    } catch (org.kexecsim.kimage.KexecException e) {
+      // which of the twelve machines was refused: e.g. legacy's 2 MiB identity map of 30 TiB or
+      // more does not fit a 128M crash region (a crashkernel= range such as 0-33G:128M,33G-:512M does)
+      throw new org.kexecsim.kimage.KexecException(e.errno(), arch.cliName() + " " + d.cliName() + ", RAM "
+          + ByteSize.format(machineRam) + ", crashkernel=" + crashkernel + ": " + e.sentence());
+    }
     TransitionImages.Written w = TransitionImages.write(r, dir, true);
     PgdVerdict verdict;
     try (Dump pre = ElfCoreReader.open(w.pre()); Dump post = ElfCoreReader.open(w.post())) {
@@ -152,7 +164,10 @@ final class DemoCommand extends CliCommand implements Callable<Integer> {
   private long machineRam(Arch arch) {
     return switch (arch) {
       case I386 -> Math.min(ram, 3L << 30); // keep i386 lowmem plausible
-      case PAE -> Math.min(ram, Arch.PAE.maxRam()); // a PAE machine stops at 64 GiB
+      // A PAE machine may have 64 GiB, but its kernel does not boot there beside a crash region:
+      // FLATMEM's mem_map for 64 GiB (640 MiB) does not fit lowmem in one piece (FlatMemMap); 48 GiB
+      // fails too with crashkernel=128M. 32 GiB boots with any crash region i386 can reserve (< 512 MiB).
+      case PAE -> Math.min(ram, PAE_BOOTS);
       case X86_64 -> ram;
     };
   }

@@ -22,4 +22,35 @@ class DemoCommandTest {
       assertEquals(!legacy, run.get("oldPgdPreserved").asBoolean(), what);
     }
   }
+
+  /**
+   * Every size the designs support runs: up to x86_64's 64 TiB direct map (RamLimit), PAE machines
+   * kept where their kernel boots. Before, 64G stopped at PAE (its mem_map does not fit lowmem) and
+   * 16T at the first x86_64 core (ext4 refuses a file past 16 TiB: "File too large").
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"64G", "16T"})
+  void runsAtEverySizeTheDesignsSupport(String ram) throws Exception {
+    assertAllAsExpected(CliRun.of("demo", "--ram", ram, "--json"));
+  }
+
+  /**
+   * At x86_64's limit, legacy's identity map (2 MiB pages: 64 Ki pmd pages, 256 MiB) needs a
+   * crash region to match; with 128M the load is refused naming the machine, exit 3.
+   */
+  @Test
+  void atTheDirectMapLimitLegacyNeedsALargerCrashRegionAndSaysSo() throws Exception {
+    assertAllAsExpected(CliRun.of("demo", "--ram", "64T", "--crashkernel", "0-33G:128M,33G-:512M", "--json"));
+    CliRun small = CliRun.of("demo", "--ram", "64T", "--crashkernel", "128M", "--json");
+    assertEquals(3, small.exitCode(), small.err());
+    assertEquals(1, small.err().lines().count(), small.err());
+    assertTrue(small.err().contains("ENOMEM: x86_64 legacy, RAM 64T, crashkernel=128M: no crash control block"), small.err());
+  }
+
+  private static void assertAllAsExpected(CliRun r) throws Exception {
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    JsonNode doc = new ObjectMapper().readTree(r.out());
+    assertEquals(12, doc.get("runs").size());
+    assertTrue(doc.get("allAsExpected").asBoolean(), r.out());
+  }
 }

@@ -27,6 +27,12 @@ import org.kexecsim.output.OutputSet;
  * systems with holes the output is sparse and a 64 GiB machine with 10 MiB of data costs about
  * 10 MiB. A memory that lists its populated regions (a sparse one) is walked by them, never page by page.
  *
+ * <p>A core whose file would pass {@link #MAX_PLAIN_FILE} (ext4's limit: a 16 TiB machine's
+ * core cannot be created there, sparse or not) is laid out as makedumpfile -E lays out a filtered
+ * one: each RAM range cut into PT_LOADs at its long zero runs, each load's file bytes ending where
+ * its data ends ({@code p_filesz < p_memsz}; the rest reads as zero, ELF gABI), so the file holds
+ * only the data, however large the machine.
+ *
  * <p>A file is written whole or not at all through {@link OutputSet}; an existing output is never
  * replaced unless {@code force} is set.
  */
@@ -35,15 +41,25 @@ public final class ElfCoreWriter {
   /** Bytes gathered before one positional write. */
   private static final int BATCH = 1 << 20;
   private static final byte[] ZERO_PAGE = new byte[PAGE];
+  /**
+   * The largest file laid out one PT_LOAD per RAM range: ext4's s_maxbytes with 4 KiB blocks and
+   * extents, (2^32 - 1) blocks (fs/ext4/super.c ext4_max_size). Larger cores are cut at zero runs.
+   */
+  static final long MAX_PLAIN_FILE = ((1L << 32) - 1) * PAGE;
+  /** The shortest zero run a cut core skips: makedumpfile's PFN_EXCLUDED, 256 pages (elf_info.h). */
+  static final long MIN_SKIPPED_RUN = 256L * PAGE;
 
   private ElfCoreWriter() {}
 
-  /** One PT_LOAD being laid out. */
-  private record Load(long paddr, long size, long offset, long vaddr) {}
+  /** One PT_LOAD being laid out: {@code memSize} bytes of memory, the first {@code fileSize} of them in the file. */
+  private record Load(long paddr, long memSize, long fileSize, long offset, long vaddr) {}
+
+  /** A stretch of a RAM range that becomes one PT_LOAD: {@code [paddr, paddr + memSize)}, data in the first {@code fileSize}. */
+  private record Piece(long paddr, long memSize, long fileSize) {}
 
   /** Writes {@code out} as a whole ({@link OutputSet#file}): refused when it exists and {@code force} is off. */
   public static void write(ReadableMemory memory, CoreSpec spec, Path out, boolean force) throws IOException {
-    Layout layout = layout(spec); // a spec that cannot be written is refused before any file appears
+    Layout layout = layout(spec, memory); // a spec that cannot be written is refused before any file appears
     try (OutputSet o = OutputSet.file(out, force)) {
       try (FileChannel ch = o.create(null)) {
         write(memory, layout, ch);
@@ -55,20 +71,21 @@ public final class ElfCoreWriter {
   }
 
   /** The headers, notes and loads of {@code spec}, laid out. */
-  private record Layout(ByteBuffer head, byte[] notes, long noteOffset, List<Load> loads, long fileSize) {}
+  private record Layout(ByteBuffer head, byte[] notes, long noteOffset, List<Load> loads, long fileSize,
+      Optional<List<Region>> populated) {}
 
   /**
    * Writes the core into {@code ch}, an empty file, without forcing it to disk: for callers that
    * stage several files and publish them together ({@link OutputSet}).
    */
   public static void write(ReadableMemory memory, CoreSpec spec, FileChannel ch) throws IOException {
-    write(memory, layout(spec), ch);
+    write(memory, layout(spec, memory), ch);
   }
 
   private static void write(ReadableMemory memory, Layout l, FileChannel ch) throws IOException {
     writeFully(ch, l.head().flip(), 0);
     writeFully(ch, ByteBuffer.wrap(l.notes()), l.noteOffset());
-    Optional<List<Region>> populated = memory.populatedRegions(); // listed once: a sparse memory lists what was written
+    Optional<List<Region>> populated = l.populated();
     for (Load load : l.loads()) {
       copy(memory, populated, load, ch);
     }
@@ -78,7 +95,7 @@ public final class ElfCoreWriter {
     }
   }
 
-  private static Layout layout(CoreSpec spec) {
+  private static Layout layout(CoreSpec spec, ReadableMemory memory) {
     List<RamRange> ranges = spec.layout() == CoreLayout.VMCORE && spec.crashRegion().isPresent()
         ? subtract(spec.ranges(), spec.crashRegion().get())
         : spec.ranges();
@@ -89,8 +106,65 @@ public final class ElfCoreWriter {
       throw new IllegalArgumentException("nothing to dump: no RAM ranges");
     }
     byte[] notes = notes(spec);
+    List<Piece> pieces = new ArrayList<>();
+    for (RamRange r : ranges) {
+      pieces.add(new Piece(r.start(), r.size(), r.size()));
+    }
+    Optional<List<Region>> populated = memory.populatedRegions(); // listed once: a sparse memory lists what was written
+    Layout plain = layout(spec, notes, pieces, populated);
+    if (Long.compareUnsigned(plain.fileSize(), MAX_PLAIN_FILE) <= 0 || populated.isEmpty()) {
+      return plain; // without a list of the data, a page-by-page search of terabytes would not end; the write fails naming the file
+    }
+    pieces.clear();
+    for (RamRange r : ranges) {
+      pieces.addAll(cut(r, populated.get()));
+    }
+    return layout(spec, notes, pieces, populated);
+  }
+
+  /**
+   * {@code r} cut where the populated regions leave at least {@link #MIN_SKIPPED_RUN} of zeros:
+   * each piece holds one run of data in its file bytes and the zeros after it in its memory size.
+   */
+  private static List<Piece> cut(RamRange r, List<Region> populated) {
+    List<long[]> runs = new ArrayList<>(); // {start, end} of data, page-aligned, inside r
+    int lo = 0;
+    int hi = populated.size();
+    while (lo < hi) { // the first region ending past r's start
+      int mid = (lo + hi) >>> 1;
+      Region g = populated.get(mid);
+      if (Long.compareUnsigned(g.start() + g.length(), r.start()) <= 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    for (int i = lo; i < populated.size() && Long.compareUnsigned(populated.get(i).start(), r.end()) < 0; i++) {
+      Region g = populated.get(i);
+      long s = Math.max(g.start() & -PAGE, r.start());
+      long e = Math.min(alignUp(g.start() + g.length(), PAGE), r.end());
+      if (!runs.isEmpty() && s - runs.getLast()[1] < MIN_SKIPPED_RUN) {
+        runs.getLast()[1] = e;
+      } else {
+        runs.add(new long[] {s, e});
+      }
+    }
+    List<Piece> out = new ArrayList<>();
+    if (runs.isEmpty() || runs.getFirst()[0] != r.start()) {
+      long firstData = runs.isEmpty() ? r.end() : runs.getFirst()[0];
+      out.add(new Piece(r.start(), firstData - r.start(), 0));
+    }
+    for (int i = 0; i < runs.size(); i++) {
+      long[] run = runs.get(i);
+      long next = i + 1 < runs.size() ? runs.get(i + 1)[0] : r.end();
+      out.add(new Piece(run[0], next - run[0], run[1] - run[0]));
+    }
+    return out;
+  }
+
+  private static Layout layout(CoreSpec spec, byte[] notes, List<Piece> pieces, Optional<List<Region>> populated) {
     ElfClass cls = spec.elfClass();
-    int phnum = 1 + ranges.size() + (spec.kernelText().isPresent() ? 1 : 0);
+    int phnum = 1 + pieces.size() + (spec.kernelText().isPresent() ? 1 : 0);
     if (phnum >= PN_XNUM) {
       throw new IllegalArgumentException(phnum + " program headers; this writer stops below PN_XNUM (65535)");
     }
@@ -102,18 +176,19 @@ public final class ElfCoreWriter {
     if (spec.kernelText().isPresent()) {
       CoreSpec.KernelTextLoad t = spec.kernelText().get();
       long lead = kernel ? t.paddr() & (PAGE - 1) : 0;
-      loads.add(new Load(t.paddr(), t.size(), offset + lead, t.vaddr()));
+      loads.add(new Load(t.paddr(), t.size(), t.size(), offset + lead, t.vaddr()));
       offset += kernel ? alignUp(lead + t.size(), PAGE) : t.size();
     }
-    for (RamRange r : ranges) {
+    for (Piece p : pieces) {
       long vaddr = 0;
       if (spec.pageOffset().isPresent()) {
-        vaddr = Long.compareUnsigned(r.last(), spec.directMapLimit()) < 0 ? spec.pageOffset().getAsLong() + r.start() : -1L;
+        long last = p.paddr() + p.memSize() - 1;
+        vaddr = Long.compareUnsigned(last, spec.directMapLimit()) < 0 ? spec.pageOffset().getAsLong() + p.paddr() : -1L;
       }
       // fs/proc/vmcore.c: each PT_LOAD occupies whole pages of the file, the data at its page offset.
-      long lead = kernel ? r.start() & (PAGE - 1) : 0;
-      loads.add(new Load(r.start(), r.size(), offset + lead, vaddr));
-      offset += kernel ? alignUp(lead + r.size(), PAGE) : r.size();
+      long lead = kernel ? p.paddr() & (PAGE - 1) : 0;
+      loads.add(new Load(p.paddr(), p.memSize(), p.fileSize(), offset + lead, vaddr));
+      offset += kernel ? alignUp(lead + p.fileSize(), PAGE) : p.fileSize();
     }
 
     ByteBuffer head = ByteBuffer.allocate((int) headers).order(ByteOrder.LITTLE_ENDIAN);
@@ -122,10 +197,10 @@ public final class ElfCoreWriter {
     for (Load l : loads) {
       // p_align 0 in both producers: kexec-tools crashdump-elf.c leaves it 0 and fs/proc/vmcore.c
       // copies it; QEMU dump.c writes 0 too. crash --osrelease relies on the kernel's value.
-      programHeader(head, cls, PT_LOAD, PF_R | PF_W | PF_X, l.offset, l.vaddr, l.paddr, l.size, l.size, 0);
+      programHeader(head, cls, PT_LOAD, PF_R | PF_W | PF_X, l.offset, l.vaddr, l.paddr, l.fileSize, l.memSize, 0);
     }
 
-    return new Layout(head, notes, noteOffset, loads, offset);
+    return new Layout(head, notes, noteOffset, loads, offset, populated);
   }
 
   /**
@@ -136,8 +211,8 @@ public final class ElfCoreWriter {
     ByteBuffer batch = ByteBuffer.allocate(BATCH);
     long batchFileOffset = -1;
     byte[] page = new byte[PAGE];
-    long end = l.paddr + l.size;
-    List<Region> spans = populated.orElse(List.of(new Region(l.paddr, l.size)));
+    long end = l.paddr + l.fileSize; // past the file bytes the load reads as zero
+    List<Region> spans = populated.orElse(List.of(new Region(l.paddr, l.fileSize)));
     for (Region r : spans) {
       long spanEnd = Math.min(r.start() + r.length(), end);
       for (long pageStart = Math.max(r.start(), l.paddr) & -PAGE; pageStart < spanEnd; pageStart += PAGE) {

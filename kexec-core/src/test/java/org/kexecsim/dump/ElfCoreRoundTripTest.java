@@ -125,6 +125,42 @@ class ElfCoreRoundTripTest {
     }
   }
 
+  /**
+   * A machine past ext4's 16 TiB file limit: laid out one PT_LOAD per range, its core's last byte
+   * would be at 17 TiB and the write fails with EFBIG ("File too large", demo --ram 16T did). Cut
+   * at its zero runs, the file holds only the data, and every page reads back, zeros included.
+   */
+  @ParameterizedTest
+  @EnumSource(CoreLayout.class)
+  void aMachineBeyondTheFileSizeLimitIsCutAtItsZeroRunsAndReadsBackWhole(CoreLayout layout) throws Exception {
+    long ram = 17L << 40;
+    SparseMemory m = new SparseMemory(RamMap.ofSize(ram));
+    long[] at = {0x1000L, 0x1000L + 255 * 4096, 8L << 40, ram - 4096};
+    for (long pa : at) {
+      m.writeU64(pa, pa ^ 0x5a5a);
+    }
+    CoreSpec spec = layout == CoreLayout.QEMU
+        ? CoreSpec.qemu(ElfClass.ELF64, PrStatus.Arch.X86_64, m.ramMap().ranges(), List.of(new CpuSnapshot(1, regs(0x1000))), Optional.empty())
+        : CoreSpec.vmcore(ElfClass.ELF64, PrStatus.Arch.X86_64, m.ramMap().ranges(), List.of(new CpuSnapshot(1, regs(0x1000))),
+            Optional.empty(), Optional.empty());
+    Path out = dir.resolve(layout + "-17T.core");
+    ElfCoreWriter.write(m, spec, out, false);
+    assertTrue(Files.size(out) < 64L << 20, "file of " + Files.size(out) + " bytes");
+    String readelf = ReadElf.check(out);
+    // the first two pages share a load (256 pages apart: makedumpfile's PFN_EXCLUDED), the others have one each
+    assertEquals(4, readelf.lines().filter(l -> l.trim().startsWith("LOAD")).count(), readelf);
+    try (Dump d = ElfCoreReader.open(out)) {
+      assertEquals(ram, d.memory().ramMap().usableBytes());
+      assertTrue(d.memory().ramMap().containsRange(0, ram));
+      for (long pa : at) {
+        assertEquals(pa ^ 0x5a5a, d.memory().readU64(pa), String.format("0x%x", pa));
+      }
+      for (long pa : new long[] {0, 0x2000, 0x1000L + 254 * 4096, 4L << 40, (8L << 40) + 4096, ram - 8}) {
+        assertEquals(0, d.memory().readU64(pa), String.format("0x%x", pa));
+      }
+    }
+  }
+
   @Test
   void refusesToReplaceAnExistingFileUnlessForced() throws Exception {
     SparseMemory m = machine(3);
