@@ -71,7 +71,7 @@ public final class PageWalker {
     long la = state.mode.isLongMode() ? linear : linear & 0xFFFF_FFFFL;
     long r;
     try {
-      r = walk(state, linear, access, setAccessedDirty);
+      r = walkRecorded(state, linear, access, setAccessedDirty);
     } catch (PhysicalAccessException e) {
       List<WalkStep> read = steps(state);
       int level = read.isEmpty() ? state.mode.levels() : read.getLast().level() - 1;
@@ -88,8 +88,20 @@ public final class PageWalker {
   /**
    * Translates {@code linear}; returns the physical address, or {@link #FAULT} | vector &lt;&lt; 32
    * | error code. CR2 for a #PF is the linear address (truncated to 32 bits outside IA-32e mode).
+   * The entries read are kept for {@link #steps} when the walk sets A/D or faults; a successful
+   * read-only 4/5-level walk keeps none (the fast path).
    */
   public long walk(PagingState s, long linear, int access, boolean setAccessedDirty) {
+    if (!setAccessedDirty && s.mode.isLongMode()) {
+      depth = 0;
+      lastMode = s.mode;
+      return fastLong(s, linear, s.mode.levels(), access);
+    }
+    return walkRecorded(s, linear, access, setAccessedDirty);
+  }
+
+  /** {@link #walk}, keeping every entry read for {@link #steps}. */
+  private long walkRecorded(PagingState s, long linear, int access, boolean setAccessedDirty) {
     depth = 0;
     lastMode = s.mode;
     return switch (s.mode) {
@@ -102,6 +114,44 @@ public final class PageWalker {
       case LEVEL4 -> walkLong(s, linear, 4, access, setAccessedDirty);
       case LEVEL5 -> walkLong(s, linear, 5, access, setAccessedDirty);
     };
+  }
+
+  /**
+   * A read-only 4/5-level walk that records nothing: present entries with no reserved bit set,
+   * rights combined as {@link #walkLong} combines them. Anything else — a not-present or reserved
+   * entry, a non-canonical address, a fault from the rights — is walked again by
+   * {@link #walkLong}, which decides it and records the steps; so the result is always what
+   * {@code walkLong} returns (PageWalkerFuzzTest compares them).
+   */
+  private long fastLong(PagingState s, long la, int levels, int access) {
+    int unused = 64 - (levels == 5 ? 57 : 48);
+    if ((la << unused) >> unused != la) {
+      return walkLong(s, la, levels, access, false);
+    }
+    long table = s.root;
+    long rights = RW | US;
+    long any = 0; // bits set in any entry: XD is the only one used
+    for (int level = levels; ; level--) {
+      int shift = 3 + 9 * level;
+      long e = memory.readU64(table + (((la >>> shift) & 511) << 3));
+      boolean leaf = level == 1 || (level <= 3 && (e & PS) != 0);
+      if ((e & P) == 0 || (e & (leaf ? s.reservedLeaf[level] : s.reservedTable[level])) != 0) {
+        return walkLong(s, la, levels, access, false);
+      }
+      rights &= e;
+      any |= e;
+      if (leaf) {
+        long pageMask = (1L << shift) - 1;
+        long physical = (e & s.frameMask & ~pageMask) | (la & pageMask);
+        if ((access & (Access.USER | Access.WRITE | Access.FETCH)) == 0) {
+          pageShift = shift; // a supervisor read: no right can refuse it (SDM §4.6)
+          return physical;
+        }
+        long r = finish(s, access, rights, (any & XD) != 0 && s.nxe, physical, shift, false);
+        return isFault(r) ? walkLong(s, la, levels, access, false) : r;
+      }
+      table = e & s.frameMask;
+    }
   }
 
   /**
@@ -127,53 +177,68 @@ public final class PageWalker {
   private static final int LANES = 16;
   private final long[] laneTable = new long[LANES];
   private final long[] laneRights = new long[LANES];
-  private final long[] laneEntry = new long[LANES];
-  private final boolean[] laneXd = new boolean[LANES];
-  private final boolean[] laneActive = new boolean[LANES];
+  private final long[] laneAny = new long[LANES];
 
+  /**
+   * Up to {@link #LANES} walks advanced together, level by level; a lane is a bit of
+   * {@code active}. Each lane checks what {@link #fastLong} checks; a lane that meets anything
+   * else is walked alone by {@link #walkRecorded}, which decides it.
+   */
   private void walkLanes(PagingState s, long[] linear, long[] out, int base, int lanes, int access) {
     int levels = s.mode.levels();
-    int vaBits = levels == 5 ? 57 : 48;
+    int unused = 64 - (levels == 5 ? 57 : 48);
+    long[] table = laneTable;
+    long[] rights = laneRights;
+    long[] any = laneAny;
+    int active = 0;
     for (int k = 0; k < lanes; k++) {
       long la = linear[base + k];
-      boolean canonical = (la << (64 - vaBits)) >> (64 - vaBits) == la;
-      laneActive[k] = canonical;
-      laneTable[k] = s.root;
-      laneRights[k] = RW | US;
-      laneXd[k] = false;
-      if (!canonical) {
-        out[base + k] = walk(s, la, access, false);
+      if ((la << unused) >> unused == la) {
+        active |= 1 << k;
+        table[k] = s.root;
+        rights[k] = RW | US;
+        any[k] = 0;
+      } else {
+        out[base + k] = walkRecorded(s, la, access, false);
       }
     }
-    for (int level = levels; level >= 1; level--) {
+    boolean supervisorRead = (access & (Access.USER | Access.WRITE | Access.FETCH)) == 0;
+    long frameMask = s.frameMask;
+    for (int level = levels; level >= 1 && active != 0; level--) {
       int shift = 3 + 9 * level;
-      for (int k = 0; k < lanes; k++) { // independent loads: they overlap
-        if (laneActive[k]) {
-          laneEntry[k] = memory.readU64(laneTable[k] + (((linear[base + k] >>> shift) & 511) << 3));
-        }
-      }
-      for (int k = 0; k < lanes; k++) {
-        if (!laneActive[k]) {
+      long reservedTable = s.reservedTable[level];
+      long reservedLeaf = s.reservedLeaf[level];
+      long largeAllowed = level <= 3 ? PS : 0; // PS makes a leaf only in a PDPTE or PDE
+      for (int k = 0; k < lanes; k++) { // the lanes' loads do not wait for each other
+        if ((active & (1 << k)) == 0) {
           continue;
         }
-        long e = laneEntry[k];
-        boolean leaf = level == 1 || (level <= 3 && (e & PS) != 0);
-        if ((e & P) == 0 || (e & (leaf ? s.reservedLeaf[level] : s.reservedTable[level])) != 0) {
-          out[base + k] = walk(s, linear[base + k], access, false);
-          laneActive[k] = false;
+        long la = linear[base + k];
+        long e = memory.readU64(table[k] + (((la >>> shift) & 511) << 3));
+        boolean leaf = level == 1 || (e & largeAllowed) != 0;
+        if ((e & P) == 0 || (e & (leaf ? reservedLeaf : reservedTable)) != 0) {
+          out[base + k] = walkRecorded(s, la, access, false);
+          active &= ~(1 << k);
           continue;
         }
-        laneRights[k] &= e;
-        laneXd[k] |= (e & XD) != 0;
-        if (leaf) {
-          long pageMask = (1L << shift) - 1;
-          depth = 0;
-          out[base + k] = finish(s, access, laneRights[k], laneXd[k],
-              (e & s.frameMask & ~pageMask) | (linear[base + k] & pageMask), shift, false);
-          laneActive[k] = false;
+        if (!leaf) {
+          table[k] = e & frameMask;
+          if (!supervisorRead) { // no right refuses a supervisor read (SDM §4.6): nothing to combine
+            rights[k] &= e;
+            any[k] |= e;
+          }
+          continue;
+        }
+        long pageMask = (1L << shift) - 1;
+        long physical = (e & frameMask & ~pageMask) | (la & pageMask);
+        if (supervisorRead) {
+          pageShift = shift;
+          out[base + k] = physical;
         } else {
-          laneTable[k] = e & s.frameMask;
+          long r = finish(s, access, rights[k] & e, ((any[k] | e) & XD) != 0 && s.nxe, physical, shift, false);
+          out[base + k] = isFault(r) ? walkRecorded(s, la, access, false) : r;
         }
+        active &= ~(1 << k);
       }
     }
   }
