@@ -245,6 +245,27 @@ public final class SparseMemory implements PhysicalMemory {
   }
 
   @Override
+  public void writeU64Series(long physical, int count, long first, long step) {
+    if ((physical & 7) != 0) {
+      PhysicalMemory.super.writeU64Series(physical, count, first, step);
+      return;
+    }
+    checkRange(physical, 8L * count);
+    long value = first;
+    int done = 0;
+    while (done < count) {
+      long pa = physical + 8L * done;
+      int off = (int) pa & OFFSET_MASK;
+      int n = Math.min(count - done, (PAGE_SIZE - off) >>> 3);
+      byte[] f = frameOrCreate(pa >>> PAGE_SHIFT);
+      for (int i = 0; i < n; i++, off += 8, value += step) {
+        LE64.set(f, off, value);
+      }
+      done += n;
+    }
+  }
+
+  @Override
   public void copyPage(long srcPhysical, long dstPhysical) {
     checkRange(srcPhysical, PAGE_SIZE);
     checkRange(dstPhysical, PAGE_SIZE);
