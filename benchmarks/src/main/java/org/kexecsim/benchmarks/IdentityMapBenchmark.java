@@ -21,6 +21,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -60,6 +61,7 @@ public class IdentityMapBenchmark {
   long bytes;
   PageSize pageSize;
   SparseMemory shared;
+  long lastEntries;
 
   /** Per-iteration totals that JMH turns into rates. */
   @State(Scope.Thread)
@@ -94,12 +96,24 @@ public class IdentityMapBenchmark {
     if (how.equals("writer")) {
       IdentityMapWriter w = new IdentityMapWriter(memory, PagingMode.LEVEL4);
       long root = w.build(frames, 0, bytes, flags, PageTableEntry.KERNPG_TABLE, pageSize);
-      counters.entries += w.entriesWritten();
+      lastEntries = w.entriesWritten();
+      counters.entries += lastEntries;
       return root;
     }
     PageTableBuilder b = PageTableBuilder.create(memory, PagingMode.LEVEL4, frames);
     b.map(0, 0, bytes, flags, pageSize);
-    counters.entries += b.entriesWritten();
+    lastEntries = b.entriesWritten();
+    counters.entries += lastEntries;
     return b.root();
+  }
+
+  /**
+   * Entries per build, for a run in sample mode ({@code -bm sample}), which has no counters:
+   * scripts/bench-vs-peers.sh divides it by the median build time, as the C peer reports the
+   * median of its builds' rates.
+   */
+  @TearDown
+  public void report() {
+    System.out.printf("entries per build: %s %s %d%n", how, layout, lastEntries);
   }
 }
