@@ -128,30 +128,56 @@ public final class PageWalker {
     if ((la << unused) >> unused != la) {
       return walkLong(s, la, levels, access, false);
     }
+    long frameMask = s.frameMask;
     long table = s.root;
     long rights = RW | US;
     long any = 0; // bits set in any entry: XD is the only one used
-    for (int level = levels; ; level--) {
-      int shift = 3 + 9 * level;
-      long e = memory.readU64(table + (((la >>> shift) & 511) << 3));
-      boolean leaf = level == 1 || (level <= 3 && (e & PS) != 0);
-      if ((e & P) == 0 || (e & (leaf ? s.reservedLeaf[level] : s.reservedTable[level])) != 0) {
+    // PML5E, PML4E: never leaves (PS is reserved there, so a set PS goes to walkLong)
+    for (int level = levels; level > 3; level--) {
+      long e = memory.readU64(table + (((la >>> (3 + 9 * level)) & 511) << 3));
+      if ((e & P) == 0 || (e & s.reservedTable[level]) != 0) {
         return walkLong(s, la, levels, access, false);
       }
       rights &= e;
       any |= e;
-      if (leaf) {
-        long pageMask = (1L << shift) - 1;
-        long physical = (e & s.frameMask & ~pageMask) | (la & pageMask);
-        if ((access & (Access.USER | Access.WRITE | Access.FETCH)) == 0) {
-          pageShift = shift; // a supervisor read: no right can refuse it (SDM §4.6)
-          return physical;
-        }
-        long r = finish(s, access, rights, (any & XD) != 0 && s.nxe, physical, shift, false);
-        return isFault(r) ? walkLong(s, la, levels, access, false) : r;
-      }
-      table = e & s.frameMask;
+      table = e & frameMask;
     }
+    // PDPTE, PDE, PTE written out, as a C compiler unrolls a walk of known depth
+    long e = memory.readU64(table + (((la >>> 30) & 511) << 3));
+    if ((e & PS) != 0) {
+      return fastLeaf(s, la, levels, access, e, 30, s.reservedLeaf[3], rights, any);
+    }
+    if ((e & P) == 0 || (e & s.reservedTable[3]) != 0) {
+      return walkLong(s, la, levels, access, false);
+    }
+    rights &= e;
+    any |= e;
+    e = memory.readU64((e & frameMask) + (((la >>> 21) & 511) << 3));
+    if ((e & PS) != 0) {
+      return fastLeaf(s, la, levels, access, e, 21, s.reservedLeaf[2], rights, any);
+    }
+    if ((e & P) == 0 || (e & s.reservedTable[2]) != 0) {
+      return walkLong(s, la, levels, access, false);
+    }
+    rights &= e;
+    any |= e;
+    e = memory.readU64((e & frameMask) + (((la >>> 12) & 511) << 3));
+    return fastLeaf(s, la, levels, access, e, 12, s.reservedLeaf[1], rights, any);
+  }
+
+  /** The leaf of {@link #fastLong}: its checks, then the address, or walkLong for anything else. */
+  private long fastLeaf(PagingState s, long la, int levels, int access, long e, int shift, long reserved, long rights, long any) {
+    if ((e & P) == 0 || (e & reserved) != 0) {
+      return walkLong(s, la, levels, access, false);
+    }
+    long pageMask = (1L << shift) - 1;
+    long physical = (e & s.frameMask & ~pageMask) | (la & pageMask);
+    if ((access & (Access.USER | Access.WRITE | Access.FETCH)) == 0) {
+      pageShift = shift; // a supervisor read: no right can refuse it (SDM §4.6)
+      return physical;
+    }
+    long r = finish(s, access, rights & e, ((any | e) & XD) != 0 && s.nxe, physical, shift, false);
+    return isFault(r) ? walkLong(s, la, levels, access, false) : r;
   }
 
   /**
