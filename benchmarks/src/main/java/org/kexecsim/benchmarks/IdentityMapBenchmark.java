@@ -51,9 +51,9 @@ public class IdentityMapBenchmark {
 
   /**
    * reused: one memory for the whole trial, as the C peer (benchmarks/peers/ident_map.c) reuses
-   * its pool; every build still zeroes each table page it takes, as the peer does, so a build
-   * reads nothing the last one left. fresh: a new SparseMemory per build (its frames first
-   * touched by that build).
+   * its pool; every build writes each table page it takes from end to end (zeroing what it does
+   * not fill), as the peer does, so a build reads nothing the last one left. fresh: a new
+   * SparseMemory per build (its frames first touched by that build).
    */
   @Param({"reused", "fresh"})
   public String memory;
