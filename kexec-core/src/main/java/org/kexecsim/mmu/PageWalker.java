@@ -21,8 +21,10 @@ import org.kexecsim.memory.PhysicalMemory;
  * mapping (SDM §4.10.4.1).
  *
  * <p>The hot path, {@link #walk}, returns a physical address or an encoded fault and allocates
- * nothing; the entries it read stay in this walker until the next walk, which {@link #translate}
- * turns into a {@link Translation}. One walker per thread.
+ * nothing. A walk that sets A/D bits or faults keeps the entries it read until the next walk
+ * ({@link #steps}; {@link #translate} turns them into a {@link Translation}); a successful
+ * read-only 4/5-level walk keeps none, so that it costs what the checks cost and no more
+ * (FastWalkTest holds it to the recording walk's answers). One walker per thread.
  *
  * <p>Check order (SDM §4.7): per level, present, then reserved bits (never checked when P=0);
  * rights are combined over all levels and checked after the walk. Accessed and dirty bits are
