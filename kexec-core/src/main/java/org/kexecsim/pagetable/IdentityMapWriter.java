@@ -74,7 +74,7 @@ public final class IdentityMapWriter {
   /** Composes the table at {@code level} covering {@code [tableBase, tableBase + span)}, clipped to [start, end). */
   private long table(int level, long tableBase, long start, long end, long leafFlags, long tableFlags, PageSize largest) {
     long frame = allocator.allocateFrame();
-    pages.add(new TablePage(frame, level, name(level)));
+    pages.add(new TablePage(frame, level, PagingMode.entryName(level)));
     byte[] buf = scratch[level];
     int shift = mode.shift(level);
     long span = 1L << shift;
@@ -129,12 +129,5 @@ public final class IdentityMapWriter {
     }
     memory.write(frame, buf, 0, buf.length);
     return frame;
-  }
-
-  private String name(int level) {
-    return switch (mode) {
-      case BITS32, PAE -> level == 3 ? "PDPTE" : level == 2 ? "PDE" : "PTE";
-      default -> new String[] {"", "PTE", "PDE", "PDPTE", "PML4E", "PML5E"}[level];
-    };
   }
 }
