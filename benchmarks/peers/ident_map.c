@@ -3,9 +3,14 @@
  * arch/x86/mm/ident_map.c builds one (kernel_ident_mapping_init -> p4d/pud/pmd levels: for each
  * entry in range, reuse a present table or take a zeroed page from the allocator and link it),
  * extended with a PTE level for 4 KiB leaves. Table pages come from one pool allocated and
- * touched once (memory reused); each build resets the pool and zeroes every page it hands out,
- * as the kernel's alloc_pgt_page callbacks hand out zeroed pages. Tables sit at physical
- * addresses from SIZE up, as in the Java benchmark, so entries hold the same values.
+ * touched once (memory reused); each build resets the pool. A page is zeroed as it is handed
+ * out, as the kernel's alloc_pgt_page callbacks hand out zeroed pages, except a page table the
+ * build then fills from end to end; and an entry of a table this build just took is written
+ * without testing it (it is known to be empty). Those are the shortcuts kexec-sim's
+ * PageTableBuilder and IdentityMapWriter take for a fresh map, so both sides write the same
+ * bytes and read none they need not (the kernel, which may merge into a live table, tests each
+ * entry and zeroes every page). Tables sit at physical addresses from SIZE up, as in the Java
+ * benchmark, so entries hold the same values.
  *
  *   ident_map SIZE PAGE SECONDS     e.g. ident_map 64G 4K 10
  * prints "entries=N builds=B median_entries_per_s=R" (median over the builds after a warm-up).
@@ -33,49 +38,51 @@ static uint64_t entries;
 
 static uint64_t *table_at(uint64_t pa) { return (uint64_t *)(pool + (pa - pool_pa)); }
 
-static uint64_t alloc_pgt_page(void) {
+static uint64_t alloc_pgt_page(int zeroed) {
   if (pool_next == pool_pages) { fprintf(stderr, "ident_map: pool exhausted\n"); exit(1); }
   uint64_t pa = pool_pa + (pool_next++ << 12);
-  memset(table_at(pa), 0, 4096);
+  if (zeroed) memset(table_at(pa), 0, 4096);
   return pa;
 }
 
-static void ident_pte_init(uint64_t *pte, uint64_t addr, uint64_t end) {
+/* fresh: the table was taken by this build, so its entries are empty and need no test */
+static void ident_pte_init(uint64_t *pte, uint64_t addr, uint64_t end, int fresh) {
   for (; addr < end; addr += 4096) {
     uint64_t *e = pte + ((addr >> 12) & 511);
-    if (*e & P) continue;
+    if (!fresh && (*e & P)) continue;
     *e = addr | LEAF_FLAGS;
     entries++;
   }
 }
 
-static void ident_pmd_init(uint64_t *pmd, uint64_t addr, uint64_t end, int large) {
+static void ident_pmd_init(uint64_t *pmd, uint64_t addr, uint64_t end, int large, int fresh) {
   for (uint64_t next; addr < end; addr = next) {
     next = (addr & ~((1ULL << 21) - 1)) + (1ULL << 21);
     if (next > end) next = end;
     uint64_t *e = pmd + ((addr >> 21) & 511);
     if (large) {
-      if (*e & P) continue;
+      if (!fresh && (*e & P)) continue;
       *e = (addr & ~((1ULL << 21) - 1)) | LEAF_FLAGS | PS;
       entries++;
       continue;
     }
-    if (*e & P) { ident_pte_init(table_at(*e & ADDR_MASK), addr, next); continue; }
-    uint64_t pa = alloc_pgt_page();
-    ident_pte_init(table_at(pa), addr, next);
+    if (!fresh && (*e & P)) { ident_pte_init(table_at(*e & ADDR_MASK), addr, next, 0); continue; }
+    int whole = (addr & ((1ULL << 21) - 1)) == 0 && next - addr == (1ULL << 21);
+    uint64_t pa = alloc_pgt_page(!whole); /* a table filled from end to end is not zeroed first */
+    ident_pte_init(table_at(pa), addr, next, 1);
     *e = pa | TABLE_FLAGS;
     entries++;
   }
 }
 
-static void ident_pud_init(uint64_t *pud, uint64_t addr, uint64_t end, int large) {
+static void ident_pud_init(uint64_t *pud, uint64_t addr, uint64_t end, int large, int fresh) {
   for (uint64_t next; addr < end; addr = next) {
     next = (addr & ~((1ULL << 30) - 1)) + (1ULL << 30);
     if (next > end) next = end;
     uint64_t *e = pud + ((addr >> 30) & 511);
-    if (*e & P) { ident_pmd_init(table_at(*e & ADDR_MASK), addr, next, large); continue; }
-    uint64_t pa = alloc_pgt_page();
-    ident_pmd_init(table_at(pa), addr, next, large);
+    if (!fresh && (*e & P)) { ident_pmd_init(table_at(*e & ADDR_MASK), addr, next, large, 0); continue; }
+    uint64_t pa = alloc_pgt_page(1);
+    ident_pmd_init(table_at(pa), addr, next, large, 1);
     *e = pa | TABLE_FLAGS;
     entries++;
   }
@@ -83,15 +90,16 @@ static void ident_pud_init(uint64_t *pud, uint64_t addr, uint64_t end, int large
 
 /* kernel_ident_mapping_init's shape for 4-level paging (no p4d level to fold) */
 static uint64_t ident_map(uint64_t start, uint64_t end, int large) {
-  uint64_t root = alloc_pgt_page();
+  uint64_t root = alloc_pgt_page(1);
   uint64_t *pgd = table_at(root);
   for (uint64_t addr = start, next; addr < end; addr = next) {
     next = (addr & ~((1ULL << 39) - 1)) + (1ULL << 39);
     if (next > end) next = end;
     uint64_t *e = pgd + ((addr >> 39) & 511);
-    if (*e & P) { ident_pud_init(table_at(*e & ADDR_MASK), addr, next, large); continue; }
-    uint64_t pa = alloc_pgt_page();
-    ident_pud_init(table_at(pa), addr, next, large);
+    /* the root is fresh too, but kernel_ident_mapping_init tests it: one test per 512 GiB */
+    if (*e & P) { ident_pud_init(table_at(*e & ADDR_MASK), addr, next, large, 0); continue; }
+    uint64_t pa = alloc_pgt_page(1);
+    ident_pud_init(table_at(pa), addr, next, large, 1);
     *e = pa | TABLE_FLAGS;
     entries++;
   }

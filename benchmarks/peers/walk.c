@@ -2,9 +2,12 @@
  * C peer of TranslationBenchmark: 4-level tables mapping MAPPED bytes at the vmalloc-like base
  * 0xffffc90000000000 to physical 0 with 4 KiB pages (tables at physical MAPPED and up, one pool
  * touched once), then random translations of 65,536 addresses, repeated:
- *   single:  one walk after another (each level: index, load, present check, large-page check;
- *            no access-rights checks, which a read by the kernel passes anyway: the peer does the
- *            least a walker must, so the ratio against it is a strict one)
+ *   single:  one walk after another (each level: index, load, present check, large-page check,
+ *            reserved-bit check against the level's mask for a table link or a leaf — the
+ *            checks kexec-sim's read-only walk makes for the same walk, SDM Vol. 3A §4.5 with
+ *            MAXPHYADDR 40 and NXE on, as the Java benchmark's CPU; no access-rights checks,
+ *            which a read by the kernel passes whatever the rights, SDM §4.6, and which the Java
+ *            walk skips then too)
  *   batched: 16 walks advanced level by level together, so their loads overlap
  *
  *   walk GIB SECONDS      e.g. walk 64 10
@@ -28,6 +31,12 @@
 #define PAGE_KERNEL 0x8000000000000163ULL /* P RW A D G NX */
 #define ADDR_MASK 0x000ffffffffff000ULL
 #define BASE 0xffffc90000000000ULL
+#define MAXPHYADDR 40
+/* reserved bits by level (index 1..4): 51:M everywhere; PS in a PML4E; 29:13 in a 1 GiB leaf
+   and 20:13 in a 2 MiB leaf (the Java side's PagingState masks, for CpuFeatures.DEFAULT) */
+#define RSVD (((1ULL << 52) - 1) & ~((1ULL << MAXPHYADDR) - 1))
+static const uint64_t reserved_table[5] = {0, RSVD, RSVD, RSVD, RSVD | PS};
+static const uint64_t reserved_leaf[5] = {0, RSVD, RSVD | 0x1FE000ULL, RSVD | 0x3FFFE000ULL, RSVD};
 #define BATCH 65536
 #define LANES 16
 
@@ -63,8 +72,9 @@ static inline int64_t walk(uint64_t root, uint64_t la) {
   for (int level = 4; level >= 1; level--) {
     int shift = 3 + 9 * level;
     uint64_t e = table_at(table)[(la >> shift) & 511];
-    if (!(e & P)) return -1;
-    if (level == 1 || ((e & PS) && level <= 3)) {
+    int leaf = level == 1 || ((e & PS) && level <= 3);
+    if (!(e & P) || (e & (leaf ? reserved_leaf[level] : reserved_table[level]))) return -1;
+    if (leaf) {
       uint64_t mask = (1ULL << shift) - 1;
       return (int64_t)(((e & ADDR_MASK) & ~mask) | (la & mask));
     }
@@ -87,8 +97,9 @@ static void walk_lanes(uint64_t root, const uint64_t *la, int64_t *out, int n) {
     for (int k = 0; k < n; k++) e[k] = active[k] ? table_at(table[k])[(la[k] >> shift) & 511] : 0;
     for (int k = 0; k < n; k++) {
       if (!active[k]) continue;
-      if (!(e[k] & P)) { active[k] = 0; continue; }
-      if (level == 1 || ((e[k] & PS) && level <= 3)) {
+      int leaf = level == 1 || ((e[k] & PS) && level <= 3);
+      if (!(e[k] & P) || (e[k] & (leaf ? reserved_leaf[level] : reserved_table[level]))) { active[k] = 0; continue; }
+      if (leaf) {
         uint64_t mask = (1ULL << shift) - 1;
         out[k] = (int64_t)(((e[k] & ADDR_MASK) & ~mask) | (la[k] & mask));
         active[k] = 0;

@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Identity-map construction with the page-table builder into sparse memory: 64 GiB with 4 KiB
@@ -39,9 +40,9 @@ public class IdentityMapBenchmark extends RateBenchmark {
 
   /**
    * reused: one memory for the whole trial, as the C peer (benchmarks/peers/ident_map.c) reuses
-   * its pool; every build still zeroes each table page it takes, as the peer does, so a build
-   * reads nothing the last one left. fresh: a new SparseMemory per build (its frames first
-   * touched by that build).
+   * its pool; every build writes each table page it takes from end to end (zeroing what it does
+   * not fill), as the peer does, so a build reads nothing the last one left. fresh: a new
+   * SparseMemory per build (its frames first touched by that build).
    */
   @Param({"reused", "fresh"})
   public String memory;
@@ -49,6 +50,7 @@ public class IdentityMapBenchmark extends RateBenchmark {
   long bytes;
   PageSize pageSize;
   SparseMemory shared;
+  long lastEntries;
 
   /** Per-iteration totals that JMH turns into rates. */
   @State(Scope.Thread)
@@ -83,12 +85,24 @@ public class IdentityMapBenchmark extends RateBenchmark {
     if (how.equals("writer")) {
       IdentityMapWriter w = new IdentityMapWriter(memory, PagingMode.LEVEL4);
       long root = w.build(frames, 0, bytes, flags, PageTableEntry.KERNPG_TABLE, pageSize);
-      counters.entries += w.entriesWritten();
+      lastEntries = w.entriesWritten();
+      counters.entries += lastEntries;
       return root;
     }
     PageTableBuilder b = PageTableBuilder.create(memory, PagingMode.LEVEL4, frames);
     b.map(0, 0, bytes, flags, pageSize);
-    counters.entries += b.entriesWritten();
+    lastEntries = b.entriesWritten();
+    counters.entries += lastEntries;
     return b.root();
+  }
+
+  /**
+   * Entries per build, for a run in sample mode ({@code -bm sample}), which has no counters:
+   * scripts/bench-vs-peers.sh divides it by the median build time, as the C peer reports the
+   * median of its builds' rates.
+   */
+  @TearDown
+  public void report() {
+    System.out.printf("entries per build: %s %s %d%n", how, layout, lastEntries);
   }
 }

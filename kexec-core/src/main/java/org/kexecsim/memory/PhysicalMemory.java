@@ -26,6 +26,18 @@ public interface PhysicalMemory extends ReadableMemory {
   /** Stores {@code src[offset..offset+length)} at {@code physical}. */
   void write(long physical, byte[] src, int offset, int length);
 
+  /**
+   * Writes {@code count} little-endian 8-byte values from {@code physical} on: {@code first},
+   * {@code first + step}, {@code first + 2 * step} ... — a run of page-table entries mapping
+   * consecutive frames (a page table of a linear map is one such run). Implementations override
+   * this to store straight into their frames.
+   */
+  default void writeU64Series(long physical, int count, long first, long step) {
+    for (int i = 0; i < count; i++) {
+      writeU64(physical + 8L * i, first + i * step);
+    }
+  }
+
   /** Whether this memory can be written (a dump view is read-only). */
   default boolean writable() {
     return true;

@@ -12,8 +12,9 @@ import java.util.Optional;
  * Physical memory whose 4 KiB frames come into being on first write; memory never written reads
  * as zero. A machine with a 64 TiB RAM map costs only the frames it touches.
  *
- * <p>Frames live in a directory keyed by page frame number, with a one-entry cache for the
- * common case of consecutive accesses to one frame. Not thread-safe.
+ * <p>Frames live in a flat window (one array indexed by page frame number over the dense part
+ * of memory: a lookup is one load, which is what a page walk pays per level) and, outside it, in
+ * a directory keyed by page frame number. Not thread-safe.
  */
 public final class SparseMemory implements PhysicalMemory {
   private static final VarHandle LE16 =
@@ -23,7 +24,6 @@ public final class SparseMemory implements PhysicalMemory {
   private static final VarHandle LE64 =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-  private static final long NO_FRAME = -1L; // no valid pfn is all ones: PAs are at most 52 bits
   private static final int OFFSET_MASK = PAGE_SIZE - 1;
 
   // Frames hang off a two-level directory indexed by pfn: chunks of 2^15 frames (128 MiB of
@@ -35,13 +35,21 @@ public final class SparseMemory implements PhysicalMemory {
   private static final int CHUNK_MASK = CHUNK_FRAMES - 1;
   private static final long DIRECT_CHUNKS = 1L << (48 - PAGE_SHIFT - CHUNK_SHIFT);
 
+  // The window: frames [windowBase, windowBase + window.length), chunk-aligned, below 256 TiB.
+  // It grows (doubling, so filling it costs linear time) while it stays dense: at most
+  // WINDOW_SLOTS_PER_FRAME slots per present frame, i.e. at most 6% of the frames' own bytes in
+  // references, and at most 2^24 slots (64 GiB of physical space). Frames in its range live only
+  // in it; growing moves the directory's chunks it covers into it.
+  private static final int WINDOW_SLOTS_PER_FRAME = 64;
+  private static final int WINDOW_MAX = 1 << 24;
+  private static final byte[][] NO_WINDOW = new byte[0][];
+
   private final RamMap ramMap;
+  private byte[][] window = NO_WINDOW;
+  private long windowBase;
   private byte[][][] directory = new byte[16][][];
   private final java.util.HashMap<Long, byte[][]> highChunks = new java.util.HashMap<>();
   private int count;
-
-  private long cachedPfn = NO_FRAME;
-  private byte[] cachedFrame;
 
   public SparseMemory(RamMap ramMap) {
     this.ramMap = ramMap;
@@ -76,7 +84,7 @@ public final class SparseMemory implements PhysicalMemory {
         chunks++;
       }
     }
-    return (long) count * PAGE_SIZE + chunks * CHUNK_FRAMES * 8L + directory.length * 8L;
+    return (long) count * PAGE_SIZE + (chunks * CHUNK_FRAMES + window.length + directory.length) * 8L;
   }
 
   /** The page frame numbers that have been written, ascending. */
@@ -237,6 +245,27 @@ public final class SparseMemory implements PhysicalMemory {
   }
 
   @Override
+  public void writeU64Series(long physical, int count, long first, long step) {
+    if ((physical & 7) != 0) {
+      PhysicalMemory.super.writeU64Series(physical, count, first, step);
+      return;
+    }
+    checkRange(physical, 8L * count);
+    long value = first;
+    int done = 0;
+    while (done < count) {
+      long pa = physical + 8L * done;
+      int off = (int) pa & OFFSET_MASK;
+      int n = Math.min(count - done, (PAGE_SIZE - off) >>> 3);
+      byte[] f = frameOrCreate(pa >>> PAGE_SHIFT);
+      for (int i = 0; i < n; i++, off += 8, value += step) {
+        LE64.set(f, off, value);
+      }
+      done += n;
+    }
+  }
+
+  @Override
   public void copyPage(long srcPhysical, long dstPhysical) {
     checkRange(srcPhysical, PAGE_SIZE);
     checkRange(dstPhysical, PAGE_SIZE);
@@ -318,9 +347,15 @@ public final class SparseMemory implements PhysicalMemory {
   }
 
   private byte[] frame(long pfn) {
-    if (pfn == cachedPfn) {
-      return cachedFrame;
+    byte[][] w = window;
+    long i = pfn - windowBase;
+    if (i >= 0 && i < w.length) {
+      return w[(int) i];
     }
+    return outsideWindow(pfn);
+  }
+
+  private byte[] outsideWindow(long pfn) {
     long chunkIndex = pfn >>> CHUNK_SHIFT;
     byte[][] chunk;
     if (chunkIndex < directory.length) {
@@ -333,23 +368,27 @@ public final class SparseMemory implements PhysicalMemory {
     if (chunk == null) {
       return null;
     }
-    byte[] f = chunk[(int) pfn & CHUNK_MASK];
-    if (f != null) {
-      cachedPfn = pfn;
-      cachedFrame = f;
-    }
-    return f;
+    return chunk[(int) pfn & CHUNK_MASK];
   }
 
   private byte[] create(long pfn) {
     byte[] f = new byte[PAGE_SIZE];
     insert(pfn, f);
-    cachedPfn = pfn;
-    cachedFrame = f;
     return f;
   }
 
   private void insert(long pfn, byte[] f) {
+    if (pfn - windowBase >= window.length || pfn < windowBase) {
+      growWindowTo(pfn);
+    }
+    long i = pfn - windowBase;
+    if (i >= 0 && i < window.length) {
+      if (window[(int) i] == null) {
+        count++;
+      }
+      window[(int) i] = f;
+      return;
+    }
     long chunkIndex = pfn >>> CHUNK_SHIFT;
     byte[][] chunk;
     if (chunkIndex < DIRECT_CHUNKS) {
@@ -369,8 +408,51 @@ public final class SparseMemory implements PhysicalMemory {
     chunk[(int) pfn & CHUNK_MASK] = f;
   }
 
+  /**
+   * Widens the window to cover {@code pfn} if it stays dense (see WINDOW_SLOTS_PER_FRAME), moving
+   * in the directory's chunks it now covers; otherwise leaves it, and the frame goes to the
+   * directory.
+   */
+  private void growWindowTo(long pfn) {
+    if (pfn >>> CHUNK_SHIFT >= DIRECT_CHUNKS) {
+      return;
+    }
+    long lo = window.length == 0 ? pfn & -CHUNK_FRAMES : Math.min(windowBase, pfn & -CHUNK_FRAMES);
+    long hi = window.length == 0 ? lo + CHUNK_FRAMES : Math.max(windowBase + window.length, (pfn & -CHUNK_FRAMES) + CHUNK_FRAMES);
+    long doubled = Math.max(hi - lo, 2L * window.length);
+    long limit = Math.min(WINDOW_MAX, Math.max(2L * CHUNK_FRAMES, (count + 1L) * WINDOW_SLOTS_PER_FRAME));
+    if (hi - lo > limit) {
+      return;
+    }
+    if (doubled <= limit) { // grow ahead, in the direction of pfn, so that a fill copies linearly
+      if (pfn < windowBase) {
+        lo = Math.max(0, hi - doubled);
+      } else {
+        hi = Math.min(DIRECT_CHUNKS << CHUNK_SHIFT, lo + doubled);
+      }
+    }
+    byte[][] grown = new byte[(int) (hi - lo)][];
+    if (window.length != 0) {
+      System.arraycopy(window, 0, grown, (int) (windowBase - lo), window.length);
+    }
+    for (long c = lo >>> CHUNK_SHIFT; c < hi >>> CHUNK_SHIFT && c < directory.length; c++) {
+      byte[][] chunk = directory[(int) c];
+      if (chunk != null) {
+        System.arraycopy(chunk, 0, grown, (int) ((c << CHUNK_SHIFT) - lo), CHUNK_FRAMES);
+        directory[(int) c] = null;
+      }
+    }
+    window = grown;
+    windowBase = lo;
+  }
+
   /** Calls {@code action} for each present frame's pfn, in no particular order. */
   private void forEachFrame(java.util.function.ObjLongConsumer<byte[]> action) {
+    for (int i = 0; i < window.length; i++) {
+      if (window[i] != null) {
+        action.accept(window[i], windowBase + i);
+      }
+    }
     for (int c = 0; c < directory.length; c++) {
       forEachInChunk(c, directory[c], action);
     }

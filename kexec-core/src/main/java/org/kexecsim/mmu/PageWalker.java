@@ -21,8 +21,10 @@ import org.kexecsim.memory.PhysicalMemory;
  * mapping (SDM §4.10.4.1).
  *
  * <p>The hot path, {@link #walk}, returns a physical address or an encoded fault and allocates
- * nothing; the entries it read stay in this walker until the next walk, which {@link #translate}
- * turns into a {@link Translation}. One walker per thread.
+ * nothing. A walk that sets A/D bits or faults keeps the entries it read until the next walk
+ * ({@link #steps}; {@link #translate} turns them into a {@link Translation}); a successful
+ * read-only 4/5-level walk keeps none, so that it costs what the checks cost and no more
+ * (FastWalkTest holds it to the recording walk's answers). One walker per thread.
  *
  * <p>Check order (SDM §4.7): per level, present, then reserved bits (never checked when P=0);
  * rights are combined over all levels and checked after the walk. Accessed and dirty bits are
@@ -71,7 +73,7 @@ public final class PageWalker {
     long la = state.mode.isLongMode() ? linear : linear & 0xFFFF_FFFFL;
     long r;
     try {
-      r = walk(state, linear, access, setAccessedDirty);
+      r = walkRecorded(state, linear, access, setAccessedDirty);
     } catch (PhysicalAccessException e) {
       List<WalkStep> read = steps(state);
       int level = read.isEmpty() ? state.mode.levels() : read.getLast().level() - 1;
@@ -88,8 +90,20 @@ public final class PageWalker {
   /**
    * Translates {@code linear}; returns the physical address, or {@link #FAULT} | vector &lt;&lt; 32
    * | error code. CR2 for a #PF is the linear address (truncated to 32 bits outside IA-32e mode).
+   * The entries read are kept for {@link #steps} when the walk sets A/D or faults; a successful
+   * read-only 4/5-level walk keeps none (the fast path).
    */
   public long walk(PagingState s, long linear, int access, boolean setAccessedDirty) {
+    if (!setAccessedDirty && s.mode.isLongMode()) {
+      depth = 0;
+      lastMode = s.mode;
+      return fastLong(s, linear, s.mode.levels(), access);
+    }
+    return walkRecorded(s, linear, access, setAccessedDirty);
+  }
+
+  /** {@link #walk}, keeping every entry read for {@link #steps}. */
+  private long walkRecorded(PagingState s, long linear, int access, boolean setAccessedDirty) {
     depth = 0;
     lastMode = s.mode;
     return switch (s.mode) {
@@ -102,6 +116,70 @@ public final class PageWalker {
       case LEVEL4 -> walkLong(s, linear, 4, access, setAccessedDirty);
       case LEVEL5 -> walkLong(s, linear, 5, access, setAccessedDirty);
     };
+  }
+
+  /**
+   * A read-only 4/5-level walk that records nothing: present entries with no reserved bit set,
+   * rights combined as {@link #walkLong} combines them. Anything else — a not-present or reserved
+   * entry, a non-canonical address, a fault from the rights — is walked again by
+   * {@link #walkLong}, which decides it and records the steps; so the result is always what
+   * {@code walkLong} returns (PageWalkerFuzzTest compares them).
+   */
+  private long fastLong(PagingState s, long la, int levels, int access) {
+    int unused = 64 - (levels == 5 ? 57 : 48);
+    if ((la << unused) >> unused != la) {
+      return walkLong(s, la, levels, access, false);
+    }
+    long frameMask = s.frameMask;
+    long table = s.root;
+    long rights = RW | US;
+    long any = 0; // bits set in any entry: XD is the only one used
+    // PML5E, PML4E: never leaves (PS is reserved there, so a set PS goes to walkLong)
+    for (int level = levels; level > 3; level--) {
+      long e = memory.readU64(table + (((la >>> (3 + 9 * level)) & 511) << 3));
+      if ((e & P) == 0 || (e & s.reservedTable[level]) != 0) {
+        return walkLong(s, la, levels, access, false);
+      }
+      rights &= e;
+      any |= e;
+      table = e & frameMask;
+    }
+    // PDPTE, PDE, PTE written out, as a C compiler unrolls a walk of known depth
+    long e = memory.readU64(table + (((la >>> 30) & 511) << 3));
+    if ((e & PS) != 0) {
+      return fastLeaf(s, la, levels, access, e, 30, s.reservedLeaf[3], rights, any);
+    }
+    if ((e & P) == 0 || (e & s.reservedTable[3]) != 0) {
+      return walkLong(s, la, levels, access, false);
+    }
+    rights &= e;
+    any |= e;
+    e = memory.readU64((e & frameMask) + (((la >>> 21) & 511) << 3));
+    if ((e & PS) != 0) {
+      return fastLeaf(s, la, levels, access, e, 21, s.reservedLeaf[2], rights, any);
+    }
+    if ((e & P) == 0 || (e & s.reservedTable[2]) != 0) {
+      return walkLong(s, la, levels, access, false);
+    }
+    rights &= e;
+    any |= e;
+    e = memory.readU64((e & frameMask) + (((la >>> 12) & 511) << 3));
+    return fastLeaf(s, la, levels, access, e, 12, s.reservedLeaf[1], rights, any);
+  }
+
+  /** The leaf of {@link #fastLong}: its checks, then the address, or walkLong for anything else. */
+  private long fastLeaf(PagingState s, long la, int levels, int access, long e, int shift, long reserved, long rights, long any) {
+    if ((e & P) == 0 || (e & reserved) != 0) {
+      return walkLong(s, la, levels, access, false);
+    }
+    long pageMask = (1L << shift) - 1;
+    long physical = (e & s.frameMask & ~pageMask) | (la & pageMask);
+    if ((access & (Access.USER | Access.WRITE | Access.FETCH)) == 0) {
+      pageShift = shift; // a supervisor read: no right can refuse it (SDM §4.6)
+      return physical;
+    }
+    long r = finish(s, access, rights & e, ((any | e) & XD) != 0 && s.nxe, physical, shift, false);
+    return isFault(r) ? walkLong(s, la, levels, access, false) : r;
   }
 
   /**
@@ -127,53 +205,68 @@ public final class PageWalker {
   private static final int LANES = 16;
   private final long[] laneTable = new long[LANES];
   private final long[] laneRights = new long[LANES];
-  private final long[] laneEntry = new long[LANES];
-  private final boolean[] laneXd = new boolean[LANES];
-  private final boolean[] laneActive = new boolean[LANES];
+  private final long[] laneAny = new long[LANES];
 
+  /**
+   * Up to {@link #LANES} walks advanced together, level by level; a lane is a bit of
+   * {@code active}. Each lane checks what {@link #fastLong} checks; a lane that meets anything
+   * else is walked alone by {@link #walkRecorded}, which decides it.
+   */
   private void walkLanes(PagingState s, long[] linear, long[] out, int base, int lanes, int access) {
     int levels = s.mode.levels();
-    int vaBits = levels == 5 ? 57 : 48;
+    int unused = 64 - (levels == 5 ? 57 : 48);
+    long[] table = laneTable;
+    long[] rights = laneRights;
+    long[] any = laneAny;
+    int active = 0;
     for (int k = 0; k < lanes; k++) {
       long la = linear[base + k];
-      boolean canonical = (la << (64 - vaBits)) >> (64 - vaBits) == la;
-      laneActive[k] = canonical;
-      laneTable[k] = s.root;
-      laneRights[k] = RW | US;
-      laneXd[k] = false;
-      if (!canonical) {
-        out[base + k] = walk(s, la, access, false);
+      if ((la << unused) >> unused == la) {
+        active |= 1 << k;
+        table[k] = s.root;
+        rights[k] = RW | US;
+        any[k] = 0;
+      } else {
+        out[base + k] = walkRecorded(s, la, access, false);
       }
     }
-    for (int level = levels; level >= 1; level--) {
+    boolean supervisorRead = (access & (Access.USER | Access.WRITE | Access.FETCH)) == 0;
+    long frameMask = s.frameMask;
+    for (int level = levels; level >= 1 && active != 0; level--) {
       int shift = 3 + 9 * level;
-      for (int k = 0; k < lanes; k++) { // independent loads: they overlap
-        if (laneActive[k]) {
-          laneEntry[k] = memory.readU64(laneTable[k] + (((linear[base + k] >>> shift) & 511) << 3));
-        }
-      }
-      for (int k = 0; k < lanes; k++) {
-        if (!laneActive[k]) {
+      long reservedTable = s.reservedTable[level];
+      long reservedLeaf = s.reservedLeaf[level];
+      long largeAllowed = level <= 3 ? PS : 0; // PS makes a leaf only in a PDPTE or PDE
+      for (int k = 0; k < lanes; k++) { // the lanes' loads do not wait for each other
+        if ((active & (1 << k)) == 0) {
           continue;
         }
-        long e = laneEntry[k];
-        boolean leaf = level == 1 || (level <= 3 && (e & PS) != 0);
-        if ((e & P) == 0 || (e & (leaf ? s.reservedLeaf[level] : s.reservedTable[level])) != 0) {
-          out[base + k] = walk(s, linear[base + k], access, false);
-          laneActive[k] = false;
+        long la = linear[base + k];
+        long e = memory.readU64(table[k] + (((la >>> shift) & 511) << 3));
+        boolean leaf = level == 1 || (e & largeAllowed) != 0;
+        if ((e & P) == 0 || (e & (leaf ? reservedLeaf : reservedTable)) != 0) {
+          out[base + k] = walkRecorded(s, la, access, false);
+          active &= ~(1 << k);
           continue;
         }
-        laneRights[k] &= e;
-        laneXd[k] |= (e & XD) != 0;
-        if (leaf) {
-          long pageMask = (1L << shift) - 1;
-          depth = 0;
-          out[base + k] = finish(s, access, laneRights[k], laneXd[k],
-              (e & s.frameMask & ~pageMask) | (linear[base + k] & pageMask), shift, false);
-          laneActive[k] = false;
+        if (!leaf) {
+          table[k] = e & frameMask;
+          if (!supervisorRead) { // no right refuses a supervisor read (SDM §4.6): nothing to combine
+            rights[k] &= e;
+            any[k] |= e;
+          }
+          continue;
+        }
+        long pageMask = (1L << shift) - 1;
+        long physical = (e & frameMask & ~pageMask) | (la & pageMask);
+        if (supervisorRead) {
+          pageShift = shift;
+          out[base + k] = physical;
         } else {
-          laneTable[k] = e & s.frameMask;
+          long r = finish(s, access, rights[k] & e, ((any[k] | e) & XD) != 0 && s.nxe, physical, shift, false);
+          out[base + k] = isFault(r) ? walkRecorded(s, la, access, false) : r;
         }
+        active &= ~(1 << k);
       }
     }
   }

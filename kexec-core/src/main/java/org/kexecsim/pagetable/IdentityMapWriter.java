@@ -74,17 +74,24 @@ public final class IdentityMapWriter {
   /** Composes the table at {@code level} covering {@code [tableBase, tableBase + span)}, clipped to [start, end). */
   private long table(int level, long tableBase, long start, long end, long leafFlags, long tableFlags, PageSize largest) {
     long frame = allocator.allocateFrame();
-    pages.add(new TablePage(frame, level, name(level)));
+    pages.add(new TablePage(frame, level, PagingMode.entryName(level)));
     byte[] buf = scratch[level];
     int shift = mode.shift(level);
     long span = 1L << shift;
     int entries = mode.entriesPerTable(level);
     long first = Long.compareUnsigned(start, tableBase) > 0 ? (start - tableBase) >>> shift : 0;
     long lastExclusive = Math.min(entries, ((end - 1 - tableBase) >>> shift) + 1);
-    if (level != 1 || first != 0 || lastExclusive != entries) {
-      Arrays.fill(buf, (byte) 0); // a page table of leaves from end to end overwrites every byte
-    }
     boolean bits32 = mode == PagingMode.BITS32;
+    boolean whole = Long.compareUnsigned(start, tableBase) <= 0
+        && Long.compareUnsigned(end - 1, tableBase + entries * span - 1) >= 0;
+    if (whole && !bits32 && (level == 1 || mode.leafAllowed(level, largest))) {
+      // leaves from end to end, each mapping the next span: one series stored straight into the
+      // frame (no scratch page, no zeroing: every byte is written)
+      memory.writeU64Series(frame, entries, tableBase | leafFlags | (level == 1 ? 0 : PS), span);
+      entriesWritten += entries;
+      return frame;
+    }
+    Arrays.fill(buf, (byte) 0);
     if (level == 1) {
       long pa = tableBase + (first << 12);
       if (bits32) {
@@ -122,12 +129,5 @@ public final class IdentityMapWriter {
     }
     memory.write(frame, buf, 0, buf.length);
     return frame;
-  }
-
-  private String name(int level) {
-    return switch (mode) {
-      case BITS32, PAE -> level == 3 ? "PDPTE" : level == 2 ? "PDE" : "PTE";
-      default -> new String[] {"", "PTE", "PDE", "PDPTE", "PML4E", "PML5E"}[level];
-    };
   }
 }

@@ -23,10 +23,6 @@ import org.kexecsim.mmu.PagingMode;
  */
 public final class PageTableBuilder {
   private static final byte[] ZERO_PAGE = new byte[PhysicalMemory.PAGE_SIZE];
-  private static final java.lang.invoke.VarHandle LE64 =
-      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
-  /** A whole page table composed before it is stored; per builder, since builders are not shared across threads. */
-  private final byte[] scratch = new byte[PhysicalMemory.PAGE_SIZE];
   /** Address bits of a 64-bit entry: 51:12. MAXPHYADDR is the walker's business, not the builder's. */
   private static final long ADDRESS_MASK = PagingMode.FRAME_MASK_64;
 
@@ -216,20 +212,10 @@ public final class PageTableBuilder {
     int entrySize = mode.entryBytes();
     long address = table + mode.index(va, 1) * entrySize;
     long end = address + (size >>> 12) * entrySize;
-    if (entrySize == 8 && address == table && end - address == PhysicalMemory.PAGE_SIZE) {
-      // a whole table: composed in a scratch page and stored with one bulk write (one frame lookup
-      // instead of 512; the 64 GiB 4 KiB identity map is 32 Ki of these)
-      for (int i = 0; i < PhysicalMemory.PAGE_SIZE; i += 8, pa += 4096) {
-        LE64.set(scratch, i, pa | leafFlags);
-      }
-      memory.write(table, scratch, 0, scratch.length);
-      entriesWritten += size >>> 12;
-      return;
-    }
     if (entrySize == 8) {
-      for (; address != end; address += 8, pa += 4096) {
-        memory.writeU64(address, pa | leafFlags);
-      }
+      // one series: one frame lookup per table instead of one per entry (the 64 GiB 4 KiB
+      // identity map is 32 Ki whole tables)
+      memory.writeU64Series(address, (int) (size >>> 12), pa | leafFlags, 4096);
     } else {
       for (; address != end; address += 4, pa += 4096) {
         memory.writeU32(address, (pa & PagingMode.FRAME_MASK_32) | (leafFlags & 0xFFF));
@@ -241,6 +227,11 @@ public final class PageTableBuilder {
   /** {@code n} consecutive large leaves from {@code entryAddress}, mapping from {@code pa} on. */
   private void writeLargeLeaves(long entryAddress, int level, long pa, long n, long span, long leafFlags) {
     int entrySize = mode.entryBytes();
+    if (entrySize == 8) { // pa | flags | PS, then each next span up: a series
+      memory.writeU64Series(entryAddress, (int) n, leafEntry(level, pa, leafFlags), span);
+      entriesWritten += n;
+      return;
+    }
     for (long i = 0; i < n; i++, entryAddress += entrySize, pa += span) {
       long leaf = leafEntry(level, pa, leafFlags);
       if (entrySize == 8) {

@@ -139,4 +139,45 @@ class SparseMemoryTest {
       assertEquals(pfn, m.readU64(pfn << 12));
     }
   }
+
+  /**
+   * Frames written densely (which grows the flat window up and down and moves directory chunks
+   * into it) and sparsely (which stays in the directory) read back, list and copy as written.
+   */
+  @Test
+  void framesReadBackWhereverTheWindowGrows() {
+    SparseMemory m = new SparseMemory(RamMap.ofSize(64 * TIB));
+    SplittableRandom r = new SplittableRandom(11);
+    java.util.TreeMap<Long, Long> model = new java.util.TreeMap<>();
+    java.util.HashMap<Long, Long> written = new java.util.HashMap<>();
+    long dense = 48L << 18; // pfn of 48 GiB: frames on both sides of it, the low ones written later
+    for (int i = 0; i < 16_000; i++) {
+      int kind = r.nextInt(64);
+      long pfn = kind == 0 ? r.nextLong((64 * TIB) >>> 12) // sparse: far from the rest
+          : kind < 24 ? dense - 1 - r.nextLong(Math.min(dense, 1L + i * 8L)) // below, ever lower
+          : dense + r.nextLong(1L + i * 8L); // above, ever higher
+      long at = (pfn << 12) + 8L * r.nextInt(512);
+      long value = r.nextLong();
+      m.writeU64(at, value);
+      model.merge(pfn, 1L, Long::sum);
+      written.put(at, value);
+    }
+    assertArrayEquals(model.keySet().stream().mapToLong(Long::longValue).toArray(), m.presentFrameNumbers());
+    assertEquals(model.size(), m.framesPresent());
+    written.forEach((at, value) -> assertEquals(value, m.readU64(at), () -> String.format("at 0x%x", at)));
+    SparseMemory copy = m.copy();
+    for (long pfn : model.keySet()) {
+      assertTrue(m.mayBeNonZero(pfn << 12), () -> "frame " + pfn + " lost");
+      assertTrue(m.pageEquals(pfn << 12, copy, pfn << 12));
+    }
+    for (int i = 0; i < 10_000; i++) {
+      long pfn = dense - (1L << 20) + r.nextLong(2L << 20);
+      assertEquals(model.containsKey(pfn), m.mayBeNonZero(pfn << 12), "pfn " + pfn);
+    }
+    SparseMemory full = new SparseMemory(RamMap.ofSize(256L << 20)); // dense RAM: the references cost little
+    for (long pa = 0; pa < 256L << 20; pa += 4096) {
+      full.writeU8(pa, 1);
+    }
+    assertTrue(full.retainedBytes() < (256L << 20) * 101 / 100, "256 MiB of frames costs " + full.retainedBytes());
+  }
 }
