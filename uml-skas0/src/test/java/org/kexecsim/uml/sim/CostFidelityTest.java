@@ -19,8 +19,10 @@ import org.kexecsim.uml.mode.UmlMode;
  * the research table (uml-anchors.md §5, an AMD EPYC host) and the live oracle run on this
  * project's CI host (Intel Xeon with AMX; scripts/uml-live-oracle.sh, round trips counted as
  * PTRACE_SYSEMU/CONT resumes). Like is compared with like: the live oracle's counts without the
- * clock tick's stops against the model without ticks, and its counts with them against the
- * model whose clock runs as the host's did in that run ({@link UmlLiveOracleTest#compare}); the
+ * clock tick's stops against the model without ticks, and the ticks' own share directly against
+ * the model whose clock runs as the host's did in that run, within ±3·sqrt(k)/n
+ * ({@link UmlLiveOracleTest#compare}; the model's share is above live in some rows, a finding named
+ * in {@link UmlLiveOracleTest.Comparison}); the
  * research table counted everything strace saw, ticks included, so it is compared with the model
  * with its measured clock ({@link Ticks#MEASURED}).
  *
@@ -95,7 +97,9 @@ class CostFidelityTest {
 
   @org.junit.jupiter.api.Test
   void everyRowIsWithinTenPercentOfTheRecordedLiveOracleLikeWithLike() {
-    assertEquals(9, UmlLiveOracleTest.compare(RECORDED_LIVE_RUN));
+    UmlLiveOracleTest.Comparison c = UmlLiveOracleTest.compare(RECORDED_LIVE_RUN);
+    assertEquals(9, c.rows());
+    c.assertNoneBelowLive(RECORDED_LIVE_RUN);
   }
 
   @org.junit.jupiter.api.Test
