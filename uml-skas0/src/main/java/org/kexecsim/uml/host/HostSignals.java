@@ -66,10 +66,10 @@ final class HostSignals {
    * again; a running one takes it at once.
    */
   void send(HostProcess p, Signal s) {
-    host.ledger().charge(Cost.SIGNAL);
     if (p.state == HostProcess.State.DEAD) {
-      return;
+      return; // a zombie takes no signal: nothing is generated, nothing charged
     }
+    host.ledger().charge(Cost.SIGNAL);
     if (p.state == HostProcess.State.STOPPED || p.report != null) {
       p.pendingSignal = s;
       return;

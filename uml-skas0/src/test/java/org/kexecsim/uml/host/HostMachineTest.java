@@ -89,11 +89,17 @@ class HostMachineTest {
   void aSigalrmForAProcessGoneIsDropped(HostArch arch) {
     Setup s = setup(arch, false);
     HostMachine h = s.host();
+    // a live process is charged the signal; a dead one (zombie, then reaped: ESRCH) is not
+    long before = s.ledger().total(Cost.SIGNAL);
+    h.alarm(s.tracer(), s.child().pid());
+    assertEquals(before + 1, s.ledger().total(Cost.SIGNAL), "SIGALRM to a live process");
     h.ptrace(s.tracer(), new PtraceRequest.Kill(s.child().pid()));
+    long killed = s.ledger().total(Cost.SIGNAL);
     h.alarm(s.tracer(), s.child().pid()); // dead, not yet reaped
+    assertEquals(killed, s.ledger().total(Cost.SIGNAL), "SIGALRM to a zombie");
     assertInstanceOf(WaitStatus.Killed.class, h.wait(s.tracer(), s.child().pid()));
     h.alarm(s.tracer(), s.child().pid()); // reaped: ESRCH
-    assertEquals(0, s.ledger().tickTotal(Cost.WAIT4));
+    assertEquals(killed, s.ledger().total(Cost.SIGNAL), "SIGALRM to a reaped pid");
   }
 
   @ParameterizedTest
