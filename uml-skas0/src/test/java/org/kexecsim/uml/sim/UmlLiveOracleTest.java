@@ -197,6 +197,112 @@ class UmlLiveOracleTest {
     }
   }
 
+  /** The script run with {@code env} and {@code args}; its status, stdout and stderr. */
+  record ScriptRun(int status, String out, String err) {}
+
+  static ScriptRun script(Map<String, String> env, String... args) throws Exception {
+    Path script = Path.of("..", "scripts", "uml-live-oracle.sh").toAbsolutePath().normalize();
+    List<String> cmd = new ArrayList<>(List.of("/bin/sh", script.toString()));
+    cmd.addAll(List.of(args));
+    Path out = Files.createTempFile("oracle", ".out");
+    Path err = Files.createTempFile("oracle", ".err");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the script hung");
+    ScriptRun r = new ScriptRun(p.exitValue(), Files.readString(out), Files.readString(err));
+    Files.delete(out);
+    Files.delete(err);
+    return r;
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"getpid", "getpid 10 touch", "getpid 0", "getpid x",
+      "getpid -3", "getpid 10 touch 1e3"})
+  void badArgumentsStopTheScriptWithOneLineAndStatusTwo(String args) throws Exception {
+    // checked before anything is built or booted: an empty PATH proves nothing else ran
+    ScriptRun r = script(Map.of("PATH", "/nonexistent"), args.split(" "));
+    assertEquals(2, r.status(), r.toString());
+    assertEquals("", r.out(), r.toString());
+    assertEquals(1, r.err().strip().lines().count(), r.toString());
+    assertTrue(r.err().startsWith("uml-live-oracle: "), r.err());
+  }
+
+  /**
+   * A trace of the kind strace -ttt -T writes: 0 units, then 3 units of 5 ptrace calls and a
+   * wait4, 3 SIGALRMs 10 ms apart, one stop for a tick (5 ptrace calls and a wait4 more).
+   */
+  static String syntheticTrace() {
+    StringBuilder b = new StringBuilder();
+    double[] t = {100.0};
+    java.util.function.Consumer<String> at = line -> {
+      b.append(String.format(java.util.Locale.ROOT, "%.6f %s%n", t[0], line));
+      t[0] += 0.001;
+    };
+    java.util.function.Consumer<String> unit = sig -> {
+      for (String req : List.of("GETREGS", "GETREGSET", "SETREGS", "SETREGSET", "SYSEMU")) {
+        at.accept("ptrace(PTRACE_" + req + ", 42, NULL, 0) = 0 <0.000003>");
+      }
+      at.accept("wait4(42, [{WIFSTOPPED(s) && WSTOPSIG(s) == " + sig + "}], WSTOPPED, NULL) = 42 <0.000500>");
+    };
+    at.accept("write(1, \"MARK-0\", 6) = 6 <0.000006>");
+    at.accept("write(1, \"MARK-1\", 6) = 6 <0.000006>");
+    unit.accept("SIGALRM"); // the first unit's resume stops with the relayed SIGALRM: the tick's 5 + 1
+    for (int i = 0; i < 3; i++) {
+      at.accept("--- SIGALRM {si_signo=SIGALRM, si_code=SI_TIMER} ---");
+      unit.accept("SIGTRAP");
+      t[0] += 0.003;
+    }
+    at.accept("write(1, \"MARK-2\", 6) = 6 <0.000006>");
+    return b.toString();
+  }
+
+  private static Path toolsOnly(Path dir, Map<String, String> fakes, String... tools) throws IOException {
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    for (String tool : tools) {
+      Files.copy(Path.of("/usr/bin", tool).toRealPath(), bin.resolve(tool));
+      bin.resolve(tool).toFile().setExecutable(true);
+    }
+    for (Map.Entry<String, String> e : fakes.entrySet()) {
+      Path f = bin.resolve(e.getKey());
+      Files.writeString(f, e.getValue());
+      f.toFile().setExecutable(true);
+    }
+    return bin;
+  }
+
+  @Test
+  void reusedTracesNeedNeitherUmlNorStraceAndThePooledLineFollows(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    Files.writeString(dir.resolve("trace-getpid.txt"), syntheticTrace());
+    Path bin = toolsOnly(dir, Map.of(), "awk", "cat", "grep", "mkdir", "dirname");
+    ScriptRun r = script(Map.of("PATH", bin.toString(), "UML_ORACLE_DIR", dir.toString(), "UML_ORACLE_REUSE", "1"),
+        "getpid", "3");
+    assertEquals(0, r.status(), r.toString());
+    Row row = Row.parse(r.out().lines().findFirst().orElseThrow());
+    assertEquals("getpid", row.workload());
+    assertEquals(5.0, row.get("ptrace"), 1e-9, r.out());
+    assertEquals(1.0, row.get("wait4"), 1e-9, r.out());
+    assertEquals(1.0, row.get("round-trips"), 1e-9, r.out());
+    assertEquals(1.67, row.get("timer-ptrace"), 1e-9, r.out());
+    assertEquals(0.33, row.get("timer-wait4"), 1e-9, r.out());
+    assertEquals(1.0, row.get("ticks"), 1e-9, r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("pooled over getpid: us-per-ptrace ")
+        && l.contains("(20 calls)") && l.contains("(4 calls)") && l.contains("tick-interval-ms 10.00 ")), r.out());
+  }
+
+  @Test
+  void anAwkErrorIsAFailedLineNotASilentRow(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("trace-getpid.txt"), syntheticTrace());
+    Path bin = toolsOnly(dir, Map.of("awk", "#!/bin/sh\necho 'awk: division by zero' >&2\nexit 2\n"),
+        "cat", "grep", "mkdir", "dirname");
+    ScriptRun r = script(Map.of("PATH", bin.toString(), "UML_ORACLE_DIR", dir.toString(), "UML_ORACLE_REUSE", "1"),
+        "getpid", "3", "touch", "3");
+    assertEquals(1, r.status(), r.toString());
+    assertTrue(r.out().contains("getpid: FAILED: awk could not analyse trace-getpid.txt (status 2)"), r.out());
+    assertTrue(r.out().contains("touch: FAILED: no trace-touch.txt"), r.out());
+  }
+
   private static boolean onPath(String tool) throws IOException {
     for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
       if (Files.isExecutable(Path.of(dir, tool))) {
