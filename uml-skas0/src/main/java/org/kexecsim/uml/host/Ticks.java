@@ -46,15 +46,20 @@ public sealed interface Ticks {
 
   /**
    * HZ=100 (Debian's user-mode-linux 6.1 config, uml-anchors.md §5; the run measured here saw
-   * 98.6 to 100.2 SIGALRMs a second) and the host's time per call of the UML kernel,
-   * measured with scripts/uml-live-oracle.sh's method (strace -ttt -T of the UML kernel process;
-   * a call lasts until the next traced event) on this project's CI host (Intel Xeon with AMX,
-   * 2 vCPUs shared with other jobs, load average about 7; 2026-12-07 20:17 UTC), pooled over the N
-   * runs of getpid (2000), touch (1000) and pipe-pingpong (1000): 27.16 µs per ptrace call (50,476
-   * calls), 25.60 µs per wait4 (9,910), of which 10.77 µs blocked inside it. Taken as measured,
-   * not adjusted to any row; a quieter host gave 18.52 and 28.30 µs. The 158 intervals between
-   * SIGALRMs had a mean of 10.07 ms and a standard deviation of 1.72 ms: a delay uniform over
-   * [0, J) has sd J/sqrt(6) between ticks, so J = 4.22 ms.
+   * 98.6 to 100.2 SIGALRMs a second) and the host's time per call of the UML kernel, as
+   * scripts/uml-live-oracle.sh's "pooled over" line gives it (strace -ttt -T of the UML kernel
+   * process; a call lasts until the next traced event) for its N runs of getpid (2000), touch
+   * (1000) and pipe-pingpong (1000) in one run on this project's CI host (Intel Xeon with AMX,
+   * 2 vCPUs shared with other jobs, load average about 7), 2026-12-07 20:17:33 to 20:18:02 UTC:
+   * 27.16 µs per ptrace call (50,476 calls), 25.60 µs per wait4 (9,910), of which 10.77 µs
+   * blocked inside it; the 158 intervals between SIGALRMs had a mean of 10.07 ms and a standard
+   * deviation of 1.72 ms (a delay uniform over [0, J) has sd J/sqrt(6) between ticks, so
+   * J = 4.22 ms). This is one pick, not a typical value: the same three workloads pooled over the
+   * other runs of that hour gave 18.52 µs per ptrace (19:59), 35.82 (20:06, getpid and touch),
+   * 172.01 (20:11) and 114.50 (20:18:25, the run CostFidelityTest keeps), with SIGALRM intervals of
+   * sd 0.45 to 15.15 ms: the host's load, not UML, sets these. The constant is the run whose
+   * SIGALRM rate was HZ's (the host was not starving UML's timer), taken as measured, not
+   * adjusted to any row.
    */
   Clock MEASURED = Clock.hz(100, 27_160, 25_600, 10_770, 4_220_000);
 

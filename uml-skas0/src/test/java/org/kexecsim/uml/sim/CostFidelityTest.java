@@ -32,7 +32,7 @@ import org.kexecsim.uml.mode.UmlMode;
  * research row's excess (0.7 and 0.2) would need 0.14 to 0.2 ticks per getpid, 1.4 to 2 ms of
  * host time per getpid at HZ=100, against 0.16 ms measured under strace on this host (the
  * model's clock: 5 x 27.16 + 25.60 µs; the live runs show 0.15 to 0.18 ms per getpid) and the
- * row's own 27 µs untraced. The measured clock gives 0.015 ticks per getpid, 5.08 and 1.02; only
+ * row's own 27 µs untraced. The measured clock gives 0.016 ticks per getpid, 5.08 and 1.02; only
  * a clock fitted to this row would reach it.
  */
 class CostFidelityTest {
@@ -53,7 +53,7 @@ class CostFidelityTest {
   }
 
   /**
-   * The live oracle on this host, as scripts/uml-live-oracle.sh printed it (2026-12-07 20:17 UTC,
+   * The live oracle on this host, as scripts/uml-live-oracle.sh printed it (2026-12-07 20:18:25 to 20:20:31 UTC,
    * load average about 8: the SIGALRM rate fell to 50 Hz in some rows and the time per call
    * rose to several times the quiet host's, so the ticks' share varies from row to row).
    */
