@@ -37,7 +37,11 @@ import org.kexecsim.uml.kernel.UmlKernel;
  * With a clock ({@link org.kexecsim.uml.host.Ticks}), the tick um_timer relays to the current
  * process stops it with SIGALRM at its next resume: in userspace() that costs GETREGS,
  * GETREGSET, SETREGS, SETREGSET, SYSEMU and a wait4; in wait_stub_done a CONT and a wait4 (what
- * the live trace shows, scripts/uml-live-oracle.sh).
+ * the live trace shows, scripts/uml-live-oracle.sh). When the tick falls while the UML kernel is blocked in wait4, the child is running and
+ * stops at once (the restarted wait4 returns the SIGALRM stop before the event it waited for);
+ * the model defers that stop to the child's next resume, which changes the order of the calls
+ * but none of the counts (2 wait4s, 5 ptrace calls, 1 round trip per tick;
+ * ClockTickTest.aTickDuringAWait4MakesTheKernelWaitAgain).
  */
 public final class PtraceDriver implements ModeDriver {
   static final int HANDLER_OFFSET = StubCode.HANDLER;

@@ -17,7 +17,8 @@ import org.kexecsim.uml.mode.UmlMode;
 
 /**
  * The clock tick of Debian 6.1's UML in ptrace mode: um_timer relays the UML kernel's SIGALRM to
- * the current process's host process, which stops with it at its next resume. What a tick costs
+ * the current process's host process, which stops with it (the model: at its next resume; a tick
+ * during a wait4, aTickDuringAWait4MakesTheKernelWaitAgain). What a tick costs
  * there is what the live trace shows: in userspace() GETREGS, GETREGSET, SETREGS, SETREGSET,
  * SYSEMU and the wait4 that saw the stop; in wait_stub_done a CONT and the wait4; a tick that
  * falls in a wait4 makes it once more (ERESTARTSYS). Exact here, with clocks chosen so ticks land
@@ -75,7 +76,8 @@ class ClockTickTest {
   @Test
   void aTickDuringAWait4MakesTheKernelWaitAgain() {
     // ptrace calls take no time and wait4s are all blocked time: every tick interrupts a wait4,
-    // which SA_RESTART makes again, and the relayed SIGALRM stops the child at its next resume
+    // which SA_RESTART makes again; live the running child stops at once and the restarted wait4
+    // returns that stop first, the model stops it at its next resume: the same counts, in another order
     PerOperation p = run("getpid", 500, Ticks.Clock.hz(1000, 0, 100_000, 100_000, 0)).perOperation();
     PerOperation.TickShare t = p.ticks();
     assertTrue(t.ticks() > 0.05, p.toString());
