@@ -16,6 +16,6 @@ public enum DumpFormat implements CliNamed {
   RAW;
 
   public static DumpFormat ofCliName(String name) {
-    return CliNamed.find(DumpFormat.class, name).orElseThrow(() -> new IllegalArgumentException("unknown format '" + name + "': one of elf, kdump-compressed, flattened, split, raw"));
+    return CliNamed.parse(DumpFormat.class, "format", name, IllegalArgumentException::new);
   }
 }

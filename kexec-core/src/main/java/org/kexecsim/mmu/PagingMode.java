@@ -170,6 +170,7 @@ public enum PagingMode implements CliNamed {
     return (cr4 & Cr4.LA57) != 0 ? LEVEL5 : LEVEL4;
   }
 
+  /** A paging mode named on the command line; its refusal lists the modes a user can choose (NONE is spelled but not offered). */
   public static PagingMode fromCliName(String name) {
     return CliNamed.find(PagingMode.class, name).orElseThrow(() -> new IllegalArgumentException(
         "unknown paging mode '" + name + "': expected 32, pae, 4level or 5level"));

@@ -23,6 +23,6 @@ public enum Protocol implements CliNamed {
 
   public static Protocol parse(String name) {
     return CliNamed.find(Protocol.class, name.toLowerCase(Locale.ROOT))
-        .orElseThrow(() -> new UmlInputException("unknown protocol '" + name + "': expected 2005 or today"));
+        .orElseThrow(() -> new UmlInputException(CliNamed.unknown(Protocol.class, "protocol", name)));
   }
 }
