@@ -124,21 +124,6 @@ final class Blake3Vector {
     return cvs[0];
   }
 
-  /** Chaining values of the leading whole groups of the {@code n} chunks, chunk-major into {@code cvs[8*i..]}; returns how many. */
-  static int chunkCvs(MemorySegment src, long offset, int n, long counter, int[] cvs) {
-    Scratch s = SCRATCH.get();
-    int groups = n / L;
-    for (int g = 0; g < groups; g++) {
-      chunkGroup(src, offset + (long) g * L * Blake3.CHUNK, Blake3.CHUNK, counter + (long) g * L, 1, s.group, 0, s);
-      for (int q = 0; q < 8; q++) {
-        for (int i = 0; i < L; i++) {
-          cvs[8 * (g * L + i) + q] = s.group[q * L + i];
-        }
-      }
-    }
-    return groups * L;
-  }
-
   /**
    * The chaining values of L chunks, lane i at {@code offset + i*stride} with counter
    * {@code counter + i*counterStride}, word-major into {@code out} at byte {@code outOff}.
