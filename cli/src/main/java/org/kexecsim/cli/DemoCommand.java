@@ -174,9 +174,9 @@ final class DemoCommand extends CliCommand implements Callable<Integer> {
       case I386 -> Math.min(ram, 3L << 30); // keep i386 lowmem plausible
       // A PAE machine may have 64 GiB, but its kernel does not boot there beside a crash region:
       // FLATMEM's mem_map for 64 GiB (640 MiB) does not fit lowmem in one piece (FlatMemMap); 48 GiB
-      // fails too with crashkernel=128M. 32 GiB boots beside a crash region of up to 512 MiB placed
-      // low (the default placement); one placed higher in lowmem, e.g. crashkernel=288M@320M,
-      // leaves mem_map's 320 MiB no room in one piece and is refused, naming the machine.
+      // fails too with crashkernel=128M. 32 GiB boots beside a crash region below 512 MiB (448M and
+      // 256M@640M do) unless the region splits lowmem so that neither side holds mem_map's 320 MiB:
+      // crashkernel=288M@320M is refused, naming the machine.
       case PAE -> Math.min(ram, PAE_BOOTS);
       case X86_64 -> ram;
     };
