@@ -38,7 +38,11 @@ import org.kexecsim.output.OutputSet;
  * (makedumpfile.c exclude_nodata_pages clears them from the 2nd bitmap), so its output carries
  * them as excluded pages, which crash then refuses to read unless told to zero them
  * ({@code set zero_excluded on}); drgn may refuse reads there too (not verified here). This
- * project's reader returns zeros ({@link ElfCoreReader}).
+ * project's reader returns zeros ({@link ElfCoreReader}). Checked by hand with Debian's
+ * makedumpfile 1.7.2 on a 1 GiB vmcore forced into this layout: with {@code --non-mmap} it marks
+ * exactly the p_memsz - p_filesz bytes excluded; without, it dies of SIGBUS (these loads' file
+ * offsets are page-aligned, so it maps them, and reads past the end of the file; its own -E
+ * output, at unaligned offsets, it reads with read(2)).
  *
  * <p>A file is written whole or not at all through {@link OutputSet}; an existing output is never
  * replaced unless {@code force} is set.
