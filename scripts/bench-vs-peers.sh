@@ -15,7 +15,8 @@
 #   BENCH_ONLY=REGEX  time only the runs whose key matches (extended regex over the keys:
 #                     sha256sum openssl ck_sha b3sum ck_b3 cmp_same diff_same cmpl_1pct
 #                     diff_1pct cmp_sparse diff_sparse version), e.g. BENCH_ONLY='same|1pct|sparse'
-#                     for the diff pairs; the others print "-" (not with --readme)
+#                     for the diff pairs; the others print "-" (not with --readme); one that
+#                     matches no key is refused (exit 2)
 #   BENCH_ROWS=jmh    only those pairs (no images are made; the table has only their rows)
 #
 # Targets (issue 17) are checked in the last column; a ratio is peer time / kexec-sim time, so
@@ -32,6 +33,10 @@ base=${2:-/var/tmp}
 sparse=${BENCH_SPARSE:-64G}
 ksim="$root/kexec-sim"
 wanted() { [ -z "$only" ] || grep -Eq -- "$only" <<<"$1"; }
+keys="sha256sum openssl ck_sha b3sum ck_b3 cmp_same diff_same cmpl_1pct diff_1pct cmp_sparse diff_sparse version"
+any_wanted() { local k; for k in "$@"; do wanted "$k" && return 0; done; return 1; }
+# grep exits 2 on a bad regex, 1 on no match: either way no run would be timed
+if [ -n "$only" ] && ! any_wanted $keys; then echo "bench-vs-peers: BENCH_ONLY='$only' matches none of: $keys" >&2; exit 2; fi
 for tool in cmp sha256sum openssl b3sum python3 /usr/bin/time gcc; do
   command -v "$tool" >/dev/null || { echo "bench-vs-peers: $tool is missing (b3sum: apt-get install b3sum)" >&2; exit 4; }
 done
@@ -48,17 +53,23 @@ bytes=$(numfmt --from=iec "$size")
 echo "making ${size} images in $work ..." >&2
 # random bytes at disk speed (AES-CTR of zeros); openssl dies of SIGPIPE when head has enough
 { openssl enc -aes-128-ctr -pass pass:kexec-sim -nosalt -pbkdf2 </dev/zero 2>/dev/null || true; } | head -c "$bytes" >"$work/a.img"
-if wanted 'cmp|diff'; then
-cp "$work/a.img" "$work/b.img"
+# each file is made only when a run that reads it is wanted (BENCH_ONLY)
+if any_wanted cmp_same diff_same; then cp "$work/a.img" "$work/b.img"; fi
+if any_wanted cmpl_1pct diff_1pct; then
 cp "$work/a.img" "$work/c.img"
-python3 - "$work/c.img" "$work/s1.img" "$work/s2.img" "$(numfmt --from=iec "$sparse")" <<'EOF'
+python3 - "$work/c.img" <<'EOF'
 import os, sys
-c, s1, s2, sparse = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-fd = os.open(c, os.O_RDWR)                       # 1% of pages differ: one byte in every 100th page
+fd = os.open(sys.argv[1], os.O_RDWR)             # 1% of pages differ: one byte in every 100th page
 for page in range(0, os.fstat(fd).st_size // 4096, 100):
     off = page * 4096 + 123
     os.pwrite(fd, bytes([os.pread(fd, 1, off)[0] ^ 0xff]), off)
 os.close(fd)
+EOF
+fi
+if any_wanted cmp_sparse diff_sparse; then
+python3 - "$work/s1.img" "$work/s2.img" "$(numfmt --from=iec "$sparse")" <<'EOF'
+import os, sys
+s1, s2, sparse = sys.argv[1], sys.argv[2], int(sys.argv[3])
 block = os.urandom(1 << 20)
 for path, extra in ((s1, False), (s2, True)):    # sparse: 64 extents of 1 MiB, one byte differs
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -70,7 +81,9 @@ for path, extra in ((s1, False), (s2, True)):    # sparse: 64 extents of 1 MiB, 
     os.close(fd)
 EOF
 fi
-cat "$work"/*.img >/dev/null # into the page cache: the pairs compare compute, not disk
+# into the page cache: the pairs compare compute, not disk (only the dense images: cat on the
+# sparse pair would read its whole apparent size of zeros)
+for img in a b c; do if [ -f "$work/$img.img" ]; then cat "$work/$img.img" >/dev/null; fi; done
 
 # run NAME CMD...: 3 runs; prints "wall cpu rss_kib" medians
 run() {
@@ -78,7 +91,14 @@ run() {
   : >"$work/runs"
   for i in 1 2 3; do
     # stdout to a file, not /dev/null: GNU cmp notices /dev/null and stops at the first difference
-    /usr/bin/time -f "%e %U %S %M" -o "$out" "$@" >"$work/stdout" 2>/dev/null || true
+    # exit 0, or 1 where a comparison found differences (cmp, diff); anything else is a failure
+    # that must fail the script, not be timed as a fast run
+    local rc=0
+    /usr/bin/time -f "%e %U %S %M" -o "$out" "$@" >"$work/stdout" 2>"$work/stderr" || rc=$?
+    if [ "$rc" -gt 1 ]; then
+      echo "bench-vs-peers: '$*' failed (exit $rc): $(grep -v '^Command exited' "$work/stderr" | head -n 1)" >&2
+      return 1
+    fi
     tail -n 1 "$out" | awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' >>"$work/runs"
   done
   for col in 1 2 3; do sort -n -k"$col","$col" "$work/runs" | awk -v c="$col" 'NR == 2 {printf "%s ", $c}'; done
@@ -92,7 +112,9 @@ measure() { # KEY CMD...
     wall[$key]=-; cpu[$key]=-; rss[$key]=-
     return
   fi
-  read -r wall[$key] cpu[$key] rss[$key] < <(run "$@")
+  # not through < <(...): a failing run must stop the script, which a process substitution hides
+  run "$@" >"$work/medians" || exit 4
+  read -r wall[$key] cpu[$key] rss[$key] <"$work/medians"
   echo "  $key: ${wall[$key]} s wall, ${cpu[$key]} s cpu, ${rss[$key]} KiB" >&2
 }
 fi

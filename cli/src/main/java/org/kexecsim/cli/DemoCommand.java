@@ -143,8 +143,11 @@ final class DemoCommand extends CliCommand implements Callable<Integer> {
     } catch (org.kexecsim.kimage.KexecException e) {
       // which of the twelve machines was refused: e.g. legacy's 2 MiB identity map of 30 TiB or
       // more does not fit a 128M crash region (a crashkernel= range such as 0-33G:128M,33G-:512M does)
-      throw new org.kexecsim.kimage.KexecException(e.errno(), arch.cliName() + " " + d.cliName() + ", RAM "
-          + ByteSize.format(machineRam) + ", crashkernel=" + crashkernel + ": " + e.sentence());
+      throw new org.kexecsim.kimage.KexecException(e.errno(), machine(arch, d, machineRam) + e.sentence());
+    } catch (org.kexecsim.kimage.ImpossibleLayoutException e) {
+      // a machine its kernel cannot boot, e.g. PAE 32 GiB with crashkernel=288M@320M (the region
+      // takes the lowmem FLATMEM's mem_map needs): named the same way
+      throw new org.kexecsim.kimage.ImpossibleLayoutException(machine(arch, d, machineRam) + e.getMessage());
     }
     TransitionImages.Written w = TransitionImages.write(r, dir, true);
     PgdVerdict verdict;
@@ -161,12 +164,19 @@ final class DemoCommand extends CliCommand implements Callable<Integer> {
     return new Row(arch.cliName(), d.cliName(), r, verdict, expected);
   }
 
+  /** The prefix naming one of the twelve machines in a refusal. */
+  private String machine(Arch arch, TransitionDesign d, long machineRam) {
+    return arch.cliName() + " " + d.cliName() + ", RAM " + ByteSize.format(machineRam) + ", crashkernel=" + crashkernel + ": ";
+  }
+
   private long machineRam(Arch arch) {
     return switch (arch) {
       case I386 -> Math.min(ram, 3L << 30); // keep i386 lowmem plausible
       // A PAE machine may have 64 GiB, but its kernel does not boot there beside a crash region:
       // FLATMEM's mem_map for 64 GiB (640 MiB) does not fit lowmem in one piece (FlatMemMap); 48 GiB
-      // fails too with crashkernel=128M. 32 GiB boots with any crash region i386 can reserve (< 512 MiB).
+      // fails too with crashkernel=128M. 32 GiB boots beside a crash region below 512 MiB (448M and
+      // 256M@640M do) unless the region splits lowmem so that neither side holds mem_map's 320 MiB:
+      // crashkernel=288M@320M is refused, naming the machine.
       case PAE -> Math.min(ram, PAE_BOOTS);
       case X86_64 -> ram;
     };

@@ -47,6 +47,19 @@ class DemoCommandTest {
     assertTrue(small.err().contains("ENOMEM: x86_64 legacy, RAM 64T, crashkernel=128M: no crash control block"), small.err());
   }
 
+  /**
+   * PAE at 32 GiB boots beside a low crash region, but one placed in the middle of lowmem leaves
+   * FLATMEM's 320 MiB mem_map no room in one piece: refused in one line naming the machine, exit 3.
+   */
+  @Test
+  void aCrashRegionThatSplitsPaeLowmemIsRefusedNamingTheMachine() throws Exception {
+    CliRun r = CliRun.of("demo", "--ram", "32G", "--crashkernel", "288M@320M", "--json");
+    assertEquals(3, r.exitCode(), r.err());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(r.err().matches("(?s)kexec-sim: pae \\S+, RAM 32G, crashkernel=288M@320M: a 686-pae kernel cannot boot on .*"
+        + "FLATMEM's mem_map for 8388608 pages is 320 MiB.*\n"), r.err());
+  }
+
   private static void assertAllAsExpected(CliRun r) throws Exception {
     assertEquals(0, r.exitCode(), r.out() + r.err());
     JsonNode doc = new ObjectMapper().readTree(r.out());

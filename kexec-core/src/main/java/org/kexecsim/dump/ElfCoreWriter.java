@@ -33,6 +33,17 @@ import org.kexecsim.output.OutputSet;
  * its data ends ({@code p_filesz < p_memsz}; the rest reads as zero, ELF gABI), so the file holds
  * only the data, however large the machine.
  *
+ * <p>Readers differ on those memory-only tails. crash reads them as zeros (netdump.c: a load's
+ * zero_fill past p_filesz). makedumpfile reading such a core marks their pfns not dumped
+ * (makedumpfile.c exclude_nodata_pages clears them from the 2nd bitmap), so its output carries
+ * them as excluded pages, which crash then refuses to read unless told to zero them
+ * ({@code set zero_excluded on}); drgn may refuse reads there too (not verified here). This
+ * project's reader returns zeros ({@link ElfCoreReader}). Checked by hand with Debian's
+ * makedumpfile 1.7.2 on a 1 GiB vmcore forced into this layout: with {@code --non-mmap} it marks
+ * exactly the p_memsz - p_filesz bytes excluded; without, it dies of SIGBUS (these loads' file
+ * offsets are page-aligned, so it maps them, and reads past the end of the file; its own -E
+ * output, at unaligned offsets, it reads with read(2)).
+ *
  * <p>A file is written whole or not at all through {@link OutputSet}; an existing output is never
  * replaced unless {@code force} is set.
  */
@@ -128,18 +139,7 @@ public final class ElfCoreWriter {
    */
   private static List<Piece> cut(RamRange r, List<Region> populated) {
     List<long[]> runs = new ArrayList<>(); // {start, end} of data, page-aligned, inside r
-    int lo = 0;
-    int hi = populated.size();
-    while (lo < hi) { // the first region ending past r's start
-      int mid = (lo + hi) >>> 1;
-      Region g = populated.get(mid);
-      if (Long.compareUnsigned(g.start() + g.length(), r.start()) <= 0) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    for (int i = lo; i < populated.size() && Long.compareUnsigned(populated.get(i).start(), r.end()) < 0; i++) {
+    for (int i = firstEndingPast(populated, r.start()); i < populated.size() && Long.compareUnsigned(populated.get(i).start(), r.end()) < 0; i++) {
       Region g = populated.get(i);
       long s = Math.max(g.start() & -PAGE, r.start());
       long e = Math.min(alignUp(g.start() + g.length(), PAGE), r.end());
@@ -160,6 +160,22 @@ public final class ElfCoreWriter {
       out.add(new Piece(run[0], next - run[0], run[1] - run[0]));
     }
     return out;
+  }
+
+  /** The index of the first of {@code populated} (sorted, disjoint) that ends past {@code address}. */
+  private static int firstEndingPast(List<Region> populated, long address) {
+    int lo = 0;
+    int hi = populated.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      Region g = populated.get(mid);
+      if (Long.compareUnsigned(g.start() + g.length(), address) <= 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 
   private static Layout layout(CoreSpec spec, byte[] notes, List<Piece> pieces, Optional<List<Region>> populated) {
@@ -213,7 +229,10 @@ public final class ElfCoreWriter {
     byte[] page = new byte[PAGE];
     long end = l.paddr + l.fileSize; // past the file bytes the load reads as zero
     List<Region> spans = populated.orElse(List.of(new Region(l.paddr, l.fileSize)));
-    for (Region r : spans) {
+    // from the first span reaching into the load, by bisection: a cut core has a load per data run,
+    // and a scan from the first span for each would be quadratic in them
+    for (int i = firstEndingPast(spans, l.paddr); i < spans.size() && Long.compareUnsigned(spans.get(i).start(), end) < 0; i++) {
+      Region r = spans.get(i);
       long spanEnd = Math.min(r.start() + r.length(), end);
       for (long pageStart = Math.max(r.start(), l.paddr) & -PAGE; pageStart < spanEnd; pageStart += PAGE) {
         long from = Math.max(pageStart, l.paddr);

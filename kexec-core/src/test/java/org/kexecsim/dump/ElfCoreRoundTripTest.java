@@ -147,7 +147,9 @@ class ElfCoreRoundTripTest {
     ElfCoreWriter.write(m, spec, out, false);
     assertTrue(Files.size(out) < 64L << 20, "file of " + Files.size(out) + " bytes");
     String readelf = ReadElf.check(out);
-    // the first two pages share a load (256 pages apart: makedumpfile's PFN_EXCLUDED), the others have one each
+    // a leading load of zeros only (page 0, p_filesz 0); one holding the first two data pages,
+    // whose 254 zero pages between are under makedumpfile's PFN_EXCLUDED (256) and are kept;
+    // one each for the other two
     assertEquals(4, readelf.lines().filter(l -> l.trim().startsWith("LOAD")).count(), readelf);
     try (Dump d = ElfCoreReader.open(out)) {
       assertEquals(ram, d.memory().ramMap().usableBytes());
@@ -158,6 +160,36 @@ class ElfCoreRoundTripTest {
       for (long pa : new long[] {0, 0x2000, 0x1000L + 254 * 4096, 4L << 40, (8L << 40) + 4096, ram - 8}) {
         assertEquals(0, d.memory().readU64(pa), String.format("0x%x", pa));
       }
+    }
+  }
+
+  /**
+   * The cut's boundary: a zero run of {@link ElfCoreWriter#MIN_SKIPPED_RUN} (256 pages, makedumpfile's
+   * PFN_EXCLUDED) ends a load, one page shorter stays inside it. Either way every byte reads back.
+   */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(ints = {255, 256})
+  void aCutCoreSplitsAtZeroRunsOf256PagesAndKeepsShorterOnes(int zeroPages) throws Exception {
+    long ram = 17L << 40;
+    SparseMemory m = new SparseMemory(RamMap.ofSize(ram));
+    long first = 0;
+    long second = first + (1 + zeroPages) * 4096L; // page 0 holds data, then zeroPages of zeros
+    m.writeU64(first, 0x1111);
+    m.writeU64(second, 0x2222);
+    CoreSpec spec = CoreSpec.qemu(ElfClass.ELF64, PrStatus.Arch.X86_64, m.ramMap().ranges(),
+        List.of(new CpuSnapshot(1, regs(0x1000))), Optional.empty());
+    Path out = dir.resolve("gap" + zeroPages + ".core");
+    ElfCoreWriter.write(m, spec, out, false);
+    String readelf = ReadElf.check(out);
+    // one load from page 0 (both data pages when merged, the rest of RAM as p_memsz), or two
+    long expected = zeroPages * 4096L >= ElfCoreWriter.MIN_SKIPPED_RUN ? 2 : 1;
+    assertEquals(expected, readelf.lines().filter(l -> l.trim().startsWith("LOAD")).count(), readelf);
+    try (Dump d = ElfCoreReader.open(out)) {
+      assertEquals(0x1111, d.memory().readU64(first));
+      assertEquals(0x2222, d.memory().readU64(second));
+      assertEquals(0, d.memory().readU64(second - 8));
+      assertEquals(0, d.memory().readU64(second + 4096));
+      assertEquals(0, d.memory().readU64(ram - 8));
     }
   }
 

@@ -106,39 +106,60 @@ public final class Blake3 {
   }
 
   /**
-   * Chaining values of full chunks {@code from..n-1} of {@code src} at {@code offset} (counters
-   * from {@code counter}), one by one, into {@code cvs[8*i..]}.
+   * Chaining values of the {@code n} full chunks of {@code src} at {@code offset} (counters from
+   * {@code counter}), one by one, into {@code cvs[8*i..]}.
    */
-  static void scalarChunkCvs(MemorySegment src, long offset, int n, long counter, int[] cvs, int from) {
+  private static void scalarChunkCvs(MemorySegment src, long offset, int n, long counter, int[] cvs) {
     int[] words = new int[256];
     int[] cv = new int[8];
     int[] scratch = new int[16];
-    for (int i = from; i < n; i++) {
+    for (int i = 0; i < n; i++) {
       MemorySegment.copy(src, LE_INT, offset + (long) i * CHUNK, words, 0, 256);
       chunkCv(words, 0, counter + i, cv, scratch);
       System.arraycopy(cv, 0, cvs, 8 * i, 8);
     }
   }
 
+  /** The largest subtree {@link #subtree} hashes: 4096 chunks, 4 MiB (ImageChecksum's pieces). */
+  public static final int MAX_SUBTREE_CHUNKS = MemoryStream.PIECE / CHUNK;
+
+  /**
+   * Per thread, the copy of a mapped subtree the lanes read (4 MiB), off the heap: the lanes'
+   * vector loads from a heap array measured about 30% more CPU time than from native memory.
+   */
+  private static final ThreadLocal<MemorySegment> STAGE =
+      ThreadLocal.withInitial(() -> java.lang.foreign.Arena.ofAuto().allocate((long) MAX_SUBTREE_CHUNKS * CHUNK, 64));
+
+  private static void checkSubtree(int chunks) {
+    if (chunks <= 0 || Integer.bitCount(chunks) != 1 || chunks > MAX_SUBTREE_CHUNKS) {
+      throw new IllegalArgumentException("a subtree holds a power of two of chunks up to " + MAX_SUBTREE_CHUNKS + ", not " + chunks);
+    }
+  }
+
   /**
    * The chaining value of the complete subtree of {@code 2^k} full chunks at {@code offset} of
-   * {@code src} whose first chunk has counter {@code counter}; never the root.
+   * {@code src} whose first chunk has counter {@code counter}; never the root. At most
+   * {@link #MAX_SUBTREE_CHUNKS} (4 MiB): the lanes keep a level of chaining values per subtree.
    */
   public static int[] subtree(MemorySegment src, long offset, int chunks, long counter) {
-    if (Integer.bitCount(chunks) != 1) {
-      throw new IllegalArgumentException("a subtree holds a power of two of chunks, not " + chunks);
-    }
+    checkSubtree(chunks);
     if (Blake3Lanes.AVAILABLE && chunks >= 2 * Blake3Lanes.lanes()) {
-      return Blake3Lanes.subtree(src, offset, chunks, counter);
+      if (!src.isNative()) {
+        return Blake3Lanes.subtree(src, offset, chunks, counter);
+      }
+      // a native segment may map a file that shrinks meanwhile: a vector load from a lost page
+      // raises SIGBUS in C2's code, which the JVM does not recover from (it crashed; see
+      // ChangingFileTest), while the copy turns it into the InternalError MappedFiles explains
+      MemorySegment stage = STAGE.get();
+      MemorySegment.copy(src, offset, stage, 0, (long) chunks * CHUNK);
+      return Blake3Lanes.subtree(stage, 0, chunks, counter);
     }
     return scalarSubtree(src, offset, chunks, counter);
   }
 
   /** {@link #subtree} chunk by chunk, the lanes left out (the fallback, and what tests compare them with). */
   static int[] scalarSubtree(MemorySegment src, long offset, int chunks, long counter) {
-    if (Integer.bitCount(chunks) != 1) {
-      throw new IllegalArgumentException("a subtree holds a power of two of chunks, not " + chunks);
-    }
+    checkSubtree(chunks);
     int batch = Math.min(chunks, 64);
     int[] cvs = new int[8 * batch];
     // a flat stack of chaining values, 8 words each; parents are compressed in place
@@ -148,7 +169,7 @@ public final class Blake3 {
     int depth = 0;
     long total = 0;
     for (int done = 0; done < chunks; done += batch) {
-      scalarChunkCvs(src, offset + (long) done * CHUNK, batch, counter + done, cvs, 0);
+      scalarChunkCvs(src, offset + (long) done * CHUNK, batch, counter + done, cvs);
       for (int i = 0; i < batch; i++) {
         System.arraycopy(cvs, 8 * i, stack, 8 * depth, 8);
         depth++;
@@ -182,8 +203,6 @@ public final class Blake3 {
    * the current chunk, which stays open until {@link #finish} since it may be the root.
    */
   public static final class Hasher {
-    /** The largest subtree {@link #update} hashes in one piece: 4 MiB, {@link MemoryStream#PIECE}. */
-    private static final long MAX_SUBTREE = 4096;
     private final boolean lanes;
 
     public Hasher() {
@@ -222,7 +241,7 @@ public final class Blake3 {
           // whole chunks straight from the source, as the largest complete subtree that starts
           // here (its size divides the chunks before it) and fits; the last byte always stays
           // for the open chunk, which may be the root
-          long n = Long.highestOneBit(Math.min((end - pos - 1) / CHUNK, MAX_SUBTREE));
+          long n = Long.highestOneBit(Math.min((end - pos - 1) / CHUNK, MAX_SUBTREE_CHUNKS));
           if (chunksDone != 0) {
             n = Math.min(n, Long.lowestOneBit(chunksDone));
           }

@@ -21,11 +21,6 @@ final class Blake3Lanes {
     return Blake3Vector.L;
   }
 
-  /** Hashes as many leading groups of {@link #lanes} of the {@code n} chunks as there are; returns how many chunks it did. */
-  static int chunkCvs(MemorySegment src, long offset, int n, long counter, int[] cvs) {
-    return Blake3Vector.chunkCvs(src, offset, n, counter, cvs);
-  }
-
   /** {@link Blake3#subtree} for at least {@code 2 * lanes()} chunks, chunks and parents {@link #lanes} at a time. */
   static int[] subtree(MemorySegment src, long offset, int chunks, long counter) {
     return Blake3Vector.subtree(src, offset, chunks, counter);

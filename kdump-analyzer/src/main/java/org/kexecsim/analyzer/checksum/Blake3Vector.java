@@ -14,8 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>In a subtree of n chunks, lane i of group g is chunk {@code g + i*n/L}: each lane reads its
  * own stretch of the input front to back, sixteen sequential streams the hardware prefetcher
  * follows (lanes of adjacent chunks, 1 KiB apart, left the loads waiting on memory 40% of the
- * time). A chunk's message words are read straight from the source segment (a file mapping: no
- * copy) and transposed in registers. Chaining values stay word-major ("word q of the group's
+ * time). A chunk's message words are read straight from the source segment (never a file
+ * mapping: {@link Blake3#subtree} hands over an off-heap copy, since a SIGBUS in a vector load
+ * crashes the JVM) and transposed in registers. Chaining values stay word-major ("word q of the group's
  * lanes"), and with this numbering the parent of lane i of groups 2h and 2h+1 is lane i of group
  * h one level up: a level of parents is compressed {@link #L} at a time with no shuffle at all,
  * its message being the two child groups side by side in memory.
@@ -31,7 +32,8 @@ import jdk.incubator.vector.VectorSpecies;
  *   passed in, three with it fixed, or scratch accessed as a MemorySegment make C1's profiling tier
  *   give up ("out of virtual registers"), and a method C1 cannot profile never reaches C2: the run
  *   then stays 40x slower.
- *   <li>Only the input is read as a segment (straight from the mapping); scratch is int[].
+ *   <li>Only the input is read as a segment (native memory: loads from a heap array's segment
+ *   cost about 30% more CPU time); scratch is int[].
  * </ul>
  */
 final class Blake3Vector {
@@ -122,21 +124,6 @@ final class Blake3Vector {
       }
     }
     return cvs[0];
-  }
-
-  /** Chaining values of the leading whole groups of the {@code n} chunks, chunk-major into {@code cvs[8*i..]}; returns how many. */
-  static int chunkCvs(MemorySegment src, long offset, int n, long counter, int[] cvs) {
-    Scratch s = SCRATCH.get();
-    int groups = n / L;
-    for (int g = 0; g < groups; g++) {
-      chunkGroup(src, offset + (long) g * L * Blake3.CHUNK, Blake3.CHUNK, counter + (long) g * L, 1, s.group, 0, s);
-      for (int q = 0; q < 8; q++) {
-        for (int i = 0; i < L; i++) {
-          cvs[8 * (g * L + i) + q] = s.group[q * L + i];
-        }
-      }
-    }
-    return groups * L;
   }
 
   /**
