@@ -170,9 +170,9 @@ public enum PagingMode implements CliNamed {
     return (cr4 & Cr4.LA57) != 0 ? LEVEL5 : LEVEL4;
   }
 
-  /** A paging mode named on the command line; its refusal lists the modes a user can choose (NONE is spelled but not offered). */
+  /** A paging mode named on the command line; its refusal lists the modes a user can choose (DISABLED, "none", is a state the CPU reports, not a mode to translate with). */
   public static PagingMode fromCliName(String name) {
-    return CliNamed.find(PagingMode.class, name).orElseThrow(() -> new IllegalArgumentException(
+    return CliNamed.find(PagingMode.class, name).filter(m -> m != DISABLED).orElseThrow(() -> new IllegalArgumentException(
         "unknown paging mode '" + name + "': expected 32, pae, 4level or 5level"));
   }
 }

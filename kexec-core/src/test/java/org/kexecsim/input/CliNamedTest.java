@@ -28,6 +28,8 @@ class CliNamedTest {
     assertEquals("unknown format 'lkcd': expected elf, kdump-compressed, flattened, split or raw", f.getMessage());
     var p = assertThrows(IllegalArgumentException.class, () -> PagingMode.fromCliName("6level"));
     assertEquals("unknown paging mode '6level': expected 32, pae, 4level or 5level", p.getMessage());
+    // paging off is a state a CPU reports, not a paging mode one can choose to translate with
+    assertThrows(IllegalArgumentException.class, () -> PagingMode.fromCliName("none"));
     // the Java name is not a spelling
     assertThrows(ImpossibleLayoutException.class, () -> ImageType.fromCliName("CRASH"));
   }
