@@ -24,6 +24,8 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "passes.h"
+
 #define P 0x1ULL
 #define RW 0x2ULL
 #define PS 0x80ULL
@@ -113,17 +115,6 @@ static uint64_t parse_size(const char *s) {
   return v;
 }
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 int main(int argc, char **argv) {
   if (argc != 4) { fprintf(stderr, "usage: ident_map SIZE 4K|2M SECONDS\n"); return 2; }
   uint64_t size = parse_size(argv[1]);
@@ -148,8 +139,7 @@ int main(int argc, char **argv) {
     last_entries = entries;
     if (now() - begin > seconds * 0.3) rates[n++] = entries / (t1 - t0); /* the first 30%: warm-up */
   }
-  qsort(rates, n, sizeof rates[0], cmp_double);
   printf("entries=%llu builds=%d median_entries_per_s=%.0f check=%llu\n", (unsigned long long)last_entries, n,
-         n ? rates[n / 2] : 0.0, (unsigned long long)(sum & 0xff));
+         median(rates, n), (unsigned long long)(sum & 0xff));
   return 0;
 }

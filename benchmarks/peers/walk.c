@@ -22,6 +22,8 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "passes.h"
+
 #define P 0x1ULL
 #define RW 0x2ULL
 #define US 0x4ULL
@@ -108,22 +110,6 @@ static void walk_lanes(uint64_t root, const uint64_t *la, int64_t *out, int n) {
       }
     }
   }
-}
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  qsort(v, n, sizeof v[0], cmp_double);
-  return n ? v[n / 2] : 0;
 }
 
 int main(int argc, char **argv) {
