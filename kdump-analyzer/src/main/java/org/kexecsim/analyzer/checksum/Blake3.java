@@ -14,9 +14,10 @@ import java.util.Arrays;
  * the same bytes however they are split; {@link #subtree} lets whole power-of-two subtrees be
  * hashed on different cores and {@link Hasher#pushSubtree} merge them back in order.
  *
- * <p>Whole subtrees of at least twice a vector's lanes go through {@link Blake3Lanes} (sixteen
+ * <p>Whole subtrees go through the fastest {@link Engine} present: the BLAKE3 team's C code
+ * ({@link Blake3Native}), else, for at least twice a vector's lanes, {@link Blake3Lanes} (sixteen
  * chunks per vector with AVX-512, eight with AVX2: the paper's §5.3 "chunk parallelism") when the
- * Vector API is present; everything else, and everything without it, chunk by chunk.
+ * Vector API is present; everything else chunk by chunk.
  */
 public final class Blake3 {
   static final int CHUNK = 1024;
@@ -34,6 +35,21 @@ public final class Blake3 {
   private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
   private Blake3() {}
+
+  /** Who hashes whole subtrees; each falls back to the next where it is absent or does not apply. */
+  enum Engine {
+    /** {@link Blake3Native}: the C implementation, any subtree. */
+    NATIVE,
+    /** {@link Blake3Lanes}: the Vector API, subtrees of at least twice its lanes. */
+    LANES,
+    /** Chunk by chunk in plain Java: always present. */
+    CHUNKS;
+
+    /** The fastest present: the C library if it loaded, else the lanes if the Vector API is there, else chunks. */
+    static Engine best() {
+      return Blake3Native.AVAILABLE ? NATIVE : Blake3Lanes.AVAILABLE ? LANES : CHUNKS;
+    }
+  }
 
   private static int[][] schedule() {
     int[][] s = new int[7][16];
@@ -140,10 +156,19 @@ public final class Blake3 {
    * The chaining value of the complete subtree of {@code 2^k} full chunks at {@code offset} of
    * {@code src} whose first chunk has counter {@code counter}; never the root. At most
    * {@link #MAX_SUBTREE_CHUNKS} (4 MiB): the lanes keep a level of chaining values per subtree.
+   * Hashed by {@link Engine#best}.
    */
   public static int[] subtree(MemorySegment src, long offset, int chunks, long counter) {
+    return subtree(src, offset, chunks, counter, Engine.best());
+  }
+
+  /** {@link #subtree} by {@code engine} where it is present and applies, else by the next. */
+  static int[] subtree(MemorySegment src, long offset, int chunks, long counter, Engine engine) {
     checkSubtree(chunks);
-    if (Blake3Lanes.AVAILABLE && chunks >= 2 * Blake3Lanes.lanes()) {
+    if (engine == Engine.NATIVE && Blake3Native.AVAILABLE) {
+      return Blake3Native.subtree(src, offset, chunks, counter);
+    }
+    if (engine != Engine.CHUNKS && Blake3Lanes.AVAILABLE && chunks >= 2 * Blake3Lanes.lanes()) {
       if (!src.isNative()) {
         return Blake3Lanes.subtree(src, offset, chunks, counter);
       }
@@ -203,15 +228,16 @@ public final class Blake3 {
    * the current chunk, which stays open until {@link #finish} since it may be the root.
    */
   public static final class Hasher {
-    private final boolean lanes;
+    private final Engine engine;
 
+    /** Whole subtrees by {@link Engine#best}. */
     public Hasher() {
-      this(true);
+      this(Engine.best());
     }
 
-    /** {@code lanes == false}: chunk by chunk even where the Vector API is present (tests compare the two). */
-    Hasher(boolean lanes) {
-      this.lanes = lanes;
+    /** Whole subtrees by {@code engine} where present (tests compare the engines; ImageChecksum picks by size). */
+    Hasher(Engine engine) {
+      this.engine = engine;
     }
     private final int[][] stack = new int[64][];
     private final long[] stackChunks = new long[64];
@@ -245,7 +271,7 @@ public final class Blake3 {
           if (chunksDone != 0) {
             n = Math.min(n, Long.lowestOneBit(chunksDone));
           }
-          push(lanes ? subtree(src, pos, (int) n, chunksDone) : scalarSubtree(src, pos, (int) n, chunksDone), n);
+          push(subtree(src, pos, (int) n, chunksDone, engine), n);
           pos += n * CHUNK;
           continue;
         }

@@ -38,10 +38,11 @@ public final class ImageChecksum {
   /** Subtrees handed to the workers at once. */
   private static final int BATCH = 256;
   /**
-   * Below this many bytes BLAKE3 goes chunk by chunk: until C2 has compiled the vector lanes they
-   * run the Vector API's Java fallback, about a CPU-second per process, more than the lanes save
-   * on less (measured with the CLI: 64 MiB 0.95 s CPU chunk by chunk vs 1.8 s with lanes; 512 MiB
-   * 2.5 s vs 2.2 s; 3 GiB 10.6 s vs 3.1 s).
+   * Without the C library, below this many bytes BLAKE3 goes chunk by chunk: until C2 has
+   * compiled the vector lanes they run the Vector API's Java fallback, about a CPU-second per
+   * process, more than the lanes save on less (measured with the CLI: 64 MiB 0.95 s CPU chunk by
+   * chunk vs 1.8 s with lanes; 512 MiB 2.5 s vs 2.2 s; 3 GiB 10.6 s vs 3.1 s). The C library has
+   * no warm-up: it hashes every size.
    */
   static final long LANES_FROM = 256L << 20;
 
@@ -128,12 +129,18 @@ public final class ImageChecksum {
   /** The plain digest of {@code ranges}' held bytes in address order. */
   static byte[] digest(PhysicalMemory memory, List<RamRange> ranges, DigestAlgorithm algorithm, int threads,
       Progress progress) {
-    return digest(memory, ranges, algorithm, threads, progress, LANES_FROM);
+    return digest(memory, ranges, algorithm, threads, progress, null);
   }
 
-  /** {@link #digest} with BLAKE3's vector lanes from {@code lanesFrom} bytes (tests take both paths). */
+  /** The engine for {@code total} bytes: the C library at any size, the lanes from {@link #LANES_FROM}. */
+  static Blake3.Engine engineFor(long total) {
+    Blake3.Engine best = Blake3.Engine.best();
+    return best == Blake3.Engine.LANES && total < LANES_FROM ? Blake3.Engine.CHUNKS : best;
+  }
+
+  /** {@link #digest} with BLAKE3's subtrees by {@code engine}, or by {@link #engineFor} when null (tests take every path). */
   static byte[] digest(PhysicalMemory memory, List<RamRange> ranges, DigestAlgorithm algorithm, int threads,
-      Progress progress, long lanesFrom) {
+      Progress progress, Blake3.Engine engine) {
     MemoryStream stream = new MemoryStream(memory);
     if (algorithm == DigestAlgorithm.SHA256) {
       try (Sha256Stream sha = Sha256Stream.open()) {
@@ -148,8 +155,8 @@ public final class ImageChecksum {
     for (RamRange r : ranges) {
       total += r.size();
     }
-    boolean lanes = total >= lanesFrom;
-    Blake3.Hasher h = new Blake3.Hasher(lanes);
+    Blake3.Engine engineUsed = engine != null ? engine : engineFor(total);
+    Blake3.Hasher h = new Blake3.Hasher(engineUsed);
     if (threads < 2 || !memory.concurrentReads() || memory.excludedBytes() > 0 || total <= SUBTREE) {
       stream.stream(ranges, (pa, bytes) -> {
         h.update(bytes, 0, bytes.byteSize());
@@ -159,7 +166,7 @@ public final class ImageChecksum {
     }
     // every subtree but the one holding the last byte (that one may be the root), in parallel batches
     long full = (total - 1) / SUBTREE;
-    ThreadLocal<SubtreeReader> readers = ThreadLocal.withInitial(() -> new SubtreeReader(memory, ranges, lanes));
+    ThreadLocal<SubtreeReader> readers = ThreadLocal.withInitial(() -> new SubtreeReader(memory, ranges, engineUsed));
     for (long b = 0; b < full; b += BATCH) {
       List<Long> batch = new ArrayList<>();
       for (long k = b; k < Math.min(full, b + BATCH); k++) {
@@ -174,7 +181,7 @@ public final class ImageChecksum {
         h.pushSubtree(cv, SUBTREE / Blake3.CHUNK);
       }
     }
-    new SubtreeReader(memory, ranges, lanes).each(full * SUBTREE, total, (pa, bytes) -> {
+    new SubtreeReader(memory, ranges, engineUsed).each(full * SUBTREE, total, (pa, bytes) -> {
       h.update(bytes, 0, bytes.byteSize());
       progress.advance(bytes.byteSize());
     });
@@ -186,16 +193,16 @@ public final class ImageChecksum {
     private final MemoryStream stream;
     private final List<RamRange> ranges;
     private final byte[] gather = new byte[SUBTREE];
-    private final boolean lanes;
+    private final Blake3.Engine engine;
 
-    SubtreeReader(PhysicalMemory memory, List<RamRange> ranges, boolean lanes) {
+    SubtreeReader(PhysicalMemory memory, List<RamRange> ranges, Blake3.Engine engine) {
       this.stream = new MemoryStream(memory);
       this.ranges = ranges;
-      this.lanes = lanes;
+      this.engine = engine;
     }
 
     private int[] hash(MemorySegment bytes, int chunks, long counter) {
-      return lanes ? Blake3.subtree(bytes, 0, chunks, counter) : Blake3.scalarSubtree(bytes, 0, chunks, counter);
+      return Blake3.subtree(bytes, 0, chunks, counter, engine);
     }
 
     /** Streams the bytes at stream offsets {@code [from, to)}. */

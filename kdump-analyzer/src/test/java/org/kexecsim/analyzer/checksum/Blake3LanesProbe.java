@@ -37,9 +37,9 @@ final class Blake3LanesProbe {
 
   public static void main(String[] args) {
     byte[] data = input();
-    Blake3.Hasher h = new Blake3.Hasher(true);
+    Blake3.Hasher h = new Blake3.Hasher(Blake3.Engine.LANES);
     h.update(data, 0, data.length);
-    int[] cv = Blake3.subtree(MemorySegment.ofArray(data), 0, SUBTREE_CHUNKS, SUBTREE_COUNTER);
+    int[] cv = Blake3.subtree(MemorySegment.ofArray(data), 0, SUBTREE_CHUNKS, SUBTREE_COUNTER, Blake3.Engine.LANES);
     System.out.println((Blake3Lanes.AVAILABLE ? Blake3Lanes.lanes() : 0) + " " + HexFormat.of().formatHex(h.finish()) + " " + hex(cv));
   }
 }

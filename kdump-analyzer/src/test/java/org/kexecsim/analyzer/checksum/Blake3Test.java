@@ -22,8 +22,8 @@ import org.kexecsim.memory.RamMap;
 
 /**
  * Oracles: the BLAKE3 team's official test vectors, Bouncy Castle's BLAKE3 (an independent
- * implementation) and b3sum. Every path is checked: chunk by chunk, the vector lanes, and the
- * parallel subtrees of {@link ImageChecksum}.
+ * implementation) and b3sum. Every path is checked: chunk by chunk, the vector lanes, the C
+ * library ({@link Blake3Native}), and the parallel subtrees of {@link ImageChecksum}.
  */
 class Blake3Test {
   /**
@@ -136,7 +136,10 @@ class Blake3Test {
     return HexFormat.of().formatHex(h.finish());
   }
 
-  /** Never skipped: no tool needed. Both paths, since the lanes hash whole subtrees of 32 chunks or more here. */
+  /**
+   * Never skipped: no tool needed. Every engine present (each one absent falls back to the next),
+   * since the lanes hash whole subtrees of 32 chunks or more here and the C library any.
+   */
   @Test
   void theOfficialTestVectorsHashAsPublished() {
     for (Map.Entry<Integer, String> v : OFFICIAL.entrySet()) {
@@ -144,8 +147,9 @@ class Blake3Test {
       for (int i = 0; i < input.length; i++) {
         input[i] = (byte) (i % 251);
       }
-      assertEquals(v.getValue(), hex(new Blake3.Hasher(), input), "length " + v.getKey());
-      assertEquals(v.getValue(), hex(new Blake3.Hasher(false), input), "length " + v.getKey() + ", chunk by chunk");
+      for (Blake3.Engine engine : Blake3.Engine.values()) {
+        assertEquals(v.getValue(), hex(new Blake3.Hasher(engine), input), "length " + v.getKey() + ", " + engine);
+      }
     }
   }
 
@@ -164,15 +168,55 @@ class Blake3Test {
     // counters that straddle 2^32 inside a group exercise the high counter word of each lane
     for (long counter : new long[] {0, 4096, (1L << 32) - 8, 1L << 33, 5L << 40}) {
       for (int chunks = 2 * Blake3Lanes.lanes(); chunks <= 4096; chunks *= 2) {
-        assertArrayEquals(Blake3.scalarSubtree(s, 0, chunks, counter), Blake3.subtree(s, 0, chunks, counter),
+        assertArrayEquals(Blake3.scalarSubtree(s, 0, chunks, counter), Blake3.subtree(s, 0, chunks, counter, Blake3.Engine.LANES),
             chunks + " chunks from counter " + counter);
       }
     }
   }
 
   /**
-   * b3sum of raw files of awkward sizes equals every path: chunk by chunk, the lanes, and
-   * ImageChecksum's parallel 4 MiB subtrees (sizes above 4 MiB) on one and two threads.
+   * kdump-analyzer's build runs scripts/build-blake3.sh before the tests (its pom); where gcc and
+   * the sources are, the library must then load, or every test of it below would be skipped unseen.
+   */
+  @Test
+  void theCLibraryLoadsWhereverItCanBeBuilt() throws Exception {
+    Path script = Path.of("..", "scripts", "build-blake3.sh").toAbsolutePath().normalize();
+    Process where = new ProcessBuilder("sh", script.toString(), "--path").redirectErrorStream(true).start();
+    String path = new String(where.getInputStream().readAllBytes()).trim();
+    assertEquals(0, where.waitFor(), path);
+    assertEquals(Blake3Native.libraryPath().toString(), path, "the script and Blake3Native look in different places");
+    boolean buildable = Files.isDirectory(Path.of("/usr/share/cargo/registry")) && Files.list(Path.of("/usr/share/cargo/registry"))
+        .anyMatch(d -> Files.isRegularFile(d.resolve("c/blake3.c")));
+    boolean gcc = new ProcessBuilder("sh", "-c", "command -v gcc").start().waitFor() == 0;
+    org.junit.jupiter.api.Assumptions.assumeTrue(buildable && gcc, "no gcc or BLAKE3 sources (librust-blake3-dev): " + Blake3Native.STATUS);
+    assertTrue(Blake3Native.AVAILABLE, Blake3Native.STATUS);
+    assertEquals(Blake3.Engine.NATIVE, Blake3.Engine.best());
+  }
+
+  /** Every subtree size from one chunk, counters across the high word, and a source at an odd offset. */
+  @Test
+  void theCLibraryEqualsTheScalarCodeOnWholeSubtreesWhateverTheCounter() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Blake3Native.AVAILABLE, Blake3Native.STATUS);
+    byte[] data = random(4096 * 1024 + 3, 17);
+    MemorySegment s = MemorySegment.ofArray(data);
+    try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+      MemorySegment off = arena.allocate(data.length);
+      off.copyFrom(s);
+      for (long counter : new long[] {0, 4096, (1L << 32) - 8, 1L << 33, 5L << 40}) {
+        for (int chunks = 1; chunks <= 4096; chunks *= 2) {
+          int[] expected = Blake3.scalarSubtree(s, 3, chunks, counter);
+          assertArrayEquals(expected, Blake3.subtree(s, 3, chunks, counter, Blake3.Engine.NATIVE),
+              chunks + " chunks from counter " + counter + ", heap");
+          assertArrayEquals(expected, Blake3.subtree(off, 3, chunks, counter, Blake3.Engine.NATIVE),
+              chunks + " chunks from counter " + counter + ", native memory");
+        }
+      }
+    }
+  }
+
+  /**
+   * b3sum of raw files of awkward sizes equals every path: chunk by chunk, the lanes, the C
+   * library, and ImageChecksum's parallel 4 MiB subtrees (sizes above 4 MiB) on one and two threads.
    */
   @Test
   void rawFilesOfAwkwardSizesMatchB3sumOnEveryPath() throws Exception {
@@ -184,18 +228,18 @@ class Blake3Test {
       byte[] data = random(n, 1000 + n);
       Path f = Files.write(dir.resolve("raw-" + n), data);
       String b3sum = ImageChecksumTest.tool("b3sum", f.toString()).split("\\s+")[0];
-      assertEquals(b3sum, hex(new Blake3.Hasher(), data), n + " bytes, lanes");
-      assertEquals(b3sum, hex(new Blake3.Hasher(false), data), n + " bytes, chunk by chunk");
+      for (Blake3.Engine engine : Blake3.Engine.values()) {
+        assertEquals(b3sum, hex(new Blake3.Hasher(engine), data), n + " bytes, " + engine);
+      }
       if (n == 0) {
         continue; // a raw image holds at least a page
       }
       try (Dump raw = RawImage.open(f, RamMap.ofSize(n))) {
         for (int threads : new int[] {1, 2}) {
-          for (long lanesFrom : new long[] {0, Long.MAX_VALUE}) {
+          for (Blake3.Engine engine : Blake3.Engine.values()) {
             byte[] d = ImageChecksum.digest(raw.physicalMemory(), raw.physicalMemory().ramMap().ranges(), DigestAlgorithm.BLAKE3,
-                threads, Progress.NONE, lanesFrom);
-            assertEquals(b3sum, HexFormat.of().formatHex(d),
-                n + " bytes, ImageChecksum on " + threads + " threads, " + (lanesFrom == 0 ? "lanes" : "chunk by chunk"));
+                threads, Progress.NONE, engine);
+            assertEquals(b3sum, HexFormat.of().formatHex(d), n + " bytes, ImageChecksum on " + threads + " threads, " + engine);
           }
         }
         ChecksumReport r = ImageChecksum.compute(raw.physicalMemory(), DigestAlgorithm.BLAKE3);
@@ -225,6 +269,6 @@ class Blake3Test {
     org.junit.jupiter.api.Assumptions.assumeFalse(lines[0].equals("0"), "no 256-bit vectors on this CPU: nothing to compare");
     byte[] data = Blake3LanesProbe.input();
     int[] cv = Blake3.scalarSubtree(MemorySegment.ofArray(data), 0, Blake3LanesProbe.SUBTREE_CHUNKS, Blake3LanesProbe.SUBTREE_COUNTER);
-    assertEquals("8 " + hex(new Blake3.Hasher(false), data) + " " + Blake3LanesProbe.hex(cv), String.join(" ", lines));
+    assertEquals("8 " + hex(new Blake3.Hasher(Blake3.Engine.CHUNKS), data) + " " + Blake3LanesProbe.hex(cv), String.join(" ", lines));
   }
 }

@@ -1,0 +1,44 @@
+#!/usr/bin/env sh
+# Builds the BLAKE3 team's C implementation (Debian's librust-blake3-dev ships it under
+# /usr/share/cargo/registry/blake3-*/c) into a shared library that `checksum --algo blake3` calls
+# through java.lang.foreign (Blake3Native), and prints its path. Built once into the cache, never
+# into the repository; rebuilt when the sources are newer. Without gcc or the sources it says so
+# and exits 1: BLAKE3 then runs in Java (the Vector API lanes, or chunk by chunk), same digests.
+#
+#   scripts/build-blake3.sh [--path]
+#     --path   only print where the library goes (Blake3Native looks in the same place)
+#   KSIM_CACHE       the cache (default ${XDG_CACHE_HOME:-~/.cache}/kexec-sim); the library is
+#                    $KSIM_CACHE/blake3/libblake3.so
+#   KSIM_BLAKE3_SRC  the C sources' directory (default: the newest blake3-*/c Debian ships)
+set -eu
+cache=${KSIM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kexec-sim}
+lib=$cache/blake3/libblake3.so
+if [ "${1:-}" = --path ]; then echo "$lib"; exit 0; fi
+src=${KSIM_BLAKE3_SRC:-$(ls -d /usr/share/cargo/registry/blake3-*/c 2>/dev/null | sort -V | tail -n 1)}
+if [ -z "$src" ] || [ ! -f "$src/blake3.c" ]; then
+  echo "build-blake3: no BLAKE3 C sources (apt-get install librust-blake3-dev, or set KSIM_BLAKE3_SRC)" >&2
+  exit 1
+fi
+if [ -f "$lib" ] && [ -z "$(find "$src" -newer "$lib" -print | head -n 1)" ]; then
+  echo "$lib"
+  exit 0
+fi
+command -v gcc >/dev/null || { echo "build-blake3: gcc is missing" >&2; exit 1; }
+# The upstream build (c/README.md "Building"): the portable code, the runtime dispatcher, and on
+# x86-64 the hand-written assembly for each instruction set, which blake3_dispatch.c picks by CPUID.
+case $(uname -m) in
+  x86_64) files="blake3.c blake3_dispatch.c blake3_portable.c blake3_sse2_x86-64_unix.S blake3_sse41_x86-64_unix.S
+    blake3_avx2_x86-64_unix.S blake3_avx512_x86-64_unix.S" defs="" ;;
+  aarch64) files="blake3.c blake3_dispatch.c blake3_portable.c blake3_neon.c" defs="-DBLAKE3_USE_NEON=1" ;;
+  *) files="blake3.c blake3_dispatch.c blake3_portable.c"
+    defs="-DBLAKE3_NO_SSE2 -DBLAKE3_NO_SSE41 -DBLAKE3_NO_AVX2 -DBLAKE3_NO_AVX512" ;;
+esac
+mkdir -p "$cache/blake3"
+tmp=$(mktemp "$cache/blake3/.libblake3.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+# shellcheck disable=SC2086 # the lists split on purpose
+(cd "$src" && gcc -O3 -shared -fPIC $defs -o "$tmp" $files)
+chmod 644 "$tmp"
+# a rename, so a JVM loading the library concurrently sees the old file or the new, never half
+mv -f "$tmp" "$lib"
+echo "$lib"
