@@ -13,6 +13,8 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.kexecsim.analyzer.Workers;
 import org.kexecsim.dump.CoreSpec;
@@ -84,12 +86,15 @@ class ChangingFileTest {
   }
 
   /**
-   * The BLAKE3 lanes read vectors straight from the file mapping (Blake3Vector, through the Vector
-   * API): a file truncated under them, once C2 has compiled them, must end as the same exit 4, not
-   * as a JVM crash. In a child JVM, since a crash there would take the test JVM with it.
+   * The BLAKE3 lanes (Blake3Vector, through the Vector API) and the C library (Blake3Native) must
+   * never load from the file mapping themselves: a file truncated under them, once C2 has compiled
+   * the lanes, must end as the same exit 4, not as a JVM crash. In a child JVM, since a crash there
+   * would take the test JVM with it; once with the C library (where it was built: kdump-analyzer's
+   * build runs scripts/build-blake3.sh) and once without it.
    */
-  @Test
-  void aDumpThatShrinksUnderTheCompiledBlake3LanesIsExit4() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"true", "false"})
+  void aDumpThatShrinksUnderTheCompiledBlake3LanesIsExit4(String nativeLibrary) throws Exception {
     long size = (256L + 8) << 20; // from 256 MiB the image is hashed through the lanes (ImageChecksum.LANES_FROM)
     Path f = dir.resolve("lanes.img");
     try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -103,7 +108,8 @@ class ChangingFileTest {
     String javaBin = ProcessHandle.current().info().command().orElseThrow();
     Path out = dir.resolve("lanes.out");
     Path err = dir.resolve("lanes.err");
-    Process p = new ProcessBuilder(javaBin, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+    Process p = new ProcessBuilder(javaBin, "-Dkexecsim.blake3.native=" + nativeLibrary, "--add-modules", "jdk.incubator.vector",
+        "--enable-native-access=ALL-UNNAMED",
         "--sun-misc-unsafe-memory-access=allow", "-XX:+UseParallelGC", "-Xmn24m", "-XX:ErrorFile=" + dir.resolve("hs_err.log"),
         "-cp", System.getProperty("java.class.path"), ShrinkingBlake3Probe.class.getName(), f.toString(), Long.toString(size))
         .redirectOutput(out.toFile()).redirectError(err.toFile()).start();

@@ -21,19 +21,20 @@ import java.nio.file.Path;
  * level by level; the root stays with {@link Blake3.Hasher}.
  *
  * <p>Never reads a file mapping itself: each subtree is copied by {@link MemorySegment#copy} in
- * 64 KiB blocks into a buffer per thread that stays in L2, and hashed from there. A native load
+ * 256 KiB blocks into a buffer per thread that stays in L2, and hashed from there. A native load
  * from a mapped page the file lost meanwhile raises SIGBUS, which kills the JVM; the copy turns it
  * into the InternalError that MappedFiles reports (ChangingFileTest). Measured with a C harness on
- * 3 GiB in the page cache, 2 threads: 0.33-0.35 s straight from the mapping, 0.39 s copying 64 KiB
- * blocks, 0.44 s copying 4 MiB ones.
+ * 3 GiB in the page cache, 2 threads: 0.33-0.35 s straight from the mapping, 0.39-0.40 s copying
+ * 64 or 256 KiB blocks, 0.44 s copying 4 MiB ones; in the CLI 256 KiB blocks took slightly less
+ * CPU time than 64 KiB ones (fewer calls while they are still interpreted).
  *
  * <p>Absent library (no gcc or sources when it would be built), a library that does not load, or
  * {@code -Dkexecsim.blake3.native=false}: {@link #AVAILABLE} is false and {@link Blake3} uses its
  * Java paths, with the same digests.
  */
 final class Blake3Native {
-  /** Chunks copied and hashed at once: 64 KiB, small enough to stay in L2 between copy and hash. */
-  static final int BLOCK_CHUNKS = 64;
+  /** Chunks copied and hashed at once: 256 KiB, small enough to stay in L2 between copy and hash. */
+  static final int BLOCK_CHUNKS = 256;
   private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final MethodHandle HASH_MANY;
   /** The library's {@code blake3_version()}, or why it is not used. */
