@@ -96,7 +96,7 @@ class ChangingFileTest {
   @ValueSource(strings = {"true", "false"})
   void aDumpThatShrinksUnderTheCompiledBlake3LanesIsExit4(String nativeLibrary) throws Exception {
     long size = (256L + 8) << 20; // from 256 MiB the image is hashed through the lanes (ImageChecksum.LANES_FROM)
-    Path f = dir.resolve("lanes.img");
+    Path f = dir.resolve("lanes-native-" + nativeLibrary + ".img");
     try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       byte[] block = new byte[1 << 20];
       Random r = new Random(5);
@@ -106,8 +106,8 @@ class ChangingFileTest {
       }
     }
     String javaBin = ProcessHandle.current().info().command().orElseThrow();
-    Path out = dir.resolve("lanes.out");
-    Path err = dir.resolve("lanes.err");
+    Path out = dir.resolve("lanes-native-" + nativeLibrary + ".out");
+    Path err = dir.resolve("lanes-native-" + nativeLibrary + ".err");
     Process p = new ProcessBuilder(javaBin, "-Dkexecsim.blake3.native=" + nativeLibrary, "--add-modules", "jdk.incubator.vector",
         "--enable-native-access=ALL-UNNAMED",
         "--sun-misc-unsafe-memory-access=allow", "-XX:+UseParallelGC", "-Xmn24m", "-XX:ErrorFile=" + dir.resolve("hs_err.log"),
