@@ -19,6 +19,13 @@ if [ -z "$src" ] || [ ! -f "$src/blake3.c" ]; then
   echo "build-blake3: no BLAKE3 C sources (apt-get install librust-blake3-dev, or set KSIM_BLAKE3_SRC)" >&2
   exit 1
 fi
+# Blake3Native calls blake3_hash_many, an internal function whose signature (blake3_impl.h) is
+# the same in every 1.x release; other versions are not built
+version=$(sed -n 's/^#define BLAKE3_VERSION_STRING "\(.*\)"/\1/p' "$src/blake3.h")
+case "$version" in
+  1.*) ;;
+  *) echo "build-blake3: $src is BLAKE3 '$version', not 1.x" >&2; exit 1 ;;
+esac
 if [ -f "$lib" ] && [ -z "$(find "$src" -newer "$lib" -print | head -n 1)" ]; then
   echo "$lib"
   exit 0
