@@ -10,27 +10,32 @@
 #   KSIM_CACHE       the cache (default ${XDG_CACHE_HOME:-~/.cache}/kexec-sim); the library is
 #                    $KSIM_CACHE/blake3/libblake3.so
 #   KSIM_BLAKE3_SRC  the C sources' directory (default: the newest blake3-*/c Debian ships)
-set -eu
-cache=${KSIM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kexec-sim}
+# Every failure is exit 1 with one line on stderr: the Maven build runs this and goes on (the
+# pom accepts 0 and 1), and the launcher then adds the Vector API for the Java path.
+fail() { echo "build-blake3: $*" >&2; exit 1; }
+if [ -n "${KSIM_CACHE:-}" ]; then cache=$KSIM_CACHE
+elif [ -n "${XDG_CACHE_HOME:-}" ]; then cache=$XDG_CACHE_HOME/kexec-sim
+elif [ -n "${HOME:-}" ]; then cache=$HOME/.cache/kexec-sim
+else fail "no KSIM_CACHE, XDG_CACHE_HOME or HOME to put the library in"
+fi
 lib=$cache/blake3/libblake3.so
 if [ "${1:-}" = --path ]; then echo "$lib"; exit 0; fi
 src=${KSIM_BLAKE3_SRC:-$(ls -d /usr/share/cargo/registry/blake3-*/c 2>/dev/null | sort -V | tail -n 1)}
 if [ -z "$src" ] || [ ! -f "$src/blake3.c" ]; then
-  echo "build-blake3: no BLAKE3 C sources (apt-get install librust-blake3-dev, or set KSIM_BLAKE3_SRC)" >&2
-  exit 1
+  fail "no BLAKE3 C sources (apt-get install librust-blake3-dev, or set KSIM_BLAKE3_SRC)"
 fi
 # Blake3Native calls blake3_hash_many, an internal function whose signature (blake3_impl.h) is
 # the same in every 1.x release; other versions are not built
 version=$(sed -n 's/^#define BLAKE3_VERSION_STRING "\(.*\)"/\1/p' "$src/blake3.h")
 case "$version" in
   1.*) ;;
-  *) echo "build-blake3: $src is BLAKE3 '$version', not 1.x" >&2; exit 1 ;;
+  *) fail "$src is BLAKE3 '$version', not 1.x" ;;
 esac
 if [ -f "$lib" ] && [ -z "$(find "$src" -newer "$lib" -print | head -n 1)" ]; then
   echo "$lib"
   exit 0
 fi
-command -v gcc >/dev/null || { echo "build-blake3: gcc is missing" >&2; exit 1; }
+command -v gcc >/dev/null || fail "gcc is missing"
 # The upstream build (c/README.md "Building"): the portable code, the runtime dispatcher, and on
 # x86-64 the hand-written assembly for each instruction set, which blake3_dispatch.c picks by CPUID.
 case $(uname -m) in
@@ -40,12 +45,12 @@ case $(uname -m) in
   *) files="blake3.c blake3_dispatch.c blake3_portable.c"
     defs="-DBLAKE3_NO_SSE2 -DBLAKE3_NO_SSE41 -DBLAKE3_NO_AVX2 -DBLAKE3_NO_AVX512" ;;
 esac
-mkdir -p "$cache/blake3"
-tmp=$(mktemp "$cache/blake3/.libblake3.XXXXXX")
+mkdir -p "$cache/blake3" || fail "cannot create $cache/blake3"
+tmp=$(mktemp "$cache/blake3/.libblake3.XXXXXX") || fail "cannot write in $cache/blake3"
 trap 'rm -f "$tmp"' EXIT
 # shellcheck disable=SC2086 # the lists split on purpose
-(cd "$src" && gcc -O3 -shared -fPIC $defs -o "$tmp" $files)
+(cd "$src" && gcc -O3 -shared -fPIC $defs -o "$tmp" $files) || fail "gcc failed on $src"
 chmod 644 "$tmp"
 # a rename, so a JVM loading the library concurrently sees the old file or the new, never half
-mv -f "$tmp" "$lib"
+mv -f "$tmp" "$lib" || fail "cannot write $lib"
 echo "$lib"
