@@ -58,8 +58,10 @@ final class Blake3Native {
             ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_BOOLEAN, ValueLayout.JAVA_BYTE, ValueLayout.JAVA_BYTE, ValueLayout.JAVA_BYTE, ValueLayout.ADDRESS));
         status = "loaded " + lib;
-      } catch (Throwable e) {
-        status = lib + " does not load: " + e.getMessage();
+      } catch (RuntimeException | LinkageError e) {
+        // not a library (IllegalArgumentException), no such symbol (NoSuchElementException),
+        // native access denied (IllegalCallerException): the Java paths then
+        status = lib + " does not load: " + e;
       }
     }
     HASH_MANY = h;

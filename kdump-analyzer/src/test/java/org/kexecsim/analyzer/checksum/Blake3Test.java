@@ -193,6 +193,26 @@ class Blake3Test {
     assertEquals(Blake3.Engine.NATIVE, Blake3.Engine.best());
   }
 
+  /** A file that is not a library where the C library should be: the Java paths, the same digest, no failure. */
+  @Test
+  void aBrokenLibraryFallsBackToJava() throws Exception {
+    Path bad = Files.writeString(dir.resolve("libblake3.so"), "not a shared library\n");
+    String javaBin = ProcessHandle.current().info().command().orElseThrow();
+    Path out = dir.resolve("native-probe.out");
+    Process p = new ProcessBuilder(javaBin, "-Dkexecsim.blake3.library=" + bad, "--enable-native-access=ALL-UNNAMED",
+        "-cp", System.getProperty("java.class.path"), Blake3NativeProbe.class.getName())
+        .redirectOutput(out.toFile()).redirectError(dir.resolve("native-probe.err").toFile()).start();
+    if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor();
+      org.junit.jupiter.api.Assertions.fail("the probe did not end in 120 s");
+    }
+    assertEquals(0, p.exitValue(), Files.readString(dir.resolve("native-probe.err")));
+    String[] lines = Files.readString(out).split("\n");
+    assertEquals("false", lines[0]);
+    assertTrue(lines[1].startsWith(bad + " does not load: "), lines[1]);
+    assertEquals(hex(new Blake3.Hasher(Blake3.Engine.CHUNKS), Blake3LanesProbe.input()), lines[2]);
+  }
+
   /** Every subtree size from one chunk, counters across the high word, and a source at an odd offset. */
   @Test
   void theCLibraryEqualsTheScalarCodeOnWholeSubtreesWhateverTheCounter() {
