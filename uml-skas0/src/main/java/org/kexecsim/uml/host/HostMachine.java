@@ -438,6 +438,12 @@ public final class HostMachine {
     return ptrace.wait(caller, pid);
   }
 
+  /** kill(pid, SIGKILL) and the wait4 that reaps it: how UML drops the host process of an mm. */
+  public void killAndReap(HostProcess caller, int pid) {
+    syscall(caller, Syscall.KILL, pid, Signal.SIGKILL.number());
+    wait(caller, pid);
+  }
+
   /**
    * Executes one step of {@code c} (a pending system call, one stub record, one user access):
    * the unit a scheduler interleaves, e.g. two host threads sharing an address space. Returns

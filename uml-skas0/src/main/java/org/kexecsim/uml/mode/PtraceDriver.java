@@ -68,11 +68,6 @@ public final class PtraceDriver implements ModeDriver {
     return true;
   }
 
-  @Override
-  public String kernelProcessName() {
-    return "uml-kernel";
-  }
-
   /** Stub runs made so far (address-space flushes and clones), over all processes. */
   public long stubRuns() {
     return stubRuns;
@@ -143,16 +138,6 @@ public final class PtraceDriver implements ModeDriver {
       k.frames().free(f);
     }
     fresh.remove(mm);
-  }
-
-  @Override
-  public void attach(UmlKernel k, GuestProcess p) {
-    p.setHostPid(p.mm().hostPid());
-  }
-
-  @Override
-  public void switchTo(UmlKernel k, GuestProcess from, GuestProcess to) {
-    // the host work happens when {@code to} is resumed (runUser sees another process)
   }
 
   @Override
