@@ -57,6 +57,27 @@ class GasOracleTest {
     assertEquals(HexFormat.of().formatHex(gas), HexFormat.of().formatHex(mine), design);
   }
 
+  /**
+   * The new kernel's entry programs share their state record through .include: GNU as (and ld,
+   * for their absolute label addresses), given the same files, produces the same bytes.
+   */
+  @ParameterizedTest
+  @CsvSource({"entry-32.S, 32", "entry-jump-32.S, 32", "entry-64.S, 64", "entry-jump-64.S, 64"})
+  void entryProgramsWithTheirIncludesMatchGnuAs(String program, int bits) throws IOException {
+    String record = bits == 64 ? "entry-record-64.S" : "entry-record-32.S";
+    String source = relocate(program);
+    byte[] gas = GnuAs.assembleLinked(source, bits, java.util.Map.of(record, relocate(record)));
+    Includes resources = name -> {
+      try {
+        return java.util.Optional.of(relocate(name));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+    byte[] mine = Assembler.assemble(source, bits, 0, resources).bytes();
+    assertEquals(HexFormat.of().formatHex(gas), HexFormat.of().formatHex(mine), program);
+  }
+
   /** .align padding: which no-ops, and when GNU as jumps over them instead, for 1..255 bytes. */
   @ParameterizedTest
   @CsvSource({"32", "64"})
