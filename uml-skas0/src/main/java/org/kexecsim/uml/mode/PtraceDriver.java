@@ -75,11 +75,8 @@ public final class PtraceDriver implements ModeDriver {
 
   @Override
   public void boot(UmlKernel k) {
-    HostMachine host = k.host();
     kernel = k.kernelProcess();
-    Physmem pm = host.physmem();
-    byte[] code = StubCode.page(k.arch(), true); // machine code: the CPU model runs it
-    pm.write(StubPages.CODE_OFFSET, code, 0, code.length);
+    StubCode.writeTo(k.host().physmem(), k.arch(), true);
   }
 
   @Override

@@ -36,13 +36,9 @@ public final class Skas0Driver implements ModeDriver {
 
   @Override
   public void boot(UmlKernel k) {
-    HostMachine host = k.host();
     kernel = k.kernelProcess();
     capacity = options.batchCapacity() == 0 ? StubPages.capacity(k.arch()) : options.batchCapacity();
-    // The stub section is a page of the kernel image, written out to physmem (setup_physmem).
-    Physmem pm = host.physmem();
-    byte[] code = StubCode.page(k.arch(), false); // machine code: the CPU model runs it
-    pm.write(StubPages.CODE_OFFSET, code, 0, code.length);
+    StubCode.writeTo(k.host().physmem(), k.arch(), false);
   }
 
   /**
