@@ -264,12 +264,7 @@ public final class RootTableFinder {
     }
     int addressBits = mode.isLongMode() ? DUMP_FEATURES.maxPhyAddr() : 32;
     long lowBits = mode == PagingMode.PAE ? 0x1F : 0xFFF;
-    String table = switch (mode) {
-      case BITS32 -> "page directory";
-      case PAE -> "PDPT";
-      case LEVEL4 -> "PML4";
-      default -> "PML5";
-    };
+    String table = mode.rootTableName();
     if (addressBits < 64 && (root >>> addressBits) != 0) {
       return String.format("--cr3 0x%x: a %s CR3 holds a %d-bit physical address (%s), so the %s is below 0x%x",
           root, mode.cliName(), addressBits, mode.isLongMode() ? "MAXPHYADDR, SDM Vol. 3A §4.5" : "SDM Vol. 3A §4.3, §4.4.1",

@@ -132,6 +132,17 @@ public enum PagingMode implements CliNamed {
     return entry & frameMask & -(1L << shift(level));
   }
 
+  /** The SDM's name of the table CR3 points at: page directory, PDPT, PML4, PML5 ("nothing" with paging off). */
+  public String rootTableName() {
+    return switch (this) {
+      case BITS32 -> "page directory";
+      case PAE -> "PDPT";
+      case LEVEL4 -> "PML4";
+      case LEVEL5 -> "PML5";
+      case DISABLED -> "nothing";
+    };
+  }
+
   /** The SDM's name of an entry at {@code level}: PTE, PDE, PDPTE, PML4E, PML5E. */
   public static String entryName(int level) {
     return switch (level) {
