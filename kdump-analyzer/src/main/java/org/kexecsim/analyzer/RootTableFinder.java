@@ -362,7 +362,7 @@ public final class RootTableFinder {
     if (!ram.containsRange(kernel, PhysicalMemory.PAGE_SIZE) || !ram.containsRange(user, PhysicalMemory.PAGE_SIZE)) {
       return false;
     }
-    int width = mode == PagingMode.BITS32 ? 4 : 8;
+    int width = mode.entryBytes();
     int entries = switch (mode) {
       case PAE -> 4;
       case BITS32 -> 1024;
@@ -377,8 +377,8 @@ public final class RootTableFinder {
     int present = 0;
     boolean kernelHalfDiffers = false;
     for (int i = 0; i < entries; i++) {
-      long k = width == 4 ? memory.readU32(kernel + 4L * i) : memory.readU64(kernel + 8L * i);
-      long u = width == 4 ? memory.readU32(user + 4L * i) : memory.readU64(user + 8L * i);
+      long k = mode.readEntry(memory, kernel + (long) width * i);
+      long u = mode.readEntry(memory, user + (long) width * i);
       if (i < userEntries) {
         if (((k ^ u) & ~ad) != 0) {
           return false;

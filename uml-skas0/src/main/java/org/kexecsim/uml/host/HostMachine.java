@@ -382,15 +382,11 @@ public final class HostMachine {
   }
 
   public long readWord(long physical) {
-    return arch.wordSize() == 8 ? memory.readU64(physical) : memory.readU32(physical);
+    return arch.readWord(memory, physical);
   }
 
   public void writeWord(long physical, long value) {
-    if (arch.wordSize() == 8) {
-      memory.writeU64(physical, value);
-    } else {
-      memory.writeU32(physical, value);
-    }
+    arch.writeWord(memory, physical, value);
   }
 
   // ---- signals ({@link HostSignals}) -----------------------------------------------------

@@ -111,13 +111,13 @@ public final class PtraceDriver implements ModeDriver {
       HostProcess p = host.process(from.hostPid());
       long header = dataFrames.get(from)[0];
       int w = a.wordSize();
-      StubQueue.putWord(host.physmem(), header + (long) StubQueue.OFFSET * w, w, frames[0]);
-      StubQueue.putWord(host.physmem(), header + (long) StubQueue.CHILD_ERR * w, w, frames[1]);
+      a.writeWord(host.physmem(), header + (long) StubQueue.OFFSET * w, frames[0]);
+      a.writeWord(host.physmem(), header + (long) StubQueue.CHILD_ERR * w, frames[1]);
       host.ptrace(kernel, new PtraceRequest.SetRegs(p.pid(), Registers.at(codeVa(a) + CLONE_OFFSET, dataVa(a) + 8192)));
       host.ptrace(kernel, new PtraceRequest.Cont(p.pid(), null));
       waitStubDone(k, p.pid());
       stubRuns++;
-      child = host.process((int) StubQueue.word(host.physmem(), header + (long) StubQueue.ERR * w, w));
+      child = host.process((int) a.readWord(host.physmem(), header + (long) StubQueue.ERR * w));
       waitStubDone(k, child.pid());
     }
     host.ptrace(kernel, new PtraceRequest.SetOptions(child.pid()));
@@ -225,9 +225,9 @@ public final class PtraceDriver implements ModeDriver {
       waitStubDone(k, pid);
       stubRuns++;
       int w = a.wordSize();
-      long err = StubQueue.word(host.physmem(), frame + (long) StubQueue.ERR * w, w);
+      long err = a.readWord(host.physmem(), frame + (long) StubQueue.ERR * w);
       if (err != 0) {
-        long done = StubQueue.word(host.physmem(), frame + (long) StubQueue.LEN * w, w);
+        long done = a.readWord(host.physmem(), frame + (long) StubQueue.LEN * w);
         throw new IllegalStateException(String.format("host failed %s in the stub of mm %d: %d",
             chunk.get((int) Math.min(done, chunk.size() - 1)), mm.id(), w == 8 ? err : (int) err));
       }
