@@ -218,7 +218,7 @@ final class SourceParser {
           + MAX_INCLUDE_DEPTH + " files (a file that includes itself?)");
     }
     String text = includes.text(name).orElseThrow(() -> new AssemblyException(c.line, col,
-        includes == Includes.NONE ? ".include \"" + name + "\": this source was given as text, with no files to include"
+        includes == Includes.NONE ? ".include \"" + name + "\": no files can be included here (a .S file's #include goes through cpp)"
             : ".include \"" + name + "\": no such file"));
     int outer = includedAt;
     includedAt = at(c.line - 1);

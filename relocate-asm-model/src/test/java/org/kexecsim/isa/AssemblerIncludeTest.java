@@ -51,7 +51,7 @@ class AssemblerIncludeTest {
   void sourceGivenAsTextAloneHasNoFilesToInclude() {
     AssemblyException e = assertThrows(AssemblyException.class, () -> Assembler.assemble(".include \"x.S\"\n", 64));
     assertEquals(1, e.line());
-    assertTrue(e.reason().contains("no files to include"), e.reason());
+    assertTrue(e.reason().contains("no files can be included here"), e.reason());
   }
 
   @Test
