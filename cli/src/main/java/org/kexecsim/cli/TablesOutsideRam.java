@@ -38,12 +38,6 @@ final class TablesOutsideRam extends RuntimeException implements RejectedInput {
   }
 
   static String rootName(PagingState state) {
-    return switch (state.mode()) {
-      case BITS32 -> "page directory";
-      case PAE -> "PDPT";
-      case LEVEL4 -> "PML4";
-      case LEVEL5 -> "PML5";
-      case DISABLED -> "nothing";
-    };
+    return state.mode().rootTableName();
   }
 }

@@ -95,7 +95,7 @@ final class TranslateCommand extends CliCommand implements Callable<Integer> {
         case PagingLoad.Refused(ControlWrite.Refused refused) -> {
           return reportRefusedLoad(out, pagingMode, refused);
         }
-        case PagingLoad.Unreadable u -> throw TablesOutsideRam.atRoot(image.toString(), "PDPT", cr3, u.physical(), memory.ramMap());
+        case PagingLoad.Unreadable u -> throw TablesOutsideRam.atRoot(image.toString(), PagingMode.PAE.rootTableName(), cr3, u.physical(), memory.ramMap());
         case PagingLoad.Loaded(PagingState loaded) -> state = loaded;
       }
       ControlState control = state.control();

@@ -63,11 +63,8 @@ final class UmlHazardCommands {
     Exploration e;
     try {
       e = HazardExplorer.explore(hazard, fixed, bounds, sampling);
-    } catch (IllegalStateException tooMany) {
-      if (tooMany.getMessage() != null && tooMany.getMessage().contains("tighten the bounds")) {
-        throw new CommandLine.ParameterException(spec.commandLine(), tooMany.getMessage());
-      }
-      throw tooMany;
+    } catch (HazardExplorer.TooManySchedules tooMany) {
+      throw new CommandLine.ParameterException(spec.commandLine(), tooMany.getMessage());
     }
     PrintWriter out = spec.commandLine().getOut();
     if (o.output.json) {

@@ -43,19 +43,23 @@ class LastResortHandlerTest {
     return new String[] {Integer.toString(code), err.toString()};
   }
 
-  @Test
-  void aStackOverflowIsExit70WithOneLine() {
-    String[] r = run("overflow");
+  /** Runs {@code sub}, which must end in exit 70 with one line on stderr; returns that line. */
+  private static String exit70WithOneLine(String sub) {
+    String[] r = run(sub);
     assertEquals("70", r[0]);
     assertEquals(1, r[1].lines().count(), r[1]);
-    assertTrue(r[1].startsWith("kexec-sim: internal error: java.lang.StackOverflowError"), r[1]);
+    return r[1];
+  }
+
+  @Test
+  void aStackOverflowIsExit70WithOneLine() {
+    String err = exit70WithOneLine("overflow");
+    assertTrue(err.startsWith("kexec-sim: internal error: java.lang.StackOverflowError"), err);
   }
 
   @Test
   void anInternalErrorIsExit70WithOneLineNamingIt() {
-    String[] r = run("internal");
-    assertEquals("70", r[0]);
-    assertEquals(1, r[1].lines().count(), r[1]);
-    assertTrue(r[1].contains("InternalError: a fault occurred"), r[1]);
+    String err = exit70WithOneLine("internal");
+    assertTrue(err.contains("InternalError: a fault occurred"), err);
   }
 }

@@ -264,12 +264,7 @@ public final class RootTableFinder {
     }
     int addressBits = mode.isLongMode() ? DUMP_FEATURES.maxPhyAddr() : 32;
     long lowBits = mode == PagingMode.PAE ? 0x1F : 0xFFF;
-    String table = switch (mode) {
-      case BITS32 -> "page directory";
-      case PAE -> "PDPT";
-      case LEVEL4 -> "PML4";
-      default -> "PML5";
-    };
+    String table = mode.rootTableName();
     if (addressBits < 64 && (root >>> addressBits) != 0) {
       return String.format("--cr3 0x%x: a %s CR3 holds a %d-bit physical address (%s), so the %s is below 0x%x",
           root, mode.cliName(), addressBits, mode.isLongMode() ? "MAXPHYADDR, SDM Vol. 3A §4.5" : "SDM Vol. 3A §4.3, §4.4.1",
@@ -367,7 +362,7 @@ public final class RootTableFinder {
     if (!ram.containsRange(kernel, PhysicalMemory.PAGE_SIZE) || !ram.containsRange(user, PhysicalMemory.PAGE_SIZE)) {
       return false;
     }
-    int width = mode == PagingMode.BITS32 ? 4 : 8;
+    int width = mode.entryBytes();
     int entries = switch (mode) {
       case PAE -> 4;
       case BITS32 -> 1024;
@@ -382,8 +377,8 @@ public final class RootTableFinder {
     int present = 0;
     boolean kernelHalfDiffers = false;
     for (int i = 0; i < entries; i++) {
-      long k = width == 4 ? memory.readU32(kernel + 4L * i) : memory.readU64(kernel + 8L * i);
-      long u = width == 4 ? memory.readU32(user + 4L * i) : memory.readU64(user + 8L * i);
+      long k = mode.readEntry(memory, kernel + (long) width * i);
+      long u = mode.readEntry(memory, user + (long) width * i);
       if (i < userEntries) {
         if (((k ^ u) & ~ad) != 0) {
           return false;

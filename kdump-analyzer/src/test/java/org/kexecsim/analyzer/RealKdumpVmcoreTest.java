@@ -110,12 +110,17 @@ class RealKdumpVmcoreTest {
       long stext = sym.get("_stext");
       long etext = sym.get("_etext");
       // arch/x86/mm/init_64.c mark_rodata_ro: text is RO+X after boot; every byte of it mapped so.
-      for (long va = stext; Long.compareUnsigned(va, etext) < 0; va += 0x1000) {
-        long at = va;
-        assertTrue(pt.ranges().stream().anyMatch(m -> m.kernel() && !m.nx() && !m.rw()
-            && Long.compareUnsigned(m.start(), at) <= 0 && Long.compareUnsigned(at, m.end() - 1) <= 0),
-            () -> String.format("kernel text at 0x%x is not mapped kernel, read-only and executable", at));
-      }
+      assertTextMappedReadOnlyExecutable(pt, stext, etext);
+    }
+  }
+
+  /** Every page of [stext, etext) lies in a kernel range of {@code pt} that is read-only and executable. */
+  static void assertTextMappedReadOnlyExecutable(PtDumpReport pt, long stext, long etext) {
+    for (long va = stext; Long.compareUnsigned(va, etext) < 0; va += 0x1000) {
+      long at = va;
+      assertTrue(pt.ranges().stream().anyMatch(m -> m.kernel() && !m.nx() && !m.rw()
+          && Long.compareUnsigned(m.start(), at) <= 0 && Long.compareUnsigned(at, m.end() - 1) <= 0),
+          () -> String.format("kernel text at 0x%x is not mapped kernel, read-only and executable", at));
     }
   }
 

@@ -163,12 +163,7 @@ class RealPaeDumpTest {
       long stext = sym.get("_stext");
       long etext = sym.get("_etext");
       // arch/x86/mm/init_32.c mark_rodata_ro: text read-only; NX (PAE has it) kept off for text.
-      for (long va = stext; va < etext; va += 0x1000) {
-        long at = va;
-        assertTrue(pt.ranges().stream().anyMatch(m -> m.kernel() && !m.nx() && !m.rw()
-            && Long.compareUnsigned(m.start(), at) <= 0 && Long.compareUnsigned(at, m.end() - 1) <= 0),
-            () -> String.format("kernel text at 0x%x is not mapped kernel, read-only and executable", at));
-      }
+      RealKdumpVmcoreTest.assertTextMappedReadOnlyExecutable(pt, stext, etext);
     }
   }
 

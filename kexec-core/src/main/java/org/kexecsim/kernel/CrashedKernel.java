@@ -83,7 +83,7 @@ public record CrashedKernel(
 
   /** The pgd CR3 points at: the current process's. */
   public long currentPgd() {
-    return registers.cr3() & (arch == Arch.PAE ? 0xFFFF_FFE0L : ~0xFFFL);
+    return arch.pagingMode().rootTable(registers.cr3());
   }
 
   public KernelProcess currentProcess() {

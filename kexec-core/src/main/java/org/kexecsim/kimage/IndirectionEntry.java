@@ -16,6 +16,20 @@ public final class IndirectionEntry {
   /** IND_SOURCE: copy this page to the current destination, then advance it by a page. */
   public static final long SOURCE = 0x8;
 
+  /** The entry at {@code slot}, {@code bytes} wide: sizeof(unsigned long), 4 on i386, 8 on x86_64. */
+  public static long read(org.kexecsim.memory.ReadableMemory memory, long slot, int bytes) {
+    return bytes == 8 ? memory.readU64(slot) : memory.readU32(slot);
+  }
+
+  /** Stores {@code entry} at {@code slot}, {@code bytes} wide. */
+  public static void write(org.kexecsim.memory.PhysicalMemory memory, long slot, int bytes, long entry) {
+    if (bytes == 8) {
+      memory.writeU64(slot, entry);
+    } else {
+      memory.writeU32(slot, entry);
+    }
+  }
+
   /** "DESTINATION 0x1000" style text for one entry. */
   public static String describe(long entry) {
     String kind =

@@ -112,16 +112,14 @@ public final class IndirectionList {
     if (slot == HEAD_SLOT) {
       return head;
     }
-    return entryBytes == 8 ? memory.readU64(slot) : memory.readU32(slot);
+    return IndirectionEntry.read(memory, slot, entryBytes);
   }
 
   private void write(long slot, long value) {
     if (slot == HEAD_SLOT) {
       head = value;
-    } else if (entryBytes == 8) {
-      memory.writeU64(slot, value);
     } else {
-      memory.writeU32(slot, value);
+      IndirectionEntry.write(memory, slot, entryBytes, value);
     }
   }
 }

@@ -70,7 +70,7 @@ public record IndirectionWalk(long head, List<PageCopy> copies, List<Long> indir
         }
         pages.add(page);
         slot = page;
-        entry = readEntry(memory, slot, entryBytes);
+        entry = IndirectionEntry.read(memory, slot, entryBytes);
         continue;
       } else if ((entry & DONE) != 0) {
         return new IndirectionWalk(head, copies, pages);
@@ -102,12 +102,8 @@ public record IndirectionWalk(long head, List<PageCopy> copies, List<Long> indir
             "the list runs off the end of indirection page 0x%x without a link or DONE", slot & ~0xFFFL));
       }
       slot = nextSlot;
-      entry = readEntry(memory, slot, entryBytes);
+      entry = IndirectionEntry.read(memory, slot, entryBytes);
     }
-  }
-
-  private static long readEntry(PhysicalMemory memory, long slot, int entryBytes) {
-    return entryBytes == 8 ? memory.readU64(slot) : memory.readU32(slot);
   }
 
   /** Whether every source is its own destination or no destination at all (kexec_core.c kimage_alloc_page). */

@@ -359,7 +359,7 @@ public final class KImage {
   }
 
   private long readSlot(long slot) {
-    return host.arch().longBytes() == 8 ? host.memory().readU64(slot) : host.memory().readU32(slot);
+    return IndirectionEntry.read(host.memory(), slot, host.arch().longBytes());
   }
 
   /**

@@ -160,7 +160,7 @@ public final class ControlRegisterRules {
 
   static ControlWrite loadPdptes(
       ControlState next, PhysicalMemory memory, CpuFeatures features, ReservedBitPolicy policy) {
-    long pdpt = next.cr3() & 0xFFFF_FFE0L;
+    long pdpt = PagingMode.PAE.rootTable(next.cr3());
     long reserved = PDPTE_RESERVED_LOW | -(1L << features.maxPhyAddr());
     long[] e = new long[4];
     for (int i = 0; i < 4; i++) {

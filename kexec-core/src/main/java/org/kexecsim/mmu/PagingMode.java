@@ -46,6 +46,25 @@ public enum PagingMode implements CliNamed {
   public static final long FRAME_MASK_32 = 0xFFFF_F000L;
 
   /**
+   * The physical address of the table CR3 points at: CR3[31:12] in 32-bit paging (§4.3),
+   * CR3[31:5] with PAE (§4.4.1), CR3[M-1:12] in 4- and 5-level paging (§4.5), M given by
+   * {@code frameMask}; 0 with paging off.
+   */
+  public long rootTable(long cr3, long frameMask) {
+    return switch (this) {
+      case DISABLED -> 0;
+      case BITS32 -> cr3 & FRAME_MASK_32;
+      case PAE -> cr3 & 0xFFFF_FFE0L;
+      case LEVEL4, LEVEL5 -> cr3 & frameMask;
+    };
+  }
+
+  /** {@link #rootTable(long, long)} with every address bit a 64-bit entry can hold. */
+  public long rootTable(long cr3) {
+    return rootTable(cr3, FRAME_MASK_64);
+  }
+
+  /**
    * log2 of the bytes one entry at {@code level} (1 = PTE, up to 5 = PML5E) maps: 12 + 10 per
    * level with 1024-entry 32-bit tables, 12 + 9 per level with 512-entry 64-bit tables
    * (SDM Vol. 3A §4.3, §4.4.2, §4.5.4).
@@ -130,6 +149,17 @@ public enum PagingMode implements CliNamed {
       return level == 2 ? (entry & 0xFFC0_0000L) | (((entry >>> 13) & 0xFF) << 32) : entry & FRAME_MASK_32;
     }
     return entry & frameMask & -(1L << shift(level));
+  }
+
+  /** The SDM's name of the table CR3 points at: page directory, PDPT, PML4, PML5 ("nothing" with paging off). */
+  public String rootTableName() {
+    return switch (this) {
+      case BITS32 -> "page directory";
+      case PAE -> "PDPT";
+      case LEVEL4 -> "PML4";
+      case LEVEL5 -> "PML5";
+      case DISABLED -> "nothing";
+    };
   }
 
   /** The SDM's name of an entry at {@code level}: PTE, PDE, PDPTE, PML4E, PML5E. */

@@ -78,13 +78,7 @@ public final class PagingState {
     }
     this.pse4mReserved = r;
 
-    this.root =
-        switch (mode) {
-          case DISABLED -> 0;
-          case BITS32 -> c.cr3() & PagingMode.FRAME_MASK_32;
-          case PAE -> c.cr3() & 0xFFFF_FFE0L;
-          case LEVEL4, LEVEL5 -> c.cr3() & frameMask;
-        };
+    this.root = mode.rootTable(c.cr3(), frameMask);
     Pdptes p = c.pdptes();
     this.pdptes = new long[] {p.e0(), p.e1(), p.e2(), p.e3()};
   }

@@ -67,12 +67,7 @@ public final class TableWalk {
      * hold, PS honoured as with CR4.PSE=1 (what Linux runs with).
      */
     public static Start inMemory(PagingMode mode, long cr3) {
-      long root = switch (mode) {
-        case BITS32 -> cr3 & PagingMode.FRAME_MASK_32;
-        case PAE -> cr3 & 0xFFFF_FFE0L;
-        default -> cr3 & PagingMode.FRAME_MASK_64;
-      };
-      return new Start(mode, root, null, PagingMode.FRAME_MASK_64, true);
+      return new Start(mode, mode.rootTable(cr3), null, PagingMode.FRAME_MASK_64, true);
     }
 
     /** The tables as the CPU in {@code state} sees them: its PDPTE registers, MAXPHYADDR and CR4.PSE. */

@@ -39,11 +39,7 @@ public final class XenCrashNotes {
 
     /** Reads a descriptor of {@link #bytes} bytes; any other length is not a version this reads. */
     public static CrashInfo parse(byte[] desc, int longBytes) {
-      if (desc.length != bytes(longBytes)) {
-        throw new IllegalArgumentException(String.format(
-            "XEN_ELFNOTE_CRASH_INFO has %d bytes; crash_xen_info_t with xen_phys_start is %d", desc.length, bytes(longBytes)));
-      }
-      long[] v = read(desc, longBytes);
+      long[] v = read(desc, longBytes, bytes(longBytes), "XEN_ELFNOTE_CRASH_INFO", "crash_xen_info_t with xen_phys_start");
       return new CrashInfo(v[0], v[1], v[8], v[9]);
     }
   }
@@ -59,11 +55,7 @@ public final class XenCrashNotes {
     }
 
     public static CrashRegs parse(byte[] desc, int longBytes) {
-      if (desc.length != bytes(longBytes)) {
-        throw new IllegalArgumentException(String.format(
-            "XEN_ELFNOTE_CRASH_REGS has %d bytes; crash_xen_core_t is %d", desc.length, bytes(longBytes)));
-      }
-      long[] v = read(desc, longBytes);
+      long[] v = read(desc, longBytes, bytes(longBytes), "XEN_ELFNOTE_CRASH_REGS", "crash_xen_core_t");
       return new CrashRegs(v[0], v[1], v[2], v[3]);
     }
   }
@@ -80,7 +72,11 @@ public final class XenCrashNotes {
     return b.array();
   }
 
-  private static long[] read(byte[] desc, int longBytes) {
+  /** The unsigned longs of a note's descriptor, which must be {@code size} bytes: {@code struct} as this model reads it. */
+  private static long[] read(byte[] desc, int longBytes, int size, String note, String struct) {
+    if (desc.length != size) {
+      throw new IllegalArgumentException(String.format("%s has %d bytes; %s is %d", note, desc.length, struct, size));
+    }
     ByteBuffer b = ByteBuffer.wrap(desc).order(ByteOrder.LITTLE_ENDIAN);
     long[] v = new long[desc.length / longBytes];
     for (int i = 0; i < v.length; i++) {

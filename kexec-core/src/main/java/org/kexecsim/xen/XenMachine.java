@@ -23,6 +23,7 @@ import org.kexecsim.memory.RamRange;
 import org.kexecsim.memory.SparseMemory;
 import org.kexecsim.mmu.CpuFeatures;
 import org.kexecsim.mmu.PageTableEntry;
+import org.kexecsim.mmu.PagingMode;
 import org.kexecsim.pagetable.BumpFrameAllocator;
 
 /**
@@ -161,7 +162,7 @@ public final class XenMachine {
       }
     } else {
       for (long root : dom0.allRoots()) {
-        long pdpte = machine.readU64(p2m.machine(root & 0xFFFF_FFE0L) + 8 * 3);
+        long pdpte = machine.readU64(p2m.machine(PagingMode.PAE.rootTable(root)) + 8 * 3);
         if ((pdpte & PageTableEntry.P) == 0) {
           throw new org.kexecsim.kimage.ImpossibleLayoutException(String.format("dom0's root 0x%x maps nothing above 3 GiB, where Xen lives", root));
         }
@@ -194,8 +195,8 @@ public final class XenMachine {
   /** dom0 as the machine sees it: every address a machine address, the crash region Xen's. */
   private static CrashedKernel onMachine(CrashedKernel k, SparseMemory machine, P2m p2m, CrashRegion crash) {
     long cr3 = k.registers().cr3();
-    long frameBits = k.arch() == Arch.PAE ? 0xFFFF_FFE0L : ~0xFFFL;
-    ControlRegisters regs = new ControlRegisters(k.registers().cr0(), p2m.machine(cr3 & frameBits) | (cr3 & ~frameBits),
+    long table = k.arch().pagingMode().rootTable(cr3);
+    ControlRegisters regs = new ControlRegisters(k.registers().cr0(), p2m.machine(table) | (cr3 ^ table), // flag bits kept
         k.registers().cr4(), k.registers().efer());
     KernelText t = k.text();
     long textMa = contiguous(p2m, t.physicalStart(), t.size(), "the kernel image");

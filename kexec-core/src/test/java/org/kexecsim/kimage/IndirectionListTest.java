@@ -135,14 +135,18 @@ class IndirectionListTest {
     assertTrue(image.controlPages().stream().allMatch(p -> p < 896 * MIB), "control pages: lowmem, below TASK_SIZE");
   }
 
+  /** The one-line refusal of a walk of the list at {@code head} with {@code bytes}-wide entries. */
+  private static String refused(SparseMemory m, long head, int bytes) {
+    return assertThrows(CorruptIndirectionListException.class, () -> IndirectionWalk.read(m, head, bytes)).getMessage();
+  }
+
   @Test
   void aCycleIsReported() {
     SparseMemory m = new SparseMemory(RamMap.ofSize(16 * MIB));
     m.writeU64(0x10_0000, 0x20_0000 | IndirectionEntry.INDIRECTION);
     m.writeU64(0x20_0000, 0x10_0000 | IndirectionEntry.INDIRECTION);
-    var e = assertThrows(CorruptIndirectionListException.class,
-        () -> IndirectionWalk.read(m, 0x10_0000 | IndirectionEntry.INDIRECTION, 8));
-    assertTrue(e.getMessage().contains("cycle"), e.getMessage());
+    String e = refused(m, 0x10_0000 | IndirectionEntry.INDIRECTION, 8);
+    assertTrue(e.contains("cycle"), e);
   }
 
   @Test
@@ -150,21 +154,18 @@ class IndirectionListTest {
     SparseMemory m = new SparseMemory(RamMap.ofSize(16 * MIB));
     m.writeU64(0x10_0000, 0x10_0000 | IndirectionEntry.DESTINATION);
     m.writeU64(0x10_0008, (64 * MIB) | IndirectionEntry.SOURCE);
-    var e = assertThrows(CorruptIndirectionListException.class,
-        () -> IndirectionWalk.read(m, 0x10_0000 | IndirectionEntry.INDIRECTION, 8));
-    assertTrue(e.getMessage().contains("outside RAM") && e.getMessage().contains("0x100008"), e.getMessage());
-    var link = assertThrows(CorruptIndirectionListException.class,
-        () -> IndirectionWalk.read(m, (64 * MIB) | IndirectionEntry.INDIRECTION, 8));
-    assertTrue(link.getMessage().contains("the head"), link.getMessage());
+    String e = refused(m, 0x10_0000 | IndirectionEntry.INDIRECTION, 8);
+    assertTrue(e.contains("outside RAM") && e.contains("0x100008"), e);
+    String link = refused(m, (64 * MIB) | IndirectionEntry.INDIRECTION, 8);
+    assertTrue(link.contains("the head"), link);
   }
 
   @Test
   void aPageWithoutLinkOrDoneIsReported() {
     SparseMemory m = new SparseMemory(RamMap.ofSize(16 * MIB));
     m.writeU32(0x10_0000, 0x10_0000 | IndirectionEntry.DESTINATION); // then 1023 empty (skipped) entries
-    var e = assertThrows(CorruptIndirectionListException.class,
-        () -> IndirectionWalk.read(m, 0x10_0000 | IndirectionEntry.INDIRECTION, 4));
-    assertTrue(e.getMessage().contains("runs off the end"), e.getMessage());
+    String e = refused(m, 0x10_0000 | IndirectionEntry.INDIRECTION, 4);
+    assertTrue(e.contains("runs off the end"), e);
   }
 
   @Test

@@ -14,6 +14,17 @@ class AccessedDirtyTest {
     return f.entry(level) & (A | D);
   }
 
+  /** A walk of {@link WalkFixture#VA} for {@code access}, setting A/D when {@code setAccessedDirty}. */
+  private static void walk(WalkFixture f, int access, boolean setAccessedDirty) {
+    new PageWalker(f.memory).translate(f.state(), VA, access, setAccessedDirty);
+  }
+
+  /** What a write leaves: A and D in the leaf, A (only) in the table entry above it. */
+  private static void assertWriteMarked(WalkFixture f) {
+    assertEquals(A | D, flagsAt(f, 1));
+    assertEquals(A, flagsAt(f, 2));
+  }
+
   private static WalkFixture cleared(PagingMode mode) {
     WalkFixture f = new WalkFixture(mode);
     for (int level = 1; level <= mode.levels(); level++) {
@@ -27,7 +38,7 @@ class AccessedDirtyTest {
   @Test
   void aReadSetsAccessedEverywhereAndDirtyNowhere() {
     WalkFixture f = cleared(PagingMode.LEVEL4);
-    new PageWalker(f.memory).translate(f.state(), VA, Access.READ, true);
+    walk(f, Access.READ, true);
     for (int level = 1; level <= 4; level++) {
       assertEquals(A, flagsAt(f, level), "level " + level);
     }
@@ -36,15 +47,14 @@ class AccessedDirtyTest {
   @Test
   void aWriteSetsDirtyInTheLeafOnly() {
     WalkFixture f = cleared(PagingMode.LEVEL4);
-    new PageWalker(f.memory).translate(f.state(), VA, Access.WRITE, true);
-    assertEquals(A | D, flagsAt(f, 1));
-    assertEquals(A, flagsAt(f, 2));
+    walk(f, Access.WRITE, true);
+    assertWriteMarked(f);
   }
 
   @Test
   void aWalkThatIsNotAskedToLeavesMemoryAlone() {
     WalkFixture f = cleared(PagingMode.LEVEL4);
-    new PageWalker(f.memory).translate(f.state(), VA, Access.WRITE, false);
+    walk(f, Access.WRITE, false);
     assertEquals(0, flagsAt(f, 1));
   }
 
@@ -52,7 +62,7 @@ class AccessedDirtyTest {
   void aFaultingAccessSetsNothing() {
     WalkFixture f = cleared(PagingMode.LEVEL4);
     f.clearBits(1, PageTableEntry.RW);
-    new PageWalker(f.memory).translate(f.state(), VA, Access.WRITE, true);
+    walk(f, Access.WRITE, true);
     assertEquals(0, flagsAt(f, 1));
     assertEquals(0, flagsAt(f, 4));
   }
@@ -61,17 +71,15 @@ class AccessedDirtyTest {
   void paePdptesAreNeverWritten() {
     WalkFixture f = cleared(PagingMode.PAE);
     long pdpte = f.memory.readU64(f.entryAddress(3));
-    new PageWalker(f.memory).translate(f.state(), VA, Access.WRITE, true);
+    walk(f, Access.WRITE, true);
     assertEquals(pdpte, f.memory.readU64(f.entryAddress(3)));
-    assertEquals(A | D, flagsAt(f, 1));
-    assertEquals(A, flagsAt(f, 2));
+    assertWriteMarked(f);
   }
 
   @Test
   void thirtyTwoBitEntriesGetTheirBitsToo() {
     WalkFixture f = cleared(PagingMode.BITS32);
-    new PageWalker(f.memory).translate(f.state(), VA, Access.WRITE, true);
-    assertEquals(A | D, flagsAt(f, 1));
-    assertEquals(A, flagsAt(f, 2));
+    walk(f, Access.WRITE, true);
+    assertWriteMarked(f);
   }
 }

@@ -26,12 +26,17 @@ class PageTableBuilderTest {
   @EachPagingMode
   void mapsA4KiBPageThatTheWalkerFinds(PagingMode mode) {
     SparseMemory m = Machines.ram(64 * MIB);
-    PageTableBuilder b = PageTableBuilder.create(m, mode, new BumpFrameAllocator(32 * MIB, 64 * MIB));
+    PageTableBuilder b = builder(m, mode);
     b.map(0x4000_0000L, 0x12_3000L, 4096, PageTableEntry.PAGE_KERNEL_EXEC, PageSize.SIZE_4K);
     Translation.Mapped t = translate(m, Machines.paging(m, mode, b.root()), 0x4000_0abcL);
     assertEquals(0x12_3abcL, t.physical());
     assertEquals(PageSize.SIZE_4K, t.pageSize());
     assertEquals(mode.levels(), b.tablePages().size(), "the root and one table for each level below it");
+  }
+
+  /** A builder whose tables take frames from [32 MiB, 64 MiB) of {@code m}. */
+  private static PageTableBuilder builder(SparseMemory m, PagingMode mode) {
+    return PageTableBuilder.create(m, mode, new BumpFrameAllocator(32 * MIB, 64 * MIB));
   }
 
   /** Frames from {@code first} for the first table, then from 4 GiB up. */
@@ -63,8 +68,7 @@ class PageTableBuilderTest {
   @Test
   void usesTheLargestAlignedPagesAndFallsBackAtTheEdges() {
     SparseMemory m = Machines.ram(64 * MIB);
-    PageTableBuilder b =
-        PageTableBuilder.create(m, PagingMode.LEVEL4, new BumpFrameAllocator(32 * MIB, 64 * MIB));
+    PageTableBuilder b = builder(m, PagingMode.LEVEL4);
     // [1G - 4K, 3G + 2M + 4K): one 4K page, a 1G page, 2M pages... as alignment allows
     long start = (1L << 30) - 4096;
     long size = 4096 + (2L << 30) + 2 * MIB + 4096;
@@ -80,8 +84,7 @@ class PageTableBuilderTest {
   @Test
   void mappingA4KiBPageInsideA2MiBLeafSplitsIt() {
     SparseMemory m = Machines.ram(64 * MIB);
-    PageTableBuilder b =
-        PageTableBuilder.create(m, PagingMode.LEVEL4, new BumpFrameAllocator(32 * MIB, 64 * MIB));
+    PageTableBuilder b = builder(m, PagingMode.LEVEL4);
     b.map(0, 0, 4 * MIB, PageTableEntry.PAGE_KERNEL_EXEC, PageSize.SIZE_2M);
     b.map(0x1000, 0x80_0000, 4096, PageTableEntry.PAGE_KERNEL_EXEC, PageSize.SIZE_4K);
     PagingState s = Machines.paging(m, PagingMode.LEVEL4, b.root());
@@ -94,8 +97,7 @@ class PageTableBuilderTest {
   @Test
   void keepLeavesPresentEntriesAlone() {
     SparseMemory m = Machines.ram(64 * MIB);
-    PageTableBuilder b =
-        PageTableBuilder.create(m, PagingMode.LEVEL4, new BumpFrameAllocator(32 * MIB, 64 * MIB));
+    PageTableBuilder b = builder(m, PagingMode.LEVEL4);
     b.map(0, 0x40_0000, 2 * MIB, PageTableEntry.PAGE_KERNEL_EXEC, PageSize.SIZE_2M);
     b.map(0, 0, 4 * MIB, PageTableEntry.PAGE_KERNEL_EXEC, PageTableEntry.KERNPG_TABLE, PageSize.SIZE_2M, Overlap.KEEP);
     PagingState s = Machines.paging(m, PagingMode.LEVEL4, b.root());
@@ -106,8 +108,7 @@ class PageTableBuilderTest {
   @Test
   void paePdptesCarryOnlyPresent() {
     SparseMemory m = Machines.ram(64 * MIB);
-    PageTableBuilder b =
-        PageTableBuilder.create(m, PagingMode.PAE, new BumpFrameAllocator(32 * MIB, 64 * MIB));
+    PageTableBuilder b = builder(m, PagingMode.PAE);
     b.map(0xC000_0000L, 0, 8 * MIB, PageTableEntry.PAGE_KERNEL_EXEC, PageSize.SIZE_2M);
     long pdpte = m.readU64(b.root() + 3 * 8);
     assertEquals(PageTableEntry.P, pdpte & 0xFFF);
@@ -116,8 +117,7 @@ class PageTableBuilderTest {
   @Test
   void unmapClearsAndSplits() {
     SparseMemory m = Machines.ram(64 * MIB);
-    PageTableBuilder b =
-        PageTableBuilder.create(m, PagingMode.BITS32, new BumpFrameAllocator(32 * MIB, 64 * MIB));
+    PageTableBuilder b = builder(m, PagingMode.BITS32);
     b.map(0, 0, 8 * MIB, PageTableEntry.P | PageTableEntry.RW, PageSize.SIZE_4M);
     b.unmap(0x1000, 0x1000);
     PagingState s = Machines.paging(m, PagingMode.BITS32, b.root());

@@ -18,11 +18,16 @@ public final class Assembler {
   }
 
   public static Assembly assemble(String source, int bits, long origin) {
+    return assemble(source, bits, origin, Includes.NONE);
+  }
+
+  /** As {@link #assemble(String, int, long)}, with {@code .include} reading from {@code includes}. */
+  public static Assembly assemble(String source, int bits, long origin, Includes includes) {
     if (bits != 32 && bits != 64) {
       throw new IllegalArgumentException("bits must be 32 or 64");
     }
     SymbolTable symbols = new SymbolTable();
-    java.util.List<Statement> stmts = new SourceParser(symbols).parse(source, bits);
+    java.util.List<Statement> stmts = new SourceParser(symbols, includes).parse(source, bits);
     return new Layout(stmts, symbols).layOut(origin);
   }
 }

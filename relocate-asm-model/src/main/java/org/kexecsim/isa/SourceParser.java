@@ -13,16 +13,37 @@ import org.kexecsim.isa.Statement.SetStmt;
 
 /** The parser: source lines to {@link Statement}s (labels, directives, instructions with their operands). */
 final class SourceParser {
-  private final SymbolTable symbols;
-  private final List<Statement> stmts = new ArrayList<>();
+  /** How deep .include may nest: a file that includes itself ends here, with one line. */
+  static final int MAX_INCLUDE_DEPTH = 16;
 
-  SourceParser(SymbolTable symbols) {
+  private final SymbolTable symbols;
+  private final Includes includes;
+  private final List<Statement> stmts = new ArrayList<>();
+  // the state GNU as carries across an .include, as the included lines stand in its place
+  private int bits;
+  private boolean data;
+  /** Inside an included file: the line of the outermost .include, which its statements report; else 0. */
+  private int includedAt;
+  private int depth;
+
+  SourceParser(SymbolTable symbols, Includes includes) {
     this.symbols = symbols;
+    this.includes = includes;
   }
 
   List<Statement> parse(String source, int initialBits) {
-    int bits = initialBits;
-    boolean data = false;
+    bits = initialBits;
+    data = false;
+    parseLines(source);
+    return stmts;
+  }
+
+  /** The line a statement of line index {@code ln} reports: its own, or the .include it came through. */
+  private int at(int ln) {
+    return includedAt != 0 ? includedAt : ln + 1;
+  }
+
+  private void parseLines(String source) {
     String[] lines = SourceText.blankCComments(source).split("\n", -1);
     for (int ln = 0; ln < lines.length; ln++) {
       String raw = lines[ln];
@@ -39,7 +60,7 @@ final class SourceParser {
           c.skipSpace();
           if (name != null && c.peek() == ':') {
             c.pos++;
-            stmts.add(new LabelStmt(symbols.defineLabel(name, ln + 1, c.col(save), stmts.size()), ln + 1, c.col(save), data));
+            stmts.add(new LabelStmt(symbols.defineLabel(name, ln + 1, c.col(save), stmts.size()), at(ln), c.col(save), data));
             c.skipSpace();
             continue;
           }
@@ -53,7 +74,7 @@ final class SourceParser {
         if (SourceText.isRep(c.s.substring(c.pos).strip())) {
           // "rep ; movsq": GNU as emits the prefix byte as a statement of its own, so it comes
           // before any 66/REX prefix of the next instruction
-          stmts.add(new DataStmt(1, List.of(new Expr.Num(0xF3)), ln + 1, stmtCol, data, part.strip()));
+          stmts.add(new DataStmt(1, List.of(new Expr.Num(0xF3)), at(ln), stmtCol, data, part.strip()));
           continue;
         }
         String word = c.word();
@@ -65,7 +86,7 @@ final class SourceParser {
         if (c.peek() == '=' && !lw.startsWith(".")) {
           c.pos++;
           symbols.defineConstant(word, c.expression(), stmts.size(), c.line);
-          stmts.add(new SetStmt(word, symbols.constant(word), ln + 1, stmtCol, data));
+          stmts.add(new SetStmt(word, symbols.constant(word), at(ln), stmtCol, data));
           c.expectEnd();
           continue;
         }
@@ -79,6 +100,7 @@ final class SourceParser {
             data = true;
             symbols.endFrag();
           }
+          case ".include" -> include(c, stmtCol);
           case ".code32" -> bits = 32;
           case ".code64" -> bits = 64;
           case ".globl", ".global" -> {
@@ -95,7 +117,7 @@ final class SourceParser {
             c.expect(',');
             Expr e = c.expression();
             symbols.defineConstant(name, e, stmts.size(), c.line);
-            stmts.add(new SetStmt(name, e, ln + 1, stmtCol, data));
+            stmts.add(new SetStmt(name, e, at(ln), stmtCol, data));
           }
           case ".byte", ".word", ".short", ".long", ".int", ".quad" -> {
             int width = switch (lw) {
@@ -110,7 +132,7 @@ final class SourceParser {
               values.add(c.expression());
               c.skipSpace();
             } while (c.accept(','));
-            stmts.add(new DataStmt(width, values, ln + 1, stmtCol, data, text));
+            stmts.add(new DataStmt(width, values, at(ln), stmtCol, data, text));
           }
           case ".fill" -> {
             Expr count = c.expression();
@@ -124,7 +146,7 @@ final class SourceParser {
                 value = c.expression();
               }
             }
-            stmts.add(new FillStmt(count, size, value, ln + 1, stmtCol, data, text));
+            stmts.add(new FillStmt(count, size, value, at(ln), stmtCol, data, text));
           }
           case ".align", ".balign", ".p2align" -> {
             Expr n = c.expression();
@@ -140,7 +162,7 @@ final class SourceParser {
                 throw c.error("the maximum-skip operand of " + word + " is not supported");
               }
             }
-            stmts.add(new AlignStmt(n, lw.equals(".p2align"), fill, bits, ln + 1, stmtCol, data, text));
+            stmts.add(new AlignStmt(n, lw.equals(".p2align"), fill, bits, at(ln), stmtCol, data, text));
             symbols.endFrag();
           }
           default -> {
@@ -167,7 +189,7 @@ final class SourceParser {
                 c.skipSpace();
               } while (c.accept(','));
             }
-            stmts.add(new InsnStmt(lw, rep, ops, bits, ln + 1, stmtCol, data, text, symbols.frag()));
+            stmts.add(new InsnStmt(lw, rep, ops, bits, at(ln), stmtCol, data, text, symbols.frag()));
             if (relaxable(lw, ops)) {
               symbols.endFrag();
             }
@@ -176,7 +198,39 @@ final class SourceParser {
         c.expectEnd();
       }
     }
-    return stmts;
+  }
+
+  /**
+   * {@code .include "NAME"}: NAME's lines, parsed where the directive stands. A failure inside
+   * them is one error on the directive's line that names the file and its own line.
+   */
+  private void include(Cursor c, int col) {
+    c.skipSpace();
+    int open = c.pos;
+    int close = c.s.indexOf('"', open + 1);
+    if (c.peek() != '"' || close < 0) {
+      throw c.error(".include needs a file name in double quotes");
+    }
+    String name = c.s.substring(open + 1, close);
+    c.pos = close + 1;
+    if (depth >= MAX_INCLUDE_DEPTH) {
+      throw new AssemblyException(c.line, col, ".include \"" + name + "\" nests deeper than "
+          + MAX_INCLUDE_DEPTH + " files (a file that includes itself?)");
+    }
+    String text = includes.text(name).orElseThrow(() -> new AssemblyException(c.line, col,
+        includes == Includes.NONE ? ".include \"" + name + "\": no files can be included here (a .S file's #include goes through cpp)"
+            : ".include \"" + name + "\": no such file"));
+    int outer = includedAt;
+    includedAt = at(c.line - 1);
+    depth++;
+    try {
+      parseLines(text);
+    } catch (AssemblyException e) {
+      throw new AssemblyException(c.line, col, "in " + name + ", " + e.line() + ":" + e.column() + ": " + e.reason());
+    } finally {
+      includedAt = outer;
+      depth--;
+    }
   }
 
   /** jmp/jcc to a label: GNU as may grow them, so the frag ends there. */

@@ -40,18 +40,23 @@ final class SymbolTable {
     this.line = line;
   }
 
-  /** Enters constant {@code name} during a walk; fails with one line past the budget (or on a cycle). */
-  private void enter(String name, int column) {
+  /**
+   * Runs {@code walk} over the definition of constant {@code sym} during a walk of an expression;
+   * fails with one line past the budget (or on a cycle).
+   */
+  private <T> T expanding(Expr.Sym sym, java.util.function.Supplier<T> walk) {
+    String name = sym.name();
     expansion += constantDepths.getOrDefault(name, 1);
     if (expansion > EXPANSION_BUDGET) {
       expansion = 0;
-      throw new AssemblyException(line, column, "symbol " + name
+      throw new AssemblyException(line, sym.column(), "symbol " + name
           + " refers to itself or nests .set/.equ definitions deeper than " + EXPANSION_BUDGET + " levels");
     }
-  }
-
-  private void leave(String name) {
-    expansion = Math.max(0, expansion - constantDepths.getOrDefault(name, 1));
+    try {
+      return walk.get();
+    } finally {
+      expansion = Math.max(0, expansion - constantDepths.getOrDefault(name, 1));
+    }
   }
 
   int frag() {
@@ -149,12 +154,10 @@ final class SymbolTable {
           return; // already a number for GNU as
         }
         if (c != null) {
-          enter(sym.name(), sym.column());
-          try {
+          expanding(sym, () -> {
             collectLabels(c, out);
-          } finally {
-            leave(sym.name());
-          }
+            return null;
+          });
         } else {
           out.add(sym.name());
         }
@@ -176,12 +179,7 @@ final class SymbolTable {
         if (c == null) {
           yield true;
         }
-        enter(s.name(), s.column());
-        try {
-          yield usesLabel(c);
-        } finally {
-          leave(s.name());
-        }
+        yield expanding(s, () -> usesLabel(c));
       }
       case Expr.Unary u -> usesLabel(u.operand());
       case Expr.Binary b -> usesLabel(b.left()) || usesLabel(b.right());
@@ -200,12 +198,7 @@ final class SymbolTable {
         if (c == null) {
           yield false;
         }
-        enter(s.name(), s.column());
-        try {
-          yield allDefined(c);
-        } finally {
-          leave(s.name());
-        }
+        yield expanding(s, () -> allDefined(c));
       }
       case Expr.Unary u -> allDefined(u.operand());
       case Expr.Binary b -> allDefined(b.left()) && allDefined(b.right());
@@ -221,12 +214,7 @@ final class SymbolTable {
     Expr c = constants.get(name);
     if (c != null) {
       atLine(line);
-      enter(name, sym.column());
-      try {
-        return c.eval(s -> lookup(s, line, here, strict));
-      } finally {
-        leave(name);
-      }
+      return expanding(sym, () -> c.eval(s -> lookup(s, line, here, strict)));
     }
     Long v = labels.get(name);
     if (v != null) {

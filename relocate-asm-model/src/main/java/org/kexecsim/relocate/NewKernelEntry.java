@@ -21,7 +21,8 @@ public record NewKernelEntry(Arch arch, long entryPhysical, Assembly assembly) {
   /** With {@code jumpBack}, the kexec-jump peer of entry-jump-{32,64}.S: enters, returns, is entered again. */
   public static NewKernelEntry at(Arch arch, long entryPhysical, boolean jumpBack) {
     String source = RelocateRoutine.source((jumpBack ? "entry-jump-" : "entry-") + (arch.is64Bit() ? "64.S" : "32.S"));
-    return new NewKernelEntry(arch, entryPhysical, Assembler.assemble(source, arch.is64Bit() ? 64 : 32, entryPhysical));
+    return new NewKernelEntry(arch, entryPhysical,
+        Assembler.assemble(source, arch.is64Bit() ? 64 : 32, entryPhysical, RelocateRoutine.RESOURCES));
   }
 
   public byte[] bytes() {

@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.LongFunction;
 import org.kexecsim.isa.Assembler;
 import org.kexecsim.isa.Assembly;
+import org.kexecsim.isa.Includes;
 import org.kexecsim.kimage.Arch;
 import org.kexecsim.transition.TransitionDesign;
 
@@ -40,14 +42,14 @@ public record RelocateRoutine(String origin, int bits, OptionalLong linkVirtual,
     String source = source(design + "-" + (arch.is64Bit() ? "x86_64" : "i386") + ".S")
         + (d.routineHasOwnCopyLoop() ? "" : "\n" + source(arch.is64Bit() ? "copy-pages-64.S" : "copy-pages-32.S"));
     int bits = arch.is64Bit() ? 64 : 32;
-    Assembly a = Assembler.assemble(source, bits, 0);
+    Assembly a = Assembler.assemble(source, bits, 0, RESOURCES);
     if (a.size() > CONTROL_PAGE_BYTES) {
       throw new IllegalStateException(String.format(
           "%s relocate routine for %s is %d bytes: it no longer fits its %d-byte control page",
           design, arch.cliName(), a.size(), CONTROL_PAGE_BYTES));
     }
     return new RelocateRoutine("ours: " + design + " " + (arch.is64Bit() ? "x86_64" : "i386"), bits,
-        OptionalLong.empty(), a.size(), va -> Assembler.assemble(source, bits, va).bytes());
+        OptionalLong.empty(), a.size(), va -> Assembler.assemble(source, bits, va, RESOURCES).bytes());
   }
 
   /** The bytes as they sit in kernel text at {@code virtual}. */
@@ -61,13 +63,15 @@ public record RelocateRoutine(String origin, int bits, OptionalLong linkVirtual,
   }
 
   static String source(String name) {
+    return RESOURCES.text(name).orElseThrow(() -> new IllegalStateException("missing relocate resource " + name));
+  }
+
+  /** The .S resources beside this class, for {@code .include} between them. */
+  static final Includes RESOURCES = name -> {
     try (InputStream in = RelocateRoutine.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException("missing relocate resource " + name);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+      return in == null ? Optional.empty() : Optional.of(new String(in.readAllBytes(), StandardCharsets.US_ASCII));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
+  };
 }

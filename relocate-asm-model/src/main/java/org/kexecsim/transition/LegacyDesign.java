@@ -64,51 +64,42 @@ public final class LegacyDesign implements TransitionDesign {
   @Override
   public TransitionTables prepare(TransitionContext context) {
     return switch (context.kernel().arch()) {
-      case I386 -> i386(context);
-      case PAE -> pae(context);
+      case I386 -> identityMapPage(context, PagingMode.BITS32);
+      case PAE -> identityMapPage(context, PagingMode.PAE);
       case X86_64 -> x86_64(context);
     };
   }
 
-  /** identity_map_page() without PAE: pgtable_level1[] in .bss, one entry of the live pgd. */
-  private TransitionTables i386(TransitionContext c) {
+  /**
+   * identity_map_page(): pgtable_level1[] in .bss maps the control page; without PAE one entry of
+   * the live pgd points at it, with PAE pgtable_level2[] (also .bss) sits between and one PDPTE
+   * of the live PDPT points at that.
+   */
+  private TransitionTables identityMapPage(TransitionContext c, PagingMode mode) {
     CrashedKernel k = c.kernel();
     PhysicalMemory m = k.memory();
     long control = c.image().controlCodePage();
     long live = k.currentPgd();
+    boolean pae = mode == PagingMode.PAE;
     long level1 = bssPage(k, 1);
-    m.writeU32(level1 + PagingMode.BITS32.index(control, 1) * 4, control | ATTR);
-    long slot = live + PagingMode.BITS32.index(control, 2) * 4;
-    long old = m.readU32(slot);
-    m.writeU32(slot, level1 | ATTR);
+    long level2 = pae ? bssPage(k, 2) : -1;
+    mode.writeEntry(m, level1 + mode.index(control, 1) * mode.entryBytes(), control | ATTR);
+    if (pae) {
+      mode.writeEntry(m, level2 + mode.index(control, 2) * mode.entryBytes(), level1 | ATTR);
+    }
+    long slot = live + mode.index(control, mode.levels()) * mode.entryBytes();
+    long old = mode.readEntry(m, slot);
+    // L2_ATTR: a PDPTE may carry only P (SDM §4.4.1)
+    mode.writeEntry(m, slot, pae ? level2 | P : level1 | ATTR);
     TablePageLedger ledger = new TablePageLedger(c.image());
+    if (pae) {
+      ledger.record(level2, "pgtable_level2 (static pmd)", PageOrigin.KERNEL_IMAGE, true);
+    }
     ledger.record(level1, "pgtable_level1 (static pte table)", PageOrigin.KERNEL_IMAGE, true);
-    ledger.record(live, "live pgd of pid " + k.currentPid(), PageOrigin.LIVE_TABLE, true);
+    ledger.record(live, "live " + (pae ? "PDPT" : "pgd") + " of pid " + k.currentPid(), PageOrigin.LIVE_TABLE, true);
     return new TransitionTables(ledger.pages(), live, OptionalLong.empty(),
         List.of(new RequiredMapping("control page at its physical address", live, control, control)),
-        List.of(overwrote(live, slot, old, m.readU32(slot), k)), 0);
-  }
-
-  /** identity_map_page() with PAE: pgtable_level1/2 in .bss and one PDPTE of the live PDPT. */
-  private TransitionTables pae(TransitionContext c) {
-    CrashedKernel k = c.kernel();
-    PhysicalMemory m = k.memory();
-    long control = c.image().controlCodePage();
-    long live = k.currentPgd();
-    long level1 = bssPage(k, 1);
-    long level2 = bssPage(k, 2);
-    m.writeU64(level1 + PagingMode.PAE.index(control, 1) * 8, control | ATTR);
-    m.writeU64(level2 + PagingMode.PAE.index(control, 2) * 8, level1 | ATTR);
-    long slot = live + PagingMode.PAE.index(control, 3) * 8;
-    long old = m.readU64(slot);
-    m.writeU64(slot, level2 | P); // L2_ATTR: a PDPTE may carry only P (SDM §4.4.1)
-    TablePageLedger ledger = new TablePageLedger(c.image());
-    ledger.record(level2, "pgtable_level2 (static pmd)", PageOrigin.KERNEL_IMAGE, true);
-    ledger.record(level1, "pgtable_level1 (static pte table)", PageOrigin.KERNEL_IMAGE, true);
-    ledger.record(live, "live PDPT of pid " + k.currentPid(), PageOrigin.LIVE_TABLE, true);
-    return new TransitionTables(ledger.pages(), live, OptionalLong.empty(),
-        List.of(new RequiredMapping("control page at its physical address", live, control, control)),
-        List.of(overwrote(live, slot, old, m.readU64(slot), k)), 0);
+        List.of(overwrote(live, slot, old, mode.readEntry(m, slot), k)), 0);
   }
 
   /**

@@ -48,13 +48,13 @@ final class MappingWriter {
     long followedLeaf = -1;
     for (int level = mode.levels(); level >= 2; level--) {
       long entryAddress = table + mode.index(virtual, level) * entryBytes;
-      long e = read(memory, entryAddress, entryBytes);
+      long e = mode.readEntry(memory, entryAddress);
       if ((e & P) == 0) {
         long page = pages.pageFor(level - 1);
         memory.write(page, new byte[PhysicalMemory.PAGE_SIZE], 0, PhysicalMemory.PAGE_SIZE);
         long flags = level == mode.levels() ? topFlags : tableFlags;
         e = page | flags;
-        write(memory, entryAddress, entryBytes, e);
+        mode.writeEntry(memory, entryAddress, e);
         created++;
       } else if ((e & PS) != 0 && mode.psLeafLevel(level)) {
         followedLeaf = entryAddress;
@@ -63,19 +63,7 @@ final class MappingWriter {
     }
     long pteAddress = table + mode.index(virtual, 1) * entryBytes;
     long pte = mode == PagingMode.BITS32 ? (physical & PagingMode.FRAME_MASK_32) | (leafFlags & 0xFFF) : physical | leafFlags;
-    write(memory, pteAddress, entryBytes, pte);
+    mode.writeEntry(memory, pteAddress, pte);
     return new Outcome(created, followedLeaf, pteAddress);
-  }
-
-  private static long read(PhysicalMemory memory, long address, int bytes) {
-    return bytes == 4 ? memory.readU32(address) : memory.readU64(address);
-  }
-
-  private static void write(PhysicalMemory memory, long address, int bytes, long value) {
-    if (bytes == 4) {
-      memory.writeU32(address, value);
-    } else {
-      memory.writeU64(address, value);
-    }
   }
 }

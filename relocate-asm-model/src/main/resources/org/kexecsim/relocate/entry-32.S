@@ -6,15 +6,7 @@
 	.text
 new_kernel_entry:
 	movl	$record, %edi
-	movl	$32, 4(%edi)
-	movl	%cr0, %eax
-	movl	%eax, 8(%edi)
-	movl	%cr3, %eax
-	movl	%eax, 16(%edi)
-	movl	%cr4, %eax
-	movl	%eax, 24(%edi)
-	movl	%cs, %eax
-	movl	%eax, 40(%edi)
+	.include	"entry-record-32.S"
 	movl	%esp, 48(%edi)
 	movl	$0x4345584b, (%edi)	# "KXEC": written last, so a record with it is complete
 halted:

@@ -6,19 +6,7 @@
 	.text
 new_kernel_entry:
 	movabsq	$record, %rdi
-	movl	$64, 4(%rdi)
-	movq	%cr0, %rax
-	movq	%rax, 8(%rdi)
-	movq	%cr3, %rax
-	movq	%rax, 16(%rdi)
-	movq	%cr4, %rax
-	movq	%rax, 24(%rdi)
-	movl	$0xc0000080, %ecx
-	rdmsr
-	movl	%eax, 32(%rdi)
-	movl	%edx, 36(%rdi)
-	movl	%cs, %eax
-	movq	%rax, 40(%rdi)
+	.include	"entry-record-64.S"
 	movq	%rsp, 48(%rdi)
 	movl	$0x4345584b, (%rdi)	# "KXEC": written last, so a record with it is complete
 halted:

@@ -20,15 +20,7 @@ halted:
 
 # save_state: fills the record at %edi; uses eax.
 save_state:
-	movl	$32, 4(%edi)
-	movl	%cr0, %eax
-	movl	%eax, 8(%edi)
-	movl	%cr3, %eax
-	movl	%eax, 16(%edi)
-	movl	%cr4, %eax
-	movl	%eax, 24(%edi)
-	movl	%cs, %eax
-	movl	%eax, 40(%edi)
+	.include	"entry-record-32.S"
 	leal	4(%esp), %eax		# the caller's stack pointer
 	movl	%eax, 48(%edi)
 	movl	$0x4345584b, (%edi)	# "KXEC": written last, so a record with it is complete

@@ -8,13 +8,7 @@
 	.code32
 	.text
 relocate_new_kernel:
-	movl	4(%esp), %ebx
-	movl	8(%esp), %edi
-	movl	12(%esp), %edx
-	movl	20(%esp), %ecx
-	movl	16(%esp), %eax
-	pushl	$0			# IF=0
-	popfl
+	.include	"table-args-i386.S"
 	movl	%eax, %cr3
 	leal	(idt_desc - relocate_new_kernel)(%edi), %eax
 	lidt	(%eax)

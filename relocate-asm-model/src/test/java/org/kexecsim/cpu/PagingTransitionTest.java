@@ -104,10 +104,7 @@ class PagingTransitionTest {
   @Test
   void paeCr3LoadWithKernelAttributesInAPdpteIsGp() {
     // the 2006 i386-PAE bug: 0x63 (RW, A, D) in a PDPTE is reserved, so the MOV to CR3 faults
-    TestMachine m = TestMachine.pae();
-    RunResult r = loadPdpt(m, TestMachine.PAE_PD | 0x63);
-    assertEquals(GP, r.exceptions().get(0).vector());
-    assertEquals(TestMachine.PAE_PDPT, m.cpu.control().cr3(), "CR3 unchanged");
+    RunResult r = cr3LoadRefused(TestMachine.PAE_PD | 0x63);
     assertEquals(RunState.TRIPLE_FAULT, r.state());
 
     assertHalted(loadPdpt(TestMachine.pae(), TestMachine.PAE_PD | 0x01));
@@ -117,10 +114,16 @@ class PagingTransitionTest {
   void paeCr3LoadOfAPdpteWithOnlyTheAccessedBitQemuSetsIsStillGp() {
     // QEMU TCG sets A (bit 5) in PAE PDPTEs and the analyzer reads such dumps; the CPU model must
     // not: bit 5 is reserved in a PDPTE, so the MOV to CR3 faults (SDM §4.4.1, Table 4-8).
+    cr3LoadRefused(TestMachine.PAE_PD | 0x21);
+  }
+
+  /** A PAE MOV to CR3 whose PDPT holds {@code pdpte0}: it must be #GP, with CR3 left as it was. */
+  private static RunResult cr3LoadRefused(long pdpte0) {
     TestMachine m = TestMachine.pae();
-    RunResult r = loadPdpt(m, TestMachine.PAE_PD | 0x21);
+    RunResult r = loadPdpt(m, pdpte0);
     assertEquals(GP, r.exceptions().get(0).vector());
     assertEquals(TestMachine.PAE_PDPT, m.cpu.control().cr3(), "CR3 unchanged");
+    return r;
   }
 
   @Test

@@ -52,9 +52,23 @@ class GasOracleTest {
   })
   void relocateRoutinesMatchGnuAs(String design, int bits) throws IOException {
     String source = relocate(design) + "\n" + relocate(bits == 64 ? "copy-pages-64.S" : "copy-pages-32.S");
-    byte[] gas = GnuAs.assemble(source, bits);
-    byte[] mine = Assembler.assemble(source, bits).bytes();
+    byte[] gas = GnuAs.assembleLinked(source, bits, java.util.Map.of("table-args-i386.S", relocate("table-args-i386.S")));
+    byte[] mine = Assembler.assemble(source, bits, 0, RESOURCES).bytes();
     assertEquals(HexFormat.of().formatHex(gas), HexFormat.of().formatHex(mine), design);
+  }
+
+  /**
+   * The new kernel's entry programs share their state record through .include: GNU as (and ld,
+   * for their absolute label addresses), given the same files, produces the same bytes.
+   */
+  @ParameterizedTest
+  @CsvSource({"entry-32.S, 32", "entry-jump-32.S, 32", "entry-64.S, 64", "entry-jump-64.S, 64"})
+  void entryProgramsWithTheirIncludesMatchGnuAs(String program, int bits) throws IOException {
+    String record = bits == 64 ? "entry-record-64.S" : "entry-record-32.S";
+    String source = relocate(program);
+    byte[] gas = GnuAs.assembleLinked(source, bits, java.util.Map.of(record, relocate(record)));
+    byte[] mine = Assembler.assemble(source, bits, 0, RESOURCES).bytes();
+    assertEquals(HexFormat.of().formatHex(gas), HexFormat.of().formatHex(mine), program);
   }
 
   /** .align padding: which no-ops, and when GNU as jumps over them instead, for 1..255 bytes. */
@@ -75,6 +89,15 @@ class GasOracleTest {
       assertEquals(g, m, pad + " bytes of padding in " + bits + "-bit code");
     }
   }
+
+  /** The relocate resources, for their .include of each other. */
+  private static final Includes RESOURCES = name -> {
+    try {
+      return java.util.Optional.of(relocate(name));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  };
 
   static String relocate(String name) throws IOException {
     try (InputStream in = GasOracleTest.class.getResourceAsStream("/org/kexecsim/relocate/" + name)) {

@@ -19,8 +19,25 @@ final class GnuAs {
 
   /** The .text bytes GNU as produces for {@code source}; throws with its diagnostics if it rejects it. */
   static byte[] assemble(String source, int bits) throws IOException {
+    return assemble(source, bits, java.util.Map.of(), false);
+  }
+
+  /**
+   * As {@link #assemble(String, int)}, with {@code beside} (name to text) next to the source for
+   * .include, and linked at 0 by ld: an absolute address of a label is then in the bytes (an
+   * x86_64 object leaves it 0 there, its addend in the RELA entry).
+   */
+  static byte[] assembleLinked(String source, int bits, java.util.Map<String, String> beside) throws IOException {
+    return assemble(source, bits, beside, true);
+  }
+
+  private static byte[] assemble(String source, int bits, java.util.Map<String, String> beside, boolean link)
+      throws IOException {
     Path dir = Files.createTempDirectory("gas-oracle");
     try {
+      for (var f : beside.entrySet()) {
+        Files.writeString(dir.resolve(f.getKey()), f.getValue());
+      }
       Files.writeString(dir.resolve("in.S"), source);
       Path log = dir.resolve("log");
       ProcessBuilder pb = new ProcessBuilder("as", "--" + bits, "-o", "out.o", "in.S")
@@ -28,7 +45,14 @@ final class GnuAs {
       if (!waitFor(pb)) {
         throw new IOException("GNU as rejected the source:\n" + Files.readString(log));
       }
-      if (!run(dir, "objcopy", "-O", "binary", "-j", ".text", "out.o", "out.bin")) {
+      String object = "out.o";
+      if (link) {
+        if (!run(dir, "ld", "-m", bits == 64 ? "elf_x86_64" : "elf_i386", "-Ttext=0", "-e", "0", "-o", "out.elf", "out.o")) {
+          throw new IOException("ld failed");
+        }
+        object = "out.elf";
+      }
+      if (!run(dir, "objcopy", "-O", "binary", "-j", ".text", object, "out.bin")) {
         throw new IOException("objcopy failed");
       }
       return Files.readAllBytes(dir.resolve("out.bin"));

@@ -1,5 +1,7 @@
 package org.kexecsim.uml.host;
 
+import org.kexecsim.memory.PhysicalMemory;
+import org.kexecsim.memory.ReadableMemory;
 import org.kexecsim.mmu.PagingMode;
 
 /**
@@ -43,6 +45,20 @@ public enum HostArch {
   /** Bytes in a register, a stub record word, a PTE. */
   public int wordSize() {
     return wordSize;
+  }
+
+  /** The word (unsigned long: a register, a stub record word, a PTE) at {@code at}; zero-extended on i386. */
+  public long readWord(ReadableMemory m, long at) {
+    return wordSize == 8 ? m.readU64(at) : m.readU32(at);
+  }
+
+  /** Stores the low {@link #wordSize} bytes of {@code value} at {@code at}. */
+  public void writeWord(PhysicalMemory m, long at, long value) {
+    if (wordSize == 8) {
+      m.writeU64(at, value);
+    } else {
+      m.writeU32(at, value);
+    }
   }
 
   /** STUB_CODE: the page holding the syscall stub and the SIGSEGV handler. */

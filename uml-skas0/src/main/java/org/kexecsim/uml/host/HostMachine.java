@@ -382,15 +382,11 @@ public final class HostMachine {
   }
 
   public long readWord(long physical) {
-    return arch.wordSize() == 8 ? memory.readU64(physical) : memory.readU32(physical);
+    return arch.readWord(memory, physical);
   }
 
   public void writeWord(long physical, long value) {
-    if (arch.wordSize() == 8) {
-      memory.writeU64(physical, value);
-    } else {
-      memory.writeU32(physical, value);
-    }
+    arch.writeWord(memory, physical, value);
   }
 
   // ---- signals ({@link HostSignals}) -----------------------------------------------------
@@ -436,6 +432,12 @@ public final class HostMachine {
    */
   public WaitStatus wait(HostProcess caller, int pid) {
     return ptrace.wait(caller, pid);
+  }
+
+  /** kill(pid, SIGKILL) and the wait4 that reaps it: how UML drops the host process of an mm. */
+  public void killAndReap(HostProcess caller, int pid) {
+    syscall(caller, Syscall.KILL, pid, Signal.SIGKILL.number());
+    wait(caller, pid);
   }
 
   /**

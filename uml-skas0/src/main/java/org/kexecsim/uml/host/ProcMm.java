@@ -3,24 +3,9 @@ package org.kexecsim.uml.host;
 /**
  * A /proc/mm handle of the skas3 host patch: open() creates an empty address space, write()s of
  * a struct proc_mm_op change it, close() drops it (arch/um/kernel/skas/include/proc_mm.h).
+ * Only {@link HostProcMm} opens one.
  */
-public final class ProcMm {
-  private final int fd;
-  private final HostAddressSpace space;
-
-  ProcMm(int fd, HostAddressSpace space) {
-    this.fd = fd;
-    this.space = space;
-  }
-
-  public int fd() {
-    return fd;
-  }
-
-  public HostAddressSpace space() {
-    return space;
-  }
-
+public record ProcMm(int fd, HostAddressSpace space) {
   /** struct proc_mm_op: MM_MMAP 54, MM_MUNMAP 55, MM_MPROTECT 56, MM_COPY_SEGMENTS 57. */
   public sealed interface Op {
     int code();

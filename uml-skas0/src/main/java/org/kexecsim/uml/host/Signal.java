@@ -1,115 +1,55 @@
 package org.kexecsim.uml.host;
 
-/** The host signals the model uses (numbers from include/uapi/asm-generic/signal.h, x86). */
+/**
+ * The host signals the model uses. Each is its own type, so a wait status can be matched on the
+ * signal; the numbers live once, in the switch below, which the compiler keeps exhaustive over
+ * the sealed set (numbers from include/uapi/asm-generic/signal.h, x86).
+ */
 public sealed interface Signal {
-  int number();
+  default int number() {
+    return switch (this) {
+      case Sigtrap s -> 5;
+      case Sigill s -> 4;
+      case Sigbus s -> 7;
+      case Sigfpe s -> 8;
+      case Sigkill s -> 9;
+      case Sigusr1 s -> 10;
+      case Sigsegv s -> 11;
+      case Sigusr2 s -> 12;
+      case Sigalrm s -> 14;
+      case Sigstop s -> 19;
+    };
+  }
 
-  String name();
+  /** "SIGSEGV": each type is named after its signal. */
+  default String name() {
+    return getClass().getSimpleName().toUpperCase(java.util.Locale.ROOT);
+  }
 
   /** A fault: carries what the host writes into the sigcontext. */
-  record Sigsegv(SigContext context) implements Signal {
-    public int number() {
-      return 11;
-    }
+  record Sigsegv(SigContext context) implements Signal {}
 
-    public String name() {
-      return "SIGSEGV";
-    }
-  }
+  record Sigstop() implements Signal {}
 
-  record Sigstop() implements Signal {
-    public int number() {
-      return 19;
-    }
+  record Sigtrap() implements Signal {}
 
-    public String name() {
-      return "SIGSTOP";
-    }
-  }
+  record Sigusr1() implements Signal {}
 
-  record Sigtrap() implements Signal {
-    public int number() {
-      return 5;
-    }
+  record Sigusr2() implements Signal {}
 
-    public String name() {
-      return "SIGTRAP";
-    }
-  }
-
-  record Sigusr1() implements Signal {
-    public int number() {
-      return 10;
-    }
-
-    public String name() {
-      return "SIGUSR1";
-    }
-  }
-
-  record Sigusr2() implements Signal {
-    public int number() {
-      return 12;
-    }
-
-    public String name() {
-      return "SIGUSR2";
-    }
-  }
-
-  record Sigkill() implements Signal {
-    public int number() {
-      return 9;
-    }
-
-    public String name() {
-      return "SIGKILL";
-    }
-  }
+  record Sigkill() implements Signal {}
 
   /** An invalid opcode (#UD): arch/x86/kernel/traps.c handle_invalid_op. */
-  record Sigill() implements Signal {
-    public int number() {
-      return 4;
-    }
-
-    public String name() {
-      return "SIGILL";
-    }
-  }
+  record Sigill() implements Signal {}
 
   /** A bus error: #NP and #SS from user mode (traps.c exc_segment_not_present, exc_stack_segment). */
-  record Sigbus() implements Signal {
-    public int number() {
-      return 7;
-    }
-
-    public String name() {
-      return "SIGBUS";
-    }
-  }
+  record Sigbus() implements Signal {}
 
   /** An arithmetic fault: #DE (traps.c exc_divide_error). */
-  record Sigfpe() implements Signal {
-    public int number() {
-      return 8;
-    }
-
-    public String name() {
-      return "SIGFPE";
-    }
-  }
+  record Sigfpe() implements Signal {}
 
   /** The timer's signal: UML's clock tick, relayed to the current process (arch/um/kernel/time.c um_timer). */
-  record Sigalrm() implements Signal {
-    public int number() {
-      return 14;
-    }
-
-    public String name() {
-      return "SIGALRM";
-    }
-  }
+  record Sigalrm() implements Signal {}
 
   Signal SIGSTOP = new Sigstop();
   Signal SIGTRAP = new Sigtrap();

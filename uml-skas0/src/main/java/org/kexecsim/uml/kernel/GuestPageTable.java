@@ -23,7 +23,6 @@ public final class GuestPageTable {
   private final HostArch arch;
   private final PagingMode paging;
   private final PageTableBuilder builder;
-  private final int entrySize;
   private final TreeMap<Long, Long> ptePages = new TreeMap<>();
 
   GuestPageTable(Physmem memory, HostArch arch, GuestFrames frames) {
@@ -31,7 +30,6 @@ public final class GuestPageTable {
     this.arch = arch;
     this.paging = arch.paging();
     this.builder = PageTableBuilder.create(memory, arch.paging(), frames);
-    this.entrySize = paging.entryBytes();
   }
 
   public long root() {
@@ -75,15 +73,11 @@ public final class GuestPageTable {
   }
 
   public long read(long slot) {
-    return entrySize == 8 ? memory.readU64(slot) : memory.readU32(slot);
+    return paging.readEntry(memory, slot);
   }
 
   public void write(long slot, long value) {
-    if (entrySize == 8) {
-      memory.writeU64(slot, value);
-    } else {
-      memory.writeU32(slot, value);
-    }
+    paging.writeEntry(memory, slot, value);
   }
 
   /** The PTE pages, keyed by the first address of the span each maps. */

@@ -15,7 +15,10 @@ public interface ModeDriver {
     return false;
   }
 
-  String kernelProcessName();
+  /** The host process the UML kernel runs as (tt's is its tracing thread). */
+  default String kernelProcessName() {
+    return "uml-kernel";
+  }
 
   /**
    * Whether the guest kernel behaves as Linux 6.1 does (zero page, copy-on-write fork,
@@ -44,11 +47,21 @@ public interface ModeDriver {
   /** destroy_context: the host side of {@code mm} goes away. */
   void destroyContext(UmlKernel k, GuestMm mm);
 
-  /** Which host process runs {@code p} now that it is new or its mm changed (exec). */
-  void attach(UmlKernel k, GuestProcess p);
+  /**
+   * Which host process runs {@code p} now that it is new or its mm changed (exec): by default
+   * the one host process of its mm (switch_mm_skas: userspace_pid[0] becomes the mm's pid, and
+   * on exec it changes underneath). skas3 runs every mm in one process.
+   */
+  default void attach(UmlKernel k, GuestProcess p) {
+    p.setHostPid(p.mm().hostPid());
+  }
 
-  /** The guest scheduler moves the CPU from {@code from} to {@code to}. */
-  void switchTo(UmlKernel k, GuestProcess from, GuestProcess to);
+  /**
+   * The guest scheduler moves the CPU from {@code from} to {@code to}. By default nothing
+   * happens on the host here: the next resume targets {@code to}'s host process (skas3 switches
+   * its mm then); tt hands the host CPU over at once.
+   */
+  default void switchTo(UmlKernel k, GuestProcess from, GuestProcess to) {}
 
   /**
    * userspace(): brings the host up to date with {@code p}'s page tables, resumes it unless it

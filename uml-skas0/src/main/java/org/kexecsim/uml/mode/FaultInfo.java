@@ -34,7 +34,7 @@ public record FaultInfo(long cr2, int errorCode, int trapNo) {
 
   /** Reads the struct at {@code base} (UML reads it straight from its physmem). */
   public static FaultInfo read(PhysicalMemory m, long base, HostArch a) {
-    long cr2 = a.wordSize() == 8 ? m.readU64(base + cr2Offset(a)) : m.readU32(base + cr2Offset(a));
+    long cr2 = a.readWord(m, base + cr2Offset(a));
     return new FaultInfo(cr2, (int) m.readU32(base + errOffset(a)), (int) m.readU32(base + trapOffset(a)));
   }
 }

@@ -68,11 +68,6 @@ public final class PtraceDriver implements ModeDriver {
     return true;
   }
 
-  @Override
-  public String kernelProcessName() {
-    return "uml-kernel";
-  }
-
   /** Stub runs made so far (address-space flushes and clones), over all processes. */
   public long stubRuns() {
     return stubRuns;
@@ -80,11 +75,8 @@ public final class PtraceDriver implements ModeDriver {
 
   @Override
   public void boot(UmlKernel k) {
-    HostMachine host = k.host();
     kernel = k.kernelProcess();
-    Physmem pm = host.physmem();
-    byte[] code = StubCode.page(k.arch(), true); // machine code: the CPU model runs it
-    pm.write(StubPages.CODE_OFFSET, code, 0, code.length);
+    StubCode.writeTo(k.host().physmem(), k.arch(), true);
   }
 
   @Override
@@ -119,13 +111,13 @@ public final class PtraceDriver implements ModeDriver {
       HostProcess p = host.process(from.hostPid());
       long header = dataFrames.get(from)[0];
       int w = a.wordSize();
-      StubQueue.putWord(host.physmem(), header + (long) StubQueue.OFFSET * w, w, frames[0]);
-      StubQueue.putWord(host.physmem(), header + (long) StubQueue.CHILD_ERR * w, w, frames[1]);
+      a.writeWord(host.physmem(), header + (long) StubQueue.OFFSET * w, frames[0]);
+      a.writeWord(host.physmem(), header + (long) StubQueue.CHILD_ERR * w, frames[1]);
       host.ptrace(kernel, new PtraceRequest.SetRegs(p.pid(), Registers.at(codeVa(a) + CLONE_OFFSET, dataVa(a) + 8192)));
       host.ptrace(kernel, new PtraceRequest.Cont(p.pid(), null));
       waitStubDone(k, p.pid());
       stubRuns++;
-      child = host.process((int) StubQueue.word(host.physmem(), header + (long) StubQueue.ERR * w, w));
+      child = host.process((int) a.readWord(host.physmem(), header + (long) StubQueue.ERR * w));
       waitStubDone(k, child.pid());
     }
     host.ptrace(kernel, new PtraceRequest.SetOptions(child.pid()));
@@ -143,16 +135,6 @@ public final class PtraceDriver implements ModeDriver {
       k.frames().free(f);
     }
     fresh.remove(mm);
-  }
-
-  @Override
-  public void attach(UmlKernel k, GuestProcess p) {
-    p.setHostPid(p.mm().hostPid());
-  }
-
-  @Override
-  public void switchTo(UmlKernel k, GuestProcess from, GuestProcess to) {
-    // the host work happens when {@code to} is resumed (runUser sees another process)
   }
 
   @Override
@@ -243,9 +225,9 @@ public final class PtraceDriver implements ModeDriver {
       waitStubDone(k, pid);
       stubRuns++;
       int w = a.wordSize();
-      long err = StubQueue.word(host.physmem(), frame + (long) StubQueue.ERR * w, w);
+      long err = a.readWord(host.physmem(), frame + (long) StubQueue.ERR * w);
       if (err != 0) {
-        long done = StubQueue.word(host.physmem(), frame + (long) StubQueue.LEN * w, w);
+        long done = a.readWord(host.physmem(), frame + (long) StubQueue.LEN * w);
         throw new IllegalStateException(String.format("host failed %s in the stub of mm %d: %d",
             chunk.get((int) Math.min(done, chunk.size() - 1)), mm.id(), w == 8 ? err : (int) err));
       }

@@ -35,19 +35,10 @@ public final class Skas0Driver implements ModeDriver {
   }
 
   @Override
-  public String kernelProcessName() {
-    return "uml-kernel";
-  }
-
-  @Override
   public void boot(UmlKernel k) {
-    HostMachine host = k.host();
     kernel = k.kernelProcess();
     capacity = options.batchCapacity() == 0 ? StubPages.capacity(k.arch()) : options.batchCapacity();
-    // The stub section is a page of the kernel image, written out to physmem (setup_physmem).
-    Physmem pm = host.physmem();
-    byte[] code = StubCode.page(k.arch(), false); // machine code: the CPU model runs it
-    pm.write(StubPages.CODE_OFFSET, code, 0, code.length);
+    StubCode.writeTo(k.host().physmem(), k.arch(), false);
   }
 
   /**
@@ -99,20 +90,7 @@ public final class Skas0Driver implements ModeDriver {
 
   @Override
   public void destroyContext(UmlKernel k, GuestMm mm) {
-    HostMachine host = k.host();
-    host.syscall(kernel, Syscall.KILL, mm.hostPid(), 9);
-    host.wait(kernel, mm.hostPid());
-  }
-
-  @Override
-  public void attach(UmlKernel k, GuestProcess p) {
-    // switch_mm_skas: userspace_pid[0] becomes the mm's pid; on exec it changes underneath.
-    p.setHostPid(p.mm().hostPid());
-  }
-
-  @Override
-  public void switchTo(UmlKernel k, GuestProcess from, GuestProcess to) {
-    // Nothing on the host: the next resume simply targets the other mm's host process.
+    k.host().killAndReap(kernel, mm.hostPid());
   }
 
   @Override

@@ -32,11 +32,6 @@ public final class Skas3Driver implements ModeDriver {
   private GuestMm cpuMm;
 
   @Override
-  public String kernelProcessName() {
-    return "uml-kernel";
-  }
-
-  @Override
   public void boot(UmlKernel k) {
     HostMachine host = k.host();
     kernel = k.kernelProcess();
@@ -74,11 +69,6 @@ public final class Skas3Driver implements ModeDriver {
   @Override
   public void attach(UmlKernel k, GuestProcess p) {
     p.setHostPid(cpu.pid());
-  }
-
-  @Override
-  public void switchTo(UmlKernel k, GuestProcess from, GuestProcess to) {
-    // PTRACE_SWITCH_MM happens when {@code to} is resumed, if its mm is not the CPU's already.
   }
 
   @Override

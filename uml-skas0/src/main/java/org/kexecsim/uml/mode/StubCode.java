@@ -291,6 +291,15 @@ public final class StubCode {
     return page;
   }
 
+  /**
+   * The stub section, a page of the kernel image, written out to physmem at its code offset
+   * (setup_physmem): machine code the CPU model runs.
+   */
+  static void writeTo(Physmem pm, HostArch a, boolean today) {
+    byte[] code = page(a, today);
+    pm.write(StubPages.CODE_OFFSET, code, 0, code.length);
+  }
+
   private static void put(byte[] page, int offset, String source, HostArch a, long base) {
     byte[] code = Assembler.assemble(source, a.wordSize() * 8, base + offset).bytes();
     if (code.length > 0x100) {

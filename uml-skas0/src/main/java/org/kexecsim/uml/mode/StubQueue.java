@@ -37,7 +37,7 @@ final class StubQueue {
 
   static Entry read(PhysicalMemory m, long at, HostArch a) {
     int w = a.wordSize();
-    return new Entry(word(m, at, w), word(m, at + w, w), word(m, at + 2L * w, w),
+    return new Entry(a.readWord(m, at), a.readWord(m, at + w), a.readWord(m, at + 2L * w),
         (int) m.readU32(at + 3L * w), (int) m.readU32(at + 3L * w + 4), (int) m.readU32(at + 3L * w + 8));
   }
 
@@ -54,27 +54,16 @@ final class StubQueue {
         case HostOp.Unmap x -> new Entry(x.va(), x.len(), 0, 0, 0, MUNMAP);
         case HostOp.Protect x -> new Entry(x.va(), x.len(), 0, 0, x.prot(), MPROTECT);
       };
-      putWord(m, at, w, e.addr());
-      putWord(m, at + w, w, e.length());
-      putWord(m, at + 2L * w, w, e.offset());
+      a.writeWord(m, at, e.addr());
+      a.writeWord(m, at + w, e.length());
+      a.writeWord(m, at + 2L * w, e.offset());
       m.writeU32(at + 3L * w, e.fd());
       m.writeU32(at + 3L * w + 4, e.prot());
       m.writeU32(at + 3L * w + 8, e.type());
       at += entrySize(a);
     }
-    putWord(m, dataFrame + (long) ERR * w, w, 0);
-    putWord(m, dataFrame + (long) LEN * w, w, ops.size());
+    a.writeWord(m, dataFrame + (long) ERR * w, 0);
+    a.writeWord(m, dataFrame + (long) LEN * w, ops.size());
   }
 
-  static long word(PhysicalMemory m, long at, int w) {
-    return w == 8 ? m.readU64(at) : m.readU32(at);
-  }
-
-  static void putWord(PhysicalMemory m, long at, int w, long v) {
-    if (w == 8) {
-      m.writeU64(at, v);
-    } else {
-      m.writeU32(at, v);
-    }
-  }
 }

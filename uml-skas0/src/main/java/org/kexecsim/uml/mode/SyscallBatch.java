@@ -49,13 +49,13 @@ public final class SyscallBatch {
     for (HostOp op : chunk) {
       long[] r = encode(arch, op);
       for (int i = 0; i < r.length; i++) {
-        writeWord(mem, w, rec + (long) i * w, r[i]);
+        arch.writeWord(mem, rec + (long) i * w, r[i]);
       }
       rec += (long) StubPages.RECORD_WORDS * w;
     }
-    writeWord(mem, w, rec, 0); // the terminating syscall number 0
-    writeWord(mem, w, dataFrame + StubPages.BATCH_DONE, 0);
-    writeWord(mem, w, dataFrame + StubPages.BATCH_RET, 0);
+    arch.writeWord(mem, rec, 0); // the terminating syscall number 0
+    arch.writeWord(mem, dataFrame + StubPages.BATCH_DONE, 0);
+    arch.writeWord(mem, dataFrame + StubPages.BATCH_RET, 0);
   }
 
   /**
@@ -79,13 +79,14 @@ public final class SyscallBatch {
   public static void collect(HostMachine host, HostProcess kernel, HostProcess child, long dataFrame,
       List<HostOp> chunk) {
     Physmem mem = host.physmem();
-    int w = host.arch().wordSize();
+    HostArch arch = host.arch();
+    int w = arch.wordSize();
     WaitStatus st = host.wait(kernel, child.pid());
     if (!(st instanceof WaitStatus.Stopped(int pid, Signal s) && s instanceof Signal.Sigstop)) {
       throw new IllegalStateException("syscall stub of " + child + " ended with " + st + ", expected SIGSTOP");
     }
-    long done = readWord(mem, w, dataFrame + StubPages.BATCH_DONE);
-    long ret = w == 8 ? readWord(mem, w, dataFrame + StubPages.BATCH_RET) : (int) readWord(mem, w, dataFrame + StubPages.BATCH_RET);
+    long done = arch.readWord(mem, dataFrame + StubPages.BATCH_DONE);
+    long ret = w == 8 ? arch.readWord(mem, dataFrame + StubPages.BATCH_RET) : (int) arch.readWord(mem, dataFrame + StubPages.BATCH_RET);
     if (done != chunk.size() || (ret < 0 && ret > -4096)) {
       throw new IllegalStateException(String.format(
           "host failed %s in the stub of %s: %d (record %d of %d)",
@@ -103,15 +104,4 @@ public final class SyscallBatch {
     };
   }
 
-  private static void writeWord(Physmem m, int w, long at, long v) {
-    if (w == 8) {
-      m.writeU64(at, v);
-    } else {
-      m.writeU32(at, v);
-    }
-  }
-
-  private static long readWord(Physmem m, int w, long at) {
-    return w == 8 ? m.readU64(at) : m.readU32(at);
-  }
 }

@@ -91,9 +91,7 @@ public final class TtDriver implements ModeDriver {
 
   @Override
   public void destroyContext(UmlKernel k, GuestMm mm) {
-    HostMachine host = k.host();
-    host.syscall(tracer, Syscall.KILL, mm.hostPid(), 9);
-    host.wait(tracer, mm.hostPid());
+    k.host().killAndReap(tracer, mm.hostPid());
     Long stack = kernelStacks.remove(mm);
     if (stack != null) {
       k.frames().free(stack);
@@ -102,7 +100,7 @@ public final class TtDriver implements ModeDriver {
 
   @Override
   public void attach(UmlKernel k, GuestProcess p) {
-    p.setHostPid(p.mm().hostPid());
+    ModeDriver.super.attach(k, p);
     p.setInKernel(false);
   }
 

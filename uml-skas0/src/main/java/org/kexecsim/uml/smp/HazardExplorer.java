@@ -23,6 +23,13 @@ public final class HazardExplorer {
     return explore(hazard, fixed, bounds, new Sampling.Exhaustive());
   }
 
+  /** An exhaustive exploration that would exceed its schedule budget: the bounds are the caller's to tighten. */
+  public static final class TooManySchedules extends IllegalStateException {
+    TooManySchedules(String message) {
+      super(message);
+    }
+  }
+
   public static Exploration explore(Hazard hazard, boolean fixed, Bounds bounds, Sampling sampling) {
     return explore(hazard, fixed, bounds, sampling, s -> { });
   }
@@ -38,7 +45,7 @@ public final class HazardExplorer {
           Run run = run(hazard, fixed, bounds, forced, null);
           t.add(run.schedule);
           if (t.explored > bounds.maxSchedules()) {
-            throw new IllegalStateException(String.format(
+            throw new TooManySchedules(String.format(
                 "%s has more than %d schedules within %s: tighten the bounds or sample",
                 hazard.name(), bounds.maxSchedules(), bounds));
           }

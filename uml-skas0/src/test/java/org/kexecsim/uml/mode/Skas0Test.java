@@ -84,12 +84,9 @@ class Skas0Test {
   void theStubRunsRegisterSetsUntilSyscallZeroAndStopsAtTheFirstFailure(HostArch arch) {
     UmlKernel k = boot(arch, Skas0Options.PATCHED, 1);
     HostMachine host = k.host();
-    HostProcess h = host.process(k.current().hostPid());
     long data = k.current().mm().stubDataFrame();
-    // bring the running child into a stop, as UML has it whenever it flushes
     k.ledger().begin("stop");
-    k.current().program().add(new org.kexecsim.uml.host.UserStep.SyscallInsn(arch.nr(HostArch.Syscall.GETPID), 0, 0, 0, 0));
-    host.wait(k.kernelProcess(), h.pid());
+    HostProcess h = stopped(k, arch);
     k.ledger().end();
     List<HostOp> ops = List.of(
         new HostOp.Map(WINDOW, 4096, 0x20000, Prot.RW),
@@ -213,11 +210,9 @@ class Skas0Test {
     HostArch arch = HostArch.X86_64;
     UmlKernel k = boot(arch, Skas0Options.PATCHED, 1);
     HostMachine host = k.host();
-    HostProcess h = host.process(k.current().hostPid());
     long data = k.current().mm().stubDataFrame();
     k.ledger().begin("race");
-    k.current().program().add(new org.kexecsim.uml.host.UserStep.SyscallInsn(arch.nr(HostArch.Syscall.GETPID), 0, 0, 0, 0));
-    host.wait(k.kernelProcess(), h.pid());
+    HostProcess h = stopped(k, arch);
     HostProcess thread = host.cloneThread(h, "guest-thread");
     var evil = new org.kexecsim.uml.host.UserProgram();
     host.installUserCode(0x99, evil);
@@ -236,5 +231,13 @@ class Skas0Test {
     assertTrue(hostPa(host, h, WINDOW) >= 0);
     assertTrue(hostPa(host, h, WINDOW + 4096) < 0, "the kernel's second mapping never happened");
     assertTrue(hostPa(host, h, 0x7f00_1000L) >= 0, "the thread's address was mapped instead");
+  }
+
+  /** Brings the current process's running host child into a stop (at a getpid), as UML has it whenever it flushes. */
+  private static HostProcess stopped(UmlKernel k, HostArch arch) {
+    HostProcess h = k.host().process(k.current().hostPid());
+    k.current().program().add(new org.kexecsim.uml.host.UserStep.SyscallInsn(arch.nr(HostArch.Syscall.GETPID), 0, 0, 0, 0));
+    k.host().wait(k.kernelProcess(), h.pid());
+    return h;
   }
 }

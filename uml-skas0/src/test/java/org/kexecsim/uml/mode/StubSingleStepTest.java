@@ -126,7 +126,7 @@ class StubSingleStepTest {
     assertTrue(host.wait(kernel, child.pid()) instanceof WaitStatus.Stopped(int pid, Signal s) && s.number() == 5);
     assertEquals(Prot.READ, child.space().vmaAt(WINDOW).prot());
     assertEquals(null, child.space().vmaAt(WINDOW + 4096), "the second entry unmapped the second page");
-    assertEquals(0, StubQueue.word(host.physmem(), f0 + (long) StubQueue.ERR * arch.wordSize(), arch.wordSize()));
+    assertEquals(0, arch.readWord(host.physmem(), f0 + (long) StubQueue.ERR * arch.wordSize()));
 
     SigContext ctx = new SigContext(WINDOW + 0x123, 7, 14);
     host.ptrace(kernel, new PtraceRequest.Cont(child.pid(), new Signal.Sigsegv(ctx)));

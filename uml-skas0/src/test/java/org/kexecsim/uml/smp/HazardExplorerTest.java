@@ -35,6 +35,14 @@ class HazardExplorerTest {
   }
 
   @Test
+  void anExhaustiveRunPastItsScheduleBudgetIsTheTypedRefusalTheCliReports() {
+    HazardExplorer.TooManySchedules e = org.junit.jupiter.api.Assertions.assertThrows(HazardExplorer.TooManySchedules.class,
+        () -> HazardExplorer.explore(new FaultInfoRace(), false, new Bounds(3, 64, 2), new Sampling.Exhaustive()));
+    assertTrue(e.getMessage().startsWith("faultinfo-race has more than 2 schedules within "), e.getMessage());
+    assertTrue(e.getMessage().endsWith(": tighten the bounds or sample"), e.getMessage());
+  }
+
+  @Test
   void exhaustiveExplorationIsDeterministicToo() {
     assertEquals(HazardExplorer.explore(new FaultInfoRace(), false, Bounds.DEFAULT),
         HazardExplorer.explore(new FaultInfoRace(), false, Bounds.DEFAULT));
