@@ -6,13 +6,13 @@
 #   python3 scripts/gen-blake3-rounds.py
 # G: the paper's column and diagonal steps (§2.2); the message order (Table 2) comes in at run time.
 G=[(0,4,8,12),(1,5,9,13),(2,6,10,14),(3,7,11,15),(0,5,10,15),(1,6,11,12),(2,7,8,13),(3,4,9,14)]
-def method(name, nrounds, last, doc):
+def method(name, nrounds, doc):
     # rounds whose message words come in the order of a schedule array each (w0, w1, ...): the
     # same code serves every round, so C2 compiles two methods, not seven rounds' worth
     ws=[f"w{k}" for k in range(nrounds)]
     out=[f"  /** {doc} */"]
     params=", ".join(f"int[] {w}" for w in ws)
-    sig = f"int[] st, int[] mt, int mtOff, {params}, int[] out, int outOff" if last else f"int[] st, int[] mt, int mtOff, {params}"
+    sig = f"int[] st, int[] mt, int mtOff, {params}"
     out.append(f"  private static void {name}({sig}) {{")
     out.append("    VectorOperators.Binary xor = VectorOperators.XOR;")
     out.append("    VectorOperators.Binary ror = VectorOperators.ROR;")
@@ -26,17 +26,12 @@ def method(name, nrounds, last, doc):
             x=2*g; y=2*g+1
             out.append(f"    s{a} = s{a}.add(s{b}).add(m{x}); s{d} = s{d}.lanewise(xor, s{a}).lanewise(ror, 16); s{c} = s{c}.add(s{d}); s{b} = s{b}.lanewise(xor, s{c}).lanewise(ror, 12);")
             out.append(f"    s{a} = s{a}.add(s{b}).add(m{y}); s{d} = s{d}.lanewise(xor, s{a}).lanewise(ror, 8); s{c} = s{c}.add(s{d}); s{b} = s{b}.lanewise(xor, s{c}).lanewise(ror, 7);")
-    if last:
-        for q in range(8):
-            out.append(f"    s{q}.lanewise(xor, s{q+8}).intoArray(out, outOff + {q} * L);")
-    else:
-        for i in range(16):
-            out.append(f"    s{i}.intoArray(st, {i} * L);")
+    for i in range(16):
+        out.append(f"    s{i}.intoArray(st, {i} * L);")
     out.append("  }")
     return "\n".join(out)
 parts=[]
-parts.append(method("round", 1, False, "One round, the state back into {@code st}; {@code w0}: the round's message word offsets in {@code mt}."))
-parts.append(method("lastRound", 1, True, "The last round and the chaining value (first half of the output, paper \u00a72.2) into {@code out}, word-major."))
+parts.append(method("round", 1, "One round, the state back into {@code st}; {@code w0}: the round's message word offsets in {@code mt}."))
 # 16x16 transpose in registers, in two methods of two stages (one method of four is past C2's inlining budget)
 def tmethod(name, stages, first, doc):
     t=["  /** " + doc + " */"]
