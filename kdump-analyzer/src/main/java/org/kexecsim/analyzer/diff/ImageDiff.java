@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.kexecsim.analyzer.FrameIndex;
 import org.kexecsim.analyzer.PageTables;
+import org.kexecsim.dump.Libc;
 import org.kexecsim.dump.MappedFileMemory;
 import org.kexecsim.memory.PhysicalMemory;
 import org.kexecsim.memory.RamRange;
@@ -218,28 +219,18 @@ public final class ImageDiff {
   }
 
   /**
-   * Appends {start, end} of every differing page piece of {@code [start, end)}, and {start, end,
-   * code} of every page one side's dump excluded: those are not read at all.
+   * Compares {@code [from, to)} of two file mappings whose byte 0 is physical {@code base}: the
+   * pages are mapped in one batch per side ({@link Libc#populate}), one memcmp answers for an
+   * equal run, and only a differing run is searched page by page ({@link MemorySegment#mismatch}
+   * resumes at the page after each difference found).
    */
-  static void compareChunk(PhysicalMemory a, PhysicalMemory b, long start, long end, List<long[]> out) {
-    Optional<MemorySegment> sa = a instanceof MappedFileMemory ma ? ma.fileBacked(start, end - start) : Optional.empty();
-    Optional<MemorySegment> sb = b instanceof MappedFileMemory mb ? mb.fileBacked(start, end - start) : Optional.empty();
-    if (sa.isPresent() && sb.isPresent() && end - start > SPAN) {
-      // a sparse file maps its holes as zero pages: compare only the spans where either side has data
-      FrameIndex ia = FrameIndex.of(a);
-      FrameIndex ib = FrameIndex.of(b);
-      for (long s = start; s < end; s += SPAN) {
-        long e = Math.min(end, s + SPAN);
-        if (ia.mayHaveData(s, e) || ib.mayHaveData(s, e)) {
-          compareChunk(a, b, s, e, out);
-        }
-      }
-      return;
-    }
-    if (sa.isPresent() && sb.isPresent()) {
-      MemorySegment x = sa.get();
-      MemorySegment y = sb.get();
-      long len = end - start;
+  private static void compareMapped(MemorySegment mapA, MemorySegment mapB, long base, long from, long to, List<long[]> out) {
+    long len = to - from;
+    MemorySegment x = mapA.asSlice(from - base, len);
+    MemorySegment y = mapB.asSlice(from - base, len);
+    Libc.populate(x);
+    Libc.populate(y);
+    if (!Libc.equal(x, y)) {
       long pos = 0;
       while (pos < len) {
         long rel = MemorySegment.mismatch(x, pos, len, y, pos, len);
@@ -247,16 +238,45 @@ public final class ImageDiff {
           break;
         }
         long m = pos + rel; // mismatch() counts from the slice start
-        long pageStart = ((start + m) & -PAGE);
-        long pieceStart = Math.max(pageStart, start);
-        long pieceEnd = Math.min(pageStart + PAGE, end);
+        long pageStart = ((from + m) & -PAGE);
+        long pieceStart = Math.max(pageStart, from);
+        long pieceEnd = Math.min(pageStart + PAGE, to);
         out.add(new long[] {pieceStart, pieceEnd});
-        pos = pieceEnd - start;
+        pos = pieceEnd - from;
       }
-      // compared once: drop the pages from this process (they stay in the page cache), so resident
-      // memory stays a span per worker however large the images
-      x.unload();
-      y.unload();
+    }
+    // compared once: drop the pages from this process (they stay in the page cache), so resident
+    // memory stays a chunk per worker however large the images
+    x.unload();
+    y.unload();
+  }
+
+  /**
+   * Appends {start, end} of every differing page piece of {@code [start, end)}, and {start, end,
+   * code} of every page one side's dump excluded: those are not read at all.
+   */
+  static void compareChunk(PhysicalMemory a, PhysicalMemory b, long start, long end, List<long[]> out) {
+    Optional<MemorySegment> sa = a instanceof MappedFileMemory ma ? ma.fileBacked(start, end - start) : Optional.empty();
+    Optional<MemorySegment> sb = b instanceof MappedFileMemory mb ? mb.fileBacked(start, end - start) : Optional.empty();
+    if (sa.isPresent() && sb.isPresent()) {
+      // a sparse file maps its holes as zero pages: compare only the runs of spans where either
+      // side has data (a dense pair is one run: one populate and one memcmp per side and chunk)
+      FrameIndex ia = FrameIndex.of(a);
+      FrameIndex ib = FrameIndex.of(b);
+      long run = -1;
+      for (long s = start; s < end; s += SPAN) {
+        long e = Math.min(end, s + SPAN);
+        boolean data = ia.mayHaveData(s, e) || ib.mayHaveData(s, e);
+        if (data && run < 0) {
+          run = s;
+        } else if (!data && run >= 0) {
+          compareMapped(sa.get(), sb.get(), start, run, s, out);
+          run = -1;
+        }
+      }
+      if (run >= 0) {
+        compareMapped(sa.get(), sb.get(), start, run, end, out);
+      }
       return;
     }
     byte[] pa = new byte[PAGE];
