@@ -155,5 +155,28 @@ class ImageDiffTest {
       }
       assertTrue(ImageDiff.diff(a.physicalMemory(), a.physicalMemory(), DiffOptions.NONE).identical());
     }
+    // RAM from 0x800: the blocks a differing run is searched by start mid-page, so a page can
+    // straddle two blocks; a difference on each side of a block boundary in one page is one page
+    long boundary = 0x800 + 5 * ImageDiff.BLOCK + (62L << 20); // inside run 2, a block boundary
+    try (var b = java.nio.channels.FileChannel.open(fb, java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.READ)) {
+      for (long at : new long[] {boundary - 0x100, boundary + 0x100}) {
+        java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+        b.read(one, at);
+        b.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) (one.get(0) ^ 0x40)}), at);
+      }
+    }
+    long page = boundary & -4096L;
+    org.kexecsim.memory.RamMap fromMidPage = org.kexecsim.memory.RamMap.parse("0x800+" + (size - 0x800));
+    try (Dump a = org.kexecsim.dump.RawImage.open(fa, fromMidPage); Dump b = org.kexecsim.dump.RawImage.open(fb, fromMidPage)) {
+      DiffReport d = ImageDiff.diff(a.physicalMemory(), b.physicalMemory(), DiffOptions.NONE.withThreads(2));
+      List<DiffRange> want = new java.util.ArrayList<>(expected.subList(1, expected.size())); // page 0's flip is below the RAM
+      want.add(new DiffRange(page, 4096, Set.of()));
+      // chunks count from the RAM's start, so the one at 64 MiB + 0x800 cuts page 64 MiB in two;
+      // a page's differing piece is reported, and the piece past the cut holds no difference
+      int cut = want.indexOf(new DiffRange((64L << 20) - 4096, 8192, Set.of()));
+      want.set(cut, new DiffRange((64L << 20) - 4096, 4096 + 0x800, Set.of()));
+      want.sort(java.util.Comparator.comparingLong(DiffRange::start));
+      assertEquals(want, d.ranges(), "the straddling page once, whole");
+    }
   }
 }
