@@ -59,30 +59,11 @@ public final class Main extends CliCommand implements Runnable {
       }
       return;
     }
-    if (args.length > 0 && args[0].equals("diff")) {
-      // the diff's libc calls (open, lseek, madvise, memcmp) are linked on a second core while
-      // picocli builds the command model on this one: each costs milliseconds, mostly spent
-      // generating classes in the interpreter
-      new Prelink().start();
-    }
     Runtime.getRuntime().addShutdownHook(new Thread(Main::onSignal, "kexec-sim-signal"));
     stdoutIsPipe = fd1IsPipe();
     int code = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
     finished = true;
     System.exit(code);
-  }
-
-  /** A thread, not a lambda: main's lambdas are not in the AOT cache (the training calls execute), so one would be spun here. */
-  private static final class Prelink extends Thread {
-    Prelink() {
-      super("kexec-sim-prelink");
-      setDaemon(true);
-    }
-
-    @Override
-    public void run() {
-      org.kexecsim.dump.Libc.prelink();
-    }
   }
 
   /** Set by main when the process's own stdout is a pipe (never for a writer a caller passes in). */

@@ -52,33 +52,6 @@ public final class Libc {
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
   }
 
-  /**
-   * Links every handle and makes each call once, harmlessly (a bad descriptor, an empty range):
-   * the first call of a handle costs about as much as its link. A command that will read dumps
-   * runs this on a second thread while picocli builds its model on the first, so neither waits.
-   */
-  public static void prelink() {
-    try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-      if (Open.H != null) {
-        int fd = (int) Open.H.invokeExact(arena.allocateFrom(""), 0); // ENOENT
-        if (fd >= 0 && Close.H != null) {
-          int ignored = (int) Close.H.invokeExact(fd);
-        }
-      }
-      if (Lseek.H != null) {
-        long ignored = (long) Lseek.H.invokeExact(-1, 0L, 0); // EBADF
-      }
-      if (Close.H != null) {
-        int ignored = (int) Close.H.invokeExact(-1); // EBADF
-      }
-      populate(arena.allocate(4096));
-      MemorySegment one = arena.allocate(1);
-      equal(one, one);
-    } catch (Throwable t) {
-      // only a warm-up: the real calls report their own failures
-    }
-  }
-
   /** open(2), read-only, or null when unavailable. */
   static MethodHandle open() {
     return Open.H;
