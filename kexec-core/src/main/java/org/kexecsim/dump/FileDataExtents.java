@@ -1,10 +1,6 @@
 package org.kexecsim.dump;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -13,7 +9,7 @@ import java.util.Optional;
 /**
  * Where a sparse file holds data, asked of the file system with lseek(2) SEEK_DATA / SEEK_HOLE
  * (Linux 3.1+; a file system without support reports the whole file as data, which is merely
- * slower). Java has no API for it, so the two libc calls go through java.lang.foreign. A vmcore
+ * slower). Java has no API for it, so the libc calls go through java.lang.foreign ({@link Libc}). A vmcore
  * of a machine with 1 GiB of RAM written by this project is a few MiB of data in a 1 GiB file;
  * knowing the holes lets whole-dump scans skip them without reading a byte.
  */
@@ -25,31 +21,6 @@ public final class FileDataExtents {
   /** Past this many data extents the rest of the file is taken as data: the index stays small. */
   static final int MAX_EXTENTS = 1 << 20;
 
-  private static final MethodHandle OPEN;
-  private static final MethodHandle LSEEK;
-  private static final MethodHandle CLOSE;
-
-  static {
-    MethodHandle open = null;
-    MethodHandle lseek = null;
-    MethodHandle close = null;
-    try {
-      Linker linker = Linker.nativeLinker();
-      var libc = linker.defaultLookup();
-      open = linker.downcallHandle(libc.find("open").orElseThrow(),
-          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), Linker.Option.firstVariadicArg(2));
-      lseek = linker.downcallHandle(libc.find("lseek").orElseThrow(),
-          FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-      close = linker.downcallHandle(libc.find("close").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    } catch (RuntimeException | LinkageError e) {
-      // no libc (or native access refused): every file is all data
-      open = null;
-    }
-    OPEN = open;
-    LSEEK = lseek;
-    CLOSE = close;
-  }
-
   private final long[] starts;
   private final long[] ends;
 
@@ -60,11 +31,14 @@ public final class FileDataExtents {
 
   /** The data extents of {@code path} (size {@code size}), or empty when the system cannot say. */
   public static Optional<FileDataExtents> of(Path path, long size) {
-    if (OPEN == null) {
-      return Optional.empty();
+    MethodHandle open = Libc.open();
+    MethodHandle lseek = Libc.lseek();
+    MethodHandle close = Libc.close();
+    if (open == null || lseek == null || close == null) {
+      return Optional.empty(); // no libc (or native access refused): every file is all data
     }
     try (Arena arena = Arena.ofConfined()) {
-      int fd = (int) OPEN.invokeExact(arena.allocateFrom(path.toString()), O_RDONLY);
+      int fd = (int) open.invokeExact(arena.allocateFrom(path.toString()), O_RDONLY);
       if (fd < 0) {
         return Optional.empty();
       }
@@ -74,11 +48,11 @@ public final class FileDataExtents {
         int n = 0;
         long pos = 0;
         while (pos < size) {
-          long data = (long) LSEEK.invokeExact(fd, pos, SEEK_DATA);
+          long data = (long) lseek.invokeExact(fd, pos, SEEK_DATA);
           if (data < 0 || data >= size) {
             break; // ENXIO: no data at or after pos (or the call is unsupported: then n == 0, handled below)
           }
-          long hole = (long) LSEEK.invokeExact(fd, data, SEEK_HOLE);
+          long hole = (long) lseek.invokeExact(fd, data, SEEK_HOLE);
           if (hole < 0 || n == MAX_EXTENTS - 1) {
             hole = size;
           }
@@ -91,12 +65,12 @@ public final class FileDataExtents {
           n++;
           pos = e[n - 1];
         }
-        if (n == 0 && size > 0 && (long) LSEEK.invokeExact(fd, 0L, SEEK_DATA) < 0 && !allHole(fd)) {
+        if (n == 0 && size > 0 && (long) lseek.invokeExact(fd, 0L, SEEK_DATA) < 0 && !allHole(lseek, fd)) {
           return Optional.empty();
         }
         return Optional.of(new FileDataExtents(Arrays.copyOf(s, n), Arrays.copyOf(e, n)));
       } finally {
-        int ignored = (int) CLOSE.invokeExact(fd);
+        int ignored = (int) close.invokeExact(fd);
       }
     } catch (Throwable t) {
       return Optional.empty();
@@ -104,8 +78,8 @@ public final class FileDataExtents {
   }
 
   /** lseek(SEEK_DATA) failed at 0: ENXIO means a file of holes only; EINVAL (unsupported) does not say. */
-  private static boolean allHole(int fd) throws Throwable {
-    long end = (long) LSEEK.invokeExact(fd, 0L, SEEK_HOLE);
+  private static boolean allHole(MethodHandle lseek, int fd) throws Throwable {
+    long end = (long) lseek.invokeExact(fd, 0L, SEEK_HOLE);
     return end == 0;
   }
 

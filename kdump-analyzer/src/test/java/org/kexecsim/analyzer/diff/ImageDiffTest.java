@@ -96,4 +96,87 @@ class ImageDiffTest {
     assertEquals(List.of(new DiffRange((63L << 40) + 0x7000, 4096, Set.of())), d.ranges());
     assertTrue(ms < 20_000, "64 TiB of holes took " + ms + " ms");
   }
+
+  /**
+   * Two sparse raw files of 200 MiB (four 64 MiB chunks and a part): data runs that cross a chunk
+   * boundary, start and end inside chunks, and sit on one side only; differences at the first
+   * and last byte of a run, on both sides of a chunk boundary and in a partial last page. The
+   * mapped path (populate, memcmp, then mismatch page by page) must find exactly the pages a
+   * plain page-by-page read of the two files finds, on one thread and on two.
+   */
+  @Test
+  void sparseRawFilesDifferWhereAPageByPageReadSaysTheyDo() throws Exception {
+    long size = (200L << 20) + 100; // a partial last page
+    Path fa = dir.resolve("a.raw");
+    Path fb = dir.resolve("b.raw");
+    java.util.Random random = new java.util.Random(17);
+    byte[] run = new byte[5 << 20];
+    random.nextBytes(run);
+    long[] runs = {0, (62L << 20) + 4096, (130L << 20) + 123, size - (3L << 20)}; // the second crosses 64 MiB
+    try (var a = java.nio.channels.FileChannel.open(fa, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
+        var b = java.nio.channels.FileChannel.open(fb, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE,
+            java.nio.file.StandardOpenOption.READ)) {
+      for (long at : runs) {
+        int n = (int) Math.min(run.length, size - at);
+        a.write(java.nio.ByteBuffer.wrap(run, 0, n), at);
+        b.write(java.nio.ByteBuffer.wrap(run, 0, n), at);
+      }
+      a.write(java.nio.ByteBuffer.wrap(new byte[] {9}), 100L << 20); // data only in A, in B's hole
+      long[] flips = {0, (62L << 20) + 4096, (64L << 20) - 1, 64L << 20, (130L << 20) + 123 + run.length - 1, size - 1};
+      for (long at : flips) {
+        java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+        b.read(one, at);
+        b.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) (one.get(0) ^ 0x40)}), at);
+      }
+      assertEquals(size, a.size(), "the last run ends the file");
+    }
+    List<DiffRange> expected = new java.util.ArrayList<>();
+    byte[] pa = java.nio.file.Files.readAllBytes(fa);
+    byte[] pb = java.nio.file.Files.readAllBytes(fb);
+    for (long p = 0; p < size; p += 4096) {
+      int from = (int) p;
+      int to = (int) Math.min(size, p + 4096);
+      if (java.util.Arrays.mismatch(pa, from, to, pb, from, to) >= 0) {
+        DiffRange last = expected.isEmpty() ? null : expected.getLast();
+        if (last != null && last.start() + last.size() == p) {
+          expected.set(expected.size() - 1, new DiffRange(last.start(), last.size() + (to - from), Set.of()));
+        } else {
+          expected.add(new DiffRange(p, to - from, Set.of()));
+        }
+      }
+    }
+    assertEquals(6, expected.size(), "five flipped pages (two of them adjacent) and the byte in B's hole: " + expected);
+    org.kexecsim.memory.RamMap ram = org.kexecsim.memory.RamMap.ofSize(size);
+    try (Dump a = org.kexecsim.dump.RawImage.open(fa, ram); Dump b = org.kexecsim.dump.RawImage.open(fb, ram)) {
+      for (int threads : new int[] {1, 2}) {
+        DiffReport d = ImageDiff.diff(a.physicalMemory(), b.physicalMemory(), DiffOptions.NONE.withThreads(threads));
+        assertEquals(expected, d.ranges(), threads + " thread(s)");
+        assertEquals(size, d.comparedBytes());
+      }
+      assertTrue(ImageDiff.diff(a.physicalMemory(), a.physicalMemory(), DiffOptions.NONE).identical());
+    }
+    // RAM from 0x800: the blocks a differing run is searched by start mid-page, so a page can
+    // straddle two blocks; a difference on each side of a block boundary in one page is one page
+    long boundary = 0x800 + 5 * ImageDiff.BLOCK + (62L << 20); // inside run 2, a block boundary
+    try (var b = java.nio.channels.FileChannel.open(fb, java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.READ)) {
+      for (long at : new long[] {boundary - 0x100, boundary + 0x100}) {
+        java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+        b.read(one, at);
+        b.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) (one.get(0) ^ 0x40)}), at);
+      }
+    }
+    long page = boundary & -4096L;
+    org.kexecsim.memory.RamMap fromMidPage = org.kexecsim.memory.RamMap.parse("0x800+" + (size - 0x800));
+    try (Dump a = org.kexecsim.dump.RawImage.open(fa, fromMidPage); Dump b = org.kexecsim.dump.RawImage.open(fb, fromMidPage)) {
+      DiffReport d = ImageDiff.diff(a.physicalMemory(), b.physicalMemory(), DiffOptions.NONE.withThreads(2));
+      List<DiffRange> want = new java.util.ArrayList<>(expected.subList(1, expected.size())); // page 0's flip is below the RAM
+      want.add(new DiffRange(page, 4096, Set.of()));
+      // chunks count from the RAM's start, so the one at 64 MiB + 0x800 cuts page 64 MiB in two;
+      // a page's differing piece is reported, and the piece past the cut holds no difference
+      int cut = want.indexOf(new DiffRange((64L << 20) - 4096, 8192, Set.of()));
+      want.set(cut, new DiffRange((64L << 20) - 4096, 4096 + 0x800, Set.of()));
+      want.sort(java.util.Comparator.comparingLong(DiffRange::start));
+      assertEquals(want, d.ranges(), "the straddling page once, whole");
+    }
+  }
 }
