@@ -47,10 +47,6 @@ public final class Libc {
         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
   }
 
-  private static final class Memcmp {
-    static final MethodHandle H = link("memcmp",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-  }
 
   /** open(2), read-only, or null when unavailable. */
   static MethodHandle open() {
@@ -82,26 +78,5 @@ public final class Libc {
     } catch (Throwable t) {
       return false;
     }
-  }
-
-  /**
-   * Whether {@code x} and {@code y} (of one length) hold the same bytes: libc's memcmp, whose
-   * vector loop runs at full speed from the first call, where {@link MemorySegment#mismatch}
-   * waits for the JIT. Falls back to mismatch when memcmp is unavailable.
-   */
-  public static boolean equal(MemorySegment x, MemorySegment y) {
-    long n = x.byteSize();
-    if (n != y.byteSize()) {
-      return false;
-    }
-    MethodHandle h = Memcmp.H;
-    if (h != null && x.isNative() && y.isNative()) {
-      try {
-        return (int) h.invokeExact(x, y, n) == 0;
-      } catch (Throwable t) {
-        // fall through to the portable compare
-      }
-    }
-    return MemorySegment.mismatch(x, 0, n, y, 0, n) < 0;
   }
 }

@@ -17,8 +17,8 @@ import org.kexecsim.memory.RamRange;
 
 /**
  * Compares two images address by address. Memory present in both is compared in 64 MiB chunks:
- * when both sides are file mappings, one {@link MemorySegment#mismatch} call skips a whole equal
- * chunk at memcmp speed, and each mismatch found resumes at the next page, so the cost is one
+ * when both sides are file mappings, {@link MemorySegment#mismatch} skips equal 64 KiB blocks at
+ * memory speed, and each mismatch found resumes at the next page, so the cost is one
  * pass over the bytes plus one call per differing page. Pages neither side can hold non-zero
  * bytes in (holes of a sparse machine, zero-filled ELF tails) are not read at all. Chunks run on
  * all cores when both images are file mappings (thread-safe readers); simulated memories are
@@ -28,7 +28,7 @@ public final class ImageDiff {
   static final long CHUNK = 64L << 20;
   /** Within a chunk of two file mappings, the unit whose holes are skipped. */
   static final long SPAN = 2L << 20;
-  /** Within a differing run, the unit memcmp answers for before mismatch looks for pages. */
+  /** The unit of one mismatch call within a mapped run. */
   static final long BLOCK = 64L << 10;
   /** Piece codes of pages a dump excluded (makedumpfile -d): bit 2 for A, bit 3 for B. */
   private static final int EXCLUDED_A = 4;
@@ -222,10 +222,14 @@ public final class ImageDiff {
 
   /**
    * Compares {@code [from, to)} of two file mappings whose byte 0 is physical {@code base}: the
-   * pages are mapped in one batch per side ({@link Libc#populate}), one memcmp answers for an
-   * equal run, and a differing run is compared again by {@link #BLOCK}s, of which only the
-   * differing ones are searched page by page ({@link MemorySegment#mismatch} resumes at the page
-   * after each difference found).
+   * pages are mapped in one batch per side ({@link Libc#populate}), then compared by
+   * {@link #BLOCK}s with {@link MemorySegment#mismatch}, which resumes at the page after each
+   * difference found. Never libc's memcmp, though it runs at full speed before the JIT has
+   * compiled mismatch (0.2 s less CPU time on 3 GiB): a native load from a page the file lost
+   * meanwhile raises SIGBUS, which kills the JVM, where mismatch raises the InternalError that
+   * MappedFiles reports (ChangingFileTest). Blocks, not the whole run in one call: the JIT
+   * compiles mismatch, with its vector intrinsic, after some hundred calls, while one call over
+   * 64 MiB would run its loop in the interpreter until an on-stack replacement.
    */
   private static void compareMapped(MemorySegment mapA, MemorySegment mapB, long base, long from, long to, List<long[]> out) {
     long len = to - from;
@@ -233,33 +237,22 @@ public final class ImageDiff {
     MemorySegment y = mapB.asSlice(from - base, len);
     Libc.populate(x);
     Libc.populate(y);
-    if (!Libc.equal(x, y)) {
-      // a differing run: memcmp by blocks, and mismatch only inside a block that differs (with
-      // 1% of pages differing, a sixth of the blocks), page by page
-      long pos = 0; // where the search resumes: a differing page can reach into the next block
-      for (long b = 0; b < len; b += BLOCK) {
-        long blockEnd = Math.min(len, b + BLOCK);
-        if (pos >= blockEnd) {
-          continue;
-        }
-        pos = Math.max(pos, b);
-        if (Libc.equal(x.asSlice(pos, blockEnd - pos), y.asSlice(pos, blockEnd - pos))) {
+    long pos = 0; // where the search resumes: a differing page can reach into the next block
+    for (long b = 0; b < len; b += BLOCK) {
+      long blockEnd = Math.min(len, b + BLOCK);
+      pos = Math.max(pos, b);
+      while (pos < blockEnd) {
+        long rel = MemorySegment.mismatch(x, pos, blockEnd, y, pos, blockEnd);
+        if (rel < 0) {
           pos = blockEnd;
-          continue;
+          break;
         }
-        while (pos < blockEnd) {
-          long rel = MemorySegment.mismatch(x, pos, blockEnd, y, pos, blockEnd);
-          if (rel < 0) {
-            pos = blockEnd;
-            break;
-          }
-          long m = pos + rel; // mismatch() counts from the slice start
-          long pageStart = ((from + m) & -PAGE);
-          long pieceStart = Math.max(pageStart, from);
-          long pieceEnd = Math.min(pageStart + PAGE, to);
-          out.add(new long[] {pieceStart, pieceEnd});
-          pos = pieceEnd - from;
-        }
+        long m = pos + rel; // mismatch() counts from the slice start
+        long pageStart = ((from + m) & -PAGE);
+        long pieceStart = Math.max(pageStart, from);
+        long pieceEnd = Math.min(pageStart + PAGE, to);
+        out.add(new long[] {pieceStart, pieceEnd});
+        pos = pieceEnd - from;
       }
     }
     // compared once: drop the pages from this process (they stay in the page cache), so resident
@@ -277,7 +270,7 @@ public final class ImageDiff {
     Optional<MemorySegment> sb = b instanceof MappedFileMemory mb ? mb.fileBacked(start, end - start) : Optional.empty();
     if (sa.isPresent() && sb.isPresent()) {
       // a sparse file maps its holes as zero pages: compare only the runs of spans where either
-      // side has data (a dense pair is one run: one populate and one memcmp per side and chunk)
+      // side has data (a dense pair is one run: one populate per side and chunk)
       FrameIndex ia = FrameIndex.of(a);
       FrameIndex ib = FrameIndex.of(b);
       long run = -1;
