@@ -156,6 +156,27 @@ public final class SparseMemory implements PhysicalMemory {
     return f == null ? 0 : (long) LE64.get(f, off);
   }
 
+  /**
+   * The window's aligned loads back to back with nothing between them but the frame lookup, so
+   * that their misses overlap; anything else (a straddling or unaligned load, a frame outside
+   * the window or never written) goes through {@link #readU64}.
+   */
+  @Override
+  public void readU64s(long[] addresses, long[] values, int count) {
+    byte[][] w = window;
+    long base = windowBase;
+    for (int j = 0; j < count; j++) {
+      long pa = addresses[j];
+      long i = (pa >>> PAGE_SHIFT) - base;
+      byte[] f;
+      if ((pa & 7) == 0 && i >= 0 && i < w.length && (f = w[(int) i]) != null) {
+        values[j] = (long) LE64.get(f, (int) pa & OFFSET_MASK);
+      } else {
+        values[j] = readU64(pa);
+      }
+    }
+  }
+
   private long readStraddling(long physical, int bytes) {
     checkRange(physical, bytes);
     long v = 0;

@@ -180,4 +180,40 @@ class SparseMemoryTest {
     }
     assertTrue(full.retainedBytes() < (256L << 20) * 101 / 100, "256 MiB of frames costs " + full.retainedBytes());
   }
+
+  /**
+   * readU64s (a batch of page walks reads through it) agrees with readU64 on every kind of load:
+   * aligned in the flat window, unaligned, straddling two frames, in a frame never written, in a
+   * frame of the directory far from the window; and it fails on a load outside RAM as readU64 does.
+   */
+  @Test
+  void batchedLoadsReadWhatSingleLoadsRead() {
+    SparseMemory m = new SparseMemory(RamMap.ofSize(64 * TIB));
+    SplittableRandom r = new SplittableRandom(5);
+    for (long pa = 16L << 20; pa < 20L << 20; pa += 8) { // 4 MiB dense: the window
+      m.writeU64(pa, r.nextLong());
+    }
+    m.writeU64(40 * TIB + 0x1000, 0x1122_3344_5566_7788L); // far away: the directory
+    m.writeU64(40 * TIB + 0x1ffc, -1L); // straddles into a frame never written
+    long[] at = new long[4096];
+    for (int i = 0; i < at.length; i++) {
+      at[i] = switch (i % 6) {
+        case 0, 1 -> (16L << 20) + 8L * r.nextInt(1 << 19); // aligned, in the window
+        case 2 -> (16L << 20) + r.nextInt(4 << 20); // any alignment, some straddling
+        case 3 -> 40 * TIB + 0x1000 + 8L * r.nextInt(1024); // directory frames and the one after
+        case 4 -> 40 * TIB + 0x1ff8 + r.nextInt(8); // straddling out of the directory frame
+        default -> r.nextLong(64 * TIB - 8); // mostly never written
+      };
+    }
+    long[] values = new long[at.length + 1];
+    values[at.length] = 99;
+    m.readU64s(at, values, at.length);
+    for (int i = 0; i < at.length; i++) {
+      assertEquals(m.readU64(at[i]), values[i], String.format("at 0x%x", at[i]));
+    }
+    assertEquals(99, values[at.length], "nothing past count is written");
+    long[] outside = {16L << 20, 64 * TIB};
+    PhysicalAccessException e = assertThrows(PhysicalAccessException.class, () -> m.readU64s(outside, new long[2], 2));
+    assertEquals(64 * TIB, e.physical());
+  }
 }
