@@ -318,11 +318,32 @@ public final class SparseMemory implements PhysicalMemory {
       long pfn = pa >>> PAGE_SHIFT;
       byte[] f = arrayForWrite(pfn);
       int at = base(pfn) + off;
-      for (int i = 0; i < n; i++, at += 8, value += step) {
-        LE64.set(f, at, value);
+      long[] times = stepsOf(step);
+      // value + i * step from a table, not value += step: no entry waits for the one before
+      // (the 64 GiB 4 KiB identity map's fastest build went from 19-20 to 16 ms)
+      for (int i = 0; i < n; i++) {
+        LE64.set(f, at + 8 * i, value + times[i]);
       }
+      value += n * step;
       done += n;
     }
+  }
+
+  // i * step for each 8-byte index i of a frame, for the last step a series used (a page-table
+  // writer uses two: 4 KiB and 2 MiB); made on the first series
+  private long[] steps;
+  private long stepsStep;
+
+  private long[] stepsOf(long step) {
+    if (steps == null || step != stepsStep) {
+      long[] t = steps == null ? new long[PAGE_SIZE / 8] : steps;
+      for (int i = 0; i < t.length; i++) {
+        t[i] = i * step;
+      }
+      steps = t;
+      stepsStep = step;
+    }
+    return steps;
   }
 
   @Override

@@ -216,4 +216,34 @@ class SparseMemoryTest {
     PhysicalAccessException e = assertThrows(PhysicalAccessException.class, () -> m.readU64s(outside, new long[2], 2));
     assertEquals(64 * TIB, e.physical());
   }
+
+  /** A series crossing frames, in the window and out of it, with its step changing between series. */
+  @Test
+  void seriesWriteEachEntryFirstPlusIndexTimesStep() {
+    SparseMemory m = new SparseMemory(RamMap.ofSize(64 * TIB));
+    long[][] series = { // start, count, first, step
+        {0x10_0ff0, 1100, 0x8000_0000_0000_0063L, 4096},
+        {0x10_3000, 512, 0x163, 1L << 21},
+        {40 * TIB + 0x7f8, 700, -5, -3}, // far from the window: the directory
+        {0x10_2000, 3, 7, 4096},
+    };
+    for (long[] s : series) {
+      m.writeU64Series(s[0], (int) s[1], s[2], s[3]);
+    }
+    for (long[] s : series) {
+      if (s[0] == 0x10_0ff0) {
+        continue; // partly overwritten by the last series
+      }
+      for (int i = 0; i < s[1]; i++) {
+        assertEquals(s[2] + i * s[3], m.readU64(s[0] + 8L * i), "entry " + i + " of the series at 0x" + Long.toHexString(s[0]));
+      }
+    }
+    for (int i = 0; i < 1100; i++) {
+      long at = 0x10_0ff0 + 8L * i;
+      long expected = at >= 0x10_2000 && at < 0x10_2018 ? 7 + ((at - 0x10_2000) >>> 3) * 4096
+          : at >= 0x10_3000 ? 0x163 + ((at - 0x10_3000) >>> 3) * (1L << 21)
+          : 0x8000_0000_0000_0063L + i * 4096L;
+      assertEquals(expected, m.readU64(at), "entry " + i + " of the first series");
+    }
+  }
 }
