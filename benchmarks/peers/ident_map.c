@@ -47,17 +47,23 @@ static uint64_t alloc_pgt_page(int zeroed) {
   return pa;
 }
 
-/* fresh: the table was taken by this build, so its entries are empty and need no test */
+/* fresh: the table was taken by this build, so its entries are empty and need no test. Entries
+   are counted in a local and added once: the global counter is a uint64_t like the entries
+   stored, so the compiler must assume a store may change it and would load and store it for
+   every entry (4T/2M builds ran at 0.4 G entries/s that way, 0.6 without). */
 static void ident_pte_init(uint64_t *pte, uint64_t addr, uint64_t end, int fresh) {
+  uint64_t n = 0;
   for (; addr < end; addr += 4096) {
     uint64_t *e = pte + ((addr >> 12) & 511);
     if (!fresh && (*e & P)) continue;
     *e = addr | LEAF_FLAGS;
-    entries++;
+    n++;
   }
+  entries += n;
 }
 
 static void ident_pmd_init(uint64_t *pmd, uint64_t addr, uint64_t end, int large, int fresh) {
+  uint64_t n = 0;
   for (uint64_t next; addr < end; addr = next) {
     next = (addr & ~((1ULL << 21) - 1)) + (1ULL << 21);
     if (next > end) next = end;
@@ -65,7 +71,7 @@ static void ident_pmd_init(uint64_t *pmd, uint64_t addr, uint64_t end, int large
     if (large) {
       if (!fresh && (*e & P)) continue;
       *e = (addr & ~((1ULL << 21) - 1)) | LEAF_FLAGS | PS;
-      entries++;
+      n++;
       continue;
     }
     if (!fresh && (*e & P)) { ident_pte_init(table_at(*e & ADDR_MASK), addr, next, 0); continue; }
@@ -73,8 +79,9 @@ static void ident_pmd_init(uint64_t *pmd, uint64_t addr, uint64_t end, int large
     uint64_t pa = alloc_pgt_page(!whole); /* a table filled from end to end is not zeroed first */
     ident_pte_init(table_at(pa), addr, next, 1);
     *e = pa | TABLE_FLAGS;
-    entries++;
+    n++;
   }
+  entries += n;
 }
 
 static void ident_pud_init(uint64_t *pud, uint64_t addr, uint64_t end, int large, int fresh) {

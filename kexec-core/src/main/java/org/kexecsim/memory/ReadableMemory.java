@@ -38,6 +38,17 @@ public interface ReadableMemory {
   /** Reads a little-endian 64-bit value. */
   long readU64(long physical);
 
+  /**
+   * Reads {@code values[j] = readU64(addresses[j])} for each {@code j < count}, in order, failing
+   * as that {@code readU64} would. One call for many independent loads, so that a memory can
+   * issue them back to back (a batch of page walks reads one entry per walk and level).
+   */
+  default void readU64s(long[] addresses, long[] values, int count) {
+    for (int j = 0; j < count; j++) {
+      values[j] = readU64(addresses[j]);
+    }
+  }
+
   /** Copies {@code length} bytes starting at {@code physical} into {@code dst[offset..]}. */
   void read(long physical, byte[] dst, int offset, int length);
 

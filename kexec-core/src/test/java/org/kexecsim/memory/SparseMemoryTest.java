@@ -180,4 +180,70 @@ class SparseMemoryTest {
     }
     assertTrue(full.retainedBytes() < (256L << 20) * 101 / 100, "256 MiB of frames costs " + full.retainedBytes());
   }
+
+  /**
+   * readU64s (a batch of page walks reads through it) agrees with readU64 on every kind of load:
+   * aligned in the flat window, unaligned, straddling two frames, in a frame never written, in a
+   * frame of the directory far from the window; and it fails on a load outside RAM as readU64 does.
+   */
+  @Test
+  void batchedLoadsReadWhatSingleLoadsRead() {
+    SparseMemory m = new SparseMemory(RamMap.ofSize(64 * TIB));
+    SplittableRandom r = new SplittableRandom(5);
+    for (long pa = 16L << 20; pa < 20L << 20; pa += 8) { // 4 MiB dense: the window
+      m.writeU64(pa, r.nextLong());
+    }
+    m.writeU64(40 * TIB + 0x1000, 0x1122_3344_5566_7788L); // far away: the directory
+    m.writeU64(40 * TIB + 0x1ffc, -1L); // straddles into a frame never written
+    long[] at = new long[4096];
+    for (int i = 0; i < at.length; i++) {
+      at[i] = switch (i % 6) {
+        case 0, 1 -> (16L << 20) + 8L * r.nextInt(1 << 19); // aligned, in the window
+        case 2 -> (16L << 20) + r.nextInt(4 << 20); // any alignment, some straddling
+        case 3 -> 40 * TIB + 0x1000 + 8L * r.nextInt(1024); // directory frames and the one after
+        case 4 -> 40 * TIB + 0x1ff8 + r.nextInt(8); // straddling out of the directory frame
+        default -> r.nextLong(64 * TIB - 8); // mostly never written
+      };
+    }
+    long[] values = new long[at.length + 1];
+    values[at.length] = 99;
+    m.readU64s(at, values, at.length);
+    for (int i = 0; i < at.length; i++) {
+      assertEquals(m.readU64(at[i]), values[i], String.format("at 0x%x", at[i]));
+    }
+    assertEquals(99, values[at.length], "nothing past count is written");
+    long[] outside = {16L << 20, 64 * TIB};
+    PhysicalAccessException e = assertThrows(PhysicalAccessException.class, () -> m.readU64s(outside, new long[2], 2));
+    assertEquals(64 * TIB, e.physical());
+  }
+
+  /** A series crossing frames, in the window and out of it, with its step changing between series. */
+  @Test
+  void seriesWriteEachEntryFirstPlusIndexTimesStep() {
+    SparseMemory m = new SparseMemory(RamMap.ofSize(64 * TIB));
+    long[][] series = { // start, count, first, step
+        {0x10_0ff0, 1100, 0x8000_0000_0000_0063L, 4096},
+        {0x10_3000, 512, 0x163, 1L << 21},
+        {40 * TIB + 0x7f8, 700, -5, -3}, // far from the window: the directory
+        {0x10_2000, 3, 7, 4096},
+    };
+    for (long[] s : series) {
+      m.writeU64Series(s[0], (int) s[1], s[2], s[3]);
+    }
+    for (long[] s : series) {
+      if (s[0] == 0x10_0ff0) {
+        continue; // partly overwritten by the last series
+      }
+      for (int i = 0; i < s[1]; i++) {
+        assertEquals(s[2] + i * s[3], m.readU64(s[0] + 8L * i), "entry " + i + " of the series at 0x" + Long.toHexString(s[0]));
+      }
+    }
+    for (int i = 0; i < 1100; i++) {
+      long at = 0x10_0ff0 + 8L * i;
+      long expected = at >= 0x10_2000 && at < 0x10_2018 ? 7 + ((at - 0x10_2000) >>> 3) * 4096
+          : at >= 0x10_3000 ? 0x163 + ((at - 0x10_3000) >>> 3) * (1L << 21)
+          : 0x8000_0000_0000_0063L + i * 4096L;
+      assertEquals(expected, m.readU64(at), "entry " + i + " of the first series");
+    }
+  }
 }
