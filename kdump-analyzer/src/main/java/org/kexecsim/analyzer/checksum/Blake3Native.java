@@ -179,7 +179,11 @@ final class Blake3Native {
       int flags, int flagsStart, int flagsEnd, MemorySegment out) {
     try {
       HASH_MANY.invokeExact(inputs, n, blocks, key, counter, increment, (byte) flags, (byte) flagsStart, (byte) flagsEnd, out);
+    } catch (RuntimeException | Error e) {
+      // as they are: the InternalError of a mapped page the file lost (MappedFiles reports it)
+      throw e;
     } catch (Throwable e) {
+      // invokeExact declares Throwable; a downcall throws nothing checked
       throw new IllegalStateException("blake3_hash_many failed", e);
     }
   }
