@@ -15,8 +15,9 @@ import java.util.Random;
  * classes came from the jar each time), and a {@code checksum} of one with SHA-256 and with
  * BLAKE3. The same run trains the second cache, recorded with the incubating Vector API module
  * the launcher adds for blake3 runs without BLAKE3's C library (the JVM refuses a cache whose
- * --add-modules differ: "Mismatched values for property jdk.module.addmods"; the pom's argument
- * {@code blake3} for it is no longer read). Exits non-zero when a run does not end as it should,
+ * --add-modules differ: "Mismatched values for property jdk.module.addmods"), with
+ * {@code -Dkexecsim.blake3.native=false} so that its BLAKE3 checksum trains the Java path those
+ * runs take. Takes no arguments. Exits non-zero when a run does not end as it should,
  * which fails the build.
  */
 final class AotTraining {

@@ -45,6 +45,10 @@ final class UmlHazardCommands {
     @Option(names = "--max-steps", defaultValue = "64", description = "steps per CPU (default: ${DEFAULT-VALUE})")
     int maxSteps;
 
+    @Option(names = "--max-schedules", defaultValue = "200000",
+        description = "refuse an exhaustive run past this many schedules (default: ${DEFAULT-VALUE})")
+    int maxSchedules;
+
     @Mixin JsonOutput output = new JsonOutput();
   }
 
@@ -53,7 +57,7 @@ final class UmlHazardCommands {
     Bounds bounds;
     Sampling sampling;
     try {
-      bounds = new Bounds(o.preemptions, o.maxSteps, Bounds.DEFAULT.maxSchedules());
+      bounds = new Bounds(o.preemptions, o.maxSteps, o.maxSchedules);
       sampling = o.schedules == null && o.seed == null
           ? new Sampling.Exhaustive()
           : new Sampling.Seeded(o.seed == null ? 1 : o.seed, o.schedules == null ? 1000 : o.schedules);

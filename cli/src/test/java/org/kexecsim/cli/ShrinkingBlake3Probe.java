@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
 /**
  * Run in a child JVM by {@link ChangingFileTest} (a SIGBUS in vector code could take the JVM
  * down): hashes a raw image with BLAKE3 until the vector lanes are compiled, truncates it, and
- * hashes it again, through the command line's error handling. Prints the exit code; the
+ * hashes it again, through the command line's error handling. Prints whether BLAKE3's C library
+ * is mapped in this JVM (/proc/self/maps: Blake3Native loaded it) and the exit code; the
  * command's stderr goes to stderr.
  */
 final class ShrinkingBlake3Probe {
@@ -51,6 +52,13 @@ final class ShrinkingBlake3Probe {
     PrintWriter err = new PrintWriter(System.err, true);
     int code = Main.execute(cl, new String[] {"shrink-blake3", args[0], args[1]}, new PrintWriter(System.out, true), err);
     err.flush();
+    boolean mapped;
+    try {
+      mapped = java.nio.file.Files.readString(Path.of("/proc/self/maps")).contains("/libblake3.so");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    System.out.println("libblake3.so mapped: " + mapped);
     System.out.println("exit " + code);
     System.exit(code);
   }

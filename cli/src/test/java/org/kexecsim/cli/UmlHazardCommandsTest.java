@@ -49,6 +49,17 @@ class UmlHazardCommandsTest {
     assertTrue(doc.get("firstBad").get("steps").size() > 0);
   }
 
+  /** HazardExplorer.TooManySchedules is the user's to fix (tighter bounds, or sampling): exit 2, its one line. */
+  @Test
+  void anExhaustiveRunPastItsScheduleBudgetIsAUsageError() {
+    CliRun r = CliRun.of("uml", "flush-race", "--lock", "off", "--max-schedules", "5");
+    assertEquals(ExitCode.USAGE, r.exitCode(), r.out() + r.err());
+    assertEquals("", r.out());
+    assertEquals("kexec-sim: flush-race has more than 5 schedules within 3 preemptions and 64 steps per CPU: "
+        + "tighten the bounds or sample (see: kexec-sim uml flush-race --help)\n", r.err());
+    assertEquals(ExitCode.NEGATIVE, CliRun.of("uml", "flush-race", "--lock", "off", "--max-schedules", "5", "--schedules", "5").exitCode());
+  }
+
   @Test
   void badSettingsAreUsageErrors() {
     assertEquals(ExitCode.USAGE, CliRun.of("uml", "breakout", "--batch-in", "stack").exitCode());

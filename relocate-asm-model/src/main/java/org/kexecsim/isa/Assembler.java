@@ -27,7 +27,8 @@ public final class Assembler {
       throw new IllegalArgumentException("bits must be 32 or 64");
     }
     SymbolTable symbols = new SymbolTable();
-    java.util.List<Statement> stmts = new SourceParser(symbols, includes).parse(source, bits);
-    return new Layout(stmts, symbols).layOut(origin);
+    SourceParser parser = new SourceParser(symbols, includes);
+    java.util.List<Statement> stmts = parser.parse(source, bits);
+    return new Layout(stmts, parser.origins(), symbols).layOut(origin);
   }
 }

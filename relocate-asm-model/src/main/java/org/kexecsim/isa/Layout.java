@@ -28,10 +28,13 @@ final class Layout {
   static final long MAX_IMAGE_BYTES = 16L << 20;
 
   private final List<Statement> stmts;
+  /** Per statement, where in an included file it stands (null: the source's own), for its errors. */
+  private final List<SourceParser.Origin> origins;
   private final SymbolTable symbols;
 
-  Layout(List<Statement> stmts, SymbolTable symbols) {
+  Layout(List<Statement> stmts, List<SourceParser.Origin> origins, SymbolTable symbols) {
     this.stmts = stmts;
+    this.origins = origins;
     this.symbols = symbols;
   }
 
@@ -41,12 +44,12 @@ final class Layout {
     longBranch = new boolean[stmts.size()];
     int[] sizes = new int[stmts.size()];
     for (int pass = 0; pass < MAX_PASSES; pass++) {
-      boolean changed = runPass(origin, false, sizes, null, null);
+      boolean changed = pass(origin, false, sizes, null, null);
       if (!changed && pass > 0) {
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         ByteArrayOutputStream dataOut = new ByteArrayOutputStream();
         List<Assembly.ListingLine> listing = new ArrayList<>();
-        runPass(origin, true, sizes, new ByteArrayOutputStream[] {text, dataOut}, listing);
+        pass(origin, true, sizes, new ByteArrayOutputStream[] {text, dataOut}, listing);
         byte[] t = text.toByteArray();
         byte[] d = dataOut.toByteArray();
         byte[] all = new byte[t.length + d.length];
@@ -65,6 +68,21 @@ final class Layout {
     throw new AssemblyException(1, 1, "layout did not converge after " + MAX_PASSES + " passes");
   }
 
+  /** The statement {@link #runPass} is at, whose origin its errors take. */
+  private int current;
+
+  /** {@link #runPass}, with an error in an included file's statement located as the parser locates its own. */
+  private boolean pass(
+      long origin, boolean strict, int[] sizes, ByteArrayOutputStream[] out, List<Assembly.ListingLine> listing) {
+    current = -1;
+    try {
+      return runPass(origin, strict, sizes, out, listing);
+    } catch (AssemblyException e) {
+      SourceParser.Origin o = current < 0 ? null : origins.get(current);
+      throw o == null ? e : o.locate(e);
+    }
+  }
+
   /** One layout pass over .text then .data; returns whether any label moved or jump grew. */
   private boolean runPass(
       long origin, boolean strict, int[] sizes, ByteArrayOutputStream[] out, List<Assembly.ListingLine> listing) {
@@ -74,6 +92,7 @@ final class Layout {
       boolean dataSection = sect == 1;
       for (int i = 0; i < stmts.size(); i++) {
         Statement st = stmts.get(i);
+        current = i;
         if (st.data() != dataSection) {
           continue;
         }

@@ -24,7 +24,25 @@ final class SourceParser {
   private boolean data;
   /** Inside an included file: the line of the outermost .include, which its statements report; else 0. */
   private int includedAt;
+  /** Inside an included file: the outermost .include's column, and "in NAME, " for each file entered. */
+  private int includedColumn;
+  private String includePath = "";
   private int depth;
+  /** Per statement: where in an included file it stands, or null for the source's own. */
+  private final List<Origin> origins = new ArrayList<>();
+  /** The line index being parsed in the current file. */
+  private int lineIndex;
+
+  /**
+   * Where a statement of an included file stands, for the errors found after parsing (Layout:
+   * undefined symbols, values too wide): reported as parse errors inside the file are, one error
+   * on the outermost .include's line naming the file and its own line.
+   */
+  record Origin(int line, int column, String path, int fileLine) {
+    AssemblyException locate(AssemblyException e) {
+      return new AssemblyException(line, column, path + fileLine + ":" + e.column() + ": " + e.reason());
+    }
+  }
 
   SourceParser(SymbolTable symbols, Includes includes) {
     this.symbols = symbols;
@@ -38,6 +56,18 @@ final class SourceParser {
     return stmts;
   }
 
+  /** After {@link #parse}: one per statement, null for those of the source itself. */
+  List<Origin> origins() {
+    return origins;
+  }
+
+  /** Records the origin of the statements added since the last call: they stand on {@link #lineIndex}. */
+  private void sync() {
+    while (origins.size() < stmts.size()) {
+      origins.add(includedAt == 0 ? null : new Origin(includedAt, includedColumn, includePath, lineIndex + 1));
+    }
+  }
+
   /** The line a statement of line index {@code ln} reports: its own, or the .include it came through. */
   private int at(int ln) {
     return includedAt != 0 ? includedAt : ln + 1;
@@ -46,6 +76,8 @@ final class SourceParser {
   private void parseLines(String source) {
     String[] lines = SourceText.blankCComments(source).split("\n", -1);
     for (int ln = 0; ln < lines.length; ln++) {
+      sync();
+      lineIndex = ln;
       String raw = lines[ln];
       String code = SourceText.stripComment(raw);
       int partStart = 0;
@@ -198,6 +230,7 @@ final class SourceParser {
         c.expectEnd();
       }
     }
+    sync();
   }
 
   /**
@@ -220,7 +253,13 @@ final class SourceParser {
     String text = includes.text(name).orElseThrow(() -> new AssemblyException(c.line, col,
         includes == Includes.NONE ? ".include \"" + name + "\": no files can be included here (a .S file's #include goes through cpp)"
             : ".include \"" + name + "\": no such file"));
+    sync();
     int outer = includedAt;
+    int outerColumn = includedColumn;
+    String outerPath = includePath;
+    int outerLine = lineIndex;
+    includePath = outer == 0 ? "in " + name + ", " : includePath + c.line + ":" + col + ": in " + name + ", ";
+    includedColumn = outer == 0 ? col : includedColumn;
     includedAt = at(c.line - 1);
     depth++;
     try {
@@ -229,6 +268,9 @@ final class SourceParser {
       throw new AssemblyException(c.line, col, "in " + name + ", " + e.line() + ":" + e.column() + ": " + e.reason());
     } finally {
       includedAt = outer;
+      includedColumn = outerColumn;
+      includePath = outerPath;
+      lineIndex = outerLine;
       depth--;
     }
   }

@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code .include "NAME"}: the named file's lines assemble where the directive stands, as GNU as
  * reads them ("Assembler Directives", .include; GasOracleTest checks the entry programs against
- * as itself), and every failure is one error on the directive's line.
+ * as itself), and every failure inside an included file, found while parsing or at layout
+ * (undefined symbol, value too wide), is one error on the outermost directive's line and column
+ * naming each file entered and the line and column in the last.
  */
 class AssemblerIncludeTest {
 
@@ -59,6 +61,30 @@ class AssemblerIncludeTest {
     AssemblyException e = rejected("nop\nnop\n.include \"bad.S\"\n", Map.of("bad.S", "nop\n .bogus\n"));
     assertEquals(3, e.line());
     assertEquals("in bad.S, 2:2: unknown directive .bogus", e.reason());
+  }
+
+  @Test
+  void anUndefinedSymbolInAnIncludedFileNamesTheFileAndItsOwnLine() {
+    AssemblyException e = rejected("nop\n  .include \"bad.S\"\nnop\n", Map.of("bad.S", "nop\nnop; jmp nowhere\n"));
+    assertEquals(2, e.line());
+    assertEquals(3, e.column());
+    assertEquals("in bad.S, 2:10: undefined symbol nowhere", e.reason());
+  }
+
+  @Test
+  void aValueTooWideInANestedIncludeNamesBothFiles() {
+    AssemblyException e = rejected("nop\n.include \"a.S\"\n",
+        Map.of("a.S", "nop\n\n .include \"b.S\"\n", "b.S", ".byte 1\n.byte 0x1234\n"));
+    assertEquals(2, e.line());
+    assertEquals(1, e.column());
+    assertEquals("in a.S, 3:2: in b.S, 2:1: value 0x1234 does not fit 1 byte", e.reason());
+  }
+
+  @Test
+  void aLayoutErrorAfterAnIncludeKeepsItsOwnLine() {
+    AssemblyException e = rejected(".include \"ok.S\"\nnop\n.byte 0x1234\n", Map.of("ok.S", "nop\n"));
+    assertEquals(3, e.line());
+    assertEquals("value 0x1234 does not fit 1 byte", e.reason());
   }
 
   @Test

@@ -47,7 +47,16 @@ public final class Blake3 {
 
     /** The fastest present: the C library if it loaded, else the lanes if the Vector API is there, else chunks. */
     static Engine best() {
-      return Blake3Native.AVAILABLE ? NATIVE : Blake3Lanes.AVAILABLE ? LANES : CHUNKS;
+      return NATIVE.present() ? NATIVE : LANES.present() ? LANES : CHUNKS;
+    }
+
+    /** Whether this engine runs here; an absent one falls back to the next. */
+    boolean present() {
+      return switch (this) {
+        case NATIVE -> Blake3Native.AVAILABLE;
+        case LANES -> Blake3Lanes.AVAILABLE;
+        case CHUNKS -> true;
+      };
     }
   }
 

@@ -72,9 +72,9 @@ final class Blake3Native {
   private Blake3Native() {}
 
   /**
-   * Where scripts/build-blake3.sh puts the library: {@code $KSIM_CACHE/blake3/libblake3.so}, the
-   * cache defaulting to {@code ${XDG_CACHE_HOME:-~/.cache}/kexec-sim}; or
-   * {@code -Dkexecsim.blake3.library=PATH}.
+   * Where scripts/build-blake3.sh puts the library: {@code $KSIM_CACHE/blake3/ARCH/libblake3.so},
+   * the cache defaulting to {@code ${XDG_CACHE_HOME:-~/.cache}/kexec-sim} and ARCH being
+   * {@code uname -m} (see {@link #machine}); or {@code -Dkexecsim.blake3.library=PATH}.
    */
   static Path libraryPath() {
     String explicit = System.getProperty("kexecsim.blake3.library");
@@ -92,7 +92,22 @@ final class Blake3Native {
       Path homeDir = Path.of(home != null && !home.isEmpty() ? home : System.getProperty("user.home"));
       base = (xdg != null && !xdg.isEmpty() ? Path.of(xdg) : homeDir.resolve(".cache")).resolve("kexec-sim");
     }
-    return base.resolve("blake3").resolve("libblake3.so");
+    // absolute, as the script prints it (a relative KSIM_CACHE is taken from the working directory)
+    return base.toAbsolutePath().resolve("blake3").resolve(machine(System.getProperty("os.arch"))).resolve("libblake3.so");
+  }
+
+  /**
+   * The {@code uname -m} name of the JVM's {@code os.arch}, for the two architectures the script
+   * builds assembly or NEON for: the JDK calls x86-64 {@code amd64} and arm64 {@code aarch64}
+   * (as the kernel does). Others keep the JDK's name, which may differ from the kernel's (32-bit
+   * x86: {@code x86} against {@code i686}); the Java paths then serve them.
+   */
+  static String machine(String osArch) {
+    return switch (osArch) {
+      case "amd64", "x86_64" -> "x86_64";
+      case "aarch64" -> "aarch64";
+      default -> osArch;
+    };
   }
 
   /** Per thread: the copy buffer, two levels of chaining values, and the pointer arrays into them. */
@@ -164,7 +179,11 @@ final class Blake3Native {
       int flags, int flagsStart, int flagsEnd, MemorySegment out) {
     try {
       HASH_MANY.invokeExact(inputs, n, blocks, key, counter, increment, (byte) flags, (byte) flagsStart, (byte) flagsEnd, out);
+    } catch (RuntimeException | Error e) {
+      // as they are: the InternalError of a mapped page the file lost (MappedFiles reports it)
+      throw e;
     } catch (Throwable e) {
+      // invokeExact declares Throwable; a downcall throws nothing checked
       throw new IllegalStateException("blake3_hash_many failed", e);
     }
   }

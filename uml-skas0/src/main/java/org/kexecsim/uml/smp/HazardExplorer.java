@@ -46,8 +46,8 @@ public final class HazardExplorer {
           t.add(run.schedule);
           if (t.explored > bounds.maxSchedules()) {
             throw new TooManySchedules(String.format(
-                "%s has more than %d schedules within %s: tighten the bounds or sample",
-                hazard.name(), bounds.maxSchedules(), bounds));
+                "%s has more than %d schedules within %d preemptions and %d steps per CPU: tighten the bounds or sample",
+                hazard.name(), bounds.maxSchedules(), bounds.maxPreemptions(), bounds.maxStepsPerCpu()));
           }
           int i = run.options.size() - 1;
           while (i >= 0 && run.picked.get(i) + 1 >= run.options.get(i).size()) {
