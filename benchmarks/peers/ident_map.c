@@ -10,9 +10,12 @@
  * PageTableBuilder and IdentityMapWriter take for a fresh map, so both sides write the same
  * bytes and read none they need not (the kernel, which may merge into a live table, tests each
  * entry and zeroes every page). Tables sit at physical addresses from SIZE up, as in the Java
- * benchmark, so entries hold the same values.
+ * benchmark, so entries hold the same values. IdentityMapWriter also leaves unzeroed a page
+ * directory it fills end to end with 2 MiB leaves (it writes every byte), which the builder
+ * zeroes: the "writer" argument takes that shortcut too, so each Java side has a peer doing
+ * exactly its work (4K maps are the same either way: their page directories hold table links).
  *
- *   ident_map SIZE PAGE SECONDS     e.g. ident_map 64G 4K 10
+ *   ident_map SIZE PAGE SECONDS [writer]     e.g. ident_map 64G 4K 10
  * prints "entries=N builds=B median_entries_per_s=R" (median over the builds after a warm-up).
  * Written for this project; no kernel code is copied.
  */
@@ -84,13 +87,17 @@ static void ident_pmd_init(uint64_t *pmd, uint64_t addr, uint64_t end, int large
   entries += n;
 }
 
+/* the writer's shortcut: a page directory filled end to end with large leaves is not zeroed */
+static int writer_shortcut;
+
 static void ident_pud_init(uint64_t *pud, uint64_t addr, uint64_t end, int large, int fresh) {
   for (uint64_t next; addr < end; addr = next) {
     next = (addr & ~((1ULL << 30) - 1)) + (1ULL << 30);
     if (next > end) next = end;
     uint64_t *e = pud + ((addr >> 30) & 511);
     if (!fresh && (*e & P)) { ident_pmd_init(table_at(*e & ADDR_MASK), addr, next, large, 0); continue; }
-    uint64_t pa = alloc_pgt_page(1);
+    int whole_leaves = writer_shortcut && large && (addr & ((1ULL << 30) - 1)) == 0 && next - addr == (1ULL << 30);
+    uint64_t pa = alloc_pgt_page(!whole_leaves);
     ident_pmd_init(table_at(pa), addr, next, large, 1);
     *e = pa | TABLE_FLAGS;
     entries++;
@@ -123,7 +130,11 @@ static uint64_t parse_size(const char *s) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4) { fprintf(stderr, "usage: ident_map SIZE 4K|2M SECONDS\n"); return 2; }
+  if (argc < 4 || argc > 5 || (argc == 5 && strcmp(argv[4], "writer") != 0)) {
+    fprintf(stderr, "usage: ident_map SIZE 4K|2M SECONDS [writer]\n");
+    return 2;
+  }
+  writer_shortcut = argc == 5;
   uint64_t size = parse_size(argv[1]);
   int large = strcmp(argv[2], "2M") == 0;
   double seconds = atof(argv[3]);
