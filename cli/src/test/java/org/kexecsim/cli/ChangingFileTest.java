@@ -104,31 +104,15 @@ class ChangingFileTest {
     }
     long size = (256L + 8) << 20; // from 256 MiB the image is hashed through the lanes (ImageChecksum.LANES_FROM)
     Path f = dir.resolve("lanes-native-" + nativeLibrary + ".img");
-    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      byte[] block = new byte[1 << 20];
-      Random r = new Random(5);
-      for (long off = 0; off < size; off += block.length) {
-        r.nextBytes(block);
-        ch.write(java.nio.ByteBuffer.wrap(block), off);
-      }
-    }
-    String javaBin = ProcessHandle.current().info().command().orElseThrow();
-    Path out = dir.resolve("lanes-native-" + nativeLibrary + ".out");
-    Path err = dir.resolve("lanes-native-" + nativeLibrary + ".err");
-    Process p = new ProcessBuilder(javaBin, "-Dkexecsim.blake3.native=" + nativeLibrary, "--add-modules", "jdk.incubator.vector",
-        "--enable-native-access=ALL-UNNAMED",
-        "--sun-misc-unsafe-memory-access=allow", "-XX:+UseParallelGC", "-Xmn24m", "-XX:ErrorFile=" + dir.resolve("hs_err.log"),
-        "-cp", System.getProperty("java.class.path"), ShrinkingBlake3Probe.class.getName(), f.toString(), Long.toString(size))
-        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    if (!p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS)) {
-      p.destroyForcibly().waitFor();
-      org.junit.jupiter.api.Assertions.fail("the probe did not end in 300 s: " + Files.readString(err));
-    }
-    String stderr = Files.readString(err).lines().filter(l -> !l.startsWith("WARNING: Using incubator modules"))
+    ChildProbe.writeRandom(f, size, 5);
+    ChildProbe p = ChildProbe.run(dir, "lanes-native-" + nativeLibrary,
+        List.of("-Dkexecsim.blake3.native=" + nativeLibrary, "--add-modules", "jdk.incubator.vector", "-Xmn24m"),
+        ShrinkingBlake3Probe.class, f.toString(), Long.toString(size));
+    String stderr = p.err().lines().filter(l -> !l.startsWith("WARNING: Using incubator modules"))
         .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
-    assertEquals(4, p.exitValue(), stderr + Files.readString(out));
+    assertEquals(4, p.exit(), stderr + p.out());
     assertEquals("kexec-sim: " + f.toAbsolutePath() + ": changed while it was read (it was " + size
         + " bytes, it is now 8192); the results would be incomplete\n", stderr);
-    assertEquals("libblake3.so mapped: " + withLibrary + "\nexit 4\n", Files.readString(out));
+    assertEquals("libblake3.so mapped: " + withLibrary + "\nexit 4\n", p.out());
   }
 }

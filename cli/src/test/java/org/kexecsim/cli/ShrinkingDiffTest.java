@@ -3,16 +3,13 @@ package org.kexecsim.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kexecsim.analyzer.diff.DiffOptions;
@@ -73,29 +70,11 @@ class ShrinkingDiffTest {
     long size = 160L << 20; // three 64 MiB chunks
     Path a = dir.resolve("a.img");
     Path b = dir.resolve("b.img");
-    byte[] block = new byte[1 << 20];
-    Random r = new Random(11);
-    try (FileChannel ca = FileChannel.open(a, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        FileChannel cb = FileChannel.open(b, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      for (long off = 0; off < size; off += block.length) {
-        r.nextBytes(block);
-        ca.write(ByteBuffer.wrap(block), off);
-        cb.write(ByteBuffer.wrap(block), off);
-      }
-    }
-    String javaBin = ProcessHandle.current().info().command().orElseThrow();
-    Path out = dir.resolve("probe.out");
-    Path err = dir.resolve("probe.err");
-    Process p = new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-        "-XX:+UseParallelGC", "-XX:ErrorFile=" + dir.resolve("hs_err.log"), "-cp", System.getProperty("java.class.path"),
-        ShrinkingDiffTest.class.getName(), a.toString(), b.toString(), Long.toString(size))
-        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    if (!p.waitFor(300, TimeUnit.SECONDS)) {
-      p.destroyForcibly().waitFor();
-      org.junit.jupiter.api.Assertions.fail("the probe did not end in 300 s: " + Files.readString(err));
-    }
-    assertEquals(4, p.exitValue(), Files.readString(err) + Files.readString(out));
+    ChildProbe.writeRandom(a, size, 11);
+    Files.copy(a, b);
+    ChildProbe p = ChildProbe.run(dir, "probe", List.of(), ShrinkingDiffTest.class, a.toString(), b.toString(), Long.toString(size));
+    assertEquals(4, p.exit(), p.err() + p.out());
     assertEquals("kexec-sim: " + b.toAbsolutePath() + ": changed while it was read (it was " + size
-        + " bytes, it is now 8192); the results would be incomplete\n", Files.readString(err));
+        + " bytes, it is now 8192); the results would be incomplete\n", p.err());
   }
 }

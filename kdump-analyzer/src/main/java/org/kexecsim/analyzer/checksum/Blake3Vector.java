@@ -252,7 +252,7 @@ final class Blake3Vector {
     IntVector s13 = IntVector.fromArray(S, st, 13 * L);
     IntVector s14 = IntVector.fromArray(S, st, 14 * L);
     IntVector s15 = IntVector.fromArray(S, st, 15 * L);
-    // round 1 of 1: columns, then diagonals; message word j is mt[w0[j]]
+    // columns, then diagonals; message word j is mt[w0[j]]
     IntVector m0 = IntVector.fromArray(S, mt, mtOff + w0[0]);
     IntVector m1 = IntVector.fromArray(S, mt, mtOff + w0[1]);
     IntVector m2 = IntVector.fromArray(S, mt, mtOff + w0[2]);
