@@ -170,7 +170,7 @@ final class PagingOptions {
   private static void requireRootInRam(Dump dump, PagingContext ctx) {
     long rootBytes = ctx.mode() == PagingMode.PAE ? 32 : PhysicalMemory.PAGE_SIZE;
     if (!dump.physicalMemory().ramMap().containsRange(ctx.root(), rootBytes)) {
-      throw TablesOutsideRam.atRoot(dump.name(), TablesOutsideRam.rootName(ctx.state()), ctx.state().control().cr3(),
+      throw TablesOutsideRam.atRoot(dump.name(), ctx.state().mode().rootTableName(), ctx.state().control().cr3(),
           ctx.root(), dump.physicalMemory().ramMap());
     }
   }

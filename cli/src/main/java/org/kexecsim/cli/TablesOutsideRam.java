@@ -28,16 +28,12 @@ final class TablesOutsideRam extends RuntimeException implements RejectedInput {
   static TablesOutsideRam during(Path image, long cr3, PagingState state, Translation.Unreadable u, RamMap ram) {
     List<WalkStep> read = u.steps();
     if (read.isEmpty()) {
-      return atRoot(image.toString(), rootName(state), cr3, u.physical(), ram);
+      return atRoot(image.toString(), state.mode().rootTableName(), cr3, u.physical(), ram);
     }
     WalkStep last = read.getLast();
     return new TablesOutsideRam(String.format(
         "%s: %s[%d] at 0x%x = 0x%x points to a table at 0x%x, outside the image's RAM %s (walking VA 0x%x)",
         image, last.table(), last.index(), last.entryPhysical(), last.value(), u.physical(), ram.describeRanges(),
         u.linear()));
-  }
-
-  static String rootName(PagingState state) {
-    return state.mode().rootTableName();
   }
 }

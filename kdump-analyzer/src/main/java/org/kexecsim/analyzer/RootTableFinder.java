@@ -363,11 +363,7 @@ public final class RootTableFinder {
       return false;
     }
     int width = mode.entryBytes();
-    int entries = switch (mode) {
-      case PAE -> 4;
-      case BITS32 -> 1024;
-      default -> 512;
-    };
+    int entries = mode.entriesPerTable(mode.levels());
     int userEntries = switch (mode) {
       case PAE -> 3; // PDPTEs 0-2: below PAGE_OFFSET 0xc0000000
       case BITS32 -> 768;

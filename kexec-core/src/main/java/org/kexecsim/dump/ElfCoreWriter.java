@@ -57,7 +57,8 @@ public final class ElfCoreWriter {
    * extents, (2^32 - 1) blocks (fs/ext4/super.c ext4_max_size). Larger cores are cut at zero runs.
    */
   static final long MAX_PLAIN_FILE = ((1L << 32) - 1) * PAGE;
-  /** The shortest zero run a cut core skips: makedumpfile's PFN_EXCLUDED, 256 pages (elf_info.h). */
+  /** The shortest zero run a cut core skips: makedumpfile's PFN_EXCLUDED, 256 pages
+   * (makedumpfile.h; makedumpfile.c starts a new PT_LOAD when num_excluded >= PFN_EXCLUDED). */
   static final long MIN_SKIPPED_RUN = 256L * PAGE;
 
   private ElfCoreWriter() {}

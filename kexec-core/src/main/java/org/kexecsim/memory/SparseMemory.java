@@ -185,7 +185,7 @@ public final class SparseMemory implements PhysicalMemory {
   /**
    * The window's aligned loads back to back with nothing between them but a range test, so that
    * their misses overlap; anything else (a straddling or unaligned load, a frame outside the
-   * window) goes through {@link #readU64}.
+   * window) goes through {@link #readU64Elsewhere}.
    */
   @Override
   public void readU64s(long[] addresses, long[] values, int count) {

@@ -123,7 +123,7 @@ public final class PageWalker {
    * rights combined as {@link #walkLong} combines them. Anything else — a not-present or reserved
    * entry, a non-canonical address, a fault from the rights — is walked again by
    * {@link #walkLong}, which decides it and records the steps; so the result is always what
-   * {@code walkLong} returns (PageWalkerFuzzTest compares them).
+   * {@code walkLong} returns (FastWalkTest compares them).
    */
   private long fastLong(PagingState s, long la, int levels, int access) {
     int unused = 64 - (levels == 5 ? 57 : 48);

@@ -14,8 +14,9 @@ import org.kexecsim.mmu.PageSize;
 import org.kexecsim.mmu.PagingMode;
 
 /**
- * Builds a fresh identity map of {@code [start, start+size)} fast: each table is composed in a
- * scratch page and stored with one bulk write, so the inner loop is a store into a byte array
+ * Builds a fresh identity map of {@code [start, start+size)} fast: a table of leaves from end to
+ * end is stored as one series ({@link PhysicalMemory#writeU64Series}), any other table is composed
+ * in a scratch page and stored with one bulk write, so the inner loop is a store into a byte array
  * per entry and allocates nothing (SparseMemory allocates one frame per table page, not per
  * entry). Same entry formats as {@link PageTableBuilder} (SDM Vol. 3A §4.3–4.5; PAE PDPTEs carry
  * only P, §4.4.1), for the fresh-table case only: it never reads or merges existing entries.

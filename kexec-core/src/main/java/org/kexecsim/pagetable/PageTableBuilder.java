@@ -233,12 +233,7 @@ public final class PageTableBuilder {
       return;
     }
     for (long i = 0; i < n; i++, entryAddress += entrySize, pa += span) {
-      long leaf = leafEntry(level, pa, leafFlags);
-      if (entrySize == 8) {
-        memory.writeU64(entryAddress, leaf);
-      } else {
-        memory.writeU32(entryAddress, leaf);
-      }
+      memory.writeU32(entryAddress, leafEntry(level, pa, leafFlags));
     }
     entriesWritten += n;
   }

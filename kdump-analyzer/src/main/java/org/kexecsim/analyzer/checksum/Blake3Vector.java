@@ -81,7 +81,6 @@ final class Blake3Vector {
     final int[] mt = new int[16 * L];
     final int[] st = new int[16 * L];
     final int[] cv = new int[8 * L];
-    final int[] group = new int[8 * L];
     final int[] counters = new int[2 * L];
     int[] level = new int[0];
 

@@ -160,7 +160,7 @@ class Blake3Test {
       for (int i = 0; i < input.length; i++) {
         input[i] = (byte) (i % 251);
       }
-      for (Blake3.Engine engine : Blake3.Engine.values()) {
+      for (Blake3.Engine engine : presentEngines()) {
         assertEquals(v.getValue(), hex(new Blake3.Hasher(engine), input), "length " + v.getKey() + ", " + engine);
       }
     }
@@ -276,7 +276,7 @@ class Blake3Test {
       byte[] data = random(n, 1000 + n);
       Path f = Files.write(dir.resolve("raw-" + n), data);
       String b3sum = ImageChecksumTest.tool("b3sum", f.toString()).split("\\s+")[0];
-      for (Blake3.Engine engine : Blake3.Engine.values()) {
+      for (Blake3.Engine engine : presentEngines()) {
         assertEquals(b3sum, hex(new Blake3.Hasher(engine), data), n + " bytes, " + engine);
       }
       if (n == 0) {
@@ -284,7 +284,7 @@ class Blake3Test {
       }
       try (Dump raw = RawImage.open(f, RamMap.ofSize(n))) {
         for (int threads : new int[] {1, 2}) {
-          for (Blake3.Engine engine : Blake3.Engine.values()) {
+          for (Blake3.Engine engine : presentEngines()) {
             byte[] d = ImageChecksum.digest(raw.physicalMemory(), raw.physicalMemory().ramMap().ranges(), DigestAlgorithm.BLAKE3,
                 threads, Progress.NONE, engine);
             assertEquals(b3sum, HexFormat.of().formatHex(d), n + " bytes, ImageChecksum on " + threads + " threads, " + engine);

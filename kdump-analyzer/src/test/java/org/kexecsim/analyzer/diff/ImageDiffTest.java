@@ -101,7 +101,8 @@ class ImageDiffTest {
    * Two sparse raw files of 200 MiB (four 64 MiB chunks and a part): data runs that cross a chunk
    * boundary, start and end inside chunks, and sit on one side only; differences at the first
    * and last byte of a run, on both sides of a chunk boundary and in a partial last page. The
-   * mapped path (populate, memcmp, then mismatch page by page) must find exactly the pages a
+   * mapped path (populate, then MemorySegment.mismatch by 64 KiB blocks, resuming at the next
+   * page) must find exactly the pages a
    * plain page-by-page read of the two files finds, on one thread and on two.
    */
   @Test

@@ -24,8 +24,8 @@ public final class HostProcess {
   Signal stopSignal;
   /**
    * A signal sent while the process was stopped (kill(2) of a traced, stopped child): it stops
-   * the process as soon as it runs again, before its code (kernel/signal.c get_signal). When the tick falls while the UML kernel is blocked in wait4, the child is running and
-   * stops at once (the restarted wait4 returns the SIGALRM stop before the event it waited for);
+   * the process as soon as it runs again, before its code (kernel/signal.c get_signal). When the tick falls while the UML kernel is blocked in
+   * wait4, the child is running and stops at once (the restarted wait4 returns the SIGALRM stop before the event it waited for);
    * the model defers that stop to the child's next resume, which changes the order of the calls
    * but none of the counts (2 wait4s, 5 ptrace calls, 1 round trip per tick;
    * ClockTickTest.aTickDuringAWait4MakesTheKernelWaitAgain).

@@ -37,11 +37,8 @@ import org.kexecsim.uml.kernel.UmlKernel;
  * With a clock ({@link org.kexecsim.uml.host.Ticks}), the tick um_timer relays to the current
  * process stops it with SIGALRM at its next resume: in userspace() that costs GETREGS,
  * GETREGSET, SETREGS, SETREGSET, SYSEMU and a wait4; in wait_stub_done a CONT and a wait4 (what
- * the live trace shows, scripts/uml-live-oracle.sh). When the tick falls while the UML kernel is blocked in wait4, the child is running and
- * stops at once (the restarted wait4 returns the SIGALRM stop before the event it waited for);
- * the model defers that stop to the child's next resume, which changes the order of the calls
- * but none of the counts (2 wait4s, 5 ptrace calls, 1 round trip per tick;
- * ClockTickTest.aTickDuringAWait4MakesTheKernelWaitAgain).
+ * the live trace shows, scripts/uml-live-oracle.sh); a tick while the UML kernel is blocked in
+ * wait4: {@link org.kexecsim.uml.host.HostProcess#pendingSignal}.
  */
 public final class PtraceDriver implements ModeDriver {
   static final int HANDLER_OFFSET = StubCode.HANDLER;
@@ -104,7 +101,7 @@ public final class PtraceDriver implements ModeDriver {
       host.sigaltstack(child, dataVa(a) + 8192);
       host.sigaction(child, new Signal.Sigsegv(null), codeVa(a) + HANDLER_OFFSET);
       host.traceMe(child, kernel);
-      host.syscall(child, Syscall.KILL, child.pid(), 19);
+      host.syscall(child, Syscall.KILL, child.pid(), Signal.SIGSTOP.number());
       expect(host.wait(kernel, child.pid()), Signal.SIGSTOP, child);
     } else {
       // copy_context_skas0: the current mm's stub forks; the kernel reads the pid it left

@@ -83,7 +83,7 @@ public final class Skas0Driver implements ModeDriver {
     host.sigaltstack(h, a.stubData() + 4096);
     host.sigaction(h, new Signal.Sigsegv(null), a.stubCode() + StubPages.HANDLER_OFFSET);
     host.traceMe(h, kernel);
-    host.syscall(h, Syscall.KILL, h.pid(), 19);
+    host.syscall(h, Syscall.KILL, h.pid(), Signal.SIGSTOP.number());
     expectStop(host.wait(kernel, h.pid()), h);
     mm.setHostPid(h.pid());
   }

@@ -38,7 +38,7 @@ public final class Skas3Driver implements ModeDriver {
     // userspace_pid[0]: the one host process that runs every guest process on this CPU
     cpu = host.spawn(kernel, "uml-userspace-cpu0");
     host.traceMe(cpu, kernel);
-    host.syscall(cpu, Syscall.KILL, cpu.pid(), 19);
+    host.syscall(cpu, Syscall.KILL, cpu.pid(), Signal.SIGSTOP.number());
     host.wait(kernel, cpu.pid());
   }
 

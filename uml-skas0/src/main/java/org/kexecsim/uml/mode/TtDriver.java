@@ -119,7 +119,7 @@ public final class TtDriver implements ModeDriver {
       // return to user mode from the in-process handler
       flushInProcess(k, p.mm(), h);
       host.storeWord(h, h.regs().sp() + (long) SigFrame.SC_RET * w, p.regs().ret());
-      host.syscall(h, Syscall.KILL, h.pid(), 10); // SIGUSR1 to itself: tracer, trace me again
+      host.syscall(h, Syscall.KILL, h.pid(), Signal.SIGUSR1.number()); // SIGUSR1 to itself: tracer, trace me again
       host.wait(tracer, h.pid());
       host.ptrace(tracer, new PtraceRequest.Syscall(h.pid(), null));
       host.sigreturn(h);
